@@ -1,0 +1,117 @@
+"""The archive on disk: one folder per thread with `thread.json`, its assets and its WARC files.
+
+Layout (documented in docs/archive.md):
+
+    <root>/threads/<key>/thread.json
+    <root>/threads/<key>/assets/<sha256>.<ext>
+    <root>/threads/<key>/warc/<run-id>.warc.gz
+
+Every write goes to a temporary file in the same folder and is renamed into place, so a
+crash leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import ArchiveError
+from .records import ArchivedThread, thread_from_dict, to_dict
+
+log = logging.getLogger(__name__)
+
+FORMAT_NAME = "forum-mirror/thread"
+FORMAT_VERSION = 1
+THREADS_DIR = "threads"
+SCHEMA_PATH = Path(__file__).with_name("thread.schema.json")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def thread_json(thread: ArchivedThread) -> dict[str, Any]:
+    """The JSON document stored for a thread (format header first, for humans)."""
+    return {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **to_dict(thread)}
+
+
+class ThreadArchive:
+    """Reads and writes the archive folder (`content/` by default)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def thread_dir(self, key: str) -> Path:
+        return self.root / THREADS_DIR / key
+
+    def load(self, key: str) -> ArchivedThread | None:
+        """The archived thread with this key, or None when it was never archived."""
+        path = self.thread_dir(key) / "thread.json"
+        if not path.exists():
+            return None
+        return self._read(path)
+
+    def threads(self) -> Iterator[ArchivedThread]:
+        """Every archived thread, in folder-name order."""
+        base = self.root / THREADS_DIR
+        if not base.is_dir():
+            return
+        for path in sorted(base.glob("*/thread.json")):
+            yield self._read(path)
+
+    def save(self, thread: ArchivedThread) -> Path:
+        """Write the thread's `thread.json` atomically."""
+        path = self.thread_dir(thread.key) / "thread.json"
+        text = json.dumps(thread_json(thread), ensure_ascii=False, indent=2) + "\n"
+        atomic_write_bytes(path, text.encode("utf-8"))
+        return path
+
+    def store_asset(self, key: str, payload: bytes, extension: str) -> tuple[str, str]:
+        """Store an asset once by content; returns (sha256, path relative to the thread folder)."""
+        sha256 = hashlib.sha256(payload).hexdigest()
+        relative = f"assets/{sha256}{extension}"
+        path = self.thread_dir(key) / relative
+        if not path.exists():
+            atomic_write_bytes(path, payload)
+        return sha256, relative
+
+    def warc_path(self, key: str, run_id: str) -> Path:
+        path = self.thread_dir(key) / "warc" / f"{run_id}.warc.gz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def relative(self, path: Path) -> str:
+        """A path inside the archive, as stored in records (POSIX, relative to the root)."""
+        return path.relative_to(self.root).as_posix()
+
+    def _read(self, path: Path) -> ArchivedThread:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ArchiveError(f"cannot read {path}: {error}") from error
+        if data.get("format") != FORMAT_NAME or data.get("format_version") != FORMAT_VERSION:
+            raise ArchiveError(
+                f"{path} is not a forum-mirror thread of format version {FORMAT_VERSION}"
+            )
+        data = {k: v for k, v in data.items() if k not in ("format", "format_version")}
+        try:
+            return thread_from_dict(data)
+        except (KeyError, TypeError) as error:
+            raise ArchiveError(f"{path} does not match the archive format: {error}") from error

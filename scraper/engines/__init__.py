@@ -1,0 +1,25 @@
+"""Forum engines: one module per forum software, each turning a thread page into records.
+
+An engine never does HTTP. It declares which thread URLs it handles (`pattern`, with an
+`example` beside it), where a thread's first page is, and how to read one page.
+"""
+
+from __future__ import annotations
+
+from ..errors import UnsupportedUrl
+from .base import Engine
+from .xenforo import XenForo2
+
+ENGINES: tuple[type[Engine], ...] = (XenForo2,)
+
+
+def engine_for_url(url: str) -> Engine:
+    """The engine that handles this thread URL, or UnsupportedUrl naming the supported ones."""
+    for engine_class in ENGINES:
+        if engine_class.matches(url):
+            return engine_class()
+    supported = "; ".join(f"{e.name} (e.g. {e.example})" for e in ENGINES)
+    raise UnsupportedUrl(f"{url} is not a thread URL of a supported forum engine: {supported}")
+
+
+__all__ = ["ENGINES", "Engine", "engine_for_url"]

@@ -1,0 +1,241 @@
+"""XenForo 2 boards (2.0-2.3): thread pages as the default style renders them to guests."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..errors import LayoutChanged
+from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
+from .base import Engine, absolutize_urls, node_text
+from .dates import iso_from_machine_time, parse_shown_date
+
+EMBED_PLACEHOLDER = '<div class="fm-embed" data-embed-index="{index}"></div>'
+
+
+class XenForo2(Engine):
+    name = "xenforo2"
+    # /threads/slug.123/, /threads/123/, optionally /page-N and index.php? routing.
+    pattern = re.compile(
+        r"^https?://[^/?#]+(?P<root>/[^?#]*?)?/(?:index\.php\?)?threads/"
+        r"(?:[^/?#]*\.)?(?P<id>\d+)/?(?:page-(?P<page>\d+))?(?:[?#].*)?$"
+    )
+    example = "https://forum.example/threads/some-title.123/"
+
+    def first_page_url(self, url: str) -> str:
+        page_suffix = re.compile(r"page-\d+/?(?=$|[?#])")
+        return page_suffix.sub("", url.split("#", 1)[0])
+
+    def parse_page(self, html: str, url: str) -> ParsedPage:
+        tree = LexborHTMLParser(html)
+        if tree.css_first("html#XF") is None:
+            raise LayoutChanged(
+                f"{url} is not a XenForo 2 page (no <html id=\"XF\">); "
+                "the board may use another engine or a login wall"
+            )
+        posts = [self._parse_post(node, url) for node in tree.css("article.message--post")]
+        if not posts:
+            raise LayoutChanged(
+                f"found no posts on {url}: the XenForo layout may have changed, "
+                "or the page is a login wall or error page"
+            )
+        next_link = tree.css_first(".pageNav a.pageNav-jump--next")
+        return ParsedPage(
+            thread=self._parse_thread(tree, url),
+            page_number=self._page_number(tree, url),
+            posts=posts,
+            next_url=urljoin(url, next_link.attributes["href"] or "") if next_link else None,
+            last_page=self._last_page(tree),
+        )
+
+    def _parse_thread(self, tree: LexborHTMLParser, url: str) -> ThreadInfo:
+        title_node = tree.css_first("h1.p-title-value")
+        if title_node is None:
+            raise LayoutChanged(f"no thread title (h1.p-title-value) on {url}")
+        prefix = " ".join(label.text(strip=True) for label in title_node.css(".label"))
+        for label in title_node.css(".label, .label-append"):
+            label.decompose()
+        canonical = tree.css_first("link[rel=canonical]")
+        canonical_url = canonical.attributes.get("href") if canonical else None
+        html_node = tree.css_first("html")
+        return ThreadInfo(
+            id=self.thread_id(url),
+            url=self.first_page_url(urljoin(url, canonical_url or url)),
+            title=title_node.text(strip=True),
+            prefix=prefix,
+            breadcrumb=self._breadcrumb(tree, url),
+            language=(html_node.attributes.get("lang") or "") if html_node else "",
+        )
+
+    @staticmethod
+    def _breadcrumb(tree: LexborHTMLParser, url: str) -> list[Link]:
+        trail = tree.css_first("ul.p-breadcrumbs")
+        if trail is None:
+            return []
+        links = []
+        for anchor in trail.css("li a"):
+            name = anchor.css_first("[itemprop=name]") or anchor
+            links.append(Link(name.text(strip=True), urljoin(url, anchor.attributes["href"] or "")))
+        return links
+
+    @staticmethod
+    def _page_number(tree: LexborHTMLParser, url: str) -> int:
+        current = tree.css_first(".pageNav-page--current a")
+        if current is not None and current.text(strip=True).isdigit():
+            return int(current.text(strip=True))
+        match = re.search(r"/page-(\d+)", urlsplit(url).path)
+        return int(match.group(1)) if match else 1
+
+    @staticmethod
+    def _last_page(tree: LexborHTMLParser) -> int | None:
+        numbers = [
+            int(a.text(strip=True))
+            for a in tree.css(".pageNav-main .pageNav-page a")
+            if a.text(strip=True).isdigit()
+        ]
+        return max(numbers) if numbers else None
+
+    def _parse_post(self, node: LexborNode, url: str) -> ParsedPost:
+        content_key = node.attributes.get("data-content") or ""
+        if not content_key.startswith("post-"):
+            raise LayoutChanged(f"a post on {url} has no data-content=\"post-ID\"")
+        post_id = content_key.removeprefix("post-")
+        body = node.css_first(".message-body .bbWrapper")
+        if body is None:
+            raise LayoutChanged(f"post {post_id} on {url} has no .bbWrapper content")
+        absolutize_urls(node, url)
+
+        name_link = node.css_first(".message-name a.username, .message-name .username")
+        author_name = node.attributes.get("data-author") or (
+            name_link.text(strip=True) if name_link else ""
+        )
+        author_url = name_link.attributes.get("href") if name_link else None
+
+        published_node = node.css_first(".message-attribution-main time")
+        edited_node = node.css_first(".message-lastEdit time")
+        published_text = published_node.text(strip=True) if published_node else ""
+        edited_text = edited_node.text(strip=True) if edited_node else ""
+        language = ((node.parser.css_first("html") or node).attributes.get("lang")) or ""
+
+        assets = self._assets(node, body)
+        embeds = self._take_embeds(body)
+        return ParsedPost(
+            id=post_id,
+            position=self._position(node, post_id),
+            author=Author(author_name, author_url),
+            published=self._time(published_node, language),
+            published_text=published_text,
+            edited=self._time(edited_node, language),
+            edited_text=edited_text,
+            content_html=(body.inner_html or "").strip(),
+            content_text=node_text(body),
+            quotes=self._quotes(body),
+            embeds=embeds,
+            assets=assets,
+        )
+
+    @staticmethod
+    def _time(node: LexborNode | None, language: str) -> str | None:
+        if node is None:
+            return None
+        machine = node.attributes.get("datetime")
+        if machine:
+            return iso_from_machine_time(machine)
+        return parse_shown_date(node.attributes.get("title") or node.text(strip=True), language)
+
+    @staticmethod
+    def _position(node: LexborNode, post_id: str) -> int:
+        for anchor in node.css(".message-attribution-opposite a"):
+            digits = anchor.text(strip=True).lstrip("#").replace(",", "").replace(".", "")
+            if digits.isdigit():
+                return int(digits)
+        raise LayoutChanged(f"post {post_id} shows no post number (#N)")
+
+    @staticmethod
+    def _quotes(body: LexborNode) -> list[Quote]:
+        quotes = []
+        for block in body.css("blockquote.bbCodeBlock--quote"):
+            source = block.attributes.get("data-source") or ""
+            match = re.search(r"post:\s*(\d+)", source)
+            quotes.append(
+                Quote(author=block.attributes.get("data-quote") or "",
+                      post_id=match.group(1) if match else None)
+            )
+        return quotes
+
+    @staticmethod
+    def _assets(node: LexborNode, body: LexborNode) -> list[AssetRef]:
+        """Full-size images and attachments: inline images first, then the attachment list."""
+        found: dict[str, AssetRef] = {}
+        for image in body.css("img.bbImage"):
+            link = image.parent if image.parent is not None and image.parent.tag == "a" else None
+            full = (link.attributes.get("href") if link else None) or image.attributes.get(
+                "data-url") or image.attributes.get("src") or ""
+            if not full or full.startswith("data:"):
+                continue
+            is_attachment = "/attachments/" in full
+            filename = image.attributes.get("alt") or image.attributes.get("title") or ""
+            found.setdefault(full, AssetRef(
+                url=full,
+                filename=filename or urlsplit(full).path.rstrip("/").rsplit("/", 1)[-1],
+                kind="attachment" if is_attachment else "image",
+            ))
+        for item in node.css("section.message-attachments li.file"):
+            link = item.css_first("a.file-preview") or item.css_first("a[href]")
+            if link is None or not link.attributes.get("href"):
+                continue
+            full = link.attributes["href"] or ""
+            thumb = item.css_first("img")
+            name = item.css_first(".file-name")
+            found.setdefault(full, AssetRef(
+                url=full,
+                filename=name.text(strip=True) if name else (
+                    thumb.attributes.get("alt") or "" if thumb else ""),
+                kind="attachment",
+                thumbnail_url=thumb.attributes.get("src") if thumb else None,
+            ))
+        return list(found.values())
+
+    @staticmethod
+    def _take_embeds(body: LexborNode) -> list[Embed]:
+        """Replace embedded tweets with placeholders and keep them as static data."""
+        embeds = []
+        for wrapper in body.css("blockquote.twitter-tweet"):
+            outer = wrapper
+            while outer.parent is not None and outer.parent is not body and (
+                    "bbMedia" in (outer.parent.attributes.get("class") or "")):
+                outer = outer.parent
+            embeds.append(_tweet(wrapper))
+            placeholder = LexborHTMLParser(
+                EMBED_PLACEHOLDER.format(index=len(embeds) - 1)).css_first("div")
+            outer.replace_with(placeholder)
+        for script in body.css("script"):
+            script.decompose()
+        return embeds
+
+
+def _tweet(blockquote: LexborNode) -> Embed:
+    """A tweet as XenForo keeps it: its text paragraph, then '— Name (@handle) <a>date</a>'."""
+    paragraph = blockquote.css_first("p")
+    status_link = None
+    for anchor in blockquote.css("a"):
+        if "/status/" in (anchor.attributes.get("href") or ""):
+            status_link = anchor
+    byline = node_text(blockquote)
+    if paragraph is not None:
+        byline = byline.replace(node_text(paragraph), "", 1)
+    if status_link is not None:
+        byline = byline.replace(status_link.text(strip=True), "")
+    byline = byline.strip().lstrip("—-–").strip()
+    handle_match = re.search(r"\(@(\w+)\)", byline)
+    return Embed(
+        kind="tweet",
+        url=status_link.attributes.get("href") or "" if status_link else "",
+        author=byline[: handle_match.start()].strip() if handle_match else byline,
+        handle=f"@{handle_match.group(1)}" if handle_match else "",
+        date_text=status_link.text(strip=True) if status_link else "",
+        text=node_text(paragraph) if paragraph is not None else "",
+        lang=(paragraph.attributes.get("lang") or "") if paragraph is not None else "",
+    )

@@ -1,0 +1,37 @@
+"""The errors forum-mirror raises; each message tells the user what to do next."""
+
+
+class ForumMirrorError(Exception):
+    """Base class: the CLI prints the message on one line and exits non-zero."""
+
+    exit_code = 1
+
+
+class UnsupportedUrl(ForumMirrorError):
+    """The URL is not a thread of any supported forum engine."""
+
+    exit_code = 2
+
+
+class RobotsDisallowed(ForumMirrorError):
+    """robots.txt forbids our User-Agent to fetch the URL."""
+
+    exit_code = 3
+
+
+class FetchFailed(ForumMirrorError):
+    """A request failed for good (unreachable host, retries exhausted, bad status)."""
+
+    exit_code = 4
+
+
+class LayoutChanged(ForumMirrorError):
+    """The page does not look like the engine expects: no posts where posts should be."""
+
+    exit_code = 5
+
+
+class ArchiveError(ForumMirrorError):
+    """The archive on disk is missing, unreadable or of an unknown format version."""
+
+    exit_code = 6

@@ -1,0 +1,293 @@
+"""Archive one thread: fetch its pages, read them with the engine, download assets, store.
+
+This is the only stage that ties fetch, engine and archive together; each of those stays
+ignorant of the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import shutil
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Protocol
+
+from . import __version__
+from .archive import ThreadArchive
+from .engines import Engine, engine_for_url
+from .errors import FetchFailed, ForumMirrorError, LayoutChanged
+from .fetch import Fetched, PoliteClient, WarcRecorder
+from .localize import localize_urls
+from .records import (
+    ArchivedPost,
+    ArchivedThread,
+    AssetRef,
+    Capture,
+    PageCapture,
+    ParsedPage,
+    ParsedPost,
+    PostImage,
+    PostRevision,
+    StoredAsset,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES = 10_000  # a guard against pagination that never ends
+
+
+class ScrapeObserver(Protocol):
+    """Progress callbacks (the CLI draws them as progress bars)."""
+
+    def page_done(self, page: ParsedPage) -> None: ...
+    def assets_found(self, count: int) -> None: ...
+    def asset_done(self, asset: AssetRef) -> None: ...
+
+
+@dataclass
+class ScrapeSummary:
+    key: str
+    title: str
+    url: str
+    pages: int = 0
+    posts: int = 0
+    new_posts: int = 0
+    changed_posts: int = 0
+    assets: int = 0
+    new_assets: int = 0
+    failed_assets: list[str] = field(default_factory=list)
+    requests: int = 0
+    bytes_received: int = 0
+    seconds: float = 0.0
+    warc_file: str = ""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def scrape_thread(
+    url: str,
+    archive: ThreadArchive,
+    client: PoliteClient,
+    observer: ScrapeObserver | None = None,
+) -> ScrapeSummary:
+    """Archive every page, post and asset of the thread at `url`; return what was done."""
+    started = time.monotonic()
+    requests_before, bytes_before = client.requests_made, client.bytes_received
+    engine = engine_for_url(url)
+    key = engine.thread_key(url)
+    existing = archive.load(key)
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    warc_path = archive.warc_path(key, run_id)
+    recorder = WarcRecorder(
+        warc_path, warc_file_label=archive.relative(warc_path), settings=client.settings
+    )
+    try:
+        pages = _fetch_pages(engine.first_page_url(url), engine, client, recorder, observer)
+        known_assets = {u: a for a in (existing.assets if existing else []) for u in a.urls}
+        assets, failed = _fetch_assets(pages, key, archive, client, recorder, known_assets,
+                                       observer)
+    except ForumMirrorError:
+        recorder.close()
+        if existing is None:  # nothing was archived before: leave nothing behind
+            shutil.rmtree(archive.thread_dir(key), ignore_errors=True)
+        raise
+    recorder.close()
+
+    thread, counts = _merge(existing, key, engine.name, pages, assets, archive)
+    summary = ScrapeSummary(
+        key=key,
+        title=thread.thread.title,
+        url=thread.thread.url,
+        pages=len(pages),
+        posts=len(thread.posts),
+        new_posts=counts["new"],
+        changed_posts=counts["changed"],
+        assets=len(thread.assets),
+        new_assets=sum(1 for a in assets if a.sha256 not in
+                       {old.sha256 for old in (existing.assets if existing else [])}),
+        failed_assets=failed,
+        requests=client.requests_made - requests_before,
+        bytes_received=client.bytes_received - bytes_before,
+        seconds=round(time.monotonic() - started, 2),
+        warc_file=archive.relative(warc_path),
+    )
+    thread.runs.append({
+        "run_id": run_id,
+        "finished_at": thread.last_archived_at,
+        "scraper_version": __version__,
+        "warc_file": summary.warc_file,
+        "pages": summary.pages,
+        "new_posts": summary.new_posts,
+        "changed_posts": summary.changed_posts,
+        "new_assets": summary.new_assets,
+        "failed_assets": failed,
+        "requests": summary.requests,
+        "settings": {"delay": client.settings.delay, "obey_robots": client.settings.obey_robots,
+                     "user_agent": client.settings.user_agent},
+    })
+    archive.save(thread)
+    return summary
+
+
+@dataclass
+class _Page:
+    parsed: ParsedPage
+    capture: Capture
+
+
+def _fetch_pages(
+    first_url: str, engine: Engine, client: PoliteClient, recorder: WarcRecorder,
+    observer: ScrapeObserver | None,
+) -> list[_Page]:
+    pages: list[_Page] = []
+    seen: set[str] = set()
+    next_url: str | None = first_url
+    while next_url is not None:
+        if next_url in seen or len(pages) >= MAX_PAGES:
+            raise LayoutChanged(f"pagination loops back to {next_url}; stopping")
+        seen.add(next_url)
+        fetched = client.fetch(next_url, recorder, kind="page")
+        parsed = engine.parse_page(fetched.text(), fetched.capture.final_url)
+        pages.append(_Page(parsed, fetched.capture))
+        if observer:
+            observer.page_done(parsed)
+        next_url = parsed.next_url
+    return pages
+
+
+def _fetch_assets(
+    pages: list[_Page], key: str, archive: ThreadArchive, client: PoliteClient,
+    recorder: WarcRecorder, known: dict[str, StoredAsset], observer: ScrapeObserver | None,
+) -> tuple[list[StoredAsset], list[str]]:
+    """Download each referenced asset once; a failed asset is reported, not fatal."""
+    refs: dict[str, AssetRef] = {}
+    for page in pages:
+        for post in page.parsed.posts:
+            for ref in post.assets:
+                refs.setdefault(ref.url, ref)
+    if observer:
+        observer.assets_found(len(refs))
+    stored: dict[str, StoredAsset] = {}  # by sha256
+    failed: list[str] = []
+    for url, ref in refs.items():
+        if url in known:
+            asset = known[url]
+            stored.setdefault(asset.sha256, asset)
+        else:
+            try:
+                fetched = client.fetch(url, recorder, kind="asset")
+            except FetchFailed as error:
+                log.warning("asset not archived: %s", error)
+                failed.append(url)
+                if observer:
+                    observer.asset_done(ref)
+                continue
+            sha256, path = archive.store_asset(key, fetched.body, _extension(ref, fetched))
+            asset = stored.get(sha256)
+            if asset is None:
+                stored[sha256] = StoredAsset(
+                    sha256=sha256, path=path, filename=ref.filename,
+                    content_type=fetched.capture.content_type, bytes=len(fetched.body),
+                    urls=[url], capture=fetched.capture,
+                )
+            elif url not in asset.urls:
+                asset.urls.append(url)
+        if observer:
+            observer.asset_done(ref)
+    return list(stored.values()), failed
+
+
+def _extension(ref: AssetRef, fetched: Fetched) -> str:
+    suffix = PurePosixPath(ref.filename).suffix.lower()
+    if 1 < len(suffix) <= 6 and suffix[1:].isalnum():
+        return suffix
+    content_type = fetched.capture.content_type.split(";")[0].strip()
+    return mimetypes.guess_extension(content_type) or ".bin"
+
+
+def _merge(
+    existing: ArchivedThread | None, key: str, engine_name: str, pages: list[_Page],
+    assets: list[StoredAsset], archive: ThreadArchive,
+) -> tuple[ArchivedThread, dict[str, int]]:
+    """Fold this run into the archived thread: add new posts, keep earlier revisions."""
+    now = utc_now()
+    latest = pages[0].parsed.thread
+    thread = existing or ArchivedThread(
+        key=key, engine=engine_name, thread=latest, first_archived_at=now,
+        last_archived_at=now, scraper_version=__version__,
+    )
+    thread.thread = latest
+    thread.last_archived_at = now
+    thread.scraper_version = __version__
+
+    all_assets = {a.sha256: a for a in thread.assets}
+    for asset in assets:
+        if asset.sha256 in all_assets:
+            merged = all_assets[asset.sha256]
+            merged.urls.extend(u for u in asset.urls if u not in merged.urls)
+        else:
+            all_assets[asset.sha256] = asset
+    thread.assets = list(all_assets.values())
+    by_url = {u: a for a in thread.assets for u in a.urls}
+
+    page_captures = {p.number: p for p in thread.pages}
+    posts = {p.id: p for p in thread.posts}
+    counts = {"new": 0, "changed": 0}
+    for page in pages:
+        page_captures[page.parsed.page_number] = PageCapture(page.parsed.page_number, page.capture)
+        for parsed in page.parsed.posts:
+            fresh = _archived_post(parsed, page, by_url, key, archive)
+            old = posts.get(parsed.id)
+            if old is None:
+                counts["new"] += 1
+                posts[parsed.id] = fresh
+            elif old.content_html != fresh.content_html:
+                counts["changed"] += 1
+                revision = PostRevision(old.content_html, old.content_text, old.edited,
+                                        old.fetched_at, old.warc_file, old.warc_record_id)
+                posts[parsed.id] = replace(fresh, first_seen_at=old.first_seen_at,
+                                           revisions=[*old.revisions, revision])
+            else:  # unchanged: keep when it was first seen, refresh where it was seen last
+                posts[parsed.id] = replace(fresh, first_seen_at=old.first_seen_at,
+                                           revisions=old.revisions)
+    thread.pages = [page_captures[n] for n in sorted(page_captures)]
+    thread.posts = sorted(posts.values(), key=lambda p: (p.position, p.id))
+    return thread, counts
+
+
+def _archived_post(
+    parsed: ParsedPost, page: _Page, by_url: dict[str, StoredAsset], key: str,
+    archive: ThreadArchive,
+) -> ArchivedPost:
+    local: dict[str, str] = {}
+    images: list[PostImage] = []
+    for ref in parsed.assets:
+        asset = by_url.get(ref.url)
+        if asset is None:
+            continue  # not archived (download failed): the HTML keeps the remote URL
+        local[ref.url] = asset.path
+        if ref.thumbnail_url:
+            local[ref.thumbnail_url] = asset.path
+        images.append(PostImage(
+            url=ref.url, path=archive.relative(archive.thread_dir(key) / asset.path),
+            sha256=asset.sha256, content_type=asset.content_type, bytes=asset.bytes,
+            filename=ref.filename,
+        ))
+    capture = page.capture
+    return ArchivedPost(
+        id=parsed.id, position=parsed.position, author=parsed.author,
+        published=parsed.published, published_text=parsed.published_text,
+        edited=parsed.edited, edited_text=parsed.edited_text,
+        content_html=localize_urls(parsed.content_html, local),
+        content_text=parsed.content_text, quotes=parsed.quotes, embeds=parsed.embeds,
+        images=images, page=page.parsed.page_number,
+        source_url=f"{capture.final_url.split('#', 1)[0]}#post-{parsed.id}",
+        fetched_at=capture.fetched_at, page_sha256=capture.sha256,
+        warc_file=capture.warc_file, warc_record_id=capture.warc_record_id,
+        first_seen_at=capture.fetched_at,
+    )

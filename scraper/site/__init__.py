@@ -1,0 +1,21 @@
+"""The static mirror as a Pelican plugin: add `"scraper.site"` to `PLUGINS`.
+
+The plugin adds one generator, which reads the archive at `PATH` (not Pelican's articles)
+and writes the thread pages with the theme in `theme/`.
+"""
+
+from __future__ import annotations
+
+from pelican import Pelican, signals
+
+from .generator import ThreadSiteGenerator
+
+
+def get_generators(pelican: Pelican) -> type[ThreadSiteGenerator]:
+    """Pelican's `get_generators` signal: our generator runs alongside the built-in ones."""
+    return ThreadSiteGenerator
+
+
+def register() -> None:
+    """Connect the plugin to Pelican's signals."""
+    signals.get_generators.connect(get_generators)

@@ -1,0 +1,69 @@
+"""`forum-mirror build`: the archive through Pelican into a static site, then Pagefind."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pelican import Pelican, signals
+from pelican.settings import read_settings
+
+from ..errors import ArchiveError
+from .search import index_site
+
+log = logging.getLogger(__name__)
+
+# The settings and theme live at the repository's root, next to the `scraper` package.
+DEFAULT_SETTINGS_FILE = Path(__file__).resolve().parents[2] / "pelicanconf.py"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    threads: int
+    posts: int
+    pages: int  # HTML files written
+    seconds: float
+
+
+@dataclass
+class _WrittenPages:
+    """Counts what Pelican writes, from its `content_written` signal."""
+
+    pages: int = 0
+    posts: int = 0
+    threads: set[str] = field(default_factory=set)
+
+    def count(self, path: str, context: dict[str, Any] | None = None) -> None:
+        self.pages += 1
+        if context and "thread" in context and "page" in context:
+            self.threads.add(context["thread"].key)
+            self.posts += len(context["page"].posts)
+
+
+def build_site(archive: Path, output: Path, settings_file: Path | None = None) -> BuildReport:
+    """Write the static mirror of `archive` to `output`, with its search index."""
+    started = time.monotonic()
+    if not archive.is_dir():
+        raise ArchiveError(f"{archive} is not an archive folder: scrape a thread into it first")
+    settings = read_settings(
+        str(settings_file or DEFAULT_SETTINGS_FILE),
+        override={"PATH": str(archive.resolve()), "OUTPUT_PATH": str(output.resolve())},
+    )
+    written = _WrittenPages()
+    signals.content_written.connect(written.count)
+    try:
+        Pelican(settings).run()
+    finally:
+        signals.content_written.disconnect(written.count)
+    index_site(output, settings["DEFAULT_LANG"])
+    report = BuildReport(
+        threads=len(written.threads),
+        posts=written.posts,
+        pages=written.pages,
+        seconds=round(time.monotonic() - started, 3),
+    )
+    log.info("built %s: %s", output, report)
+    return report

@@ -1,0 +1,237 @@
+"""Sanitized post HTML turned into what a thread page shows.
+
+Quotes link to the quoted post on this site, embed placeholders become static cards,
+images that were not archived become links (so the page requests nothing remote), and
+blocks or lines in another language than the post get their own `lang` and `dir`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..records import Embed
+from .sanitize import EXTERNAL_REL
+from .textdir import TextDirection, detect
+
+log = logging.getLogger(__name__)
+
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+        "li", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th",
+        "thead", "tr", "ul",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ThreadLinks:
+    """What a post can link to on its thread's pages."""
+
+    post_pages: Mapping[str, str]  # post id -> file of the page showing it, e.g. "page-2.html"
+    assets: frozenset[str]  # archived asset paths, relative to the thread's folder
+
+
+def post_anchor(post_id: str) -> str:
+    """The id of a post's heading, the target of permalinks and search hits."""
+    return f"post-{post_id}"
+
+
+def render_post_body(
+    sanitized_html: str,
+    *,
+    links: ThreadLinks,
+    embeds: Sequence[Embed],
+    render_embed: Callable[[Embed], str],
+    direction: TextDirection,
+    labels: Mapping[str, str],
+) -> str:
+    """The HTML of a post's body on a thread page; `sanitized_html` must come from nh3."""
+    tree = LexborHTMLParser(sanitized_html)
+    body = tree.body
+    if body is None:
+        return ""
+    for expand_link in body.css("div.bbCodeBlock-expandLink"):
+        expand_link.decompose()  # XenForo's "Click to expand" needs its own JavaScript
+    for quote in body.css("blockquote[data-quote], blockquote[data-source]"):
+        _link_quote(tree, quote, links, labels)
+    _place_embeds(tree, body, embeds, render_embed)
+    for image in body.css("img"):
+        _localize_image(tree, image, links, labels)
+    _mark_directions(tree, body, direction)
+    for emptied in body.css('[class=""]'):
+        del emptied.attrs["class"]  # nh3 leaves the attribute when it drops every class
+    return body.inner_html or ""
+
+
+def _quoted_post_id(source: str) -> str | None:
+    # XenForo writes data-source="post: 123"; other kinds (e.g. "profile-post: 4") are not posts.
+    kind, _, value = source.partition(":")
+    if kind.strip() != "post":
+        return None
+    return value.strip() or None
+
+
+def _link_quote(
+    tree: LexborHTMLParser, quote: LexborNode, links: ThreadLinks, labels: Mapping[str, str]
+) -> None:
+    name = (quote.attrs.get("data-quote") or "").strip()
+    post_id = _quoted_post_id(quote.attrs.get("data-source") or "")
+    title = next(
+        (c for c in _children(quote) if c.tag == "div" and "bbCodeBlock-title" in _classes(c)),
+        None,
+    )
+    if not name:
+        return  # nothing better to say than the board's own title
+    href: str | None = None
+    internal = False
+    if post_id is not None and (page := links.post_pages.get(post_id)) is not None:
+        href, internal = f"{page}#{post_anchor(post_id)}", True
+    elif title is not None and (board_link := title.css_first("a[href]")) is not None:
+        href = board_link.attrs.get("href")  # not in this thread's archive: the board's link
+    new_title = tree.create_node("div")
+    new_title.attrs["class"] = "bbCodeBlock-title"
+    target = new_title
+    if href:
+        target = tree.create_node("a")
+        target.attrs["href"] = href
+        if not internal:
+            target.attrs["rel"] = EXTERNAL_REL
+    # <bdi> keeps a Latin name from reordering the Arabic or Hebrew "said:" around it.
+    name_node = tree.create_node("bdi")
+    name_node.insert_child(name)
+    target.insert_child(name_node, move=True)
+    target.insert_child(f" {labels['said']}")
+    if target is not new_title:
+        new_title.insert_child(target, move=True)
+    if title is not None:
+        title.replace_with(new_title, move=True)
+    elif (first := quote.child) is not None:
+        first.insert_before(new_title, move=True)
+    else:
+        quote.insert_child(new_title, move=True)
+
+
+def _place_embeds(
+    tree: LexborHTMLParser,
+    body: LexborNode,
+    embeds: Sequence[Embed],
+    render_embed: Callable[[Embed], str],
+) -> None:
+    placed: set[int] = set()
+    for placeholder in body.css("div.fm-embed"):
+        raw_index = placeholder.attrs.get("data-embed-index") or ""
+        index = int(raw_index) if raw_index.isdigit() else -1
+        if 0 <= index < len(embeds) and index not in placed:
+            placeholder.replace_with(_fragment(render_embed(embeds[index])), move=True)
+            placed.add(index)
+        else:
+            log.warning("embed placeholder %r has no embed; dropped", raw_index)
+            placeholder.decompose()
+    # An embed the scraper could not place still belongs to the post: show it at the end.
+    for index, embed in enumerate(embeds):
+        if index not in placed:
+            body.insert_child(_fragment(render_embed(embed)), move=True)
+
+
+def _fragment(html: str) -> LexborNode:
+    node = LexborHTMLParser(html.strip()).body
+    if node is None or node.child is None:
+        raise ValueError("embed template rendered nothing")
+    return node.child
+
+
+def _localize_image(
+    tree: LexborHTMLParser, image: LexborNode, links: ThreadLinks, labels: Mapping[str, str]
+) -> None:
+    src = image.attrs.get("src") or ""
+    if src in links.assets:
+        image.attrs["loading"] = "lazy"
+        return
+    # Not archived: a remote <img> would make every reader's browser call the board (or
+    # worse); a link lets the reader decide.
+    alt = (image.attrs.get("alt") or "").strip()
+    text = f"{labels['image_not_archived']}: {alt}" if alt else labels["image_not_archived"]
+    inside_link = any(parent.tag == "a" for parent in _ancestors(image))
+    if src.startswith(("http://", "https://")) and not inside_link:
+        replacement = tree.create_node("a")
+        replacement.attrs["href"] = src
+        replacement.attrs["rel"] = EXTERNAL_REL
+    else:
+        replacement = tree.create_node("span")
+    replacement.attrs["class"] = "fm-missing-image"
+    replacement.insert_child(f"[{text}]")
+    image.replace_with(replacement, move=True)
+
+
+def _mark_directions(tree: LexborHTMLParser, node: LexborNode, direction: TextDirection) -> None:
+    """Give blocks and `<br>`-separated lines written in another script their own lang/dir."""
+    _mark_lines(tree, node, direction)
+    for child in _children(node):
+        if child.tag not in BLOCK_TAGS:
+            continue
+        if child.attrs.get("dir"):
+            continue  # the source or an embed card already decided
+        own = detect(_own_text(child))
+        if own is not None and own != direction:
+            child.attrs["lang"] = own.lang
+            child.attrs["dir"] = own.dir
+            _mark_directions(tree, child, own)
+        else:
+            _mark_directions(tree, child, direction)
+
+
+def _mark_lines(tree: LexborHTMLParser, node: LexborNode, direction: TextDirection) -> None:
+    # XenForo separates paragraphs with <br>, not <p>: a line is the unit of language there.
+    children = list(_children(node, include_text=True))
+    if not any(child.tag == "br" for child in children):
+        return
+    lines: list[list[LexborNode]] = [[]]
+    for child in children:
+        if child.tag == "br":
+            lines.append([])
+        else:
+            lines[-1].append(child)
+    for line in lines:
+        if not line or any(child.tag in BLOCK_TAGS for child in line):
+            continue
+        own = detect("".join(_own_text(child) for child in line))
+        if own is None or own == direction:
+            continue
+        wrapper = tree.create_node("span")
+        wrapper.attrs["lang"] = own.lang
+        wrapper.attrs["dir"] = own.dir
+        line[0].insert_before(wrapper, move=True)
+        for child in line:
+            wrapper.insert_child(child, move=True)
+
+
+def _own_text(node: LexborNode) -> str:
+    """The text of `node`, leaving out parts (e.g. an embed card) that set their own dir."""
+    if node.is_text_node:
+        return node.text_content or ""
+    if node.attrs.get("dir"):
+        return ""
+    return "".join(_own_text(child) for child in node.iter(include_text=True))
+
+
+def _children(node: LexborNode, include_text: bool = False) -> list[LexborNode]:
+    return list(node.iter(include_text=include_text))
+
+
+def _ancestors(node: LexborNode) -> list[LexborNode]:
+    found = []
+    parent = node.parent
+    while parent is not None:
+        found.append(parent)
+        parent = parent.parent
+    return found
+
+
+def _classes(node: LexborNode) -> set[str]:
+    return set((node.attrs.get("class") or "").split())

@@ -1,0 +1,66 @@
+"""Scraped post HTML made safe with nh3 before anything else touches it."""
+
+from __future__ import annotations
+
+import copy
+import re
+from urllib.parse import urljoin
+
+import nh3
+
+# Where the archive stores a thread's assets, relative to the thread's folder (and page).
+ASSET_PATH = re.compile(r"assets/[0-9a-f]{64}(\.[A-Za-z0-9]{1,8})?")
+
+EXTERNAL_REL = "nofollow noopener noreferrer"
+
+# The bbCode blocks the theme styles, and the scraper's placeholder for an embed; every
+# other class is the board's own styling hook and means nothing here.
+ALLOWED_CLASSES = {
+    "blockquote": {"bbCodeBlock", "bbCodeBlock--quote"},
+    "div": {
+        "bbCodeBlock",
+        "bbCodeBlock--quote",
+        "bbCodeBlock--code",
+        "bbCodeBlock-title",
+        "bbCodeBlock-content",
+        "bbCodeBlock-expandContent",
+        "bbCodeBlock-expandLink",
+        "fm-embed",
+    },
+    "pre": {"bbCodeCode"},
+}
+
+
+def _attributes() -> dict[str, set[str]]:
+    allowed = copy.deepcopy(nh3.ALLOWED_ATTRIBUTES)
+    # Setting "*" replaces nh3's generic attributes, so lang and title are listed again.
+    allowed["*"] = {"dir", "lang", "title"}
+    # Read by the site to link a quote to the quoted post, and to place an embed.
+    allowed["blockquote"] = allowed.get("blockquote", set()) | {"data-quote", "data-source"}
+    allowed["div"] = {"data-embed-index"}
+    return allowed
+
+
+ATTRIBUTES = _attributes()
+# Dropped with their content: their text is code or fallback markup, not the post.
+CLEAN_CONTENT_TAGS = {"script", "style", "iframe", "svg", "math", "noscript", "template", "object"}
+
+
+def sanitize_post_html(raw_html: str, source_url: str) -> str:
+    """`raw_html` without scripts, handlers, frames or unsafe URLs.
+
+    Relative links are resolved against the post's `source_url` (they point into the
+    board), except archived asset paths, which stay relative to the thread's folder.
+    """
+
+    def resolve(url: str) -> str:
+        return url if ASSET_PATH.fullmatch(url) else urljoin(source_url, url)
+
+    return nh3.clean(
+        raw_html,
+        attributes=ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        clean_content_tags=CLEAN_CONTENT_TAGS,
+        link_rel=EXTERNAL_REL,
+        url_relative=resolve,
+    )

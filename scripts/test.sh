@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite (lint, unit, end-to-end, headless Chromium).
+source "$(dirname "$0")/bootstrap.sh"
+install_debian_packages
+bootstrap_venv test
+.venv/bin/ruff check .
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,83 @@
+"""Engine selection, URL handling, dates and local asset paths: no server needed."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper.engines import engine_for_url
+from scraper.engines.dates import iso_from_machine_time, parse_shown_date
+from scraper.engines.xenforo import XenForo2
+from scraper.errors import LayoutChanged, UnsupportedUrl
+from scraper.localize import localize_urls
+
+
+@pytest.mark.parametrize(
+    ("url", "thread_id"),
+    [
+        ("https://forum.example/threads/some-title.123/", "123"),
+        ("https://forum.example/threads/some-title.123/page-4", "123"),
+        ("https://forum.example/community/threads/t.77/#post-5", "77"),
+        ("https://forum.example/index.php?threads/t.9/", "9"),
+        ("http://127.0.0.1:8765/threads/afaq.2741/", "2741"),
+        ("https://forum.example/threads/99/", "99"),
+    ],
+)
+def test_xenforo_thread_urls(url: str, thread_id: str) -> None:
+    engine = engine_for_url(url)
+    assert isinstance(engine, XenForo2)
+    assert engine.thread_id(url) == thread_id
+
+
+def test_first_page_and_key_ignore_the_page_number() -> None:
+    engine = XenForo2()
+    url = "http://127.0.0.1:8765/threads/afaq.2741/page-2"
+    assert engine.first_page_url(url) == "http://127.0.0.1:8765/threads/afaq.2741/"
+    assert engine.thread_key(url) == "127.0.0.1_8765-2741"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://forum.example/forums/news.12/", "https://example.com/", "ftp://x/threads/a.1/"],
+)
+def test_unsupported_url_names_the_supported_engines(url: str) -> None:
+    with pytest.raises(UnsupportedUrl, match=r"xenforo2 \(e\.g\. https://"):
+        engine_for_url(url)
+
+
+def test_page_that_is_not_xenforo_is_a_layout_error() -> None:
+    with pytest.raises(LayoutChanged, match="not a XenForo 2 page"):
+        XenForo2().parse_page("<html><body>Login</body></html>", "https://f.example/threads/a.1/")
+
+
+def test_xenforo_page_without_posts_says_the_layout_may_have_changed() -> None:
+    html = '<html id="XF"><body><h1 class="p-title-value">T</h1></body></html>'
+    with pytest.raises(LayoutChanged, match="layout may have changed"):
+        XenForo2().parse_page(html, "https://f.example/threads/a.1/")
+
+
+def test_machine_time_gets_an_iso_offset() -> None:
+    assert iso_from_machine_time("2021-11-24T10:42:35+0100") == "2021-11-24T10:42:35+01:00"
+    assert iso_from_machine_time("yesterday") is None
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ("24 نونبر 2021 على 10:42", "2021-11-24T10:42:00"),
+        ("3 دجنبر 2020", "2020-12-03T00:00:00"),
+        ("Nov 24, 2021 at 10:42 AM", "2021-11-24T10:42:00"),
+    ],
+)
+def test_shown_dates_with_maghrebi_months(shown: str, expected: str) -> None:
+    assert parse_shown_date(shown, "ar-MA") == expected
+
+
+def test_localize_points_archived_urls_at_local_files_only() -> None:
+    html = (
+        '<a href="http://f/attachments/a.1/"><img src="http://f/attachments/a.1/" '
+        'srcset="http://f/big.jpg 2x"></a><a href="http://elsewhere/">x</a>'
+    )
+    out = localize_urls(html, {"http://f/attachments/a.1/": "assets/abc.jpg"})
+    assert out.count('"assets/abc.jpg"') == 2
+    assert "srcset" not in out
+    assert 'href="http://elsewhere/"' in out

@@ -1,0 +1,196 @@
+"""The built site in headless Chromium: direction, images, search, safety, file:// browsing."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
+
+from scraper.site.build import build_site
+
+from .archive_factory import FixtureArchive, build_fixture_archive
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@dataclass
+class Site:
+    fixture: FixtureArchive
+    output: Path
+    base_url: str  # http://127.0.0.1:<port>/
+
+    def thread_url(self, name: str = "index.html") -> str:
+        return f"{self.base_url}threads/{self.fixture.key}/{name}"
+
+
+@dataclass
+class Tab:
+    """A page plus what it asked the network for and what it complained about."""
+
+    page: Page
+    requests: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site without a log line per request in the test output."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("browser-site")
+    fixture = build_fixture_archive(root / "archive")
+    output = root / "output"
+    build_site(fixture.root, output)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(QuietHandler, directory=str(output))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(fixture, output, f"http://127.0.0.1:{server.server_port}/")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    """A fresh page; after the test, no request may have left 127.0.0.1 or file://."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    tab = Tab(page)
+
+    def on_request(request: Request) -> None:
+        tab.requests.append(request.url)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            tab.problems.append(message.text)
+
+    page.on("request", on_request)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: tab.problems.append(str(error)))
+    page.on("dialog", lambda dialog: tab.problems.append(f"dialog: {dialog.message}"))
+    yield tab
+    context.close()
+    for url in tab.requests:
+        parts = urlsplit(url)
+        assert parts.scheme == "file" or parts.hostname == "127.0.0.1", url
+    assert tab.problems == []
+
+
+def scroll_images_in(page: Page) -> list[int]:
+    """naturalWidth of every image on the page, after scrolling each into view (lazy ones)."""
+    widths = []
+    images = page.locator("img")
+    for index in range(images.count()):
+        image = images.nth(index)
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete", arg=image.element_handle())
+        widths.append(image.evaluate("img => img.naturalWidth"))
+    return widths
+
+
+def test_thread_page_reads_right_to_left(site: Site, tab: Tab) -> None:
+    tab.page.goto(site.thread_url())
+    directions = tab.page.eval_on_selector_all(
+        ".post, .post-body", "nodes => nodes.map(n => getComputedStyle(n).direction)"
+    )
+    assert len(directions) == 40
+    assert set(directions) == {"rtl"}
+    tab.page.goto(site.thread_url("page-2.html"))
+    card = tab.page.locator("figure.embed")
+    assert card.evaluate("n => [getComputedStyle(n).direction, n.lang]") == ["rtl", "he"]
+
+
+def test_images_load_from_the_archive(site: Site, tab: Tab) -> None:
+    tab.page.goto(site.thread_url())
+    widths = scroll_images_in(tab.page)
+    assert len(widths) == 2 and all(width > 0 for width in widths)
+
+
+@pytest.mark.parametrize(
+    ("query", "role", "start"),
+    [
+        ("المغرب", "wal_maghrib", ""),
+        ("מרוקו", "hebrew", "threads/forum.example-2741/index.html"),
+        ("Gantz", "hebrew", "threads/forum.example-2741/page-2.html"),
+    ],
+)
+def test_search_finds_and_opens_the_post(
+    site: Site, tab: Tab, query: str, role: str, start: str
+) -> None:
+    post_id = site.fixture.post_id(role)
+    page_file = "index.html" if site.fixture.post_ids.index(post_id) < 20 else "page-2.html"
+    tab.page.goto(site.base_url + (start or "index.html"))
+    tab.page.fill(".search-input", query)
+    hit = tab.page.locator(f'a.search-hit[href$="#post-{post_id}"]')
+    hit.wait_for()
+    hit.click()
+    tab.page.wait_for_url(re.compile(rf"/threads/{site.fixture.key}/{page_file}#post-{post_id}$"))
+    target = tab.page.locator(":target")
+    assert target.get_attribute("id") == f"post-{post_id}"
+    assert target.is_visible()
+    assert target.evaluate("n => n.getBoundingClientRect().top >= 0")
+
+
+def test_hostile_post_runs_nothing(site: Site, tab: Tab) -> None:
+    tab.page.goto(site.thread_url() + f"#post-{site.fixture.post_id('hostile')}")
+    tab.page.locator(".fm-missing-image").first.scroll_into_view_if_needed()
+    tab.page.wait_for_timeout(200)
+    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
+    assert tab.page.locator(".posts script, .posts iframe, .posts svg").count() == 0
+
+
+def test_pages_browse_from_file_urls(site: Site, tab: Tab) -> None:
+    page = tab.page
+    page.goto((site.output / "index.html").as_uri())
+    page.locator(".thread-item-title a").click()
+    page.wait_for_url(re.compile(rf"/threads/{site.fixture.key}/index\.html$"))
+    assert all(width > 0 for width in scroll_images_in(page))
+    page.locator("a[rel=next]").first.click()
+    page.wait_for_url(re.compile(r"/page-2\.html$"))
+    quoted = site.fixture.post_id("quoted")
+    page.locator(f'.bbCodeBlock-title a[href="index.html#post-{quoted}"]').click()
+    page.wait_for_url(re.compile(rf"/index\.html#post-{quoted}$"))
+    page.locator(".site-name").click()
+    page.wait_for_url(re.compile(r"/index\.html$"))
+    assert page.locator(".thread-item").count() == 1
+    # Pagefind cannot run from file://: the box says how to serve the site instead.
+    page.locator(".search-input").focus()
+    note = page.locator(".search-note")
+    assert note.is_visible()
+    assert "python -m http.server" in note.inner_text()
+    assert all(url.startswith("file://") for url in tab.requests)
