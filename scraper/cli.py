@@ -234,9 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s",
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False, show_time=False)],
     )
+    if not args.verbose:  # our own notes, without every library's chatter
+        logging.getLogger("scraper").setLevel(logging.INFO)
     try:
         return args.handler(args)
     except ForumMirrorError as error:

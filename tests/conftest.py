@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
 from scraper.archive import ThreadArchive
+from scraper.cli import serve_directory
 from scraper.demo_forum import DemoForum
 from scraper.fetch import FetchSettings, PoliteClient
 from scraper.scrape import ScrapeSummary, scrape_thread
+
+__all__ = ["serve_directory"]  # re-exported for the browser tests
 
 # Fast but still throttled: the delay is measured at the server in test_scrape.py.
 TEST_DELAY = 0.05
@@ -41,3 +46,71 @@ def scraped_demo(demo_forum: DemoForum, tmp_path_factory: pytest.TempPathFactory
     with PoliteClient(FetchSettings(delay=TEST_DELAY)) as client:
         summary = scrape_thread(demo_forum.thread_url, archive, client)
     return ScrapedDemo(root, archive, summary, demo_forum, len(demo_forum.requests) - before)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@dataclass
+class Tab:
+    """A page plus what it asked the network for and what it complained about."""
+
+    page: Page
+    requests: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    """A fresh page; after the test, no request may have left 127.0.0.1 or file://."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    tab = Tab(page)
+
+    def on_request(request: Request) -> None:
+        tab.requests.append(request.url)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            tab.problems.append(message.text)
+
+    page.on("request", on_request)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: tab.problems.append(str(error)))
+    page.on("dialog", lambda dialog: tab.problems.append(f"dialog: {dialog.message}"))
+    yield tab
+    context.close()
+    for url in tab.requests:
+        parts = urlsplit(url)
+        assert parts.scheme == "file" or parts.hostname == "127.0.0.1", url
+    assert tab.problems == []
+
+
+def scroll_images_in(page: Page) -> list[int]:
+    """naturalWidth of every image on the page, after scrolling each into view (lazy ones)."""
+    widths = []
+    images = page.locator("img")
+    for index in range(images.count()):
+        image = images.nth(index)
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete", arg=image.element_handle())
+        widths.append(image.evaluate("img => img.naturalWidth"))
+    return widths

@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import http.server
 import re
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
 from scraper.site.build import build_site
 
 from .archive_factory import FixtureArchive, build_fixture_archive
+from .conftest import Tab, scroll_images_in, serve_directory
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
-
 
 @dataclass
 class Site:
@@ -42,85 +26,14 @@ class Site:
         return f"{self.base_url}threads/{self.fixture.key}/{name}"
 
 
-@dataclass
-class Tab:
-    """A page plus what it asked the network for and what it complained about."""
-
-    page: Page
-    requests: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site without a log line per request in the test output."""
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("browser-site")
     fixture = build_fixture_archive(root / "archive")
     output = root / "output"
     build_site(fixture.root, output)
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(QuietHandler, directory=str(output))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Site(fixture, output, f"http://127.0.0.1:{server.server_port}/")
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    """A fresh page; after the test, no request may have left 127.0.0.1 or file://."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    tab = Tab(page)
-
-    def on_request(request: Request) -> None:
-        tab.requests.append(request.url)
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            tab.problems.append(message.text)
-
-    page.on("request", on_request)
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: tab.problems.append(str(error)))
-    page.on("dialog", lambda dialog: tab.problems.append(f"dialog: {dialog.message}"))
-    yield tab
-    context.close()
-    for url in tab.requests:
-        parts = urlsplit(url)
-        assert parts.scheme == "file" or parts.hostname == "127.0.0.1", url
-    assert tab.problems == []
-
-
-def scroll_images_in(page: Page) -> list[int]:
-    """naturalWidth of every image on the page, after scrolling each into view (lazy ones)."""
-    widths = []
-    images = page.locator("img")
-    for index in range(images.count()):
-        image = images.nth(index)
-        image.scroll_into_view_if_needed()
-        page.wait_for_function("img => img.complete", arg=image.element_handle())
-        widths.append(image.evaluate("img => img.naturalWidth"))
-    return widths
+    with serve_directory(output, 0) as base_url:
+        yield Site(fixture, output, base_url)
 
 
 def test_thread_page_reads_right_to_left(site: Site, tab: Tab) -> None:

@@ -387,7 +387,7 @@ class DemoForum:
             target=server.serve_forever, name=f"demo-forum-{self.port}", daemon=True
         )
         self._thread.start()
-        log.info("demo forum serving %s", self.thread_url)
+        log.debug("demo forum serving %s", self.thread_url)
         return self
 
     def stop(self) -> None:

@@ -65,5 +65,5 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
         pages=written.pages,
         seconds=round(time.monotonic() - started, 3),
     )
-    log.info("built %s: %s", output, report)
+    log.debug("built %s: %s", output, report)
     return report

@@ -37,6 +37,13 @@ class TimeView:
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    path: str  # relative to the thread's folder (and page)
+    filename: str
+    sha256: str
+
+
+@dataclass(frozen=True)
 class PostView:
     id: str
     anchor: str
@@ -50,6 +57,7 @@ class PostView:
     edited: str | None
     edited_text: str
     body: Markup
+    attachments: list[AttachmentView]  # images the body does not show inline
     lang: str
     dir: str
     search_terms: str
@@ -187,6 +195,17 @@ def _thread_direction(thread: ArchivedThread, fallback_lang: str) -> tuple[TextD
     return detected, board if agrees else detected.lang
 
 
+def _attachments(post: ArchivedPost, key: str, body: str) -> list[AttachmentView]:
+    """The post's archived images that its body does not already show, once each."""
+    prefix = f"threads/{key}/"
+    shown: dict[str, AttachmentView] = {}
+    for image in post.images:
+        path = image.path.removeprefix(prefix)
+        if ASSET_PATH.fullmatch(path) and f'"{path}"' not in body:
+            shown.setdefault(path, AttachmentView(path, image.filename, image.sha256))
+    return list(shown.values())
+
+
 def _avatar_tone(name: str) -> int:
     # Stable across builds (unlike hash()), so an author keeps a colour.
     return hashlib.sha256(name.encode("utf-8")).digest()[0] % AVATAR_TONES
@@ -236,6 +255,7 @@ def build_thread_view(
             edited=post.edited,
             edited_text=post.edited_text,
             body=Markup(body),  # nh3 output, then rewritten by our own code only
+            attachments=_attachments(post, thread.key, body),
             lang=own.lang,
             dir=own.dir,
             search_terms=" ".join(clitic_free_terms(post.content_text)),
