@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from scraper.demo_forum.pages import render_thread_page
 from scraper.engines import engine_for_url
 from scraper.engines.dates import iso_from_machine_time, parse_shown_date
 from scraper.engines.xenforo import XenForo2
@@ -81,3 +85,26 @@ def test_localize_points_archived_urls_at_local_files_only() -> None:
     assert out.count('"assets/abc.jpg"') == 2
     assert "srcset" not in out
     assert 'href="http://elsewhere/"' in out
+
+
+def test_demo_pages_parse_to_the_truth_table() -> None:
+    """The engine on the demo forum's pages as text: ids, authors, dates, images per post."""
+    expected = json.loads(
+        (Path(__file__).parent / "fixtures" / "xenforo_demo_expected.json").read_text("utf-8"))
+    base = "http://127.0.0.1:8765" + expected["thread"]["path"]
+    engine = XenForo2()
+    posts = []
+    for number in range(1, expected["thread"]["pages"] + 1):
+        url = base if number == 1 else f"{base}page-{number}"
+        page = engine.parse_page(render_thread_page(number, base_url="http://127.0.0.1:8765"), url)
+        assert page.page_number == number
+        assert page.last_page == expected["thread"]["pages"]
+        assert (page.next_url is None) == (number == expected["thread"]["pages"])
+        posts.extend(page.posts)
+    assert [(p.id, p.position, p.author.name, p.published, p.edited) for p in posts] == [
+        (str(e["id"]), e["position"], e["author"], e["published"], e["edited"])
+        for e in expected["posts"]
+    ]
+    for post, want in zip(posts, expected["posts"], strict=True):
+        assert [a.filename for a in post.assets] == want["inline_image_files"] + want["attachments"]
+        assert all(a.url.startswith("http://127.0.0.1:8765/attachments/") for a in post.assets)

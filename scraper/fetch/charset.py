@@ -1,38 +1,98 @@
-"""Decode a page's bytes: HTTP header charset, then <meta charset>, then UTF-8, then cp1256."""
+"""Turn a fetched body into text, trusting the most authoritative charset declaration first.
+
+Order: byte-order mark, HTTP `Content-Type` charset, `<meta charset>` / `http-equiv`, strict
+UTF-8, then a guess (charset-normalizer when installed, else windows-1256, the usual legacy
+encoding of the Arabic boards we archive).
+"""
 
 from __future__ import annotations
 
 import codecs
+import logging
 import re
+from email.message import Message
 
-META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
-# Older Arabic boards that declare nothing are most often windows-1256.
+log = logging.getLogger(__name__)
+
 FALLBACK_ENCODING = "cp1256"
 
+# Browsers read these labels as windows-1252 (WHATWG Encoding), and so do the pages' authors:
+# a "latin-1" page with curly quotes is really cp1252.
+_BROWSER_ALIASES = {
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+}
 
-def _known(name: str | None) -> str | None:
-    if not name:
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Covers both `<meta charset="x">` and `<meta http-equiv=... content="text/html; charset=x">`.
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.I)
+# Declarations sit in <head>; scanning a bounded prefix keeps large pages cheap.
+_META_SCAN_BYTES = 4096
+
+
+def normalize_encoding(label: str | None) -> str | None:
+    """The Python codec name for a charset label, or None when Python does not know it."""
+    if not label:
         return None
+    label = label.strip().strip("\"'").lower()
+    label = _BROWSER_ALIASES.get(label, label)
     try:
-        return codecs.lookup(name).name
+        return codecs.lookup(label).name
     except LookupError:
+        log.debug("unknown charset label %r", label)
         return None
 
 
-def detect_encoding(body: bytes, content_type: str | None) -> str:
-    header = HEADER_CHARSET.search(content_type or "")
-    meta = META_CHARSET.search(body[:4096])
-    for candidate in (header and header.group(1), meta and meta.group(1).decode("ascii")):
-        known = _known(candidate)
-        if known:
-            return known
+def header_charset(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header value, if any."""
+    if not content_type:
+        return None
+    message = Message()
+    message["content-type"] = content_type
+    charset = message.get_param("charset")
+    return charset if isinstance(charset, str) else None
+
+
+def meta_charset(body: bytes) -> str | None:
+    """The charset a `<meta>` tag near the top of an HTML document declares, if any."""
+    match = _META_CHARSET.search(body[:_META_SCAN_BYTES])
+    return match.group(1).decode("ascii") if match else None
+
+
+def decode_body(body: bytes, content_type: str | None = None) -> str:
+    """Decode `body` using the charset it declares, else UTF-8, else a best guess."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body.decode(encoding, errors="replace")
+
+    for label in (header_charset(content_type), meta_charset(body)):
+        encoding = normalize_encoding(label)
+        if encoding:
+            # A declared charset is what browsers use even when a few bytes are invalid.
+            return body.decode(encoding, errors="replace")
+
     try:
-        body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return FALLBACK_ENCODING
-    return "utf-8"
+        pass
+    return _guess(body)
 
 
-def decode_body(body: bytes, content_type: str | None) -> str:
-    return body.decode(detect_encoding(body, content_type), errors="replace")
+def _guess(body: bytes) -> str:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:
+        return body.decode(FALLBACK_ENCODING, errors="replace")
+    best = from_bytes(body).best()
+    if best is None:
+        return body.decode(FALLBACK_ENCODING, errors="replace")
+    return str(best)

@@ -1,17 +1,18 @@
-"""PoliteClient: the only HTTP code. robots.txt, per-host throttle, retries, WARC recording.
+"""`PoliteClient`: the one place forum-mirror does HTTP.
 
-Each concern lives in its own module (robots, throttle, retry, warc, charset); this one
-only puts them in order around one httpx call, like Scrapy's downloader middlewares.
+Each request goes through the layers in this order: robots.txt (robots.py), conditional
+request headers, the per-host throttle (throttle.py), retries with backoff (retry.py), and
+WARC recording (warc.py). The layers are separate modules; this file only wires them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from dataclasses import dataclass
+from types import TracebackType
 
 import httpx
 
@@ -19,241 +20,406 @@ from .. import __version__
 from ..errors import FetchFailed, RobotsDisallowed
 from ..records import Capture
 from .charset import decode_body
-from .retry import RETRY_STATUSES, backoff_seconds, retry_after_seconds
-from .robots import RobotsRules, rules_from_response
-from .settings import FetchSettings
+from .retry import RetryAfterTooLong, RetryPolicy
+from .robots import RobotsRules, robots_url, site_origin
+from .settings import USER_AGENT_TOKEN, FetchSettings
 from .throttle import HostThrottle
-from .warc import WarcRecorder
+from .warc import WarcRecorder, utc_now_iso
 
 log = logging.getLogger(__name__)
 
+MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309: parse at least the first 500 KiB
 
 
 @dataclass(frozen=True)
 class Validators:
-    """What the archive remembers of a URL, for a conditional request."""
+    """What the archive knows of a resource, for a conditional request."""
 
     etag: str | None = None
     last_modified: str | None = None
 
+    def request_headers(self) -> dict[str, str]:
+        """The `If-None-Match` / `If-Modified-Since` headers these validators give."""
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
 
 @dataclass
 class Fetched:
+    """A successful fetch: its provenance, its decoded payload and its response headers."""
+
     capture: Capture
     body: bytes  # content-encoding removed
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
 
     def text(self) -> str:
-        return decode_body(self.body, self.capture.content_type)
+        """The body as text, decoded by its declared charset (see charset.py)."""
+        return decode_body(self.body, self.headers.get("content-type"))
 
     @property
     def not_modified(self) -> bool:
+        """Whether the server answered 304: the archived copy is still current."""
         return self.capture.status == 304
 
 
 @dataclass
-class _Answer:
-    response: httpx.Response
-    raw: bytes
+class _Exchange:
+    """One request and its response, as received and recorded."""
+
+    url: str
+    status: int
+    reason: str
+    headers: httpx.Headers
     body: bytes
     fetched_at: str
     record_id: str
+    tries: int = 1
 
 
-class _ServerKeepsFailing(FetchFailed):
-    """Retries exhausted on 429/5xx answers; carries the last answer for robots.txt."""
+class _TransportFailure(FetchFailed):
+    """No HTTP answer at all after every try; `cannot_connect` if no connection was made."""
 
-    def __init__(self, message: str, answer: _Answer) -> None:
+    def __init__(self, message: str, *, cannot_connect: bool) -> None:
         super().__init__(message)
-        self.answer = answer
+        self.cannot_connect = cannot_connect
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:g} MiB"
+
+
+def _describe_transport_error(url: httpx.URL, error: httpx.TransportError, timeout: float) -> str:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    detail = str(error) or type(error).__name__
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+        return f"cannot connect to {url.host}:{port}: {detail}"
+    if isinstance(error, httpx.TimeoutException):
+        return f"timed out after {timeout:g} s waiting for {url}"
+    return f"connection to {url.host}:{port} failed while fetching {url}: {detail}"
 
 
 class PoliteClient:
-    """An HTTP client that asks robots.txt first, waits its turn per host, and keeps evidence."""
+    """Fetches URLs politely (robots.txt, per-host delay, backoff) and records every exchange."""
 
-    def __init__(self, settings: FetchSettings | None = None, *,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, settings: FetchSettings | None = None, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.settings = settings or FetchSettings()
+        # Redirects are followed by hand so that each hop is throttled, robots-checked and recorded.
         self._http = httpx.Client(
-            transport=transport, timeout=self.settings.timeout, follow_redirects=False,
+            transport=transport,
+            timeout=self.settings.timeout,
+            follow_redirects=False,
             headers={"User-Agent": self.settings.user_agent},
         )
-        self._throttle = HostThrottle()
+        self._throttle = HostThrottle(self.settings.delay)
+        self._retry = RetryPolicy.from_settings(self.settings)
         self._robots: dict[str, RobotsRules] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
+        self._blocked_hosts: dict[str, tuple[float, str]] = {}  # host -> (monotonic until, why)
+        self._state_lock = threading.Lock()
         self.requests_made = 0
         self.bytes_received = 0
 
-    def fetch(self, url: str, recorder: WarcRecorder, *, kind: str = "page",
-              validators: Validators | None = None) -> Fetched:
-        """GET `url` politely; raise RobotsDisallowed or FetchFailed with a one-line reason."""
-        limit = self.settings.max_page_bytes if kind == "page" else self.settings.max_asset_bytes
-        headers = {}
-        if validators and validators.etag:
-            headers["If-None-Match"] = validators.etag
-        if validators and validators.last_modified:
-            headers["If-Modified-Since"] = validators.last_modified
+    def fetch(
+        self,
+        url: str,
+        recorder: WarcRecorder,
+        *,
+        kind: str = "page",
+        validators: Validators | None = None,
+    ) -> Fetched:
+        """Fetch `url` ("page" or "asset" `kind`), following redirects; record it in `recorder`.
+
+        Raises `RobotsDisallowed` before any request robots.txt forbids, and `FetchFailed`
+        when no usable answer comes (unreachable host, retries exhausted, error status,
+        body over the size cap).
+        """
+        max_bytes = self.settings.max_bytes(kind)
+        extra_headers = validators.request_headers() if validators else {}
         current = url
-        visited = [url]
-        while True:
-            self._check_url(current, recorder)
-            answer = self._get_with_retries(current, headers, recorder, limit)
-            status = answer.response.status_code
-            if status not in REDIRECT_STATUSES:
-                break
-            location = answer.response.headers.get("Location")
-            if not location:
-                raise FetchFailed(f"{current} answered {status} without a Location header")
-            current = urljoin(current, location)
-            if current in visited:
-                raise FetchFailed(f"redirect loop: {' -> '.join([*visited, current])}")
-            visited.append(current)
-            if len(visited) > self.settings.max_redirects + 1:
-                raise FetchFailed(f"more than {self.settings.max_redirects} redirects from {url}")
-        if status >= 400:
-            raise FetchFailed(f"{current} answered HTTP {status} {answer.response.reason_phrase}")
-        response = answer.response
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_scheme(current)
+            if self.settings.obey_robots:
+                self._check_robots(current, recorder)
+            exchange = self._send_with_retries(current, recorder, kind, max_bytes, extra_headers)
+            location = exchange.headers.get("location")
+            if exchange.status in REDIRECT_STATUSES and location:
+                current = str(httpx.URL(current).join(location))
+                log.info("%s redirects to %s", exchange.url, current)
+                continue
+            return self._fetched(url, exchange, recorder, validators)
+        raise FetchFailed(
+            f"{url} redirects more than {MAX_REDIRECTS} times; "
+            "open it in a browser to see where it leads"
+        )
+
+    @staticmethod
+    def _check_scheme(url: str) -> None:
+        if httpx.URL(url).scheme not in ("http", "https"):
+            raise FetchFailed(f"cannot fetch {url}: only http and https URLs are supported")
+
+    def _fetched(
+        self, url: str, exchange: _Exchange, recorder: WarcRecorder, validators: Validators | None
+    ) -> Fetched:
+        if exchange.status >= 400:
+            if RetryPolicy.retryable_status(exchange.status) and exchange.tries > 1:
+                raise FetchFailed(
+                    f"gave up on {exchange.url} after {exchange.tries} tries: last status "
+                    f"{exchange.status} {exchange.reason}; the site may be overloaded, "
+                    "try again later"
+                )
+            raise FetchFailed(f"{exchange.url} answered {exchange.status} {exchange.reason}")
+        headers = exchange.headers
+        etag = headers.get("etag")
+        last_modified = headers.get("last-modified")
+        if exchange.status == 304 and validators:
+            # A 304 need not repeat the validators, and what it confirms is the copy we hold.
+            etag = etag or validators.etag
+            last_modified = last_modified or validators.last_modified
         capture = Capture(
-            url=url, final_url=current, fetched_at=answer.fetched_at, status=status,
-            content_type=response.headers.get("Content-Type", ""),
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
-            sha256=hashlib.sha256(answer.body).hexdigest(), bytes=len(answer.body),
-            warc_file=recorder.label, warc_record_id=answer.record_id,
+            url=url,
+            final_url=exchange.url,
+            fetched_at=exchange.fetched_at,
+            status=exchange.status,
+            content_type=_media_type(headers.get("content-type")),
+            etag=etag,
+            last_modified=last_modified,
+            sha256=hashlib.sha256(exchange.body).hexdigest(),
+            bytes=len(exchange.body),
+            warc_file=recorder.warc_file_label,
+            warc_record_id=exchange.record_id,
             scraper_version=__version__,
         )
-        return Fetched(capture, answer.body, dict(response.headers))
+        return Fetched(capture=capture, body=exchange.body, headers=dict(headers))
 
-    def _check_url(self, url: str, recorder: WarcRecorder) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchFailed(f"refusing {url}: only http and https URLs are fetched")
-        if not self.settings.obey_robots:
-            return
-        rules = self._robots_for(parts.scheme, parts.netloc, recorder)
-        allowed = rules.allowed(url)
-        recorder.record_metadata(url, {
-            "robots-txt": rules.robots_url,
-            "robots-decision": "allowed" if allowed else "disallowed",
-            **({"robots-reason": rules.reason} if rules.reason else {}),
-        })
+    # robots.txt layer
+
+    def _check_robots(self, url: str, recorder: WarcRecorder) -> None:
+        rules = self._robots_rules(url, recorder)
+        allowed = rules.allows(url)
+        recorder.record_metadata(
+            url,
+            {
+                "robots-decision": "allowed" if allowed else "disallowed",
+                "robots-txt": rules.robots_url,
+                "robots-basis": rules.summary,
+                "robots-record": rules.source or "",
+                "robots-user-agent-token": USER_AGENT_TOKEN,
+            },
+        )
         if not allowed:
-            raise RobotsDisallowed(
-                rules.reason or f"robots.txt at {rules.robots_url} disallows {url} for "
-                "forum-mirror; nothing was fetched (ask the board's operators for permission)")
+            raise RobotsDisallowed(rules.refusal(url))
 
-    def _robots_for(self, scheme: str, netloc: str, recorder: WarcRecorder) -> RobotsRules:
-        rules = self._robots.get(netloc)
-        if rules is not None:
+    def _robots_rules(self, url: str, recorder: WarcRecorder) -> RobotsRules:
+        origin = site_origin(url)
+        with self._state_lock:
+            lock = self._robots_locks.setdefault(origin, threading.Lock())
+        # One fetch of robots.txt per site even when several threads ask at once.
+        with lock:
+            rules = self._robots.get(origin)
+            if rules is None:
+                rules = self._load_robots(url, recorder)
+                self._robots[origin] = rules
+                crawl_delay = rules.crawl_delay()
+                if crawl_delay is not None:
+                    self._throttle.raise_delay(httpx.URL(url).host, crawl_delay)
             return rules
-        robots_url = f"{scheme}://{netloc}/robots.txt"
-        # A host that cannot be reached fails here with FetchFailed; a robots.txt that keeps
-        # answering 5xx is a refusal (RFC 9309), decided in rules_from_response.
-        try:
-            answer = self._get_with_retries(robots_url, {}, recorder, ROBOTS_MAX_BYTES)
-        except _ServerKeepsFailing as failing:
-            answer = failing.answer
-        body = answer.body.decode("utf-8", errors="replace")
-        rules = rules_from_response(robots_url, answer.response.status_code, body)
-        self._robots[netloc] = rules
-        return rules
 
-    def _interval(self, netloc: str) -> float:
-        rules = self._robots.get(netloc)
-        return max(self.settings.delay, rules.delay() if rules else 0.0)
+    def _load_robots(self, url: str, recorder: WarcRecorder) -> RobotsRules:
+        target = robots_url(url)
+        current = target
+        # RFC 9309 section 2.3.1.2: follow at least five redirects.
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                exchange = self._send_with_retries(
+                    current, recorder, "page", self.settings.max_page_bytes, {}
+                )
+            except _TransportFailure as failure:
+                if failure.cannot_connect:
+                    raise  # the host is down: saying so is clearer than blaming robots.txt
+                return RobotsRules.unreachable(target, str(failure))
+            location = exchange.headers.get("location")
+            if exchange.status in REDIRECT_STATUSES and location:
+                current = str(httpx.URL(current).join(location))
+                continue
+            rules = RobotsRules.from_response(target, exchange.status, exchange.body)
+            log.info("robots.txt at %s %s", target, rules.summary)
+            return rules.with_source(f"{recorder.warc_file_label} {exchange.record_id}")
+        return RobotsRules.unreachable(target, f"redirects more than {MAX_REDIRECTS} times")
 
-    def _get_with_retries(self, url: str, headers: dict[str, str], recorder: WarcRecorder,
-                          limit: int) -> _Answer:
-        netloc = urlsplit(url).netloc
-        attempts = self.settings.max_retries + 1
-        problem = ""
-        last_answer: _Answer | None = None
-        for attempt in range(attempts):
-            with self._throttle.lock(netloc):
-                self._throttle.wait_turn(netloc, self._interval(netloc))
+    # retry layer
+
+    def _send_with_retries(
+        self,
+        url: str,
+        recorder: WarcRecorder,
+        kind: str,
+        max_bytes: int,
+        extra_headers: dict[str, str],
+    ) -> _Exchange:
+        """One URL, tried until it answers with a non-retryable status or retries run out."""
+        parsed = httpx.URL(url)
+        host = parsed.host
+        tries = self.settings.max_retries + 1
+        for retry_number in range(tries):
+            self._check_not_blocked(host)
+            try:
+                exchange = self._send_once(url, recorder, kind, max_bytes, extra_headers)
+            except httpx.TransportError as error:
+                message = _describe_transport_error(parsed, error, self.settings.timeout)
+                recorder.record_metadata(
+                    url, {"fetch-error": message, "try": str(retry_number + 1)}
+                )
+                if retry_number + 1 == tries:
+                    cannot_connect = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+                    raise _TransportFailure(
+                        f"{message} (tried {tries} times); check the URL and your connection, "
+                        "or try again later",
+                        cannot_connect=cannot_connect,
+                    ) from error
+                wait = self._retry.backoff(retry_number)
+                reason = message
+            else:
+                exchange.tries = retry_number + 1
+                if not RetryPolicy.retryable_status(exchange.status) or retry_number + 1 == tries:
+                    return exchange
                 try:
-                    answer = self._get_once(url, headers, recorder, limit)
-                except httpx.TransportError as error:
-                    problem = f"cannot connect to {netloc}: {error or type(error).__name__}"
-                    wait = backoff_seconds(attempt, self.settings.backoff_base,
-                                           self.settings.backoff_cap)
-                else:
-                    status = answer.response.status_code
-                    if status not in RETRY_STATUSES:
-                        return answer
-                    problem = f"{url} answered HTTP {status}"
-                    last_answer = answer
-                    wait = backoff_seconds(attempt, self.settings.backoff_base,
-                                           self.settings.backoff_cap)
-                    retry_after = retry_after_seconds(answer.response.headers.get("Retry-After"))
-                    if retry_after is not None:
-                        if retry_after > self.settings.max_retry_after:
-                            raise FetchFailed(
-                                f"{netloc} asks to wait {retry_after:.0f} s (Retry-After), more "
-                                f"than the {self.settings.max_retry_after:.0f} s limit; "
-                                "stopping for this host, try again later")
-                        wait = retry_after
-            if attempt + 1 < attempts:
-                log.info("%s; retry %d/%d in %.1f s", problem, attempt + 1,
-                         self.settings.max_retries, wait)
-                time.sleep(wait)
-        message = f"{problem} (gave up after {attempts} tries)"
-        if last_answer is not None:
-            raise _ServerKeepsFailing(message, last_answer)
-        raise FetchFailed(message)
+                    wait = self._retry.wait_before_retry(
+                        retry_number, exchange.headers.get("retry-after")
+                    )
+                except RetryAfterTooLong as too_long:
+                    raise self._block_host(host, url, too_long.seconds) from None
+                reason = f"status {exchange.status}"
+            log.info("retrying %s in %.1f s (%s)", url, wait, reason)
+            time.sleep(wait)
+        raise AssertionError("unreachable: the last try returns or raises")
 
-    def _get_once(self, url: str, headers: dict[str, str], recorder: WarcRecorder,
-                  limit: int) -> _Answer:
-        fetched_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        request = self._http.build_request("GET", url, headers=headers)
-        self.requests_made += 1
-        try:
+    def _block_host(self, host: str, url: str, seconds: float) -> FetchFailed:
+        message = (
+            f"{host} asked us to wait {seconds:.0f} s (Retry-After on {url}), more than "
+            f"max_retry_after={self.settings.max_retry_after:g} s; try again later"
+        )
+        with self._state_lock:
+            self._blocked_hosts[host] = (time.monotonic() + seconds, message)
+        return FetchFailed(message)
+
+    def _check_not_blocked(self, host: str) -> None:
+        with self._state_lock:
+            until, message = self._blocked_hosts.get(host, (0.0, ""))
+        if time.monotonic() < until:
+            raise FetchFailed(message)
+
+    # throttle + recording of a single request
+
+    def _send_once(
+        self,
+        url: str,
+        recorder: WarcRecorder,
+        kind: str,
+        max_bytes: int,
+        extra_headers: dict[str, str],
+    ) -> _Exchange:
+        request = self._http.build_request("GET", url, headers=extra_headers)
+        with self._throttle.request_slot(request.url.host):
+            fetched_at = utc_now_iso()
+            with self._state_lock:
+                self.requests_made += 1
             response = self._http.send(request, stream=True)
-        except httpx.TransportError:
-            recorder.record_exchange(
-                method="GET", url=url, request_headers=list(request.headers.multi_items()),
-                status=None, reason="", http_version="HTTP/1.1", response_headers=[],
-                raw_body=b"")
-            raise
-        try:
-            raw = bytearray()
-            for chunk in response.iter_raw():
-                raw.extend(chunk)
-                if len(raw) > limit:
-                    raise FetchFailed(f"{url} is larger than the {limit:,}-byte limit")
-        finally:
-            response.close()
-        self.bytes_received += len(raw)
-        body = _decoded(response, bytes(raw), limit, url)
+            try:
+                raw_chunks, truncated = self._read_raw(response, max_bytes)
+            finally:
+                response.close()
+        raw = b"".join(raw_chunks)
+        with self._state_lock:
+            self.bytes_received += len(raw)
         record_id = recorder.record_exchange(
-            method="GET", url=url, request_headers=list(request.headers.multi_items()),
-            status=response.status_code, reason=response.reason_phrase,
-            http_version=response.http_version,
-            response_headers=list(response.headers.multi_items()), raw_body=bytes(raw))
-        log.debug("GET %s -> %d (%d bytes)", url, response.status_code, len(raw))
-        return _Answer(response, bytes(raw), body, fetched_at, record_id)
+            request, response, raw, date=fetched_at, truncated=truncated
+        )
+        log.debug("GET %s -> %s (%d bytes)", url, response.status_code, len(raw))
+        too_large = FetchFailed(
+            f"{url} is larger than the {_mib(max_bytes)} limit for {kind}s "
+            f"(max_{kind}_bytes); raise the limit to fetch it"
+        )
+        if truncated:
+            raise too_large
+        body = self._decode_content(url, response, raw_chunks, max_bytes)
+        if body is None:
+            raise too_large
+        return _Exchange(
+            url=url,
+            status=response.status_code,
+            reason=response.reason_phrase,
+            headers=response.headers,
+            body=body,
+            fetched_at=fetched_at,
+            record_id=record_id,
+        )
+
+    @staticmethod
+    def _read_raw(response: httpx.Response, max_bytes: int) -> tuple[list[bytes], bool]:
+        """The body as received (still content-encoded), and whether it hit `max_bytes`."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            return [], True  # no need to download what will be refused
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_raw():
+            if size + len(chunk) > max_bytes:
+                chunks.append(chunk[: max_bytes - size])
+                return chunks, True
+            chunks.append(chunk)
+            size += len(chunk)
+        return chunks, False
+
+    @staticmethod
+    def _decode_content(
+        url: str, response: httpx.Response, raw_chunks: list[bytes], max_bytes: int
+    ) -> bytes | None:
+        """The payload with its Content-Encoding removed; None if it decodes past `max_bytes`."""
+        encoding = response.headers.get("content-encoding")
+        if not encoding:
+            return b"".join(raw_chunks)
+        # httpx's own decoders, fed chunk by chunk so a compression bomb stops at the cap.
+        decoder = httpx.Response(
+            response.status_code,
+            headers={"content-encoding": encoding},
+            content=iter(raw_chunks),
+        )
+        parts: list[bytes] = []
+        size = 0
+        try:
+            for part in decoder.iter_bytes():
+                size += len(part)
+                if size > max_bytes:
+                    return None
+                parts.append(part)
+        except httpx.DecodingError as error:
+            raise FetchFailed(
+                f"{url} sent a body that does not decode as {encoding}: {error}"
+            ) from error
+        return b"".join(parts)
 
     def close(self) -> None:
+        """Close the connections."""
         self._http.close()
 
     def __enter__(self) -> PoliteClient:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
-
-
-def _decoded(response: httpx.Response, raw: bytes, limit: int, url: str) -> bytes:
-    """Undo Content-Encoding with a size cap, so a small gzip bomb cannot fill memory."""
-    replay = httpx.Response(response.status_code, headers=response.headers,
-                            stream=httpx.ByteStream(raw))
-    body = bytearray()
-    try:
-        for chunk in replay.iter_bytes():
-            body.extend(chunk)
-            if len(body) > limit:
-                raise FetchFailed(f"{url} decompresses to more than {limit:,} bytes")
-    except httpx.DecodingError as error:
-        raise FetchFailed(f"{url} has a broken Content-Encoding: {error}") from error
-    return bytes(body)

@@ -1,48 +1,91 @@
-"""robots.txt (RFC 9309) via protego: what a host allows us, and how slowly."""
+"""robots.txt rules of one site, as RFC 9309 says to read them; no I/O (the client fetches)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from protego import Protego
 
-from .settings import ROBOTS_TOKEN
+from .settings import USER_AGENT_TOKEN
 
 
-@dataclass
+def site_origin(url: str) -> str:
+    """`scheme://host[:port]`: the scope one robots.txt governs (RFC 9309 section 2.3)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def robots_url(url: str) -> str:
+    """Where the robots.txt governing `url` lives."""
+    return f"{site_origin(url)}/robots.txt"
+
+
+@dataclass(frozen=True)
 class RobotsRules:
-    """The robots.txt verdict for one host."""
+    """What one robots.txt allows our User-Agent token, and why."""
 
     robots_url: str
-    parser: Protego | None  # None: no usable file
-    allow_all: bool  # 404/410: no rules
-    reason: str = ""  # why everything is refused, when the file could not be read
+    summary: str  # how the rules came about, e.g. "answered 404: everything allowed"
+    parser: Protego | None = None  # None when the whole site is allowed or refused
+    allow_all: bool = False
+    source: str | None = None  # "<warc file> <record id>" of the robots.txt response
 
-    def allowed(self, url: str) -> bool:
+    @classmethod
+    def from_response(cls, robots_url: str, status: int, body: bytes) -> RobotsRules:
+        """Rules from a robots.txt answer (after redirects)."""
+        if 200 <= status < 300:
+            # RFC 9309 section 2.2.1: robots.txt is UTF-8; a stray byte must not void the rules.
+            parser = Protego.parse(body.decode("utf-8", errors="replace"))
+            return cls(robots_url, f"answered {status}: rules parsed", parser=parser)
+        if 400 <= status < 500 and status != 429:
+            # RFC 9309 section 2.3.1.3: "unavailable" means no restrictions. 429 is
+            # overload, which section 2.3.1.4 treats like a server error.
+            return cls(robots_url, f"answered {status}: everything allowed", allow_all=True)
+        return cls.unreachable(robots_url, f"answered {status}")
+
+    @classmethod
+    def unreachable(cls, robots_url: str, reason: str) -> RobotsRules:
+        """Rules when robots.txt cannot be read: RFC 9309 section 2.3.1.4 says disallow all."""
+        return cls(
+            robots_url,
+            f"{reason}: unreachable robots.txt means everything is disallowed (RFC 9309)",
+        )
+
+    def with_source(self, source: str) -> RobotsRules:
+        """The same rules, remembering which WARC record they were read from."""
+        return RobotsRules(self.robots_url, self.summary, self.parser, self.allow_all, source)
+
+    def allows(self, url: str) -> bool:
+        """Whether our User-Agent token (or `*`) may fetch `url`."""
         if self.allow_all:
             return True
         if self.parser is None:
             return False
-        return bool(self.parser.can_fetch(url, ROBOTS_TOKEN))
+        return self.parser.can_fetch(url, USER_AGENT_TOKEN)
 
-    def delay(self) -> float:
-        """The slowest pace the file asks for (Crawl-delay, Request-rate), in seconds."""
+    def crawl_delay(self) -> float | None:
+        """Seconds between requests the site asks for (Crawl-delay or Request-rate), if any."""
         if self.parser is None:
-            return 0.0
-        delays = [float(self.parser.crawl_delay(ROBOTS_TOKEN) or 0)]
-        rate = self.parser.request_rate(ROBOTS_TOKEN)
-        if rate is not None and rate.requests:
+            return None
+        delays = []
+        crawl_delay = self.parser.crawl_delay(USER_AGENT_TOKEN)
+        if crawl_delay is not None:
+            delays.append(float(crawl_delay))
+        rate = self.parser.request_rate(USER_AGENT_TOKEN)
+        if rate is not None:
             delays.append(rate.seconds / rate.requests)
-        return max(delays)
+        return max(delays, default=None)
 
-
-def rules_from_response(robots_url: str, status: int | None, body: str) -> RobotsRules:
-    """Interpret a robots.txt answer: 2xx parsed; 4xx allow all; 5xx or no answer refuse all."""
-    if status is not None and 200 <= status < 300:
-        return RobotsRules(robots_url, Protego.parse(body), allow_all=False)
-    if status is not None and 400 <= status < 500:
-        return RobotsRules(robots_url, None, allow_all=True)
-    reason = f"HTTP {status}" if status is not None else "no answer"
-    return RobotsRules(robots_url, None, allow_all=False,
-                       reason=f"{robots_url} is unavailable ({reason}); RFC 9309 says to "
-                              "fetch nothing until it can be read")
+    def refusal(self, url: str) -> str:
+        """The message for a `RobotsDisallowed` about `url`."""
+        if self.parser is None:
+            return (
+                f"robots.txt at {self.robots_url} {self.summary}, so {url} is not fetched; "
+                "try again later, or ask the site's owner"
+            )
+        return (
+            f"robots.txt at {self.robots_url} disallows {url} for {USER_AGENT_TOKEN}; "
+            "the site does not want this page archived (ask its owner, or pass "
+            "obey_robots=False only if you have permission)"
+        )

@@ -1,4 +1,4 @@
-"""Fetch settings: one named knob per politeness concern, each with a sane default."""
+"""Settings of the fetch layer: one named knob per politeness concern, with a sane default."""
 
 from __future__ import annotations
 
@@ -6,20 +6,29 @@ from dataclasses import dataclass
 
 from .. import PROJECT_URL, __version__
 
-DEFAULT_USER_AGENT = f"forum-mirror/{__version__} (+{PROJECT_URL})"
-ROBOTS_TOKEN = "forum-mirror"  # the product token robots.txt groups are matched against
+# The product token robots.txt groups are matched against; the full User-Agent carries it.
+USER_AGENT_TOKEN = "forum-mirror"
 
 
 @dataclass
 class FetchSettings:
-    user_agent: str = DEFAULT_USER_AGENT
-    delay: float = 1.0  # min seconds between request starts per host; larger Crawl-delay wins
+    """How politely and how patiently `PoliteClient` fetches."""
+
+    user_agent: str = f"{USER_AGENT_TOKEN}/{__version__} (+{PROJECT_URL})"
+    delay: float = 1.0  # min seconds between request starts to one host; a larger Crawl-delay wins
     timeout: float = 30.0
-    max_retries: int = 4  # retries after the first try (connection errors, timeouts, 429, 5xx)
+    max_retries: int = 4  # retries after the first try: connection errors, timeouts, 429, 5xx
     backoff_base: float = 1.0  # exponential backoff with full jitter ...
     backoff_cap: float = 60.0  # ... capped at this many seconds
-    max_retry_after: float = 900.0  # a longer Retry-After gives up on the host for this run
+    max_retry_after: float = 900.0  # a longer Retry-After fails the host instead of sleeping
     obey_robots: bool = True
     max_page_bytes: int = 20 * 2**20
     max_asset_bytes: int = 100 * 2**20
-    max_redirects: int = 5
+
+    def max_bytes(self, kind: str) -> int:
+        """The body size cap for a fetch of `kind` ("page" or "asset")."""
+        if kind == "page":
+            return self.max_page_bytes
+        if kind == "asset":
+            return self.max_asset_bytes
+        raise ValueError(f"unknown fetch kind {kind!r}: use 'page' or 'asset'")

@@ -1,38 +1,68 @@
-"""Per-host throttle: one request in flight per host and a minimum gap between request starts."""
+"""Per-host throttle: one request in flight per host, and a minimum gap between request starts."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _HostSlot:
+    delay: float
+    # Held for the whole request, which is what keeps one request in flight per host.
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last_start: float | None = None
 
 
 class HostThrottle:
-    """Hosts are independent; callers hold `slot(host)` for the whole request."""
+    """Spaces the starts of requests to each host by at least that host's delay.
+
+    Hosts are independent. Time comes from a monotonic clock so that wall-clock jumps
+    (NTP, DST) can neither stall the crawl nor burst it.
+    """
 
     def __init__(
-        self, clock: Callable[[], float] = time.monotonic,
+        self,
+        delay: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self._default_delay = delay
         self._clock = clock
         self._sleep = sleep
-        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._last_start: dict[str, float] = {}
-        self._guard = threading.Lock()
+        self._slots: dict[str, _HostSlot] = {}
+        self._slots_lock = threading.Lock()
 
-    def lock(self, host: str) -> threading.Lock:
-        with self._guard:
-            return self._locks[host]
+    def _slot(self, host: str) -> _HostSlot:
+        with self._slots_lock:
+            return self._slots.setdefault(host, _HostSlot(self._default_delay))
 
-    def wait_turn(self, host: str, interval: float) -> None:
-        """Sleep until `interval` seconds have passed since the last request to `host` started.
+    def delay_for(self, host: str) -> float:
+        """The current minimum gap between request starts to `host`."""
+        return self._slot(host).delay
 
-        Call with `lock(host)` held, so that one request at a time is in flight per host.
-        """
-        last = self._last_start.get(host)
-        if last is not None:
-            remaining = last + interval - self._clock()
-            if remaining > 0:
-                self._sleep(remaining)
-        self._last_start[host] = self._clock()
+    def raise_delay(self, host: str, delay: float) -> None:
+        """Make the gap for `host` at least `delay` (a site's Crawl-delay); never lowers it."""
+        slot = self._slot(host)
+        if delay > slot.delay:
+            log.info("%s asks for %.1f s between requests; using it", host, delay)
+            slot.delay = delay
+
+    @contextmanager
+    def request_slot(self, host: str) -> Iterator[None]:
+        """Wait for the host's turn, then hold it until the request is over."""
+        slot = self._slot(host)
+        with slot.lock:
+            if slot.last_start is not None:
+                wait = slot.last_start + slot.delay - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+            slot.last_start = self._clock()
+            yield

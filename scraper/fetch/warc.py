@@ -1,111 +1,192 @@
-"""Every HTTP exchange of a run, as WARC 1.1 records (gzip per record), written by warcio."""
+"""WARC 1.1 recording of every HTTP exchange, as it came off the wire, plus metadata records."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
 import os
+import threading
+from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
+from types import TracebackType
 
+import httpx
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from .. import __version__
+from .. import PROJECT_URL, __version__
 from .settings import FetchSettings
 
 log = logging.getLogger(__name__)
 
-# Credentials never reach the evidence file.
-SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization"})
+# Session cookies and credentials identify the person archiving; a WARC is meant to be shared.
+PRIVATE_HEADERS = frozenset(
+    {"cookie", "set-cookie", "set-cookie2", "authorization", "proxy-authorization"}
+)
+# httpx hands us the body with the chunked framing already removed. Keeping the header would
+# make WARC readers try to de-chunk it again, so it is kept under this name instead.
+_ORIGINAL_TRANSFER_ENCODING = "X-Archive-Orig-Transfer-Encoding"
 
 
-def public_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in headers if k.lower() not in SECRET_HEADERS]
+def utc_now_iso() -> str:
+    """Now, as the UTC ISO 8601 timestamp used both for WARC-Date and `Capture.fetched_at`."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _header_pairs(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    pairs = []
+    for name_bytes, value_bytes in raw:
+        # latin-1 maps every byte to one character, so no header byte is lost or refused.
+        name, value = name_bytes.decode("latin-1"), value_bytes.decode("latin-1")
+        lowered = name.lower()
+        if lowered in PRIVATE_HEADERS:
+            continue
+        if lowered == "transfer-encoding":
+            name = _ORIGINAL_TRANSFER_ENCODING
+        pairs.append((name, value))
+    return pairs
+
+
+def _warc_fields(fields: dict[str, str]) -> bytes:
+    # application/warc-fields is one "name: value" per line; a newline in a value would
+    # start a bogus field.
+    lines = (f"{name}: {' '.join(str(value).splitlines())}\r\n" for name, value in fields.items())
+    return "".join(lines).encode("utf-8")
 
 
 class WarcRecorder:
-    """One WARC file per run and thread, written to `<path>.part` and renamed on close."""
+    """Appends records to one new gzipped WARC file, renamed into place when closed.
+
+    Until `close()`, the records go to `<path>.part`; a crash leaves that file behind (each
+    record is its own gzip member, so it is still readable) and the archive ignores it.
+    """
 
     def __init__(self, path: Path, *, warc_file_label: str, settings: FetchSettings) -> None:
-        self.path = path
-        self.label = warc_file_label
-        self._partial = path.with_name(path.name + ".part")
-        self._file = self._partial.open("wb")
+        self.path = Path(path)
+        self.warc_file_label = warc_file_label
+        self._part_path = self.path.with_name(self.path.name + ".part")
+        if self.path.exists():
+            raise FileExistsError(
+                f"WARC file {self.path} already exists; WARC files are never rewritten"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self._part_path.open("xb")
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        self._lock = threading.Lock()
+        self._closed = False
+        self._write_warcinfo(settings)
+
+    def _write_warcinfo(self, settings: FetchSettings) -> None:
         info = {
-            "software": f"forum-mirror/{__version__}",
+            "software": (
+                f"forum-mirror/{__version__} (+{PROJECT_URL}) "
+                f"httpx/{version('httpx')} warcio/{version('warcio')}"
+            ),
             "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
             "http-header-user-agent": settings.user_agent,
-            "robots": "obey" if settings.obey_robots else "ignore (explicit --ignore-robots)",
-            "settings": json.dumps({"delay": settings.delay, "timeout": settings.timeout,
-                                    "max_retries": settings.max_retries}),
+            "robots": "obey" if settings.obey_robots else "ignore (obey_robots=False)",
+            "forum-mirror-fetch-settings": json.dumps(dataclasses.asdict(settings), sort_keys=True),
         }
-        self._writer.write_record(self._writer.create_warcinfo_record(path.name, info))
+        record = self._writer.create_warcinfo_record(self.path.name, info)
+        self._write(record)
+
+    def _write(self, *records: object) -> None:
+        with self._lock:
+            if self._closed:
+                raise ValueError(f"WARC file {self.path} is already closed")
+            for record in records:
+                self._writer.write_record(record)
 
     def record_exchange(
         self,
-        *,
-        method: str,
-        url: str,
-        request_headers: list[tuple[str, str]],
-        status: int | None,
-        reason: str,
-        http_version: str,
-        response_headers: list[tuple[str, str]],
+        request: httpx.Request,
+        response: httpx.Response,
         raw_body: bytes,
+        *,
+        date: str,
+        truncated: bool = False,
     ) -> str:
-        """Write a request record and, if there was an answer, its response; returns the id
-        of the response record (or of the request record when the exchange failed)."""
-        path = url.split("://", 1)[-1].partition("/")[2]
-        request = self._writer.create_warc_record(
-            url, "request", payload=io.BytesIO(b""),
-            http_headers=StatusAndHeaders(f"{method} /{path} {http_version}",
-                                          public_headers(request_headers),
-                                          is_http_request=True),
+        """Write a `request` and a `response` record; return the response's WARC-Record-ID.
+
+        `raw_body` is the payload as received (still content-encoded); `truncated` marks a
+        body cut short by the size cap.
+        """
+        url = str(request.url)
+        http_version = response.http_version or "HTTP/1.1"
+        response_head = StatusAndHeaders(
+            f"{response.status_code} {response.reason_phrase}".rstrip(),
+            _header_pairs(response.headers.raw),
+            protocol=http_version,
         )
-        if status is None:
-            self._writer.write_record(request)
-            return request.rec_headers.get_header("WARC-Record-ID")
-        response = self._writer.create_warc_record(
-            url, "response", payload=io.BytesIO(raw_body),
-            http_headers=StatusAndHeaders(f"{status} {reason}".strip(),
-                                          public_headers(response_headers),
-                                          protocol=http_version),
+        response_warc_headers = {"WARC-Date": date}
+        if truncated:
+            response_warc_headers["WARC-Truncated"] = "length"
+        response_record = self._writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(raw_body),
+            length=len(raw_body),
+            http_headers=response_head,
+            warc_headers_dict=response_warc_headers,
         )
-        response_id = response.rec_headers.get_header("WARC-Record-ID")
-        request.rec_headers.add_header("WARC-Concurrent-To", response_id)
-        self._writer.write_record(response)
-        self._writer.write_record(request)
+        response_id: str = response_record.rec_headers.get_header("WARC-Record-ID")
+
+        target = request.url.raw_path.decode("ascii")
+        request_head = StatusAndHeaders(
+            f"{request.method} {target} {http_version}",
+            _header_pairs(request.headers.raw),
+            is_http_request=True,
+        )
+        request_record = self._writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(request.content),
+            length=len(request.content),
+            http_headers=request_head,
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
+        )
+        self._write(request_record, response_record)
         return response_id
 
     def record_metadata(self, url: str, fields: dict[str, str]) -> str:
-        """A `metadata` record (application/warc-fields), e.g. a robots.txt decision."""
-        body = "".join(f"{k}: {v}\r\n" for k, v in fields.items()).encode("utf-8")
+        """Write a `metadata` record of `fields` about `url`; return its WARC-Record-ID."""
+        payload = _warc_fields(fields)
         record = self._writer.create_warc_record(
-            url, "metadata", payload=io.BytesIO(body),
+            url,
+            "metadata",
+            payload=io.BytesIO(payload),
+            length=len(payload),
             warc_content_type="application/warc-fields",
+            warc_headers_dict={"WARC-Date": utc_now_iso()},
         )
-        self._writer.write_record(record)
-        return record.rec_headers.get_header("WARC-Record-ID")
+        self._write(record)
+        record_id: str = record.rec_headers.get_header("WARC-Record-ID")
+        return record_id
 
     def close(self) -> None:
-        if self._file.closed:
-            return
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self._partial, self.path)
-
-    def discard(self) -> None:
-        """Drop the file: the run left nothing worth keeping."""
-        if not self._file.closed:
+        """Flush the file to disk and rename it from `<path>.part` to `path`."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._file.flush()
+            os.fsync(self._file.fileno())
             self._file.close()
-        self._partial.unlink(missing_ok=True)
-        self.path.unlink(missing_ok=True)
+            os.replace(self._part_path, self.path)
+        log.info("wrote %s", self.path)
 
     def __enter__(self) -> WarcRecorder:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Kept on errors too: the failed tries are part of the provenance.
         self.close()
