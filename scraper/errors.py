@@ -35,3 +35,9 @@ class ArchiveError(ForumMirrorError):
     """The archive on disk is missing, unreadable or of an unknown format version."""
 
     exit_code = 6
+
+
+class AccessBlocked(ForumMirrorError):
+    """The board answered with a login wall, an error page or an anti-bot challenge."""
+
+    exit_code = 7

@@ -11,7 +11,7 @@ from scraper.demo_forum.pages import render_thread_page
 from scraper.engines import engine_for_url
 from scraper.engines.dates import iso_from_machine_time, parse_shown_date
 from scraper.engines.xenforo import XenForo2
-from scraper.errors import LayoutChanged, UnsupportedUrl
+from scraper.errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from scraper.localize import localize_urls
 
 
@@ -108,3 +108,30 @@ def test_demo_pages_parse_to_the_truth_table() -> None:
     for post, want in zip(posts, expected["posts"], strict=True):
         assert [a.filename for a in post.assets] == want["inline_image_files"] + want["attachments"]
         assert all(a.url.startswith("http://127.0.0.1:8765/attachments/") for a in post.assets)
+
+
+@pytest.mark.parametrize(
+    ("html", "kind"),
+    [
+        ('<html id="XF" data-template="login"><head><title>Log in | Board</title></head>'
+         '<body><form><input type="password" name="password"></form></body></html>',
+         "login wall"),
+        ('<html id="XF" data-template="error"><head><title>Oops! We ran into some problems.'
+         '</title></head><body><div class="blockMessage">The requested thread could not be '
+         'found.</div></body></html>', "error page"),
+        ("<html><head><title>Just a moment...</title></head><body>"
+         '<div id="cf-browser-verification"></div></body></html>', "anti-bot challenge"),
+        ('<html><head><title>Sign in</title></head><body><form action="/login">'
+         '<input type="password"></form></body></html>', "login form"),
+    ],
+    ids=["xenforo-login", "xenforo-error", "cloudflare", "generic-login"],
+)
+def test_walls_served_with_200_are_recognised(html: str, kind: str) -> None:
+    with pytest.raises(AccessBlocked, match=kind):
+        XenForo2().parse_page(html, "https://f.example/threads/a.1/")
+
+
+def test_a_thread_with_a_challenge_script_is_still_a_thread() -> None:
+    html = render_thread_page(1).replace(
+        "</body>", '<script src="/cdn-cgi/challenge-platform/scripts/jsd/main.js"></script></body>')
+    assert XenForo2().parse_page(html, "http://127.0.0.1:8765/threads/a.2741/").posts

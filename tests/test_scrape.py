@@ -172,6 +172,10 @@ def login_wall_server() -> Iterator[str]:
     class LoginWall(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             body = b"<html><body><form>Please log in</form></body></html>"
+            if self.path.startswith("/threads/members-only."):
+                body = ('<html id="XF" data-template="login"><head><title>تسجيل الدخول'
+                        '</title></head><body><form><input type="password"></form></body>'
+                        "</html>").encode()
             self.send_response(404 if self.path == "/robots.txt" else 200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -194,8 +198,9 @@ def login_wall_server() -> Iterator[str]:
         (lambda base: "https://forum.example/forums/news.12/", 2, "supported forum engine"),
         (lambda base: "http://127.0.0.1:9/threads/t.1/", 4, "127.0.0.1:9"),
         (lambda base: f"{base}/threads/t.1/", 5, "not a XenForo 2 page"),
+        (lambda base: f"{base}/threads/members-only.2/", 7, "login wall"),
     ],
-    ids=["unsupported-url", "unreachable-host", "no-posts"],
+    ids=["unsupported-url", "unreachable-host", "no-posts", "login-wall-200"],
 )
 def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(
     make_url: Callable[[str], str], exit_code: int, message: str, login_wall_server: str,

@@ -11,6 +11,7 @@ from ..errors import LayoutChanged
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from .base import Engine, absolutize_urls, node_text
 from .dates import iso_from_machine_time, parse_shown_date
+from .walls import check_not_a_wall
 
 EMBED_PLACEHOLDER = '<div class="fm-embed" data-embed-index="{index}"></div>'
 
@@ -30,12 +31,15 @@ class XenForo2(Engine):
 
     def parse_page(self, html: str, url: str) -> ParsedPage:
         tree = LexborHTMLParser(html)
+        post_nodes = tree.css("article.message--post")
+        if not post_nodes:
+            check_not_a_wall(tree, url)
         if tree.css_first("html#XF") is None:
             raise LayoutChanged(
                 f"{url} is not a XenForo 2 page (no <html id=\"XF\">); "
                 "the board may use another engine or a login wall"
             )
-        posts = [self._parse_post(node, url) for node in tree.css("article.message--post")]
+        posts = [self._parse_post(node, url) for node in post_nodes]
         if not posts:
             raise LayoutChanged(
                 f"found no posts on {url}: the XenForo layout may have changed, "
