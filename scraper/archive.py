@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from warcio.archiveiterator import ArchiveIterator
+
 from .errors import ArchiveError
 from .records import ArchivedThread, thread_from_dict, to_dict
 
@@ -96,6 +98,18 @@ class ThreadArchive:
         path = self.thread_dir(key) / "warc" / f"{run_id}.warc.gz"
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
+
+    def warc_payload(self, warc_file: str, record_id: str) -> bytes:
+        """The payload (content-encoding removed) of one response record of the archive."""
+        path = self.root / warc_file
+        try:
+            with path.open("rb") as stream:
+                for record in ArchiveIterator(stream):
+                    if record.rec_headers.get_header("WARC-Record-ID") == record_id:
+                        return record.content_stream().read()
+        except OSError as error:
+            raise ArchiveError(f"cannot read {path}: {error}") from error
+        raise ArchiveError(f"{path} has no record {record_id}")
 
     def relative(self, path: Path) -> str:
         """A path inside the archive, as stored in records (POSIX, relative to the root)."""

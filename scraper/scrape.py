@@ -19,7 +19,8 @@ from . import __version__
 from .archive import ThreadArchive
 from .engines import Engine, engine_for_url
 from .errors import FetchFailed, ForumMirrorError, LayoutChanged
-from .fetch import Fetched, PoliteClient, WarcRecorder
+from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
+from .fetch.charset import decode_body
 from .localize import localize_urls
 from .records import (
     ArchivedPost,
@@ -87,7 +88,8 @@ def scrape_thread(
         warc_path, warc_file_label=archive.relative(warc_path), settings=client.settings
     )
     try:
-        pages = _fetch_pages(engine.first_page_url(url), engine, client, recorder, observer)
+        pages = _fetch_pages(engine.first_page_url(url), engine, client, recorder, observer,
+                             archive, existing)
         known_assets = {u: a for a in (existing.assets if existing else []) for u in a.urls}
         assets, failed = _fetch_assets(pages, key, archive, client, recorder, known_assets,
                                        observer)
@@ -142,8 +144,11 @@ class _Page:
 
 def _fetch_pages(
     first_url: str, engine: Engine, client: PoliteClient, recorder: WarcRecorder,
-    observer: ScrapeObserver | None,
+    observer: ScrapeObserver | None, archive: ThreadArchive, existing: ArchivedThread | None,
 ) -> list[_Page]:
+    """Every page of the thread; a page the board says is unchanged (304) is re-read from
+    the WARC record it was archived from, so its provenance stays that first capture."""
+    archived = {p.capture.url: p.capture for p in (existing.pages if existing else [])}
     pages: list[_Page] = []
     seen: set[str] = set()
     next_url: str | None = first_url
@@ -151,9 +156,16 @@ def _fetch_pages(
         if next_url in seen or len(pages) >= MAX_PAGES:
             raise LayoutChanged(f"pagination loops back to {next_url}; stopping")
         seen.add(next_url)
-        fetched = client.fetch(next_url, recorder, kind="page")
-        parsed = engine.parse_page(fetched.text(), fetched.capture.final_url)
-        pages.append(_Page(parsed, fetched.capture))
+        known = archived.get(next_url)
+        validators = Validators(known.etag, known.last_modified) if known else None
+        fetched = client.fetch(next_url, recorder, kind="page", validators=validators)
+        if fetched.not_modified and known is not None:
+            payload = archive.warc_payload(known.warc_file, known.warc_record_id)
+            parsed = engine.parse_page(decode_body(payload), known.final_url)
+            pages.append(_Page(parsed, known))
+        else:
+            parsed = engine.parse_page(fetched.text(), fetched.capture.final_url)
+            pages.append(_Page(parsed, fetched.capture))
         if observer:
             observer.page_done(parsed)
         next_url = parsed.next_url

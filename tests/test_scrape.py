@@ -134,8 +134,12 @@ def test_scraping_twice_adds_nothing_twice(demo_forum: DemoForum, tmp_path: Path
     assert len(thread.assets) == first.assets
     assert len(thread.runs) == 2
     assert len(list((tmp_path / "threads" / first.key / "assets").iterdir())) == first.assets
-    # the second run re-fetched the pages but not the immutable attachments
+    # the second run asked for the pages conditionally and not for the immutable attachments
     assert second.requests == len(thread.pages)
+    second_run = demo_forum.requests[-len(thread.pages):]
+    assert all(r.headers.get("If-None-Match") for r in second_run)
+    first_captures = [p.capture for p in thread.pages]
+    assert all(c.warc_file == first.warc_file for c in first_captures)  # 304: kept as archived
 
 
 def test_delay_between_requests_is_measured_at_the_server(tmp_path: Path) -> None:
