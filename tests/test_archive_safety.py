@@ -1,0 +1,53 @@
+"""A failed run never loses or changes what an earlier run archived."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scraper.cli import main
+from scraper.demo_forum import DemoForum
+
+
+def snapshot(archive: Path) -> dict[str, str]:
+    """SHA-256 of every archived file except the WARC files (a failed run may add one)."""
+    return {
+        path.relative_to(archive).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(archive.rglob("*"))
+        if path.is_file() and "warc" not in path.parts
+    }
+
+
+def scrape(url: str, archive: Path) -> int:
+    return main(["scrape", url, "--archive", str(archive), "--delay", "0.01",
+                 "--max-retries", "0", "--timeout", "5"])
+
+
+@pytest.mark.parametrize(
+    ("make_forum", "exit_code"),
+    [
+        (None, 4),  # the board is gone: unreachable
+        (lambda port: DemoForum(port=port, robots_txt="User-agent: *\nDisallow: /\n"), 3),
+    ],
+    ids=["host-down", "robots-now-disallows"],
+)
+def test_failed_rerun_keeps_the_archive_intact(
+    tmp_path: Path, make_forum: Callable[[int], DemoForum] | None, exit_code: int
+) -> None:
+    with DemoForum() as forum:
+        url, port = forum.thread_url, int(forum.base_url.rsplit(":", 1)[1])
+        assert scrape(url, tmp_path) == 0
+    before = snapshot(tmp_path)
+    assert any(name.endswith("thread.json") for name in before)
+
+    if make_forum is None:
+        assert scrape(url, tmp_path) == exit_code
+    else:
+        with make_forum(port):
+            assert scrape(url, tmp_path) == exit_code
+    assert snapshot(tmp_path) == before
+    leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith((".tmp", ".part"))]
+    assert leftovers == []
