@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pelican import Pelican, signals
+from pelican.log import console as pelican_console
 from pelican.settings import read_settings
 
 from ..errors import ArchiveError
@@ -54,9 +55,12 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
     )
     written = _WrittenPages()
     signals.content_written.connect(written.count)
+    # Pelican prints its own "Done: Processed 0 articles" line; our CLI reports the build.
+    pelican_console.quiet = True
     try:
         Pelican(settings).run()
     finally:
+        pelican_console.quiet = False
         signals.content_written.disconnect(written.count)
     index_site(output, settings["DEFAULT_LANG"])
     report = BuildReport(
