@@ -100,6 +100,7 @@ def scrape_thread(
         raise
     recorder.close()
 
+    archived_before = {a.sha256 for a in (existing.assets if existing else [])}
     thread, counts = _merge(existing, key, engine.name, pages, assets, archive)
     summary = ScrapeSummary(
         key=key,
@@ -110,8 +111,7 @@ def scrape_thread(
         new_posts=counts["new"],
         changed_posts=counts["changed"],
         assets=len(thread.assets),
-        new_assets=sum(1 for a in assets if a.sha256 not in
-                       {old.sha256 for old in (existing.assets if existing else [])}),
+        new_assets=sum(1 for a in assets if a.sha256 not in archived_before),
         failed_assets=failed,
         requests=client.requests_made - requests_before,
         bytes_received=client.bytes_received - bytes_before,

@@ -1,4 +1,4 @@
-"""A failed run never loses or changes what an earlier run archived."""
+"""Re-runs never lose what an earlier run archived: failures, edits, growth, deletions."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from scraper.archive import ThreadArchive
 from scraper.cli import main
-from scraper.demo_forum import DemoForum
+from scraper.demo_forum import DemoForum, SeedPost
 
 
 def snapshot(archive: Path) -> dict[str, str]:
@@ -51,3 +52,27 @@ def test_failed_rerun_keeps_the_archive_intact(
     assert snapshot(tmp_path) == before
     leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith((".tmp", ".part"))]
     assert leftovers == []
+
+
+def test_growth_edits_and_vanished_posts_keep_everything(tmp_path: Path) -> None:
+    def forum_with(port: int, *extra: str) -> DemoForum:
+        posts = [SeedPost(post_id=990001 + i, content_html=html) for i, html in enumerate(extra)]
+        return DemoForum(port=port, extra_posts=posts)
+
+    with forum_with(0, "<p>النسخة الأولى</p>") as forum:
+        url, port = forum.thread_url, int(forum.base_url.rsplit(":", 1)[1])
+        assert scrape(url, tmp_path) == 0
+    with forum_with(port, "<p>النسخة الثانية</p>", "<p>مشاركة جديدة</p>"):
+        assert scrape(url, tmp_path) == 0
+    with forum_with(port):  # both extra posts vanished upstream
+        assert scrape(url, tmp_path) == 0
+
+    (thread,) = ThreadArchive(tmp_path).threads()
+    posts = {p.id: p for p in thread.posts}
+    assert len(posts) == 10
+    edited = posts["990001"]
+    assert "النسخة الثانية" in edited.content_html
+    assert [r.content_text for r in edited.revisions] == ["النسخة الأولى"]
+    assert "مشاركة جديدة" in posts["990002"].content_text
+    assert [r["new_posts"] for r in thread.runs] == [9, 1, 0]
+    assert [r["changed_posts"] for r in thread.runs] == [0, 1, 0]
