@@ -10,15 +10,17 @@ import logging
 import mimetypes
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from . import __version__
 from .archive import ThreadArchive
 from .engines import Engine, engine_for_url
-from .errors import FetchFailed, ForumMirrorError, LayoutChanged
+from .errors import FetchFailed, ForumMirrorError, LayoutChanged, RobotsDisallowed
 from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decode_body
 from .localize import localize_urls
@@ -38,6 +40,7 @@ from .records import (
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 10_000  # a guard against pagination that never ends
+MAX_PARALLEL_HOSTS = 4  # asset hosts fetched at once, each one request at a time
 
 
 class ScrapeObserver(Protocol):
@@ -176,7 +179,11 @@ def _fetch_assets(
     pages: list[_Page], key: str, archive: ThreadArchive, client: PoliteClient,
     recorder: WarcRecorder, known: dict[str, StoredAsset], observer: ScrapeObserver | None,
 ) -> tuple[list[StoredAsset], list[str]]:
-    """Download each referenced asset once; a failed asset is reported, not fatal."""
+    """Download each referenced asset once; a failed asset is reported, not fatal.
+
+    Hosts proceed in parallel (an image CDN need not wait for the board), each at its own
+    polite pace: the client throttles per host, so one worker per host is all it takes.
+    """
     refs: dict[str, AssetRef] = {}
     for page in pages:
         for post in page.parsed.posts:
@@ -185,32 +192,45 @@ def _fetch_assets(
     if observer:
         observer.assets_found(len(refs))
     stored: dict[str, StoredAsset] = {}  # by sha256
-    failed: list[str] = []
+    by_host: dict[str, list[AssetRef]] = {}
     for url, ref in refs.items():
         if url in known:
-            asset = known[url]
-            stored.setdefault(asset.sha256, asset)
+            stored.setdefault(known[url].sha256, known[url])
+            if observer:
+                observer.asset_done(ref)
         else:
+            by_host.setdefault(urlsplit(url).netloc, []).append(ref)
+
+    def download(host_refs: list[AssetRef]) -> list[tuple[AssetRef, Fetched | None]]:
+        results: list[tuple[AssetRef, Fetched | None]] = []
+        for ref in host_refs:
             try:
-                fetched = client.fetch(url, recorder, kind="asset")
-            except FetchFailed as error:
+                results.append((ref, client.fetch(ref.url, recorder, kind="asset")))
+            except (FetchFailed, RobotsDisallowed) as error:
                 log.warning("asset not archived: %s", error)
-                failed.append(url)
-                if observer:
-                    observer.asset_done(ref)
-                continue
-            sha256, path = archive.store_asset(key, fetched.body, _extension(ref, fetched))
-            asset = stored.get(sha256)
-            if asset is None:
-                stored[sha256] = StoredAsset(
-                    sha256=sha256, path=path, filename=ref.filename,
-                    content_type=fetched.capture.content_type, bytes=len(fetched.body),
-                    urls=[url], capture=fetched.capture,
-                )
-            elif url not in asset.urls:
-                asset.urls.append(url)
-        if observer:
-            observer.asset_done(ref)
+                results.append((ref, None))
+            if observer:
+                observer.asset_done(ref)
+        return results
+
+    failed: list[str] = []
+    workers = max(1, min(len(by_host), MAX_PARALLEL_HOSTS))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assets") as pool:
+        for results in pool.map(download, by_host.values()):
+            for ref, fetched in results:
+                if fetched is None:
+                    failed.append(ref.url)
+                    continue
+                sha256, path = archive.store_asset(key, fetched.body, _extension(ref, fetched))
+                asset = stored.get(sha256)
+                if asset is None:
+                    stored[sha256] = StoredAsset(
+                        sha256=sha256, path=path, filename=ref.filename,
+                        content_type=fetched.capture.content_type, bytes=len(fetched.body),
+                        urls=[ref.url], capture=fetched.capture,
+                    )
+                elif ref.url not in asset.urls:
+                    asset.urls.append(ref.url)
     return list(stored.values()), failed
 
 

@@ -16,11 +16,12 @@ from warcio.archiveiterator import ArchiveIterator
 
 from scraper.archive import SCHEMA_PATH, ThreadArchive
 from scraper.cli import main
-from scraper.demo_forum import DemoForum
+from scraper.demo_forum import DemoForum, SeedPost
 from scraper.fetch import FetchSettings, PoliteClient
 from scraper.scrape import scrape_thread
 
 from .conftest import ScrapedDemo
+from .fetch_server import FetchServer, Reply
 
 EXPECTED = json.loads(
     (Path(__file__).parent / "fixtures" / "xenforo_demo_expected.json").read_text("utf-8")
@@ -218,3 +219,28 @@ def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(
     assert message in err
     assert len(err.splitlines()) == 1
     assert not (tmp_path / "threads").exists() or not any((tmp_path / "threads").iterdir())
+
+
+def test_asset_hosts_proceed_in_parallel_each_at_its_own_pace(tmp_path: Path) -> None:
+    jpeg = (Path(__file__).parent.parent / "docs" / "screenshot-thread.png").read_bytes()
+    delay = 0.3
+    with FetchServer() as cdn:
+        cdn.route("/robots.txt", Reply(status=404))
+        names = ["a.png", "b.png", "c.png"]
+        for name in names:
+            cdn.route(f"/{name}", Reply(body=jpeg + name.encode(),
+                                        headers=[("Content-Type", "image/png")]))
+        html = "".join(f'<img class="bbImage" src="{cdn.url("/" + n)}" alt="{n}">'
+                       for n in names)
+        with DemoForum(host="localhost", extra_posts=[SeedPost(content_html=html)]) as forum:
+            with PoliteClient(FetchSettings(delay=delay)) as client:
+                summary = scrape_thread(forum.thread_url, ThreadArchive(tmp_path), client)
+            board_assets = [r.time for r in forum.requests if r.path.startswith("/attachments/")]
+        cdn_assets = [r.at for r in cdn.requests if r.path in {f"/{n}" for n in names}]
+    assert summary.failed_assets == []
+    assert summary.assets == 7 + len(names)
+    # the CDN did not wait for the board's seven attachments ...
+    assert cdn_assets[0] < board_assets[-1] - delay
+    # ... and each host kept its own delay
+    for times in (board_assets, cdn_assets):
+        assert min(b - a for a, b in itertools.pairwise(times)) >= delay * 0.95
