@@ -21,6 +21,7 @@ from . import __version__
 from .archive import ThreadArchive, atomic_write_bytes
 from .errors import ForumMirrorError
 from .fetch import FetchSettings, PoliteClient
+from .fetch.addresses import url_host
 from .records import AssetRef, ParsedPage
 from .scrape import ScrapeSummary, scrape_thread
 
@@ -70,7 +71,13 @@ def summary_paragraph(summary: ScrapeSummary) -> str:
 
 def cmd_scrape(args: argparse.Namespace) -> int:
     settings = FetchSettings(delay=args.delay, timeout=args.timeout,
-                             max_retries=args.max_retries)
+                             max_retries=args.max_retries, obey_robots=not args.ignore_robots,
+                             autothrottle=args.autothrottle,
+                             autothrottle_max_delay=args.autothrottle_max_delay,
+                             # The user named these hosts, so they may be on a private network.
+                             allow_private_hosts=frozenset(url_host(u) for u in args.urls),
+                             allow_private_addresses=args.allow_private_addresses,
+                             cookies_file=args.cookies)
     archive = ThreadArchive(args.archive)
     with PoliteClient(settings) as client:
         for url in args.urls:
@@ -181,6 +188,29 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--max-retries", type=int, default=defaults.max_retries,
                              metavar="N", help="retries on 429/5xx/connection errors, with "
                                                "backoff and Retry-After (default: %(default)s)")
+        command.add_argument("--ignore-robots", action="store_true",
+                             default=not defaults.obey_robots,
+                             help="fetch what robots.txt disallows, only with the site owner's "
+                                  "permission; recorded in the WARC and thread.json "
+                                  "(default: obey robots.txt)")
+        command.add_argument("--autothrottle", action=argparse.BooleanOptionalAction,
+                             default=defaults.autothrottle,
+                             help="ask slow hosts, and hosts that answer 429/503, less often; "
+                                  "never faster than --delay (default: %(default)s)")
+        command.add_argument("--autothrottle-max-delay", type=float,
+                             default=defaults.autothrottle_max_delay, metavar="SECONDS",
+                             help="most seconds the autothrottle waits between requests to "
+                                  "one host (default: %(default)s)")
+        command.add_argument("--allow-private-addresses", action="store_true",
+                             default=defaults.allow_private_addresses,
+                             help="also fetch from hosts on private, loopback or link-local "
+                                  "addresses that a page links to (default: only the hosts "
+                                  "of the thread URLs given)")
+        command.add_argument("--cookies", type=Path, default=defaults.cookies_file,
+                             metavar="FILE",
+                             help="Netscape cookies.txt to send to the domains it names, for "
+                                  "boards behind a login; never stored in the archive or WARC "
+                                  "(default: no cookies)")
 
     def output_option(command: argparse.ArgumentParser) -> None:
         command.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",

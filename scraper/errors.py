@@ -41,3 +41,7 @@ class AccessBlocked(ForumMirrorError):
     """The board answered with a login wall, an error page or an anti-bot challenge."""
 
     exit_code = 7
+
+
+class CookiesFileError(ForumMirrorError):
+    """The cookies file is missing, unreadable or not in Netscape cookies.txt format."""

@@ -20,6 +20,8 @@ __all__ = ["serve_directory"]  # re-exported for the browser tests
 
 # Fast but still throttled: the delay is measured at the server in test_scrape.py.
 TEST_DELAY = 0.05
+# The demo forum and test servers listen on loopback, which the client refuses by default.
+LOOPBACK = frozenset({"127.0.0.1", "localhost"})
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +45,7 @@ def scraped_demo(demo_forum: DemoForum, tmp_path_factory: pytest.TempPathFactory
     root = tmp_path_factory.mktemp("archive")
     archive = ThreadArchive(root)
     before = len(demo_forum.requests)
-    with PoliteClient(FetchSettings(delay=TEST_DELAY)) as client:
+    with PoliteClient(FetchSettings(delay=TEST_DELAY, allow_private_hosts=LOOPBACK)) as client:
         summary = scrape_thread(demo_forum.thread_url, archive, client)
     return ScrapedDemo(root, archive, summary, demo_forum, len(demo_forum.requests) - before)
 

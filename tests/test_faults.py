@@ -16,9 +16,11 @@ from scraper.errors import FetchFailed
 from scraper.fetch import FetchSettings, PoliteClient, WarcRecorder
 from scraper.scrape import scrape_thread
 
+from .conftest import LOOPBACK
 from .fetch_server import FetchServer, Reply
 
-FAST = FetchSettings(delay=0.0, max_retries=2, backoff_base=0.01, backoff_cap=0.05, timeout=5)
+FAST = FetchSettings(delay=0.0, max_retries=2, backoff_base=0.01, backoff_cap=0.05, timeout=5,
+                     allow_private_hosts=LOOPBACK)
 
 
 @dataclass
@@ -72,7 +74,8 @@ def test_gzip_bomb_is_stopped_at_the_size_cap(server: FetchServer, recorder: War
     assert len(bomb) < 2**20
     server.route("/bomb", Reply(body=bomb, headers=[("Content-Encoding", "gzip"),
                                                     ("Content-Type", "text/html")]))
-    settings = FetchSettings(delay=0, max_retries=0, max_page_bytes=2**20)
+    settings = FetchSettings(delay=0, max_retries=0, max_page_bytes=2**20,
+                             allow_private_hosts=LOOPBACK)
     with PoliteClient(settings) as client, pytest.raises(FetchFailed, match="limit"):
         client.fetch(server.url("/bomb"), recorder)
 

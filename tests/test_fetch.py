@@ -23,6 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 from scraper import PROJECT_URL, __version__
 from scraper.errors import FetchFailed, RobotsDisallowed
 from scraper.fetch import FetchSettings, PoliteClient, Validators, WarcRecorder
+from scraper.fetch.autothrottle import AutoThrottle
 from scraper.fetch.charset import decode_body
 from scraper.fetch.retry import RetryAfterTooLong, RetryPolicy, parse_retry_after
 from scraper.fetch.robots import RobotsRules
@@ -44,6 +45,7 @@ def fast_settings(**overrides: Any) -> FetchSettings:
         "max_retries": 2,
         "backoff_base": 0.02,
         "backoff_cap": 0.1,
+        "allow_private_hosts": frozenset({"127.0.0.1"}),  # where the test server runs
     }
     return FetchSettings(**{**values, **overrides})
 
@@ -189,6 +191,68 @@ def test_throttle_hosts_are_independent_and_delay_only_rises() -> None:
     throttle.raise_delay("a.example", 0.5)
     assert throttle.delay_for("a.example") == 3.0
     assert throttle.delay_for("b.example") == 1.0
+
+
+# --- autothrottle -----------------------------------------------------------------------
+
+
+def test_after_a_429_later_gaps_to_that_host_are_larger(
+    server: FetchServer, recorder: WarcRecorder
+) -> None:
+    delay = 0.05
+    server.fail_then_succeed("/busy", Reply(429, headers=[("Retry-After", "0")]), 1, html())
+    for path in ("/before1", "/before2", "/after1", "/after2", "/after3"):
+        server.route(path, html())
+    with PoliteClient(fast_settings(delay=delay)) as client:
+        for path in ("/before1", "/before2", "/busy", "/after1", "/after2", "/after3"):
+            client.fetch(server.url(path), recorder)
+    seen = [r for r in server.requests if r.path != "/robots.txt"]
+    assert [r.path for r in seen] == [
+        "/before1", "/before2", "/busy", "/busy", "/after1", "/after2", "/after3"
+    ]
+    before, after = gaps(seen[:2]), gaps(seen[3:])
+    assert min(gaps(seen)) >= delay - CLOCK_SLACK, gaps(seen)  # the floor holds throughout
+    assert max(before) < 0.3, before
+    # A 429 doubles the interval (from at least 0.5 s) for the rest of the run.
+    assert min(after) >= 0.5 - CLOCK_SLACK, after
+
+
+def test_slow_answers_widen_the_gap_and_autothrottle_can_be_off(
+    server: FetchServer, recorder: WarcRecorder
+) -> None:
+    server.route("/slow", Reply(200, b"slow", delay=0.6))
+    server.route("/fast1", html())
+    server.route("/fast2", html())
+
+    def gap_after_slow_answers(settings: FetchSettings) -> float:
+        with PoliteClient(settings) as client:
+            for path in ("/slow", "/slow", "/fast1", "/fast2"):
+                client.fetch(server.url(path), recorder)
+        fast1, fast2 = server.requests[-2:]
+        assert (fast1.path, fast2.path) == ("/fast1", "/fast2")
+        return fast2.at - fast1.at
+
+    # Smoothed toward the 0.6 s latency twice, then halfway back toward ~0: about 0.23 s.
+    assert gap_after_slow_answers(fast_settings(delay=0.05)) >= 0.18
+    assert gap_after_slow_answers(fast_settings(delay=0.05, autothrottle=False)) < 0.15
+
+
+def test_autothrottle_interval_keeps_floor_cap_and_429_penalty() -> None:
+    auto = AutoThrottle(max_delay=4.0)
+    assert auto.observe("a", 200, latency=0.0, floor=1.0) == 1.0  # never below the floor
+    assert auto.observe("a", 200, latency=3.0, floor=1.0) == pytest.approx(2.0)  # smoothed
+    assert auto.observe("a", 429, latency=0.0, floor=1.0) == pytest.approx(4.0)  # doubled
+    assert auto.observe("a", 429, latency=0.0, floor=1.0) == 4.0  # capped at max_delay
+    for _ in range(10):  # fast answers do not undo a 429
+        assert auto.observe("a", 200, latency=0.0, floor=1.0) == 4.0
+    assert auto.observe("b", 503, latency=0.0, floor=1.0) == 2.0  # hosts are independent
+    for _ in range(10):  # a 503 is not remembered: fast answers bring the gap back down
+        interval = auto.observe("b", 200, latency=0.0, floor=1.0)
+    assert interval == 1.0
+    assert auto.observe("c", 200, latency=10.0, floor=6.0) == 6.0  # a Crawl-delay beats the cap
+    assert auto.observe("d", 500, latency=0.0, floor=0.0) == 0.0
+    auto.observe("d", 200, latency=2.0, floor=0.0)
+    assert auto.observe("d", 500, latency=0.0, floor=0.0) == 1.0  # errors never speed us up
 
 
 # --- robots.txt -------------------------------------------------------------------------

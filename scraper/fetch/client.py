@@ -1,8 +1,10 @@
 """`PoliteClient`: the one place forum-mirror does HTTP.
 
-Each request goes through the layers in this order: robots.txt (robots.py), conditional
-request headers, the per-host throttle (throttle.py), retries with backoff (retry.py), and
-WARC recording (warc.py). The layers are separate modules; this file only wires them.
+Each request goes through the layers in this order: the private-address guard
+(addresses.py), robots.txt (robots.py), conditional request headers, the per-host throttle
+(throttle.py) with its adaptive interval (autothrottle.py), retries with backoff (retry.py),
+and WARC recording (warc.py); cookies from a cookies.txt (cookies.py) ride along. The
+layers are separate modules; this file only wires them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import httpx
 from .. import __version__
 from ..errors import FetchFailed, RobotsDisallowed
 from ..records import Capture
+from .addresses import PrivateAddressGuard
+from .autothrottle import AutoThrottle
 from .charset import decode_body
+from .cookies import load_cookies
 from .retry import RetryAfterTooLong, RetryPolicy
 from .robots import RobotsRules, robots_url, site_origin
 from .settings import USER_AGENT_TOKEN, FetchSettings
@@ -114,14 +119,23 @@ class PoliteClient:
         self, settings: FetchSettings | None = None, *, transport: httpx.BaseTransport | None = None
     ) -> None:
         self.settings = settings or FetchSettings()
+        cookies_file = self.settings.cookies_file
         # Redirects are followed by hand so that each hop is throttled, robots-checked and recorded.
         self._http = httpx.Client(
             transport=transport,
             timeout=self.settings.timeout,
             follow_redirects=False,
             headers={"User-Agent": self.settings.user_agent},
+            cookies=load_cookies(cookies_file) if cookies_file else None,
+        )
+        self._address_guard = PrivateAddressGuard(
+            self.settings.allow_private_hosts, allow_all=self.settings.allow_private_addresses
         )
         self._throttle = HostThrottle(self.settings.delay)
+        self._autothrottle = (
+            AutoThrottle(self.settings.autothrottle_max_delay) if self.settings.autothrottle
+            else None
+        )
         self._retry = RetryPolicy.from_settings(self.settings)
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
@@ -149,6 +163,7 @@ class PoliteClient:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             self._check_scheme(current)
+            self._address_guard.check(current)
             if self.settings.obey_robots:
                 self._check_robots(current, recorder)
             exchange = self._send_with_retries(current, recorder, kind, max_bytes, extra_headers)
@@ -240,6 +255,7 @@ class PoliteClient:
         current = target
         # RFC 9309 section 2.3.1.2: follow at least five redirects.
         for _ in range(MAX_REDIRECTS + 1):
+            self._address_guard.check(current)  # a robots.txt may redirect anywhere
             try:
                 exchange = self._send_with_retries(
                     current, recorder, "page", self.settings.max_page_bytes, {}
@@ -330,11 +346,19 @@ class PoliteClient:
         extra_headers: dict[str, str],
     ) -> _Exchange:
         request = self._http.build_request("GET", url, headers=extra_headers)
-        with self._throttle.request_slot(request.url.host):
+        host = request.url.host
+        with self._throttle.request_slot(host):
             fetched_at = utc_now_iso()
             with self._state_lock:
                 self.requests_made += 1
-            response = self._http.send(request, stream=True)
+            sent = time.monotonic()
+            response = self._http.send(request, stream=True)  # returns once headers are in
+            if self._autothrottle:
+                interval = self._autothrottle.observe(
+                    host, response.status_code, time.monotonic() - sent,
+                    self._throttle.delay_for(host),
+                )
+                self._throttle.adapt(host, interval)
             try:
                 raw_chunks, truncated = self._read_raw(response, max_bytes)
             finally:

@@ -87,5 +87,5 @@ class RobotsRules:
         return (
             f"robots.txt at {self.robots_url} disallows {url} for {USER_AGENT_TOKEN}; "
             "the site does not want this page archived (ask its owner, or pass "
-            "obey_robots=False only if you have permission)"
+            "--ignore-robots (obey_robots=False) only if you have permission)"
         )

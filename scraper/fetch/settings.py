@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import PROJECT_URL, __version__
 
@@ -22,6 +23,13 @@ class FetchSettings:
     backoff_cap: float = 60.0  # ... capped at this many seconds
     max_retry_after: float = 900.0  # a longer Retry-After fails the host instead of sleeping
     obey_robots: bool = True
+    autothrottle: bool = True  # widen the gap for slow or overloaded hosts (never below delay)
+    autothrottle_max_delay: float = 60.0  # ... up to this many seconds
+    # Hosts that may resolve to private/loopback/link-local addresses (addresses.py): the
+    # CLI adds the hosts of the thread URLs it is given.
+    allow_private_hosts: frozenset[str] = frozenset()
+    allow_private_addresses: bool = False  # allow them all
+    cookies_file: Path | None = None  # Netscape cookies.txt, for boards behind a login
     max_page_bytes: int = 20 * 2**20
     max_asset_bytes: int = 100 * 2**20
 

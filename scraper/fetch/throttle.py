@@ -1,4 +1,8 @@
-"""Per-host throttle: one request in flight per host, and a minimum gap between request starts."""
+"""Per-host throttle: one request in flight per host, and a minimum gap between request starts.
+
+The gap is the larger of a floor (`delay`, or the site's Crawl-delay) and an adaptive
+interval that autothrottle.py computes from the host's answers.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _HostSlot:
-    delay: float
+    delay: float  # the floor
+    adaptive: float = 0.0
     # Held for the whole request, which is what keeps one request in flight per host.
     lock: threading.Lock = field(default_factory=threading.Lock)
     last_start: float | None = None
@@ -45,8 +50,17 @@ class HostThrottle:
             return self._slots.setdefault(host, _HostSlot(self._default_delay))
 
     def delay_for(self, host: str) -> float:
-        """The current minimum gap between request starts to `host`."""
+        """The floor of the gap between request starts to `host`."""
         return self._slot(host).delay
+
+    def gap_for(self, host: str) -> float:
+        """The gap between request starts to `host` in force now: floor or adaptive interval."""
+        slot = self._slot(host)
+        return max(slot.delay, slot.adaptive)
+
+    def adapt(self, host: str, interval: float) -> None:
+        """Set the adaptive interval for `host`; the floor still holds when it is lower."""
+        self._slot(host).adaptive = interval
 
     def raise_delay(self, host: str, delay: float) -> None:
         """Make the gap for `host` at least `delay` (a site's Crawl-delay); never lowers it."""
@@ -61,7 +75,7 @@ class HostThrottle:
         slot = self._slot(host)
         with slot.lock:
             if slot.last_start is not None:
-                wait = slot.last_start + slot.delay - self._clock()
+                wait = slot.last_start + max(slot.delay, slot.adaptive) - self._clock()
                 if wait > 0:
                     self._sleep(wait)
             slot.last_start = self._clock()

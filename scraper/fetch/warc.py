@@ -50,6 +50,13 @@ def _header_pairs(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _json_value(value: object) -> object:
+    """JSON for the settings values json.dumps does not know (sets of hosts)."""
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    raise TypeError(f"cannot record a {type(value).__name__} setting in the warcinfo")
+
+
 def _warc_fields(fields: dict[str, str]) -> bytes:
     # application/warc-fields is one "name: value" per line; a newline in a value would
     # start a bogus field.
@@ -80,6 +87,9 @@ class WarcRecorder:
         self._write_warcinfo(settings)
 
     def _write_warcinfo(self, settings: FetchSettings) -> None:
+        recorded_settings = dataclasses.asdict(settings)
+        # Whose cookies were sent is the archivist's business; that some were, is provenance.
+        recorded_settings["cookies_file"] = settings.cookies_file is not None
         info = {
             "software": (
                 f"forum-mirror/{__version__} (+{PROJECT_URL}) "
@@ -89,7 +99,9 @@ class WarcRecorder:
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
             "http-header-user-agent": settings.user_agent,
             "robots": "obey" if settings.obey_robots else "ignore (obey_robots=False)",
-            "forum-mirror-fetch-settings": json.dumps(dataclasses.asdict(settings), sort_keys=True),
+            "forum-mirror-fetch-settings": json.dumps(
+                recorded_settings, sort_keys=True, default=_json_value
+            ),
         }
         record = self._writer.create_warcinfo_record(self.path.name, info)
         self._write(record)
