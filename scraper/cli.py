@@ -72,6 +72,10 @@ def summary_paragraph(summary: ScrapeSummary) -> str:
 def cmd_scrape(args: argparse.Namespace) -> int:
     settings = FetchSettings(delay=args.delay, timeout=args.timeout,
                              max_retries=args.max_retries, obey_robots=not args.ignore_robots,
+                             backoff_cap=args.backoff_cap, max_retry_after=args.max_retry_after,
+                             max_page_bytes=args.max_page_bytes,
+                             max_asset_bytes=args.max_asset_bytes,
+                             max_download_seconds=args.max_download_seconds,
                              autothrottle=args.autothrottle,
                              autothrottle_max_delay=args.autothrottle_max_delay,
                              # The user named these hosts, so they may be on a private network.
@@ -188,6 +192,23 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--max-retries", type=int, default=defaults.max_retries,
                              metavar="N", help="retries on 429/5xx/connection errors, with "
                                                "backoff and Retry-After (default: %(default)s)")
+        command.add_argument("--backoff-cap", type=float, default=defaults.backoff_cap,
+                             metavar="SECONDS", help="longest backoff between retries "
+                                                     "(default: %(default)s)")
+        command.add_argument("--max-retry-after", type=float, default=defaults.max_retry_after,
+                             metavar="SECONDS", help="a longer Retry-After stops that host for "
+                                                     "this run instead of waiting "
+                                                     "(default: %(default)s)")
+        command.add_argument("--max-page-bytes", type=int, default=defaults.max_page_bytes,
+                             metavar="BYTES", help="size cap of a page, after decompression "
+                                                   "(default: %(default)s)")
+        command.add_argument("--max-asset-bytes", type=int, default=defaults.max_asset_bytes,
+                             metavar="BYTES", help="size cap of an image or attachment "
+                                                   "(default: %(default)s)")
+        command.add_argument("--max-download-seconds", type=float,
+                             default=defaults.max_download_seconds, metavar="SECONDS",
+                             help="total time one download may take, against servers that "
+                                  "trickle bytes (default: %(default)s)")
         command.add_argument("--ignore-robots", action="store_true",
                              default=not defaults.obey_robots,
                              help="fetch what robots.txt disallows, only with the site owner's "

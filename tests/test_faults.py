@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -124,3 +125,46 @@ def test_an_asset_that_keeps_failing_is_reported_and_the_thread_still_archived(
     assert last.images == []  # nothing pretends to be archived
     assert server.url("/broken.jpg") in last.content_html  # the site turns it into a link
     assert thread.runs[-1]["failed_assets"] == [server.url("/broken.jpg")]
+
+
+def test_mislabelled_charset_gives_way_to_the_one_that_fits(
+    server: FetchServer, recorder: WarcRecorder
+) -> None:
+    text = "متجدد آفاق التعاون"
+    body = f'<html><head><meta charset="windows-1256"></head><p>{text}</p>'.encode("cp1256")
+    server.route("/mislabelled", Reply(body=body, headers=[("Content-Type",
+                                                           "text/html; charset=utf-8")]))
+    with PoliteClient(FAST) as client:
+        assert text in client.fetch(server.url("/mislabelled"), recorder).text()
+
+
+@dataclass
+class Trickle(Reply):
+    """Promise a body and send it one byte every `pause` seconds."""
+
+    pause: float = 0.05
+
+    def send(self, handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(self.status)
+        handler.send_header("Content-Length", str(len(self.body)))
+        handler.end_headers()
+        for byte in self.body:
+            try:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+            except OSError:  # the client gave up, as it should
+                return
+            time.sleep(self.pause)
+
+
+def test_trickling_server_is_cut_off_by_the_total_download_limit(
+    server: FetchServer, recorder: WarcRecorder
+) -> None:
+    server.route("/slow", Trickle(body=b"x" * 1000))  # 50 s at this pace
+    settings = FetchSettings(delay=0, max_retries=1, backoff_base=0.01, timeout=5,
+                             max_download_seconds=0.5, allow_private_hosts=LOOPBACK)
+    started = time.monotonic()
+    with PoliteClient(settings) as client, pytest.raises(FetchFailed, match="too slowly"):
+        client.fetch(server.url("/slow"), recorder)
+    assert time.monotonic() - started < 5
+    assert len(server.requests_to("/slow")) == 2  # the first try and one retry

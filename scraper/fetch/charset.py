@@ -74,16 +74,22 @@ def decode_body(body: bytes, content_type: str | None = None) -> str:
         if body.startswith(bom):
             return body.decode(encoding, errors="replace")
 
-    for label in (header_charset(content_type), meta_charset(body)):
-        encoding = normalize_encoding(label)
-        if encoding:
-            # A declared charset is what browsers use even when a few bytes are invalid.
-            return body.decode(encoding, errors="replace")
-
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    declared = [
+        encoding
+        for encoding in (normalize_encoding(header_charset(content_type)),
+                         normalize_encoding(meta_charset(body)))
+        if encoding
+    ]
+    # Servers often label every page with their default charset (a windows-1256 page sent
+    # as utf-8): a label the bytes do not fit gives way to the next one that fits.
+    for encoding in [*declared, "utf-8"]:
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if declared:
+        # A declared charset is what browsers use even when a few bytes are invalid.
+        return body.decode(declared[0], errors="replace")
     return _guess(body)
 
 

@@ -102,9 +102,15 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:g} MiB"
 
 
+class _DownloadTooSlow(httpx.ReadTimeout):
+    """The body kept coming, too slowly to finish within max_download_seconds."""
+
+
 def _describe_transport_error(url: httpx.URL, error: httpx.TransportError, timeout: float) -> str:
     port = url.port or (443 if url.scheme == "https" else 80)
     detail = str(error) or type(error).__name__
+    if isinstance(error, _DownloadTooSlow):
+        return f"{url} trickled in too slowly: {detail}"
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         return f"cannot connect to {url.host}:{port}: {detail}"
     if isinstance(error, httpx.TimeoutException):
@@ -360,7 +366,9 @@ class PoliteClient:
                 )
                 self._throttle.adapt(host, interval)
             try:
-                raw_chunks, truncated = self._read_raw(response, max_bytes)
+                raw_chunks, truncated = self._read_raw(
+                    response, max_bytes, sent + self.settings.max_download_seconds
+                )
             finally:
                 response.close()
         raw = b"".join(raw_chunks)
@@ -390,14 +398,24 @@ class PoliteClient:
         )
 
     @staticmethod
-    def _read_raw(response: httpx.Response, max_bytes: int) -> tuple[list[bytes], bool]:
-        """The body as received (still content-encoded), and whether it hit `max_bytes`."""
+    def _read_raw(
+        response: httpx.Response, max_bytes: int, deadline: float
+    ) -> tuple[list[bytes], bool]:
+        """The body as received (still content-encoded), and whether it hit `max_bytes`.
+
+        The read timeout applies per chunk, so a server that trickles a byte at a time
+        would never trip it: `deadline` (monotonic) bounds the whole download.
+        """
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             return [], True  # no need to download what will be refused
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_raw():
+            if time.monotonic() > deadline:
+                raise _DownloadTooSlow(
+                    f"not finished within max_download_seconds after {size:,} bytes",
+                    request=response.request)
             if size + len(chunk) > max_bytes:
                 chunks.append(chunk[: max_bytes - size])
                 return chunks, True

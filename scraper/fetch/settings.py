@@ -32,6 +32,7 @@ class FetchSettings:
     cookies_file: Path | None = None  # Netscape cookies.txt, for boards behind a login
     max_page_bytes: int = 20 * 2**20
     max_asset_bytes: int = 100 * 2**20
+    max_download_seconds: float = 300.0  # whole body, against servers that trickle bytes
 
     def max_bytes(self, kind: str) -> int:
         """The body size cap for a fetch of `kind` ("page" or "asset")."""
