@@ -36,7 +36,6 @@ class ScrapedDemo:
     archive: ThreadArchive
     summary: ScrapeSummary
     forum: DemoForum
-    requests_seen: int  # requests the forum received during the scrape
 
 
 @pytest.fixture(scope="session")
@@ -44,10 +43,9 @@ def scraped_demo(demo_forum: DemoForum, tmp_path_factory: pytest.TempPathFactory
     """The demo thread scraped once into a fresh archive (shared by read-only tests)."""
     root = tmp_path_factory.mktemp("archive")
     archive = ThreadArchive(root)
-    before = len(demo_forum.requests)
     with PoliteClient(FetchSettings(delay=TEST_DELAY, allow_private_hosts=LOOPBACK)) as client:
         summary = scrape_thread(demo_forum.thread_url, archive, client)
-    return ScrapedDemo(root, archive, summary, demo_forum, len(demo_forum.requests) - before)
+    return ScrapedDemo(root, archive, summary, demo_forum)
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -53,11 +53,6 @@ class HostThrottle:
         """The floor of the gap between request starts to `host`."""
         return self._slot(host).delay
 
-    def gap_for(self, host: str) -> float:
-        """The gap between request starts to `host` in force now: floor or adaptive interval."""
-        slot = self._slot(host)
-        return max(slot.delay, slot.adaptive)
-
     def adapt(self, host: str, interval: float) -> None:
         """Set the adaptive interval for `host`; the floor still holds when it is lower."""
         self._slot(host).adaptive = interval
