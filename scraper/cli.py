@@ -15,11 +15,12 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .archive import ThreadArchive, atomic_write_bytes
-from .errors import ForumMirrorError
+from .errors import ForumMirrorError, VerifyFailed
 from .fetch import FetchSettings, PoliteClient
 from .fetch.addresses import url_host
 from .records import AssetRef, ParsedPage
@@ -116,6 +117,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         count = write_jsonl(archive, buffer)
         atomic_write_bytes(Path(args.output), buffer.getvalue().encode("utf-8"))
     log.info("exported %d post(s)", count)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import verify_archive
+
+    if not (args.archive / "threads").is_dir():
+        raise ForumMirrorError(f"no archive at {args.archive} (expected {args.archive}/threads/)")
+    threads, problems = verify_archive(ThreadArchive(args.archive))
+    for problem in problems:
+        console.print(f"[red]problem:[/] {escape(str(problem))}", highlight=False)
+    if problems:
+        raise VerifyFailed(f"{len(problems)} problem(s) in {threads} thread(s) of {args.archive}")
+    console.print(f"{threads} thread(s) verified: every asset, page and post matches its "
+                  "WARC record and the schema.", highlight=False)
     return 0
 
 
@@ -259,6 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     archive_option(export)
     export.set_defaults(handler=cmd_export)
 
+    verify = commands.add_parser("verify", help="check the archive against its evidence",
+                                 description="Re-hash every asset and page, check every post "
+                                             "against the WARC record it came from and the "
+                                             "archive against its JSON Schema; exit 8 on any "
+                                             "problem.")
+    archive_option(verify)
+    verify.set_defaults(handler=cmd_verify)
+
     demo = commands.add_parser("demo", help="demo forum -> scrape -> build -> serve",
                                description="Start the bundled demo forum, archive its thread, "
                                            "build the mirror and serve it on 127.0.0.1.")
@@ -293,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ForumMirrorError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         return error.exit_code
     except KeyboardInterrupt:
         console.print("interrupted")

@@ -37,6 +37,12 @@ class ArchiveError(ForumMirrorError):
     exit_code = 6
 
 
+class VerifyFailed(ForumMirrorError):
+    """`verify` found the archive altered, incomplete or unreadable."""
+
+    exit_code = 8
+
+
 class AccessBlocked(ForumMirrorError):
     """The board answered with a login wall, an error page or an anti-bot challenge."""
 

@@ -22,4 +22,12 @@ def engine_for_url(url: str) -> Engine:
     raise UnsupportedUrl(f"{url} is not a thread URL of a supported forum engine: {supported}")
 
 
-__all__ = ["ENGINES", "Engine", "engine_for_url"]
+def engine_named(name: str) -> Engine:
+    """The engine that wrote an archived thread (its `engine` field)."""
+    for engine_class in ENGINES:
+        if engine_class.name == name:
+            return engine_class()
+    raise UnsupportedUrl(f"no engine named {name!r}; known: {', '.join(e.name for e in ENGINES)}")
+
+
+__all__ = ["ENGINES", "Engine", "engine_for_url", "engine_named"]

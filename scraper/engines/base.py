@@ -34,7 +34,8 @@ class Engine(ABC):
 
     def thread_key(self, url: str) -> str:
         """A stable folder name for the thread: host (and port) plus thread id."""
-        host = urlsplit(url).netloc.lower().replace(":", "_")
+        host = urlsplit(url).netloc.lower().translate({ord(":"): "_", ord("["): None,
+                                                         ord("]"): None})
         return f"{host}-{self.thread_id(url)}"
 
     @abstractmethod

@@ -189,7 +189,7 @@ class WarcRecorder:
             os.fsync(self._file.fileno())
             self._file.close()
             os.replace(self._part_path, self.path)
-        log.info("wrote %s", self.path)
+        log.debug("wrote %s", self.path)
 
     def __enter__(self) -> WarcRecorder:
         return self

@@ -1,0 +1,158 @@
+"""`forum-mirror verify`: prove the archive still says what the board served.
+
+For every thread it checks `thread.json` against its JSON Schema, re-hashes every asset,
+finds every page's and asset's WARC record (whose digests warcio re-checks), and re-reads
+each archived page from its WARC record with the thread's engine: a post whose stored text,
+author or time differs from what that record holds has been tampered with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+from warcio.archiveiterator import ArchiveIterator
+
+from .archive import SCHEMA_PATH, THREADS_DIR, ThreadArchive
+from .engines import engine_named
+from .errors import ForumMirrorError
+from .fetch.charset import decode_body
+from .records import ArchivedThread, thread_from_dict
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str  # relative to the archive root
+    post: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: post {self.post}" if self.post else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class _Record:
+    payload_sha256: str
+    payload: bytes
+    digest_ok: bool
+
+
+def verify_archive(archive: ThreadArchive) -> tuple[int, list[Problem]]:
+    """(threads checked, problems found) for the whole archive."""
+    paths = sorted((archive.root / THREADS_DIR).glob("*/thread.json"))
+    schema = json.loads(SCHEMA_PATH.read_text("utf-8"))
+    problems: list[Problem] = []
+    for path in paths:
+        problems.extend(_verify_thread(archive, path, schema))
+    return len(paths), problems
+
+
+def _verify_thread(archive: ThreadArchive, path: Path, schema: dict) -> list[Problem]:
+    name = archive.relative(path)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        return [Problem(name, None, f"unreadable: {error}")]
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=str)
+    if errors:
+        return [Problem(name, None, f"does not match the schema at "
+                                    f"/{'/'.join(map(str, e.absolute_path))}: {e.message}")
+                for e in errors]
+    thread = thread_from_dict({k: v for k, v in data.items()
+                               if k not in ("format", "format_version")})
+    problems = _verify_assets(archive, thread)
+    records = _warc_records(archive, thread, problems)
+    problems.extend(_verify_pages(thread, records, name))
+    return problems
+
+
+def _verify_assets(archive: ThreadArchive, thread: ArchivedThread) -> list[Problem]:
+    problems = []
+    folder = archive.thread_dir(thread.key)
+    for asset in thread.assets:
+        file = archive.relative(folder / asset.path)
+        try:
+            actual = hashlib.sha256((folder / asset.path).read_bytes()).hexdigest()
+        except OSError as error:
+            problems.append(Problem(file, None, f"missing asset: {error.strerror}"))
+            continue
+        if actual != asset.sha256 or asset.sha256 not in asset.path:
+            problems.append(Problem(file, None, f"SHA-256 is {actual}, the archive says "
+                                                f"{asset.sha256}: the file was altered"))
+    return problems
+
+
+def _warc_records(archive: ThreadArchive, thread: ArchivedThread, problems: list[Problem]
+                  ) -> dict[str, _Record]:
+    """Every response record of the WARC files the thread refers to, by record id."""
+    files = {p.capture.warc_file for p in thread.pages} | {a.capture.warc_file
+                                                           for a in thread.assets}
+    files |= {p.warc_file for p in thread.posts}
+    records: dict[str, _Record] = {}
+    for warc_file in sorted(files):
+        try:
+            with (archive.root / warc_file).open("rb") as stream:
+                for record in ArchiveIterator(stream, check_digests=True):
+                    if record.rec_type != "response":
+                        continue
+                    payload = record.content_stream().read()
+                    records[record.rec_headers.get_header("WARC-Record-ID")] = _Record(
+                        hashlib.sha256(payload).hexdigest(), payload,
+                        record.digest_checker.passed is not False)
+        except Exception as error:
+            problems.append(Problem(warc_file, None, f"unreadable WARC file: {error}"))
+    for asset in thread.assets:
+        problems.extend(_check_record(records, asset.capture.warc_file,
+                                      asset.capture.warc_record_id, asset.sha256, None))
+    return records
+
+
+def _check_record(records: dict[str, _Record], warc_file: str, record_id: str,
+                  sha256: str, post: str | None) -> list[Problem]:
+    record = records.get(record_id)
+    if record is None:
+        return [Problem(warc_file, post, f"no response record {record_id}")]
+    if not record.digest_ok:
+        return [Problem(warc_file, post, f"record {record_id} fails its WARC digest")]
+    if record.payload_sha256 != sha256:
+        return [Problem(warc_file, post, f"record {record_id} holds SHA-256 "
+                                         f"{record.payload_sha256}, the archive says {sha256}")]
+    return []
+
+
+def _verify_pages(thread: ArchivedThread, records: dict[str, _Record], name: str
+                  ) -> list[Problem]:
+    problems = []
+    engine = engine_named(thread.engine)
+    posts_by_record: dict[str, list] = {}
+    for post in thread.posts:
+        posts_by_record.setdefault(post.warc_record_id, []).append(post)
+        problems.extend(_check_record(records, post.warc_file, post.warc_record_id,
+                                      post.page_sha256, post.id))
+    for page in thread.pages:
+        capture = page.capture
+        found = _check_record(records, capture.warc_file, capture.warc_record_id,
+                              capture.sha256, None)
+        problems.extend(found)
+        if found:
+            continue
+        try:
+            parsed = engine.parse_page(decode_body(records[capture.warc_record_id].payload),
+                                       capture.final_url)
+        except ForumMirrorError as error:
+            problems.append(Problem(capture.warc_file, None, f"page {page.number}: {error}"))
+            continue
+        served = {p.id: p for p in parsed.posts}
+        for post in posts_by_record.get(capture.warc_record_id, []):
+            original = served.get(post.id)
+            if original is None:
+                problems.append(Problem(name, post.id, "not on the page its provenance names"))
+            elif (original.content_text, original.author.name, original.published) != (
+                    post.content_text, post.author.name, post.published):
+                problems.append(Problem(name, post.id, "differs from the page it was archived "
+                                                       "from: the archive was altered"))
+    return problems
