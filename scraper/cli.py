@@ -10,6 +10,7 @@ import io
 import logging
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +21,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__
 from .archive import ThreadArchive, atomic_write_bytes
-from .errors import ForumMirrorError, VerifyFailed
+from .errors import ForumMirrorError, LayoutChanged, VerifyFailed
 from .fetch import FetchSettings, PoliteClient
 from .fetch.addresses import url_host
+from .lock import archive_lock
 from .records import AssetRef, ParsedPage
 from .scrape import ScrapeSummary, scrape_thread
 
@@ -70,25 +72,69 @@ def summary_paragraph(summary: ScrapeSummary) -> str:
     )
 
 
+def fetch_settings(args: argparse.Namespace, thread_urls: list[str]) -> FetchSettings:
+    """The fetch settings the command line asks for."""
+    return FetchSettings(delay=args.delay, timeout=args.timeout,
+                         max_retries=args.max_retries, obey_robots=not args.ignore_robots,
+                         backoff_cap=args.backoff_cap, max_retry_after=args.max_retry_after,
+                         max_page_bytes=args.max_page_bytes,
+                         max_asset_bytes=args.max_asset_bytes,
+                         max_download_seconds=args.max_download_seconds,
+                         autothrottle=args.autothrottle,
+                         autothrottle_max_delay=args.autothrottle_max_delay,
+                         # The user named these threads, so they may be on a private network.
+                         allow_private_hosts=frozenset(url_host(u) for u in thread_urls),
+                         allow_private_addresses=args.allow_private_addresses,
+                         cookies_file=args.cookies)
+
+
 def cmd_scrape(args: argparse.Namespace) -> int:
-    settings = FetchSettings(delay=args.delay, timeout=args.timeout,
-                             max_retries=args.max_retries, obey_robots=not args.ignore_robots,
-                             backoff_cap=args.backoff_cap, max_retry_after=args.max_retry_after,
-                             max_page_bytes=args.max_page_bytes,
-                             max_asset_bytes=args.max_asset_bytes,
-                             max_download_seconds=args.max_download_seconds,
-                             autothrottle=args.autothrottle,
-                             autothrottle_max_delay=args.autothrottle_max_delay,
-                             # The user named these hosts, so they may be on a private network.
-                             allow_private_hosts=frozenset(url_host(u) for u in args.urls),
-                             allow_private_addresses=args.allow_private_addresses,
-                             cookies_file=args.cookies)
     archive = ThreadArchive(args.archive)
-    with PoliteClient(settings) as client:
+    with archive_lock(args.archive), PoliteClient(fetch_settings(args, args.urls)) as client:
         for url in args.urls:
             with _progress() as progress:
                 summary = scrape_thread(url, archive, client, ProgressBars(progress))
             console.print(summary_paragraph(summary), highlight=False)
+    return 0
+
+
+# `update` exit codes beyond the errors' own (documented in README.md).
+EXIT_PARTIAL_FAILURE = 10
+EXIT_TOTAL_FAILURE = 11
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    archive = ThreadArchive(args.archive)
+    started = time.monotonic()
+    with archive_lock(args.archive):
+        urls = args.urls or [thread.thread.url for thread in archive.threads()]
+        if not urls:
+            raise ForumMirrorError(f"no threads archived in {args.archive}: scrape one first")
+        summaries: list[ScrapeSummary] = []
+        failures: list[ForumMirrorError] = []
+        with PoliteClient(fetch_settings(args, urls)) as client:
+            for url in urls:
+                try:
+                    with _progress() as progress:
+                        summaries.append(scrape_thread(url, archive, client,
+                                                       ProgressBars(progress),
+                                                       from_last_page=True))
+                except ForumMirrorError as error:
+                    log.error("%s: %s", url, error)
+                    failures.append(error)
+        changed = sum(s.new_posts + s.changed_posts for s in summaries)
+        console.print(
+            f"Checked {len(urls)} thread(s): {sum(s.new_posts for s in summaries)} new post(s), "
+            f"{sum(s.changed_posts for s in summaries)} edited, {len(failures)} failed; "
+            f"{sum(s.requests for s in summaries)} request(s), "
+            f"{sum(s.bytes_received for s in summaries):,} bytes in "
+            f"{time.monotonic() - started:.1f} s.", highlight=False)
+        if args.build and changed:
+            cmd_build(args)
+    if any(isinstance(f, LayoutChanged) for f in failures):
+        return LayoutChanged.exit_code
+    if failures:
+        return EXIT_TOTAL_FAILURE if len(failures) == len(urls) else EXIT_PARTIAL_FAILURE
     return 0
 
 
@@ -259,6 +305,21 @@ def build_parser() -> argparse.ArgumentParser:
     archive_option(scrape)
     fetch_options(scrape)
     scrape.set_defaults(handler=cmd_scrape)
+
+    update = commands.add_parser(
+        "update", help="re-check archived threads (for cron)",
+        description="Re-check every archived thread (or the URLs given): an unchanged thread "
+                    "costs one conditional request; new pages and posts are added, edits keep "
+                    "their earlier revisions. Exit codes: 0 success, 10 some threads failed, "
+                    "11 all failed, 5 a page layout was not recognised, 9 archive locked.")
+    update.add_argument("urls", nargs="*", metavar="URL",
+                        help="thread URL(s) to check (default: every archived thread)")
+    archive_option(update)
+    output_option(update)
+    fetch_options(update)
+    update.add_argument("--build", action="store_true",
+                        help="rebuild the site when something changed (default: no)")
+    update.set_defaults(handler=cmd_update)
 
     build = commands.add_parser("build", help="build the static mirror with Pelican",
                                 description="Build the static, searchable mirror of the archive.")

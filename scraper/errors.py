@@ -43,6 +43,12 @@ class VerifyFailed(ForumMirrorError):
     exit_code = 8
 
 
+class ArchiveLocked(ForumMirrorError):
+    """Another run holds the archive's lock."""
+
+    exit_code = 9
+
+
 class AccessBlocked(ForumMirrorError):
     """The board answered with a login wall, an error page or an anti-bot challenge."""
 

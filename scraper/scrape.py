@@ -78,8 +78,15 @@ def scrape_thread(
     archive: ThreadArchive,
     client: PoliteClient,
     observer: ScrapeObserver | None = None,
+    *,
+    from_last_page: bool = False,
 ) -> ScrapeSummary:
-    """Archive every page, post and asset of the thread at `url`; return what was done."""
+    """Archive every page, post and asset of the thread at `url`; return what was done.
+
+    With `from_last_page`, an archived thread is re-checked from its last known page (a
+    conditional request) and only followed forward: an unchanged thread costs one request
+    however long it is, and growth costs the new pages and the last known one.
+    """
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
     engine = engine_for_url(url)
@@ -91,8 +98,10 @@ def scrape_thread(
         warc_path, warc_file_label=archive.relative(warc_path), settings=client.settings
     )
     try:
-        pages = _fetch_pages(engine.first_page_url(url), engine, client, recorder, observer,
-                             archive, existing)
+        start = engine.first_page_url(url)
+        if from_last_page and existing is not None and existing.pages:
+            start = existing.pages[-1].capture.url
+        pages = _fetch_pages(start, engine, client, recorder, observer, archive, existing)
         known_assets = {u: a for a in (existing.assets if existing else []) for u in a.urls}
         assets, failed = _fetch_assets(pages, key, archive, client, recorder, known_assets,
                                        observer)
