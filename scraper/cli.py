@@ -1,4 +1,4 @@
-"""The `forum-mirror` command line: scrape, build, export, demo, demo-forum."""
+"""The `forum-mirror` command line: scrape, update, build, export, verify, demo, demo-forum."""
 
 from __future__ import annotations
 
