@@ -65,7 +65,8 @@ def summary_paragraph(summary: ScrapeSummary) -> str:
     return (
         f"Archived “{summary.title}” ({summary.url}) into threads/{summary.key}: "
         f"{summary.pages} page(s), {summary.posts} post(s) ({summary.new_posts} new, "
-        f"{summary.changed_posts} changed), {summary.assets} unique image(s)/attachment(s) "
+        f"{summary.changed_posts} changed, {summary.removed_posts} removed upstream), "
+        f"{summary.assets} unique image(s)/attachment(s) "
         f"({summary.new_assets} new), {summary.requests} request(s), "
         f"{summary.bytes_received:,} bytes in {summary.seconds:.1f} s; "
         f"every exchange is in {summary.warc_file}.{failed}"
@@ -125,7 +126,9 @@ def cmd_update(args: argparse.Namespace) -> int:
         changed = sum(s.new_posts + s.changed_posts for s in summaries)
         console.print(
             f"Checked {len(urls)} thread(s): {sum(s.new_posts for s in summaries)} new post(s), "
-            f"{sum(s.changed_posts for s in summaries)} edited, {len(failures)} failed; "
+            f"{sum(s.changed_posts for s in summaries)} edited, "
+            f"{sum(s.removed_posts for s in summaries)} removed upstream, "
+            f"{len(failures)} thread(s) failed; "
             f"{sum(s.requests for s in summaries)} request(s), "
             f"{sum(s.bytes_received for s in summaries):,} bytes in "
             f"{time.monotonic() - started:.1f} s.", highlight=False)

@@ -182,6 +182,7 @@ class ArchivedPost:
     warc_record_id: str
     first_seen_at: str
     revisions: list[PostRevision] = field(default_factory=list)  # oldest first
+    removed_upstream_at: str | None = None  # first run that read the whole thread without it
 
 
 @dataclass

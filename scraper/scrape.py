@@ -60,6 +60,7 @@ class ScrapeSummary:
     posts: int = 0
     new_posts: int = 0
     changed_posts: int = 0
+    removed_posts: int = 0
     assets: int = 0
     new_assets: int = 0
     failed_assets: list[str] = field(default_factory=list)
@@ -122,6 +123,7 @@ def scrape_thread(
         posts=len(thread.posts),
         new_posts=counts["new"],
         changed_posts=counts["changed"],
+        removed_posts=counts["removed"],
         assets=len(thread.assets),
         new_assets=sum(1 for a in assets if a.sha256 not in archived_before),
         failed_assets=failed,
@@ -138,6 +140,7 @@ def scrape_thread(
         "pages": summary.pages,
         "new_posts": summary.new_posts,
         "changed_posts": summary.changed_posts,
+        "removed_posts": summary.removed_posts,
         "new_assets": summary.new_assets,
         "failed_assets": failed,
         "requests": summary.requests,
@@ -296,6 +299,17 @@ def _merge(
             else:  # unchanged: keep when it was first seen, refresh where it was seen last
                 posts[parsed.id] = replace(fresh, first_seen_at=old.first_seen_at,
                                            revisions=old.revisions)
+    # Only a run that read the thread from its first page to its last can tell that a post
+    # is gone; it stays archived, marked with when it was first missed.
+    counts["removed"] = 0
+    if pages[0].parsed.page_number == 1 and pages[-1].parsed.next_url is None:
+        seen = {parsed.id for page in pages for parsed in page.parsed.posts}
+        for post_id, post in posts.items():
+            if post_id in seen:
+                post.removed_upstream_at = None
+            elif post.removed_upstream_at is None:
+                post.removed_upstream_at = now
+                counts["removed"] += 1
     thread.pages = [page_captures[n] for n in sorted(page_captures)]
     thread.posts = sorted(posts.values(), key=lambda p: (p.position, p.id))
     return thread, counts

@@ -76,3 +76,13 @@ def test_growth_edits_and_vanished_posts_keep_everything(tmp_path: Path) -> None
     assert "مشاركة جديدة" in posts["990002"].content_text
     assert [r["new_posts"] for r in thread.runs] == [9, 1, 0]
     assert [r["changed_posts"] for r in thread.runs] == [0, 1, 0]
+    assert [r["removed_posts"] for r in thread.runs] == [0, 0, 2]
+    gone = [p for p in thread.posts if p.removed_upstream_at]
+    assert [p.id for p in gone] == ["990001", "990002"]
+    assert gone[0].removed_upstream_at == thread.runs[-1]["finished_at"]
+
+    output = tmp_path / "site"
+    assert main(["build", "--archive", str(tmp_path), "--output", str(output)]) == 0
+    page = (output / "threads" / thread.key / "index.html").read_text("utf-8")
+    assert page.count('class="post-removed"') == 2
+    assert main(["verify", "--archive", str(tmp_path)]) == 0

@@ -56,6 +56,7 @@ class PostView:
     published_text: str
     edited: str | None
     edited_text: str
+    removed_upstream_at: str | None
     body: Markup
     attachments: list[AttachmentView]  # images the body does not show inline
     lang: str
@@ -254,6 +255,7 @@ def build_thread_view(
             published_text=post.published_text,
             edited=post.edited,
             edited_text=post.edited_text,
+            removed_upstream_at=post.removed_upstream_at,
             body=Markup(body),  # nh3 output, then rewritten by our own code only
             attachments=_attachments(post, thread.key, body),
             lang=own.lang,
