@@ -25,6 +25,14 @@ class FetchFailed(ForumMirrorError):
     exit_code = 4
 
 
+class HttpStatusError(FetchFailed):
+    """The server answered with an error status (after any retries)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class LayoutChanged(ForumMirrorError):
     """The page does not look like the engine expects: no posts where posts should be."""
 

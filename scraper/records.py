@@ -199,6 +199,8 @@ class ArchivedThread:
     posts: list[ArchivedPost] = field(default_factory=list)
     assets: list[StoredAsset] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
+    unavailable_since: str | None = None  # first run that found it gone (404/410) or walled
+    unavailable_reason: str = ""
 
 
 def to_dict(record: Any) -> Any:
@@ -240,4 +242,6 @@ def thread_from_dict(data: dict[str, Any]) -> ArchivedThread:
             StoredAsset(**{**a, "capture": capture(a["capture"])}) for a in data["assets"]
         ],
         runs=list(data.get("runs", [])),
+        unavailable_since=data.get("unavailable_since"),
+        unavailable_reason=data.get("unavailable_reason", ""),
     )

@@ -20,7 +20,14 @@ from urllib.parse import urlsplit
 from . import __version__
 from .archive import ThreadArchive
 from .engines import Engine, engine_for_url
-from .errors import FetchFailed, ForumMirrorError, LayoutChanged, RobotsDisallowed
+from .errors import (
+    AccessBlocked,
+    FetchFailed,
+    ForumMirrorError,
+    HttpStatusError,
+    LayoutChanged,
+    RobotsDisallowed,
+)
 from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decode_body
 from .localize import localize_urls
@@ -106,14 +113,25 @@ def scrape_thread(
         known_assets = {u: a for a in (existing.assets if existing else []) for u in a.urls}
         assets, failed = _fetch_assets(pages, key, archive, client, recorder, known_assets,
                                        observer)
-    except ForumMirrorError:
+    except ForumMirrorError as error:
         recorder.close()
         if existing is None:  # nothing was archived before: leave nothing behind
             shutil.rmtree(archive.thread_dir(key), ignore_errors=True)
+        elif _thread_is_gone(error):
+            # Everything archived stays; the thread only learns that the board lost it.
+            existing.unavailable_since = existing.unavailable_since or utc_now()
+            existing.unavailable_reason = str(error)
+            existing.runs.append({"run_id": run_id, "finished_at": utc_now(),
+                                  "scraper_version": __version__,
+                                  "warc_file": archive.relative(warc_path),
+                                  "unavailable": str(error)})
+            archive.save(existing)
         raise
     recorder.close()
 
     archived_before = {a.sha256 for a in (existing.assets if existing else [])}
+    if existing is not None:
+        existing.unavailable_since, existing.unavailable_reason = None, ""
     thread, counts = _merge(existing, key, engine.name, pages, assets, archive)
     summary = ScrapeSummary(
         key=key,
@@ -149,6 +167,13 @@ def scrape_thread(
     })
     archive.save(thread)
     return summary
+
+
+def _thread_is_gone(error: ForumMirrorError) -> bool:
+    """Whether the board says the thread itself is gone or walled off (not a passing fault)."""
+    if isinstance(error, HttpStatusError):
+        return error.status in (404, 410)
+    return isinstance(error, AccessBlocked)
 
 
 @dataclass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -86,3 +88,44 @@ def test_growth_edits_and_vanished_posts_keep_everything(tmp_path: Path) -> None
     page = (output / "threads" / thread.key / "index.html").read_text("utf-8")
     assert page.count('class="post-removed"') == 2
     assert main(["verify", "--archive", str(tmp_path)]) == 0
+
+
+class GoneBoard(http.server.BaseHTTPRequestHandler):
+    """A board that has deleted the thread: everything answers 404 (robots.txt too)."""
+
+    def do_GET(self) -> None:
+        body = b"<html><body>The requested thread could not be found.</body></html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_thread_deleted_upstream_is_marked_unavailable_and_kept(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    with DemoForum() as forum:
+        url, port = forum.thread_url, int(forum.base_url.rsplit(":", 1)[1])
+        assert scrape(url, archive) == 0
+    gone = http.server.ThreadingHTTPServer(("127.0.0.1", port), GoneBoard)
+    threading.Thread(target=gone.serve_forever, daemon=True).start()
+    try:
+        assert scrape(url, archive) == 4
+    finally:
+        gone.shutdown()
+        gone.server_close()
+    (thread,) = ThreadArchive(archive).threads()
+    assert thread.unavailable_since is not None and "404" in thread.unavailable_reason
+    assert len(thread.posts) == 8 and "404" in thread.runs[-1]["unavailable"]
+    output = tmp_path / "site"
+    assert main(["build", "--archive", str(archive), "--output", str(output)]) == 0
+    assert 'class="thread-gone"' in (output / "threads" / thread.key / "index.html").read_text()
+    assert main(["verify", "--archive", str(archive)]) == 0
+
+    with DemoForum(port=port):  # the board restored it
+        assert scrape(url, archive) == 0
+    (thread,) = ThreadArchive(archive).threads()
+    assert thread.unavailable_since is None

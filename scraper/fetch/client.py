@@ -19,7 +19,7 @@ from types import TracebackType
 import httpx
 
 from .. import __version__
-from ..errors import FetchFailed, RobotsDisallowed
+from ..errors import FetchFailed, HttpStatusError, RobotsDisallowed
 from ..records import Capture
 from .addresses import PrivateAddressGuard
 from .autothrottle import AutoThrottle
@@ -199,7 +199,9 @@ class PoliteClient:
                     f"{exchange.status} {exchange.reason}; the site may be overloaded, "
                     "try again later"
                 )
-            raise FetchFailed(f"{exchange.url} answered {exchange.status} {exchange.reason}")
+            raise HttpStatusError(
+                f"{exchange.url} answered {exchange.status} {exchange.reason}", exchange.status
+            )
         headers = exchange.headers
         etag = headers.get("etag")
         last_modified = headers.get("last-modified")

@@ -94,6 +94,7 @@ class ThreadSummary:
     first_post: str | None
     last_post: str | None
     last_archived: str
+    unavailable_since: str | None  # the board lost the thread (404/410, walled) at this time
 
 
 @dataclass(frozen=True)
@@ -288,5 +289,6 @@ def build_thread_view(
         first_post=posts[0].published if posts else None,
         last_post=posts[-1].published if posts else None,
         last_archived=thread.last_archived_at,
+        unavailable_since=thread.unavailable_since,
     )
     return ThreadView(summary=summary, html_lang=html_lang, pages=pages)
