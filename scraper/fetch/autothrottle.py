@@ -29,7 +29,7 @@ class _HostState:
 
 @dataclass
 class AutoThrottle:
-    """Per-host adaptive intervals, in seconds between request starts."""
+    """Per-host adaptive intervals, in seconds between requests."""
 
     max_delay: float = 60.0
     _hosts: dict[str, _HostState] = field(default_factory=dict)

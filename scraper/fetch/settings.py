@@ -16,7 +16,7 @@ class FetchSettings:
     """How politely and how patiently `PoliteClient` fetches."""
 
     user_agent: str = f"{USER_AGENT_TOKEN}/{__version__} (+{PROJECT_URL})"
-    delay: float = 1.0  # min seconds between request starts to one host; a larger Crawl-delay wins
+    delay: float = 1.0  # min seconds from a request's end to the next start (or Crawl-delay)
     timeout: float = 30.0
     max_retries: int = 4  # retries after the first try: connection errors, timeouts, 429, 5xx
     backoff_base: float = 1.0  # exponential backoff with full jitter ...

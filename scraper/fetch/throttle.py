@@ -1,4 +1,4 @@
-"""Per-host throttle: one request in flight per host, and a minimum gap between request starts.
+"""Per-host throttle: one request in flight per host, and a minimum gap between requests.
 
 The gap is the larger of a floor (`delay`, or the site's Crawl-delay) and an adaptive
 interval that autothrottle.py computes from the host's answers.
@@ -22,11 +22,12 @@ class _HostSlot:
     adaptive: float = 0.0
     # Held for the whole request, which is what keeps one request in flight per host.
     lock: threading.Lock = field(default_factory=threading.Lock)
-    last_start: float | None = None
+    last_end: float | None = None
 
 
 class HostThrottle:
-    """Spaces the starts of requests to each host by at least that host's delay.
+    """Spaces requests to each host: the next starts at least the host's delay after the
+    previous one ended.
 
     Hosts are independent. Time comes from a monotonic clock so that wall-clock jumps
     (NTP, DST) can neither stall the crawl nor burst it.
@@ -50,7 +51,7 @@ class HostThrottle:
             return self._slots.setdefault(host, _HostSlot(self._default_delay))
 
     def delay_for(self, host: str) -> float:
-        """The floor of the gap between request starts to `host`."""
+        """The floor of the gap between requests to `host`."""
         return self._slot(host).delay
 
     def adapt(self, host: str, interval: float) -> None:
@@ -69,9 +70,14 @@ class HostThrottle:
         """Wait for the host's turn, then hold it until the request is over."""
         slot = self._slot(host)
         with slot.lock:
-            if slot.last_start is not None:
-                wait = slot.last_start + max(slot.delay, slot.adaptive) - self._clock()
+            if slot.last_end is not None:
+                wait = slot.last_end + max(slot.delay, slot.adaptive) - self._clock()
                 if wait > 0:
                     self._sleep(wait)
-            slot.last_start = self._clock()
-            yield
+            try:
+                yield
+            finally:
+                # Counted from the end of the previous request, not its start: the server
+                # received that one before it answered, so it sees at least the delay even
+                # when connecting took a while.
+                slot.last_end = self._clock()
