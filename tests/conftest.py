@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import http.server
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +20,31 @@ from scraper.fetch import FetchSettings, PoliteClient
 from scraper.scrape import ScrapeSummary, scrape_thread
 
 __all__ = ["serve_directory"]  # re-exported for the browser tests
+
+@contextlib.contextmanager
+def html_server(answer: Callable[[str], tuple[int, bytes]], port: int = 0) -> Iterator[str]:
+    """A tiny server on 127.0.0.1 whose `answer(path)` gives (status, HTML body); yields its URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, body = answer(self.path)
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
 
 # Fast but still throttled: the delay is measured at the server in test_scrape.py.
 TEST_DELAY = 0.05

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +11,8 @@ import pytest
 from scraper.archive import ThreadArchive
 from scraper.cli import main
 from scraper.demo_forum import DemoForum, SeedPost
+
+from .conftest import html_server
 
 
 def snapshot(archive: Path) -> dict[str, str]:
@@ -90,33 +90,14 @@ def test_growth_edits_and_vanished_posts_keep_everything(tmp_path: Path) -> None
     assert main(["verify", "--archive", str(tmp_path)]) == 0
 
 
-class GoneBoard(http.server.BaseHTTPRequestHandler):
-    """A board that has deleted the thread: everything answers 404 (robots.txt too)."""
-
-    def do_GET(self) -> None:
-        body = b"<html><body>The requested thread could not be found.</body></html>"
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_thread_deleted_upstream_is_marked_unavailable_and_kept(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     with DemoForum() as forum:
         url, port = forum.thread_url, int(forum.base_url.rsplit(":", 1)[1])
         assert scrape(url, archive) == 0
-    gone = http.server.ThreadingHTTPServer(("127.0.0.1", port), GoneBoard)
-    threading.Thread(target=gone.serve_forever, daemon=True).start()
-    try:
+    # The board has deleted the thread: everything answers 404, robots.txt too.
+    with html_server(lambda path: (404, b"<html><body>Thread not found.</body></html>"), port):
         assert scrape(url, archive) == 4
-    finally:
-        gone.shutdown()
-        gone.server_close()
     (thread,) = ThreadArchive(archive).threads()
     assert thread.unavailable_since is not None and "404" in thread.unavailable_reason
     assert len(thread.posts) == 8 and "404" in thread.runs[-1]["unavailable"]

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import itertools
 import json
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from scraper.demo_forum import DemoForum, SeedPost
 from scraper.fetch import FetchSettings, PoliteClient
 from scraper.scrape import scrape_thread
 
-from .conftest import LOOPBACK, ScrapedDemo
+from .conftest import LOOPBACK, ScrapedDemo, html_server
 from .fetch_server import FetchServer, Reply
 
 EXPECTED = json.loads(
@@ -172,29 +170,19 @@ def test_user_agent_names_the_project_and_a_contact(scraped_demo: ScrapedDemo) -
     assert agents and all(a.startswith("forum-mirror/") and "+http" in a for a in agents)
 
 
+def login_wall(path: str) -> tuple[int, bytes]:
+    if path == "/robots.txt":
+        return 404, b""
+    if path.startswith("/threads/members-only."):
+        return 200, ('<html id="XF" data-template="login"><head><title>تسجيل الدخول</title>'
+                     '</head><body><form><input type="password"></form></body></html>').encode()
+    return 200, b"<html><body><form>Please log in</form></body></html>"
+
+
 @pytest.fixture
 def login_wall_server() -> Iterator[str]:
-    class LoginWall(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = b"<html><body><form>Please log in</form></body></html>"
-            if self.path.startswith("/threads/members-only."):
-                body = ('<html id="XF" data-template="login"><head><title>تسجيل الدخول'
-                        '</title></head><body><form><input type="password"></form></body>'
-                        "</html>").encode()
-            self.send_response(404 if self.path == "/robots.txt" else 200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), LoginWall)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with html_server(login_wall) as url:
+        yield url
 
 
 @pytest.mark.parametrize(
