@@ -49,7 +49,7 @@ def render_post_body(
     embeds: Sequence[Embed],
     render_embed: Callable[[Embed], str],
     direction: TextDirection,
-    labels: Mapping[str, str],
+    gettext: Callable[[str], str],
 ) -> str:
     """The HTML of a post's body on a thread page; `sanitized_html` must come from nh3."""
     tree = LexborHTMLParser(sanitized_html)
@@ -59,10 +59,10 @@ def render_post_body(
     for expand_link in body.css("div.bbCodeBlock-expandLink"):
         expand_link.decompose()  # XenForo's "Click to expand" needs its own JavaScript
     for quote in body.css("blockquote[data-quote], blockquote[data-source]"):
-        _link_quote(tree, quote, links, labels)
+        _link_quote(tree, quote, links, gettext)
     _place_embeds(tree, body, embeds, render_embed)
     for image in body.css("img"):
-        _localize_image(tree, image, links, labels)
+        _localize_image(tree, image, links, gettext)
     _mark_directions(tree, body, direction)
     for emptied in body.css('[class=""]'):
         del emptied.attrs["class"]  # nh3 leaves the attribute when it drops every class
@@ -78,7 +78,7 @@ def _quoted_post_id(source: str) -> str | None:
 
 
 def _link_quote(
-    tree: LexborHTMLParser, quote: LexborNode, links: ThreadLinks, labels: Mapping[str, str]
+    tree: LexborHTMLParser, quote: LexborNode, links: ThreadLinks, gettext: Callable[[str], str]
 ) -> None:
     name = (quote.attrs.get("data-quote") or "").strip()
     post_id = _quoted_post_id(quote.attrs.get("data-source") or "")
@@ -106,7 +106,8 @@ def _link_quote(
     name_node = tree.create_node("bdi")
     name_node.insert_child(name)
     target.insert_child(name_node, move=True)
-    target.insert_child(f" {labels['said']}")
+    said = gettext("said:")
+    target.insert_child(f" {said}")
     if target is not new_title:
         new_title.insert_child(target, move=True)
     if title is not None:
@@ -147,7 +148,7 @@ def _fragment(html: str) -> LexborNode:
 
 
 def _localize_image(
-    tree: LexborHTMLParser, image: LexborNode, links: ThreadLinks, labels: Mapping[str, str]
+    tree: LexborHTMLParser, image: LexborNode, links: ThreadLinks, gettext: Callable[[str], str]
 ) -> None:
     src = image.attrs.get("src") or ""
     if src in links.assets:
@@ -156,7 +157,8 @@ def _localize_image(
     # Not archived: a remote <img> would make every reader's browser call the board (or
     # worse); a link lets the reader decide.
     alt = (image.attrs.get("alt") or "").strip()
-    text = f"{labels['image_not_archived']}: {alt}" if alt else labels["image_not_archived"]
+    not_archived = gettext("image not archived")
+    text = f"{not_archived}: {alt}" if alt else not_archived
     inside_link = any(parent.tag == "a" for parent in _ancestors(image))
     if src.startswith(("http://", "https://")) and not inside_link:
         replacement = tree.create_node("a")

@@ -12,7 +12,7 @@ from pelican.writers import Writer
 
 from ..archive import ThreadArchive
 from ..records import ArchivedThread
-from .labels import labels_for
+from . import i18n
 from .sanitize import ASSET_PATH
 from .views import (
     RTL_LANGUAGES,
@@ -39,6 +39,7 @@ class ThreadSiteGenerator(Generator):
         self.env.autoescape = True
         self.env.filters["reader_time"] = time_view
         self.env.globals["page_file"] = page_file
+        self.translations_dir = Path(self.theme) / "translations"
 
     def generate_output(self, writer: Writer) -> None:
         archive = ThreadArchive(self.path)
@@ -53,7 +54,7 @@ class ThreadSiteGenerator(Generator):
                 ),
                 fallback_lang=self.settings["DEFAULT_LANG"],
                 render_embed=lambda embed: embed_template.render(embed=embed),
-                labels_for=labels_for,
+                translations_for=lambda lang: i18n.translations(self.translations_dir, lang),
             )
             self._write_thread(writer, view)
             copy_thread_assets(archive, thread, Path(self.output_path))
@@ -63,6 +64,7 @@ class ThreadSiteGenerator(Generator):
     def _write_thread(self, writer: Writer, view: ThreadView) -> None:
         template = self.get_template("thread")
         summary = view.summary
+        i18n.install(self.env, self.translations_dir, summary.lang)
         for page in view.pages:
             writer.write_file(
                 f"threads/{summary.key}/{page.file}",
@@ -75,13 +77,13 @@ class ThreadSiteGenerator(Generator):
                 html_lang=view.html_lang,
                 html_dir=summary.dir,
                 lang=summary.lang,
-                labels=labels_for(summary.lang),
             )
 
     def _write_index(self, writer: Writer, summaries: list[ThreadSummary]) -> None:
         # The index speaks the language most threads are written in.
         langs = Counter(summary.lang for summary in summaries)
         lang = langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
+        i18n.install(self.env, self.translations_dir, lang)
         writer.write_file(
             "index.html",
             self.get_template("index"),
@@ -91,7 +93,6 @@ class ThreadSiteGenerator(Generator):
             html_lang=lang,
             html_dir="rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr",
             lang=lang,
-            labels=labels_for(lang),
         )
 
 

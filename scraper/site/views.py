@@ -7,10 +7,11 @@ formats them in the language of the page that shows them.
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -219,11 +220,11 @@ def build_thread_view(
     posts_per_page: int,
     fallback_lang: str,
     render_embed: Callable[[EmbedView], str],
-    labels_for: Callable[[str], Mapping[str, str]],
+    translations_for: Callable[[str], gettext.NullTranslations],
 ) -> ThreadView:
     """The thread's pages of posts, bodies sanitized and rewritten for the site."""
     direction, html_lang = _thread_direction(thread, fallback_lang)
-    labels = labels_for(direction.lang)
+    translation = translations_for(direction.lang)
     posts = sorted(thread.posts, key=lambda post: post.position)
     page_count = max(1, math.ceil(len(posts) / posts_per_page))
     links = ThreadLinks(
@@ -241,7 +242,7 @@ def build_thread_view(
             embeds=post.embeds,
             render_embed=lambda embed: render_embed(embed_view(embed)),
             direction=own,
-            labels=labels,
+            gettext=translation.gettext,
         )
         name = post.author.name
         return PostView(

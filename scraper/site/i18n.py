@@ -1,0 +1,51 @@
+"""The site's own words (not the forum's) in the language of the page that shows them.
+
+Templates say `{{ _("Posts") }}` through Jinja's i18n extension; the English text is the
+message id, and the theme's gettext catalogs (`translations/<lang>/LC_MESSAGES/messages.po`,
+as Pelican themes keep them) hold the other languages. Catalogs are read as `.po` with Babel
+and compiled in memory, so no binary `.mo` file lives in the repository.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import logging
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from jinja2 import Environment
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "messages"
+
+
+def base_language(lang: str) -> str:
+    """`ar` for `ar-MA`: catalogs are per language, not per region."""
+    return lang.split("-")[0].lower()
+
+
+@cache
+def translations(directory: Path, lang: str) -> gettext.NullTranslations:
+    """The catalog for `lang` in `directory`; English (the message ids) when there is none."""
+    po_file = directory / base_language(lang) / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_file.is_file():
+        return gettext.NullTranslations()
+    with po_file.open("rb") as source:
+        catalog = read_po(source, locale=base_language(lang), domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def install(env: Environment, directory: Path, lang: str) -> gettext.NullTranslations:
+    """Make `_()` in `env`'s templates speak `lang` (until the next call); returns the catalog."""
+    env.add_extension("jinja2.ext.i18n")  # adding it again replaces it: no setting needed
+    catalog = translations(directory, lang)
+    # New-style gettext: `_("Page %(number)s", number=2)`, and the result is autoescaped.
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    return catalog
