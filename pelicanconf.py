@@ -42,3 +42,10 @@ CATEGORY_FEED_ATOM = None
 TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
+
+# Site-wide pages (scraper/site/pages.py). The address the mirror is published at, e.g.
+# "https://archive.example/forum/": sitemap.xml needs absolute URLs, so it is written only
+# when this (or an absolute SITEURL) is set; feed.atom then links absolutely too.
+SITEMAP_BASE_URL = ""
+# feed.atom lists the posts archived most recently (by first_seen_at), at most this many.
+FEED_MAX_ENTRIES = 50

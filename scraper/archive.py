@@ -49,6 +49,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def remove_stale_temp_files(root: Path) -> list[Path]:
+    """Delete the temporary files that killed runs left in the archive; return them.
+
+    Only the holder of the archive lock may call this: with the lock held no other writer is
+    alive, so every `.<name>.*.tmp` file is the unfinished write of a run that was killed.
+    Unfinished WARC files (`*.warc.gz.part`) are kept: they hold what that run fetched.
+    """
+    stale = [p for p in (root / THREADS_DIR).glob("*/**/.*.tmp") if p.is_file()]
+    for path in stale:
+        log.info("removing %s, left by a run that was killed", path)
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def thread_json(thread: ArchivedThread) -> dict[str, Any]:
     """The JSON document stored for a thread (format header first, for humans)."""
     return {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **to_dict(thread)}

@@ -1,17 +1,16 @@
-"""The `forum-mirror` command line: scrape, update, build, export, verify, demo, demo-forum."""
+"""The `forum-mirror` command line: scrape, update, add, build, export, verify, demo, ..."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
-import http.server
 import io
 import logging
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -21,12 +20,26 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__
 from .archive import ThreadArchive, atomic_write_bytes
-from .errors import ForumMirrorError, LayoutChanged, VerifyFailed
+from .config import (
+    CONFIG_NAME,
+    ForumSettings,
+    MirrorConfig,
+    add_thread,
+    check_contact,
+    default_config_path,
+    load_config,
+    user_agent,
+    write_config,
+)
+from .errors import ConfigError, ForumMirrorError, LayoutChanged, VerifyFailed
 from .fetch import FetchSettings, PoliteClient
 from .fetch.addresses import url_host
+from .fetch.cookies import load_cookies
+from .jsonlog import event, json_log
 from .lock import archive_lock
 from .records import AssetRef, ParsedPage
-from .scrape import ScrapeSummary, scrape_thread
+from .scrape import ScrapeSummary, archived_key, scrape_thread, thread_is_gone
+from .serve import serve_directory
 
 log = logging.getLogger("forum_mirror")
 console = Console(stderr=True, soft_wrap=True)
@@ -73,9 +86,16 @@ def summary_paragraph(summary: ScrapeSummary) -> str:
     )
 
 
-def fetch_settings(args: argparse.Namespace, thread_urls: list[str]) -> FetchSettings:
-    """The fetch settings the command line asks for."""
-    return FetchSettings(delay=args.delay, timeout=args.timeout,
+def fetch_settings(
+    args: argparse.Namespace, thread_urls: list[str], forum: ForumSettings | None = None
+) -> FetchSettings:
+    """The fetch settings the command line asks for; options not given on the command line
+    come from the forum's settings in the config file, then from the defaults."""
+    forum = forum or ForumSettings()
+    delay = args.delay if args.delay is not None else forum.delay
+    return FetchSettings(delay=FetchSettings.delay if delay is None else delay,
+                         user_agent=user_agent(args.contact or forum.contact),
+                         timeout=args.timeout,
                          max_retries=args.max_retries, obey_robots=not args.ignore_robots,
                          backoff_cap=args.backoff_cap, max_retry_after=args.max_retry_after,
                          max_page_bytes=args.max_page_bytes,
@@ -86,17 +106,96 @@ def fetch_settings(args: argparse.Namespace, thread_urls: list[str]) -> FetchSet
                          # The user named these threads, so they may be on a private network.
                          allow_private_hosts=frozenset(url_host(u) for u in thread_urls),
                          allow_private_addresses=args.allow_private_addresses,
-                         cookies_file=args.cookies)
+                         cookies_file=args.cookies or forum.cookies)
+
+
+def read_config(args: argparse.Namespace) -> MirrorConfig:
+    """The config file `--config` names (it must exist), else `<archive>/forum-mirror.toml`."""
+    if getattr(args, "config", None) is not None:  # `demo` has no --config
+        return load_config(args.config, required=True)
+    return load_config(default_config_path(args.archive))
+
+
+def by_forum(urls: list[str]) -> dict[str, list[str]]:
+    """Thread URLs grouped by host, in first-seen order: each forum gets its own settings."""
+    groups: dict[str, list[str]] = {}
+    for url in urls:
+        groups.setdefault(url_host(url), []).append(url)
+    return groups
 
 
 def cmd_scrape(args: argparse.Namespace) -> int:
     archive = ThreadArchive(args.archive)
-    with archive_lock(args.archive), PoliteClient(fetch_settings(args, args.urls)) as client:
-        for url in args.urls:
-            with _progress() as progress:
-                summary = scrape_thread(url, archive, client, ProgressBars(progress))
-            console.print(summary_paragraph(summary), highlight=False)
+    config = read_config(args)
+    started = time.monotonic()
+    totals = RunTotals()
+    with archive_lock(args.archive):
+        for urls in by_forum(args.urls).values():
+            settings = fetch_settings(args, urls, config.for_url(urls[0]))
+            with PoliteClient(settings) as client:
+                try:
+                    for url in urls:
+                        with _progress() as progress:
+                            summary = scrape_thread(url, archive, client, ProgressBars(progress),
+                                                    key=archived_key(url, archive))
+                        totals.add(summary)
+                        event("thread_archived", summary_paragraph(summary),
+                              **thread_fields(summary))
+                        console.print(summary_paragraph(summary), highlight=False)
+                finally:
+                    totals.count_traffic(client)
+    emit_summary("scrape", totals, len(args.urls), time.monotonic() - started, 0)
     return 0
+
+
+@dataclass
+class RunTotals:
+    """What a run did, over all its threads (the summary line and the JSON summary)."""
+
+    new_posts: int = 0
+    edited_posts: int = 0
+    removed_posts: int = 0
+    new_assets: int = 0
+    moved_threads: int = 0
+    failed_threads: int = 0
+    unavailable_threads: int = 0
+    requests: int = 0
+    bytes_received: int = 0
+
+    def add(self, summary: ScrapeSummary) -> None:
+        self.new_posts += summary.new_posts
+        self.edited_posts += summary.changed_posts
+        self.removed_posts += summary.removed_posts
+        self.new_assets += summary.new_assets
+        self.moved_threads += bool(summary.moved_to)
+
+    def count_traffic(self, client: PoliteClient) -> None:
+        # From the client, so the requests of threads that failed count too.
+        self.requests += client.requests_made
+        self.bytes_received += client.bytes_received
+
+
+def thread_fields(summary: ScrapeSummary) -> dict[str, object]:
+    """A thread's summary as JSON log fields."""
+    return {"thread": summary.key, "url": summary.url, "pages": summary.pages,
+            "posts": summary.posts, "new_posts": summary.new_posts,
+            "edited_posts": summary.changed_posts, "removed_posts": summary.removed_posts,
+            "new_assets": summary.new_assets, "failed_assets": len(summary.failed_assets),
+            "requests": summary.requests, "bytes": summary.bytes_received,
+            "seconds": summary.seconds, "moved_to": summary.moved_to or None,
+            "warc_file": summary.warc_file}
+
+
+def emit_summary(command: str, totals: RunTotals, threads: int, seconds: float,
+                 exit_code: int) -> None:
+    """The last object of a JSON log: the run's totals and its exit code."""
+    event("summary", f"{command} finished with exit code {exit_code}", command=command,
+          threads_checked=threads, threads_failed=totals.failed_threads,
+          threads_unavailable=totals.unavailable_threads, threads_moved=totals.moved_threads,
+          new_posts=totals.new_posts, edited_posts=totals.edited_posts,
+          removed_posts=totals.removed_posts, new_assets=totals.new_assets,
+          requests=totals.requests, bytes=totals.bytes_received, seconds=round(seconds, 2),
+          exit_code=exit_code)
 
 
 # `update` exit codes beyond the errors' own (documented in README.md).
@@ -104,40 +203,88 @@ EXIT_PARTIAL_FAILURE = 10
 EXIT_TOTAL_FAILURE = 11
 
 
+def update_targets(args: argparse.Namespace, archive: ThreadArchive,
+                   config: MirrorConfig) -> list[tuple[str, str]]:
+    """(URL, archive key) of each thread to check: those named, else every archived thread
+    plus the config's threads not archived yet."""
+    if args.urls:
+        return [(url, archived_key(url, archive)) for url in args.urls]
+    targets = {thread.key: thread.thread.url for thread in archive.threads()}
+    for url in config.threads:
+        targets.setdefault(archived_key(url, archive), url)
+    return [(url, key) for key, url in targets.items()]
+
+
 def cmd_update(args: argparse.Namespace) -> int:
     archive = ThreadArchive(args.archive)
+    config = read_config(args)
     started = time.monotonic()
+    totals = RunTotals()
     with archive_lock(args.archive):
-        urls = args.urls or [thread.thread.url for thread in archive.threads()]
-        if not urls:
-            raise ForumMirrorError(f"no threads archived in {args.archive}: scrape one first")
-        summaries: list[ScrapeSummary] = []
+        targets = update_targets(args, archive, config)
+        if not targets:
+            raise ForumMirrorError(f"no threads archived in {args.archive} or listed in "
+                                   f"{config.path}: scrape or add one first")
+        keys = dict(targets)
         failures: list[ForumMirrorError] = []
-        with PoliteClient(fetch_settings(args, urls)) as client:
-            for url in urls:
-                try:
-                    with _progress() as progress:
-                        summaries.append(scrape_thread(url, archive, client,
-                                                       ProgressBars(progress),
-                                                       from_last_page=True))
-                except ForumMirrorError as error:
-                    log.error("%s: %s", url, error)
-                    failures.append(error)
-        changed = sum(s.new_posts + s.changed_posts for s in summaries)
+        for urls in by_forum(list(keys)).values():
+            settings = fetch_settings(args, urls, config.for_url(urls[0]))
+            with PoliteClient(settings) as client:
+                for url in urls:
+                    try:
+                        with _progress() as progress:
+                            summary = scrape_thread(url, archive, client,
+                                                    ProgressBars(progress),
+                                                    from_last_page=True, key=keys[url])
+                    except ForumMirrorError as error:
+                        log.error("%s: %s", url, error)
+                        failures.append(error)
+                        totals.failed_threads += 1
+                        totals.unavailable_threads += thread_is_gone(error)
+                        event("thread_failed", str(error), logging.ERROR, thread=keys[url],
+                              url=url, error=type(error).__name__, exit_code=error.exit_code,
+                              unavailable=thread_is_gone(error),
+                              status=getattr(error, "status", None))
+                        continue
+                    totals.add(summary)
+                    if summary.moved_to:
+                        console.print(f"{url} moved to {summary.moved_to}; followed and "
+                                      "recorded.", highlight=False)
+                    event("thread_checked", f"checked {summary.url}", **thread_fields(summary))
+                totals.count_traffic(client)
+        seconds = time.monotonic() - started
         console.print(
-            f"Checked {len(urls)} thread(s): {sum(s.new_posts for s in summaries)} new post(s), "
-            f"{sum(s.changed_posts for s in summaries)} edited, "
-            f"{sum(s.removed_posts for s in summaries)} removed upstream, "
-            f"{len(failures)} thread(s) failed; "
-            f"{sum(s.requests for s in summaries)} request(s), "
-            f"{sum(s.bytes_received for s in summaries):,} bytes in "
-            f"{time.monotonic() - started:.1f} s.", highlight=False)
-        if args.build and changed:
+            f"Checked {len(targets)} thread(s): {totals.new_posts} new post(s), "
+            f"{totals.edited_posts} edited, {totals.removed_posts} removed upstream, "
+            f"{totals.moved_threads} moved, {totals.failed_threads} failed "
+            f"({totals.unavailable_threads} gone or walled off upstream); "
+            f"{totals.requests} request(s), {totals.bytes_received:,} bytes in "
+            f"{seconds:.1f} s.", highlight=False)
+        site_missing = not (args.output / "index.html").is_file()  # a first scheduled run
+        if args.build and (totals.new_posts + totals.edited_posts or site_missing):
             cmd_build(args)
+    code = 0
     if any(isinstance(f, LayoutChanged) for f in failures):
-        return LayoutChanged.exit_code
-    if failures:
-        return EXIT_TOTAL_FAILURE if len(failures) == len(urls) else EXIT_PARTIAL_FAILURE
+        code = LayoutChanged.exit_code
+    elif failures:
+        code = EXIT_TOTAL_FAILURE if len(failures) == len(targets) else EXIT_PARTIAL_FAILURE
+    emit_summary("update", totals, len(targets), time.monotonic() - started, code)
+    return code
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    config = load_config(args.config or default_config_path(args.archive))  # may be new
+    cookies = args.cookies.resolve() if args.cookies else None
+    if cookies is not None:
+        load_cookies(cookies)  # a bad cookies file fails now, not at 3 a.m. in cron
+    settings = ForumSettings(delay=args.delay, contact=args.contact, cookies=cookies)
+    changed = [add_thread(config, url, settings) for url in args.urls]
+    if any(changed):
+        write_config(config)
+        console.print(f"{config.path}: now follows {len(config.threads)} thread(s); "
+                      "`forum-mirror update` checks them.", highlight=False)
+    else:
+        console.print(f"{config.path} already had this; nothing changed.", highlight=False)
     return 0
 
 
@@ -209,25 +356,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def serve_directory(directory: Path, port: int) -> Iterator[str]:
-    """Serve a folder on 127.0.0.1 in a background thread; yields its URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("site: " + format, *args)
-
-
-@contextlib.contextmanager
 def _progress() -> Iterator[Progress]:
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
@@ -249,9 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
                              help="archive folder (default: %(default)s)")
 
     def fetch_options(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--delay", type=float, default=defaults.delay, metavar="SECONDS",
+        command.add_argument("--delay", type=non_negative, default=None, metavar="SECONDS",
                              help="minimum seconds between requests to one host; a larger "
-                                  "robots.txt Crawl-delay wins (default: %(default)s)")
+                                  "robots.txt Crawl-delay wins (default: the forum's delay "
+                                  f"in the config file, else {defaults.delay})")
+        contact_option(command)
         command.add_argument("--timeout", type=float, default=defaults.timeout,
                              metavar="SECONDS", help="per-request timeout (default: %(default)s)")
         command.add_argument("--max-retries", type=int, default=defaults.max_retries,
@@ -296,7 +426,24 @@ def build_parser() -> argparse.ArgumentParser:
                              metavar="FILE",
                              help="Netscape cookies.txt to send to the domains it names, for "
                                   "boards behind a login; never stored in the archive or WARC "
-                                  "(default: no cookies)")
+                                  "(default: the forum's cookies in the config file, else none)")
+
+    def contact_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--contact", type=contact_text, default=None, metavar="CONTACT",
+                             help="your e-mail address or URL, sent in the User-Agent so a "
+                                  "board's admins can reach you (default: the forum's contact "
+                                  "in the config file, else none)")
+
+    def config_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--config", type=Path, default=None, metavar="FILE",
+                             help="config file: threads to follow and per-forum delay, "
+                                  f"contact and cookies (default: ARCHIVE/{CONFIG_NAME})")
+
+    def log_json_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--log-json", default=None, metavar="FILE",
+                             help="also write JSON Lines logs for schedulers to FILE (appended), "
+                                  "'-' for standard output; the last line is the run's summary "
+                                  "(default: none)")
 
     def output_option(command: argparse.ArgumentParser) -> None:
         command.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",
@@ -306,23 +453,47 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Archive threads politely, with provenance and WARC.")
     scrape.add_argument("urls", nargs="+", metavar="URL", help="thread URL(s)")
     archive_option(scrape)
+    config_option(scrape)
     fetch_options(scrape)
+    log_json_option(scrape)
     scrape.set_defaults(handler=cmd_scrape)
 
     update = commands.add_parser(
         "update", help="re-check archived threads (for cron)",
-        description="Re-check every archived thread (or the URLs given): an unchanged thread "
-                    "costs one conditional request; new pages and posts are added, edits keep "
-                    "their earlier revisions. Exit codes: 0 success, 10 some threads failed, "
-                    "11 all failed, 5 a page layout was not recognised, 9 archive locked.")
+        description="Re-check every archived thread and every thread of the config file (or "
+                    "the URLs given): an unchanged thread costs one conditional request; new "
+                    "pages and posts are added, edits keep their earlier revisions, a moved "
+                    "thread (301) is followed and the move recorded. Exit codes: 0 success, "
+                    "10 some threads failed, 11 all failed, 5 a page layout was not "
+                    "recognised, 9 archive locked, 12 bad config file.")
     update.add_argument("urls", nargs="*", metavar="URL",
-                        help="thread URL(s) to check (default: every archived thread)")
+                        help="thread URL(s) to check (default: every archived thread and "
+                             "every thread of the config file)")
     archive_option(update)
+    config_option(update)
     output_option(update)
     fetch_options(update)
+    log_json_option(update)
     update.add_argument("--build", action="store_true",
-                        help="rebuild the site when something changed (default: no)")
+                        help="rebuild the site when something changed or it is not built "
+                             "yet (default: no)")
     update.set_defaults(handler=cmd_update)
+
+    add = commands.add_parser(
+        "add", help="follow a thread: add it to the config file",
+        description="Add thread URL(s) to the config file, which `update` reads, and set its "
+                    "forum's delay, contact and cookies when given. Adding a thread already "
+                    "listed changes nothing. The file is rewritten in canonical form "
+                    "(comments are not kept).")
+    add.add_argument("urls", nargs="+", metavar="URL", help="thread URL(s)")
+    archive_option(add)
+    config_option(add)
+    add.add_argument("--delay", type=non_negative, default=None, metavar="SECONDS",
+                     help="seconds between requests to this forum (default: leave as is)")
+    contact_option(add)
+    add.add_argument("--cookies", type=Path, default=None, metavar="FILE",
+                     help="Netscape cookies.txt for this forum (default: leave as is)")
+    add.set_defaults(handler=cmd_add)
 
     build = commands.add_parser("build", help="build the static mirror with Pelican",
                                 description="Build the static, searchable mirror of the archive.")
@@ -370,6 +541,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def non_negative(text: str) -> float:
+    """An argparse type: a number of seconds >= 0."""
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def contact_text(text: str) -> str:
+    """An argparse type: a contact that fits in a User-Agent header."""
+    try:
+        return check_contact(text, "--contact")
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -378,14 +565,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.verbose:  # our own notes, without every library's chatter
         logging.getLogger("scraper").setLevel(logging.INFO)
-    try:
-        return args.handler(args)
-    except ForumMirrorError as error:
-        console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
-        return error.exit_code
-    except KeyboardInterrupt:
-        console.print("interrupted")
-        return 130
+    with json_log(getattr(args, "log_json", None)):
+        try:
+            return args.handler(args)
+        except ForumMirrorError as error:
+            console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+            event("summary", str(error), logging.ERROR, command=args.command,
+                  error=type(error).__name__, exit_code=error.exit_code)
+            return error.exit_code
+        except KeyboardInterrupt:
+            console.print("interrupted")
+            event("summary", "interrupted", logging.ERROR, command=args.command, exit_code=130)
+            return 130
 
 
 if __name__ == "__main__":

@@ -65,3 +65,9 @@ class AccessBlocked(ForumMirrorError):
 
 class CookiesFileError(ForumMirrorError):
     """The cookies file is missing, unreadable or not in Netscape cookies.txt format."""
+
+
+class ConfigError(ForumMirrorError):
+    """The config file (forum-mirror.toml) is unreadable, not TOML, or has a bad key or value."""
+
+    exit_code = 12

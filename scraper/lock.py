@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from .archive import remove_stale_temp_files
 from .errors import ArchiveLocked
 
 LOCK_NAME = ".forum-mirror.lock"
@@ -30,6 +31,7 @@ def archive_lock(root: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())  # for humans; the lock itself is the flock
+        remove_stale_temp_files(root)  # no other writer is alive: these are a killed run's
         yield
     finally:
         os.close(fd)

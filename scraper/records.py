@@ -21,8 +21,15 @@ class Link:
 
 @dataclass(frozen=True)
 class Author:
+    """A post's author as the board shows them next to the post; extras default to unknown."""
+
     name: str
     url: str | None = None
+    avatar_url: str | None = None  # the uploaded avatar on the board; None: a letter avatar
+    avatar_path: str | None = None  # its archived copy, relative to the archive root
+    joined_text: str = ""  # "Nov 2, 2019" as shown
+    joined: str | None = None  # ISO date when the shown one could be read
+    message_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class AssetRef:
 
     url: str  # absolute URL of the full-size file
     filename: str
-    kind: str = "attachment"  # "attachment" (board upload) or "image" (hot-linked)
+    kind: str = "attachment"  # "attachment" (board upload), "image" (hot-linked), "avatar"
     thumbnail_url: str | None = None
 
 
@@ -186,6 +193,16 @@ class ArchivedPost:
 
 
 @dataclass
+class ThreadMove:
+    """The board answered a thread's URL with a permanent redirect to another thread URL."""
+
+    from_url: str  # the URL asked for
+    to_url: str  # where the board sent us (later runs use it)
+    status: int  # 301 or 308
+    detected_at: str  # UTC ISO 8601, the run that first followed it
+
+
+@dataclass
 class ArchivedThread:
     """Everything the archive knows about one thread (one `thread.json`)."""
 
@@ -201,6 +218,7 @@ class ArchivedThread:
     runs: list[dict[str, Any]] = field(default_factory=list)
     unavailable_since: str | None = None  # first run that found it gone (404/410) or walled
     unavailable_reason: str = ""
+    moves: list[ThreadMove] = field(default_factory=list)  # oldest first
 
 
 def to_dict(record: Any) -> Any:
@@ -244,4 +262,5 @@ def thread_from_dict(data: dict[str, Any]) -> ArchivedThread:
         runs=list(data.get("runs", [])),
         unavailable_since=data.get("unavailable_since"),
         unavailable_reason=data.get("unavailable_reason", ""),
+        moves=[ThreadMove(**m) for m in data.get("moves", [])],
     )

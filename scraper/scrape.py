@@ -42,12 +42,14 @@ from .records import (
     PostImage,
     PostRevision,
     StoredAsset,
+    ThreadMove,
 )
 
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 10_000  # a guard against pagination that never ends
 MAX_PARALLEL_HOSTS = 4  # asset hosts fetched at once, each one request at a time
+PERMANENT_REDIRECTS = frozenset({301, 308})  # a thread answering these has moved
 
 
 class ScrapeObserver(Protocol):
@@ -75,6 +77,7 @@ class ScrapeSummary:
     bytes_received: int = 0
     seconds: float = 0.0
     warc_file: str = ""
+    moved_to: str = ""  # the new URL, when this run found that the thread moved (301/308)
 
 
 def utc_now() -> str:
@@ -88,17 +91,19 @@ def scrape_thread(
     observer: ScrapeObserver | None = None,
     *,
     from_last_page: bool = False,
+    key: str | None = None,
 ) -> ScrapeSummary:
     """Archive every page, post and asset of the thread at `url`; return what was done.
 
     With `from_last_page`, an archived thread is re-checked from its last known page (a
     conditional request) and only followed forward: an unchanged thread costs one request
-    however long it is, and growth costs the new pages and the last known one.
+    however long it is, and growth costs the new pages and the last known one. `key` names
+    the archived thread when `url` is not its original one (see `archived_key`).
     """
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
     engine = engine_for_url(url)
-    key = engine.thread_key(url)
+    key = key or engine.thread_key(url)
     existing = archive.load(key)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     warc_path = archive.warc_path(key, run_id)
@@ -108,7 +113,7 @@ def scrape_thread(
     try:
         start = engine.first_page_url(url)
         if from_last_page and existing is not None and existing.pages:
-            start = existing.pages[-1].capture.url
+            start = _resume_url(existing, engine)
         pages = _fetch_pages(start, engine, client, recorder, observer, archive, existing)
         known_assets = {u: a for a in (existing.assets if existing else []) for u in a.urls}
         assets, failed = _fetch_assets(pages, key, archive, client, recorder, known_assets,
@@ -117,7 +122,7 @@ def scrape_thread(
         recorder.close()
         if existing is None:  # nothing was archived before: leave nothing behind
             shutil.rmtree(archive.thread_dir(key), ignore_errors=True)
-        elif _thread_is_gone(error):
+        elif thread_is_gone(error):
             # Everything archived stays; the thread only learns that the board lost it.
             existing.unavailable_since = existing.unavailable_since or utc_now()
             existing.unavailable_reason = str(error)
@@ -133,6 +138,8 @@ def scrape_thread(
     if existing is not None:
         existing.unavailable_since, existing.unavailable_reason = None, ""
     thread, counts = _merge(existing, key, engine.name, pages, assets, archive)
+    moves = _new_moves(thread, pages, engine)
+    thread.moves.extend(moves)
     summary = ScrapeSummary(
         key=key,
         title=thread.thread.title,
@@ -149,6 +156,7 @@ def scrape_thread(
         bytes_received=client.bytes_received - bytes_before,
         seconds=round(time.monotonic() - started, 2),
         warc_file=archive.relative(warc_path),
+        moved_to=moves[-1].to_url if moves else "",
     )
     thread.runs.append({
         "run_id": run_id,
@@ -169,7 +177,58 @@ def scrape_thread(
     return summary
 
 
-def _thread_is_gone(error: ForumMirrorError) -> bool:
+def archived_key(url: str, archive: ThreadArchive) -> str:
+    """The archive key of the thread at `url`: its own, or that of an archived thread that
+    moved to `url` (so a moved thread keeps its one folder)."""
+    engine = engine_for_url(url)
+    key = engine.thread_key(url)
+    if archive.thread_dir(key).is_dir():
+        return key
+    for thread in archive.threads():
+        if any(_same_thread(engine, m.to_url, url) for m in thread.moves):
+            return thread.key
+    return key
+
+
+def _same_thread(engine: Engine, first: str, second: str) -> bool:
+    try:
+        return engine.thread_key(first) == engine.thread_key(second)
+    except ValueError:  # not a thread URL of this engine
+        return False
+
+
+def _resume_url(existing: ArchivedThread, engine: Engine) -> str:
+    """Where a re-check starts: the last known page, at the address it was last served from
+    when that is the thread's current one (after a move, not the old URL again)."""
+    capture = existing.pages[-1].capture
+    if _same_thread(engine, capture.final_url, existing.thread.url):
+        return capture.final_url
+    return capture.url
+
+
+def _new_moves(thread: ArchivedThread, pages: list[_Page], engine: Engine) -> list[ThreadMove]:
+    """Permanent redirects of this run from one thread URL to another, not yet recorded."""
+    moves: list[ThreadMove] = []
+    for page in pages:
+        for from_url, status, to_url in page.redirects:
+            if status not in PERMANENT_REDIRECTS or _same_thread(engine, from_url, to_url):
+                continue  # a slug fix or page redirect within the thread is no move
+            try:
+                engine.thread_key(to_url)
+            except ValueError:
+                continue  # sent away from any thread: parsing the page decides what it is
+            known = [*thread.moves, *moves]
+            if any(_same_thread(engine, m.from_url, from_url)
+                   and _same_thread(engine, m.to_url, to_url) for m in known):
+                continue
+            log.warning("thread %s moved: %s answers %d to %s", thread.key, from_url, status,
+                        to_url)
+            moves.append(ThreadMove(from_url=from_url, to_url=to_url, status=status,
+                                    detected_at=utc_now()))
+    return moves
+
+
+def thread_is_gone(error: ForumMirrorError) -> bool:
     """Whether the board says the thread itself is gone or walled off (not a passing fault)."""
     if isinstance(error, HttpStatusError):
         return error.status in (404, 410)
@@ -180,6 +239,7 @@ def _thread_is_gone(error: ForumMirrorError) -> bool:
 class _Page:
     parsed: ParsedPage
     capture: Capture
+    redirects: tuple[tuple[str, int, str], ...] = ()  # hops of this fetch (Fetched.redirects)
 
 
 def _fetch_pages(
@@ -189,6 +249,8 @@ def _fetch_pages(
     """Every page of the thread; a page the board says is unchanged (304) is re-read from
     the WARC record it was archived from, so its provenance stays that first capture."""
     archived = {p.capture.url: p.capture for p in (existing.pages if existing else [])}
+    for page in existing.pages if existing else []:  # a moved thread is asked at its new URL
+        archived.setdefault(page.capture.final_url, page.capture)
     pages: list[_Page] = []
     seen: set[str] = set()
     next_url: str | None = first_url
@@ -202,10 +264,10 @@ def _fetch_pages(
         if fetched.not_modified and known is not None:
             payload = archive.warc_payload(known.warc_file, known.warc_record_id)
             parsed = engine.parse_page(decode_body(payload), known.final_url)
-            pages.append(_Page(parsed, known))
+            pages.append(_Page(parsed, known, fetched.redirects))
         else:
             parsed = engine.parse_page(fetched.text(), fetched.capture.final_url)
-            pages.append(_Page(parsed, fetched.capture))
+            pages.append(_Page(parsed, fetched.capture, fetched.redirects))
         if observer:
             observer.page_done(parsed)
         next_url = parsed.next_url
@@ -226,6 +288,8 @@ def _fetch_assets(
         for post in page.parsed.posts:
             for ref in post.assets:
                 refs.setdefault(ref.url, ref)
+            if (avatar := _avatar_ref(post)) is not None:  # once per member (same URL)
+                refs.setdefault(avatar.url, avatar)
     if observer:
         observer.assets_found(len(refs))
     stored: dict[str, StoredAsset] = {}  # by sha256
@@ -269,6 +333,15 @@ def _fetch_assets(
                 elif ref.url not in asset.urls:
                     asset.urls.append(ref.url)
     return list(stored.values()), failed
+
+
+def _avatar_ref(post: ParsedPost) -> AssetRef | None:
+    """The author's uploaded avatar as an asset to download, if the board shows one."""
+    url = post.author.avatar_url
+    if not url:
+        return None
+    name = PurePosixPath(urlsplit(url).path).name or "avatar"
+    return AssetRef(url=url, filename=f"avatar-{name}", kind="avatar")
 
 
 def _extension(ref: AssetRef, fetched: Fetched) -> str:
@@ -359,8 +432,12 @@ def _archived_post(
             filename=ref.filename,
         ))
     capture = page.capture
+    author = parsed.author
+    if author.avatar_url and (avatar := by_url.get(author.avatar_url)) is not None:
+        local = archive.relative(archive.thread_dir(key) / avatar.path)
+        author = replace(author, avatar_path=local)
     return ArchivedPost(
-        id=parsed.id, position=parsed.position, author=parsed.author,
+        id=parsed.id, position=parsed.position, author=author,
         published=parsed.published, published_text=parsed.published_text,
         edited=parsed.edited, edited_text=parsed.edited_text,
         content_html=localize_urls(parsed.content_html, local),

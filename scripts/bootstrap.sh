@@ -21,6 +21,22 @@ bootstrap_venv() {
     fi
 }
 
+# axe-core (the accessibility test) from npm, per package-lock.json; Debian's node if missing.
+bootstrap_node() {
+    if ! command -v npm >/dev/null 2>&1; then
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
+    fi
+    # Re-install only when the lock file changed since the last install.
+    local stamp="node_modules/.installed"
+    if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+        npm ci --no-audit --no-fund --loglevel=error
+        touch "$stamp"
+    fi
+}
+
 # Debian's packages the browser tests need (never a browser download).
 install_debian_packages() {
     local missing=()

@@ -3,5 +3,6 @@
 source "$(dirname "$0")/bootstrap.sh"
 install_debian_packages
 bootstrap_venv test
+bootstrap_node
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"

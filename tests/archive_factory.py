@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from scraper.records import (
     Link,
     PageCapture,
     PostImage,
+    PostRevision,
     Quote,
     StoredAsset,
     ThreadInfo,
@@ -261,3 +262,253 @@ def build_fixture_archive(root: Path) -> FixtureArchive:
     return FixtureArchive(
         root=root, key=THREAD_KEY, post_ids=ids, roles=roles, image_path=image_path
     )
+
+
+# --- Threads made to measure (XSS corpus, page weight, image sizes) ------------------------
+
+
+@dataclass
+class ImageSpec:
+    """An image stored as an archive asset: in the post's body (`inline`) or as attachment."""
+
+    filename: str  # as the board named it (shown on the page)
+    width: int
+    height: int
+    colour: tuple[int, int, int] = (48, 112, 196)  # different colours, different files
+    image_format: str = "JPEG"  # or "PNG"
+    inline: bool = False
+
+
+@dataclass
+class PostSpec:
+    """One post of a made-to-measure thread; `html` is the board's raw (unsanitized) body."""
+
+    author: str
+    html: str
+    text: str = ""
+    author_url: str | None = None
+    images: list[ImageSpec] = field(default_factory=list)
+    embeds: list[Embed] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    revisions: list[str] = field(default_factory=list)  # earlier raw bodies, oldest first
+    avatar: ImageSpec | None = None  # an uploaded avatar, stored as an asset
+    joined: str | None = None  # ISO date
+    joined_text: str = ""
+    message_count: int | None = None
+
+
+@dataclass
+class StoredImage:
+    path: str  # relative to the thread folder
+    width: int
+    height: int
+
+
+def image_bytes(spec: ImageSpec) -> bytes:
+    """The encoded file of `spec`."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (spec.width, spec.height), spec.colour).save(buffer, format=spec.image_format)
+    return buffer.getvalue()
+
+
+def build_thread_archive(
+    root: Path,
+    posts: list[PostSpec],
+    *,
+    key: str = "forum.example-5000",
+    title: str = THREAD_TITLE,
+    prefix: str = "",
+    breadcrumb: list[Link] | None = None,
+    language: str = "ar-MA",
+    thread_url: str = f"{BOARD}/threads/made-to-measure.5000/",
+) -> tuple[FixtureArchive, list[StoredImage]]:
+    """Write one thread of `posts` (and their images) under `root`; all on one board page."""
+    archive = ThreadArchive(root)
+    capture = _capture(thread_url, 1)
+    archived: list[ArchivedPost] = []
+    assets: dict[str, StoredAsset] = {}
+    stored: list[StoredImage] = []
+    for index, spec in enumerate(posts):
+        post_id = str(FIRST_POST_ID + index)
+        html = spec.html
+        images: list[PostImage] = []
+        for number, image in enumerate(spec.images):
+            data = image_bytes(image)
+            extension = ".png" if image.image_format == "PNG" else ".jpg"
+            sha256, path = archive.store_asset(key, data, extension)
+            url = f"{BOARD}/attachments/{post_id}-{number}.{sha256[:6]}/"
+            stored.append(StoredImage(path, image.width, image.height))
+            if image.inline:
+                html += f'<img src="{path}" alt="{image.filename}" class="bbImage">'
+            images.append(
+                PostImage(
+                    url=url,
+                    path=f"threads/{key}/{path}",
+                    sha256=sha256,
+                    content_type=f"image/{image.image_format.lower()}",
+                    bytes=len(data),
+                    filename=image.filename,
+                )
+            )
+            assets.setdefault(
+                sha256,
+                StoredAsset(
+                    sha256=sha256,
+                    path=path,
+                    filename=image.filename,
+                    content_type=f"image/{image.image_format.lower()}",
+                    bytes=len(data),
+                    urls=[url],
+                    capture=_capture(url, 100 + len(assets)),
+                ),
+            )
+        published = START + timedelta(hours=3 * index)
+        author = Author(spec.author, spec.author_url, joined=spec.joined,
+                        joined_text=spec.joined_text, message_count=spec.message_count)
+        if spec.avatar is not None:
+            data = image_bytes(spec.avatar)
+            sha256, path = archive.store_asset(key, data, ".jpg")
+            url = f"{BOARD}/data/avatars/l/0/{index}.jpg?1637750000"
+            author = replace(author, avatar_url=url, avatar_path=f"threads/{key}/{path}")
+            assets.setdefault(sha256, StoredAsset(
+                sha256=sha256, path=path, filename=f"avatar-{index}.jpg",
+                content_type="image/jpeg", bytes=len(data), urls=[url],
+                capture=_capture(url, 100 + len(assets)),
+            ))  # fmt: skip
+        revisions = [
+            PostRevision(
+                content_html=_wrap(old_html),
+                content_text="",
+                edited=None if number == 0 else (published + timedelta(minutes=number)).isoformat(),
+                seen_at=f"2026-11-{20 + number:02d}T08:00:00+00:00",
+                warc_file=f"threads/{key}/warc/2026112{number}T080000000000Z.warc.gz",
+                warc_record_id=f"<urn:uuid:00000000-0000-4000-8000-{index:06d}{number:06d}>",
+            )
+            for number, old_html in enumerate(spec.revisions)
+        ]
+        archived.append(
+            ArchivedPost(
+                id=post_id,
+                position=index + 1,
+                author=author,
+                published=published.isoformat(),
+                published_text=f"{published.day} نونبر {published.year}",
+                edited=(published + timedelta(hours=1)).isoformat() if spec.revisions else None,
+                edited_text="",
+                content_html=_wrap(html),
+                content_text=spec.text,
+                quotes=spec.quotes,
+                embeds=spec.embeds,
+                images=images,
+                page=1,
+                source_url=f"{thread_url}#post-{post_id}",
+                fetched_at=capture.fetched_at,
+                page_sha256=capture.sha256,
+                warc_file=capture.warc_file,
+                warc_record_id=capture.warc_record_id,
+                first_seen_at=FETCHED_AT,
+                revisions=revisions,
+            )
+        )
+    thread = ArchivedThread(
+        key=key,
+        engine="xenforo2",
+        thread=ThreadInfo(
+            id=key.rsplit("-", 1)[-1],
+            url=thread_url,
+            title=title,
+            prefix=prefix,
+            breadcrumb=breadcrumb
+            if breadcrumb is not None
+            else [Link("المنتديات", f"{BOARD}/"), Link("أخبار وطنية", f"{BOARD}/forums/news.4/")],
+            language=language,
+        ),
+        first_archived_at=FETCHED_AT,
+        last_archived_at=FETCHED_AT,
+        scraper_version="0.1.0",
+        pages=[PageCapture(1, capture)],
+        posts=archived,
+        assets=list(assets.values()),
+    )
+    archive.save(thread)
+    fixture = FixtureArchive(root=root, key=key, post_ids=[post.id for post in archived])
+    return fixture, stored
+
+
+def quote_html(name: str, post_id: str, quoted_text: str) -> str:
+    """A quote block as XenForo 2 serves it."""
+    return _quote_html(name, post_id, quoted_text)
+
+
+def seed_like_posts(count: int) -> list[PostSpec]:
+    """`count` posts cut from the demo forum's seed thread (Arabic text, quotes, a tweet,
+    inline images and attachments), cycled: a realistic thread of any length."""
+    from scraper.demo_forum import images as seed_images
+    from scraper.demo_forum.seed import SEED_THREAD, InlineImage, Text, Tweet
+    from scraper.demo_forum.seed import Quote as SeedQuote
+
+    def image(filename: str, inline: bool) -> ImageSpec:
+        width, height = seed_images.image_size(filename)
+        digest = hashlib.sha256(filename.encode()).digest()
+        return ImageSpec(filename, width, height, (digest[0], digest[1], digest[2]), inline=inline)
+
+    seed = SEED_THREAD.posts
+    posts: list[PostSpec] = []
+    for index in range(count):
+        source = seed[index % len(seed)]
+        html_parts: list[str] = []
+        texts: list[str] = []
+        specs: list[ImageSpec] = []
+        embeds: list[Embed] = []
+        quotes: list[Quote] = []
+        inline = set(source.inline_attachment_ids)
+        for segment in source.segments:
+            if isinstance(segment, Text):
+                html_parts.append(segment.text.replace("\n", "<br>\n"))
+                texts.append(segment.text)
+            elif isinstance(segment, SeedQuote):
+                # Quote the post `count` back in this thread, so quotes link within the page.
+                quoted = str(FIRST_POST_ID + max(0, index - 1))
+                html_parts.append(quote_html(segment.username, quoted, segment.text))
+                quotes.append(Quote(segment.username, quoted))
+                texts.append(segment.text)
+            elif isinstance(segment, Tweet):
+                html_parts.append(f'<div class="fm-embed" data-embed-index="{len(embeds)}"></div>')
+                embeds.append(
+                    Embed("tweet", segment.url, segment.author_name, f"@{segment.handle}",
+                          segment.date_text, segment.text, segment.lang)
+                )  # fmt: skip
+            elif isinstance(segment, InlineImage):
+                specs.append(image(source.attachment(segment.attachment_id).filename, True))
+        specs += [
+            image(a.filename, False) for a in source.attachments if a.attachment_id not in inline
+        ]
+        posts.append(
+            PostSpec(
+                author=source.author.username,
+                author_url=f"{BOARD}/members/{source.author.slug}.{source.author.user_id}/",
+                html="".join(html_parts),
+                text="\n".join(texts),
+                images=specs,
+                embeds=embeds,
+                quotes=quotes,
+            )
+        )
+    return posts
+
+
+def settings_file(folder: Path, **overrides: object) -> Path:
+    """pelicanconf.py with `overrides` (e.g. THREAD_POSTS_PER_PAGE=50), written to `folder`."""
+    from scraper.site.build import DEFAULT_SETTINGS_FILE
+
+    repo = DEFAULT_SETTINGS_FILE.parent
+    lines = [
+        DEFAULT_SETTINGS_FILE.read_text(),
+        # Relative paths in the settings are read from the settings file's folder.
+        f"THEME = {str(repo / 'theme')!r}",
+        f"PLUGIN_PATHS = [{str(repo)!r}]",
+        *(f"{name} = {value!r}" for name, value in overrides.items()),
+    ]
+    path = folder / "pelicanconf.py"
+    path.write_text("\n".join(lines) + "\n")
+    return path

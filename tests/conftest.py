@@ -14,10 +14,10 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
 from scraper.archive import ThreadArchive
-from scraper.cli import serve_directory
 from scraper.demo_forum import DemoForum
 from scraper.fetch import FetchSettings, PoliteClient
 from scraper.scrape import ScrapeSummary, scrape_thread
+from scraper.serve import serve_directory
 
 __all__ = ["serve_directory"]  # re-exported for the browser tests
 

@@ -66,7 +66,8 @@ def test_build_of_a_missing_archive_fails_clearly(
     assert "is not an archive folder" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["scrape", "build", "export", "demo", "demo-forum"])
+@pytest.mark.parametrize("command", ["scrape", "update", "add", "build", "export", "demo",
+                                     "demo-forum"])
 def test_every_command_documents_its_options(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -74,3 +75,26 @@ def test_every_command_documents_its_options(
         main([command, "--help"])
     assert exit_info.value.code == 0
     assert "default" in capsys.readouterr().out
+
+
+def test_log_json_dash_writes_json_lines_to_standard_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scraper.demo_forum import DemoForum
+
+    with DemoForum() as forum:
+        code = main(["scrape", forum.thread_url, "--archive", str(tmp_path), "--delay", "0",
+                     "--log-json", "-"])
+    assert code == 0
+    out = capsys.readouterr().out  # human messages stay on standard error
+    entries = [json.loads(line) for line in out.splitlines()]
+    assert [e["event"] for e in entries if e["event"] != "log"] == ["thread_archived", "summary"]
+    assert entries[-1]["new_posts"] == 8 and entries[-1]["exit_code"] == 0
+
+
+def test_a_fatal_error_still_ends_the_json_log_with_a_summary(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    assert main(["update", "--archive", str(tmp_path), "--log-json", str(log)]) == 1
+    (summary,) = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
+    assert summary["event"] == "summary" and summary["exit_code"] == 1
+    assert "no threads archived" in summary["message"]

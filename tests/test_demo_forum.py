@@ -114,6 +114,17 @@ def test_posts_match_the_truth_table() -> None:
         assert text(node.css_first(".message-userTitle"))
         extras = [text(dt) for dt in node.css(".message-userExtras dl.pairs dt")]
         assert {"تاريخ التسجيل", "المشاركات"} <= set(extras)
+        avatar = node.css_first(".message-avatar a.avatar")
+        assert avatar is not None and avatar.attributes["href"] == want["author_url"]
+        picture = avatar.css_first("img")
+        if want["author_avatar"] is None:  # XenForo's default letter avatar
+            assert picture is None and "avatar--default" in (avatar.attributes["class"] or "")
+        else:  # an uploaded one: m in src, l (2x) in srcset, as XenForo 2.2 renders it
+            assert picture is not None
+            assert picture.attributes["srcset"] == f"{want['author_avatar']} 2x"
+            assert picture.attributes["src"] == want["author_avatar"].replace("/l/", "/m/")
+            assert picture.attributes["alt"] == want["author"]
+            assert (picture.attributes["width"], picture.attributes["height"]) == ("96", "96")
 
         time = node.css_first("ul.message-attribution-main a time.u-dt")
         assert time is not None
@@ -325,6 +336,17 @@ def test_images_are_jpegs_of_fixed_size_and_distinct() -> None:
     assert len(digests) == len(names)
 
 
+def test_uploaded_avatars_are_square_jpegs_of_every_size_and_deterministic() -> None:
+    colours = ("#3d7a1f", "#9edb70")
+    for size, pixels in images.AVATAR_SIZES.items():
+        data = images.avatar("FAR_Observer", colours, size)
+        with Image.open(io.BytesIO(data)) as picture:
+            assert picture.format == "JPEG" and picture.size == (pixels, pixels)
+        images.avatar.cache_clear()
+        assert images.avatar("FAR_Observer", colours, size) == data
+    assert images.avatar("other", colours, "m") != images.avatar("FAR_Observer", colours, "m")
+
+
 def test_images_are_deterministic() -> None:
     name = "israelmaroc.jpg"
     cached = images.full_image(name)
@@ -443,6 +465,23 @@ def test_attachments_are_jpegs_and_thumbnails_differ(
     inline = tree.css_first("img.bbImage")
     assert inline is not None
     assert client.get(inline.attributes["src"] or "").headers["content-type"] == "image/jpeg"
+
+
+def test_uploaded_avatars_are_served_and_letter_avatars_have_no_file(
+    forum: DemoForum, client: httpx.Client
+) -> None:
+    with_avatar = [p for p in EXPECTED["posts"] if p["author_avatar"]]
+    without = [p for p in EXPECTED["posts"] if not p["author_avatar"]]
+    assert with_avatar and without  # the demo shows both kinds
+    response = client.get(forum.base_url + with_avatar[0]["author_avatar"])
+    assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(response.content)) as picture:
+        assert picture.size == (192, 192)
+    small = with_avatar[0]["author_avatar"].replace("/l/", "/s/")
+    assert client.get(forum.base_url + small).status_code == 200
+    user_id = without[0]["author_id"]
+    letter_only = f"/data/avatars/l/{user_id // 1000}/{user_id}.jpg"
+    assert client.get(forum.base_url + letter_only).status_code == 404
 
 
 def test_the_twice_posted_image_is_two_attachments_with_the_same_bytes(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,32 @@ def test_demo_pages_parse_to_the_truth_table() -> None:
     for post, want in zip(posts, expected["posts"], strict=True):
         assert [a.filename for a in post.assets] == want["inline_image_files"] + want["attachments"]
         assert all(a.url.startswith("http://127.0.0.1:8765/attachments/") for a in post.assets)
+        avatar = want["author_avatar"] and "http://127.0.0.1:8765" + want["author_avatar"]
+        assert post.author.avatar_url == avatar
+        assert post.author.joined == want["author_joined"]
+        assert post.author.joined_text  # as shown, e.g. "12 مارس 2016"
+        assert post.author.message_count == want["author_messages"]
+
+
+def test_user_extras_in_english_and_an_uploaded_avatar() -> None:
+    html = render_thread_page(1)
+    html = html.replace("تاريخ التسجيل", "Joined").replace("المشاركات", "Messages")
+    html = html.replace(">12 مارس 2016<", ">Mar 12, 2016<").replace(">4,812<", ">4,812<")
+    page = XenForo2().parse_page(html, "https://f.example/threads/a.2741/")
+    first = page.posts[0].author
+    assert (first.joined_text, first.joined, first.message_count) == (
+        "Mar 12, 2016", "2016-03-12", 4812)
+    assert first.avatar_url is None  # a letter avatar has no file to keep
+    observer = next(p.author for p in page.posts if p.author.name == "FAR_Observer")
+    assert observer.avatar_url == "https://f.example/data/avatars/l/0/845.jpg?1637750000"
+
+
+def test_a_post_without_user_extras_keeps_the_defaults() -> None:
+    tree_html = re.sub(r'<div class="message-userExtras">.*?</dl>\s*</div>', "",
+                       render_thread_page(1), flags=re.S)
+    assert "message-userExtras" not in tree_html
+    author = XenForo2().parse_page(tree_html, "https://f.example/threads/a.2741/").posts[0].author
+    assert (author.joined_text, author.joined, author.message_count) == ("", None, None)
 
 
 @pytest.mark.parametrize(
@@ -135,3 +162,33 @@ def test_a_thread_with_a_challenge_script_is_still_a_thread() -> None:
     html = render_thread_page(1).replace(
         "</body>", '<script src="/cdn-cgi/challenge-platform/scripts/jsd/main.js"></script></body>')
     assert XenForo2().parse_page(html, "http://127.0.0.1:8765/threads/a.2741/").posts
+
+
+S9E_YOUTUBE = (
+    '<span data-s9e-mediaembed="youtube" style="display:inline-block;width:100%">'
+    '<span style="display:block;padding-bottom:56.25%"><iframe allowfullscreen="" '
+    'loading="lazy" scrolling="no" style="background:url(https://i.ytimg.com/vi/dQw4w9WgXcQ/'
+    'hqdefault.jpg) 50% 50% / cover;border:0" src="https://www.youtube.com/embed/dQw4w9WgXcQ">'
+    "</iframe></span></span>"
+)
+XF_MEDIA = (
+    '<div class="bbMediaWrapper" data-media-site-id="youtube" data-media-key="M7lc1UVf-VE">'
+    '<div class="bbMediaWrapper-inner"><iframe src="https://www.youtube.com/embed/'
+    'M7lc1UVf-VE?wmode=opaque&start=0" allowfullscreen="true"></iframe></div></div>'
+)
+
+
+def test_videos_become_static_embeds_with_placeholders() -> None:
+    body = f"قبل<br>{S9E_YOUTUBE}<br>بين<br>{XF_MEDIA}<br>بعد"
+    wrapper = '<div class="bbWrapper">'
+    html = render_thread_page(1).replace(wrapper, wrapper + body, 1)
+    post = XenForo2().parse_page(html, "https://f.example/threads/a.2741/").posts[0]
+    videos = [e for e in post.embeds if e.kind == "video"]
+    assert [(v.url, v.handle) for v in videos] == [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "youtube"),
+        ("https://www.youtube.com/watch?v=M7lc1UVf-VE", "youtube"),
+    ]
+    assert "<iframe" not in post.content_html and "ytimg" not in post.content_html
+    indexes = re.findall(r'data-embed-index="(\d+)"', post.content_html)
+    assert sorted(indexes) == [str(post.embeds.index(v)) for v in videos]
+    assert "قبل" in post.content_text and "بعد" in post.content_text

@@ -12,7 +12,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.site.build import BuildReport, build_site
 from scraper.site.dates import format_datetime
-from scraper.site.searchterms import clitic_free_terms
+from scraper.site.offline_index import read_search_data
+from scraper.site.search import record_fields
 from scraper.site.textdir import detect
 from scraper.site.views import page_window
 
@@ -75,14 +76,22 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
 
 
 def test_build_report_counts_threads_posts_and_pages(site: BuiltSite) -> None:
-    assert (site.report.threads, site.report.posts, site.report.pages) == (1, POST_COUNT, 3)
+    # index, search, about, 2 thread pages and one page per author (5: test_site_pages.py)
+    assert (site.report.threads, site.report.posts, site.report.pages) == (1, POST_COUNT, 10)
     assert site.report.seconds > 0
 
 
 def test_only_the_index_and_thread_pages_are_written(site: BuiltSite) -> None:
     written = sorted(p.relative_to(site.output).as_posix() for p in site.html_files())
+    permalinks = [name for name in written if "/posts/" in name]  # one stub per post
+    assert permalinks == sorted(f"threads/{site.fixture.key}/posts/{i}.html"
+                                for i in site.fixture.post_ids)
+    written = [name for name in written if name not in permalinks]
+    written = [name for name in written if not name.startswith("authors/")]  # test_site_pages
     assert written == [
+        "about.html",
         "index.html",
+        "search.html",
         f"threads/{site.fixture.key}/index.html",
         f"threads/{site.fixture.key}/page-2.html",
     ]
@@ -127,7 +136,7 @@ def test_pagination_links_are_explicit_files(site: BuiltSite) -> None:
 def test_post_shows_author_date_and_provenance(site: BuiltSite) -> None:
     tree = site.thread_page("index.html")
     post = article(tree, site.fixture.post_id("opening"))
-    author = post.css_first(".post-author a")
+    author = post.css_first(".post-author-profile")
     assert author.attrs["href"] == "https://forum.example/members/1/"
     assert "nofollow" in author.attrs["rel"]
     time = post.css_first(".post-meta time")
@@ -180,7 +189,8 @@ def test_no_page_has_scripts_handlers_or_remote_resources(site: BuiltSite) -> No
     for path in site.html_files():
         tree = LexborHTMLParser(path.read_text(encoding="utf-8"))
         for script in tree.css("script"):
-            assert script.attrs.get("src", "").endswith("theme/js/search.js"), path
+            assert script.attrs.get("src", "").endswith(
+                ("theme/js/search.js", "theme/js/lightbox.js")), path
             assert not (script.text() or "").strip(), f"inline script in {path}"
         for node in tree.css("*"):
             assert not any(name.startswith("on") for name in node.attrs), (path, node.html)
@@ -237,27 +247,33 @@ def test_shared_image_is_stored_once_and_shown_twice(site: BuiltSite) -> None:
         assert image.attrs["src"] == site.fixture.image_path
 
 
-def test_wal_maghrib_post_carries_its_search_form(site: BuiltSite) -> None:
+def test_wal_maghrib_post_is_indexed_without_its_prefix(site: BuiltSite) -> None:
     tree = site.thread_page("index.html")
-    post = article(tree, site.fixture.post_id("wal_maghrib"))
-    assert "المغرب" not in post.css_first(".post-body").text().replace("والمغرب", "")
-    terms = post.css_first("p.search-terms")
-    assert "hidden" in terms.attrs and terms.attrs["aria-hidden"] == "true"
-    assert "المغرب" in terms.text().split()
+    post_id = site.fixture.post_id("wal_maghrib")
+    assert "المغرب" not in article(tree, post_id).css_first(".post-body").text().replace(
+        "والمغرب", ""
+    )
+    records = {r["url"]: r for r in record_fields(read_search_data(site.output))}
+    record = records[f"/threads/{site.fixture.key}/index.html#post-{post_id}"]
+    assert "مغرب" in str(record["content"]).split()
 
 
 def test_only_posts_are_indexed_for_search(site: BuiltSite) -> None:
-    tree = site.thread_page("index.html")
-    bodies = tree.css("[data-pagefind-body]")
-    assert len(bodies) == 1 and bodies[0].attrs["class"] == "posts"
-    assert site.page("index.html").css_first("[data-pagefind-body]") is None
-    assert all("data-pagefind-ignore" in meta.attrs for meta in tree.css(".provenance"))
+    """Pagefind indexes one record per post (search.py), not the pages themselves."""
+    data = read_search_data(site.output)
+    assert len(data.posts) == POST_COUNT
+    assert [post.url.split("#")[1] for post in data.posts] == [
+        f"post-{post_id}" for post_id in site.fixture.post_ids
+    ]
 
 
-def test_file_protocol_note_is_in_every_page(site: BuiltSite) -> None:
+def test_every_search_box_submits_to_the_search_page(site: BuiltSite) -> None:
     for path in site.html_files():
-        note = LexborHTMLParser(path.read_text(encoding="utf-8")).css_first(".search-note")
-        assert "python -m http.server" in note.text()
+        form = LexborHTMLParser(path.read_text(encoding="utf-8")).css_first("form.search")
+        assert form.attrs["method"] == "get", path
+        target = (path.parent / form.attrs["action"]).resolve()
+        assert target == (site.output / "search.html").resolve(), path
+        assert form.css_first("input[name=q]") is not None
 
 
 @pytest.mark.parametrize(
@@ -280,12 +296,6 @@ def test_dates_in_the_readers_terms() -> None:
     assert format_datetime(iso, "ar", "ar") == "24 نوفمبر 2021، 10:42"
     assert format_datetime(iso, "en") == "Nov 24, 2021, 10:42"
     assert format_datetime("2021-07-01T23:05:00-04:00", "ar", "ar-MA") == "1 يوليوز 2021، 23:05"
-
-
-def test_clitic_free_terms() -> None:
-    terms = clitic_free_terms("زرت والمغرب وللمغرب فالرباط ولد")
-    assert terms == ["المغرب", "الرباط"]
-    assert clitic_free_terms("المغرب والمغرب") == []
 
 
 def test_page_window_keeps_first_last_and_neighbours() -> None:

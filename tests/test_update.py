@@ -95,3 +95,60 @@ def scraped_demo_copy(scraped_demo: ScrapedDemo, tmp_path: Path) -> Path:
     copy = tmp_path / "archive"
     shutil.copytree(scraped_demo.root, copy)
     return copy
+
+
+def test_a_moved_thread_is_followed_recorded_and_then_asked_at_its_new_url(
+    tmp_path: Path,
+) -> None:
+    with DemoForum(posts_per_page=5) as forum:
+        old_url = forum.thread_url
+        assert run("scrape", old_url, "--archive", str(tmp_path)) == 0
+        forum.move_thread(5000, "new-title")
+        assert run("update", "--archive", str(tmp_path)) == 0
+        assert run("update", "--archive", str(tmp_path)) == 0
+        before = len(forum.requests)
+        assert run("update", "--archive", str(tmp_path)) == 0
+        last_run = [r.path for r in forum.requests[before:]]
+        new_url = forum.thread_url
+        assert run("update", new_url, "--archive", str(tmp_path)) == 0  # named by its new URL
+    (folder,) = tmp_path.glob("threads/*/thread.json")  # still one thread, in its folder
+    data = json.loads(folder.read_text("utf-8"))
+    (move,) = data["moves"]
+    assert move["from_url"].startswith(old_url) and move["to_url"].startswith(new_url)
+    assert move["status"] == 301 and move["detected_at"]
+    assert data["thread"]["url"] == new_url and len(data["posts"]) == 8
+    assert last_run == ["/robots.txt", "/threads/new-title.5000/page-2"]  # no old URL, no 301
+    assert main(["verify", "--archive", str(tmp_path)]) == 0
+
+
+def test_log_json_lines_end_with_the_summary(tmp_path: Path) -> None:
+    archive, log = tmp_path / "archive", tmp_path / "logs" / "update.jsonl"
+    with DemoForum() as forum:
+        url, port = forum.thread_url, forum_port(forum)
+        assert run("scrape", url, "--archive", str(archive), "--log-json", str(log)) == 0
+    with DemoForum(port=port, extra_posts=extra_posts(3)) as forum:
+        assert run("update", "--archive", str(archive), "--log-json", str(log)) == 0
+        requests = len(forum.requests)
+    entries = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
+    assert all({"time", "level", "event", "message"} <= set(e) for e in entries)
+    scrape_end = next(i for i, e in enumerate(entries) if e["event"] == "summary")
+    (checked,) = [e for e in entries[scrape_end:] if e["event"] == "thread_checked"]
+    assert checked["url"] == url and checked["new_posts"] == 3
+    summary = entries[-1]
+    assert summary["event"] == "summary" and summary["command"] == "update"
+    assert summary["threads_checked"] == 1 and summary["new_posts"] == 3
+    assert summary["edited_posts"] == summary["removed_posts"] == summary["threads_failed"] == 0
+    assert summary["requests"] == requests and summary["bytes"] > 0
+    assert summary["exit_code"] == 0 and summary["seconds"] >= 0
+
+
+def test_log_json_reports_failures_with_the_exit_code(tmp_path: Path) -> None:
+    archive, log = tmp_path / "archive", tmp_path / "update.jsonl"
+    with DemoForum() as forum:
+        assert run("scrape", forum.thread_url, "--archive", str(archive)) == 0
+    assert run("update", "--archive", str(archive), "--log-json", str(log)) == EXIT_TOTAL_FAILURE
+    entries = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
+    (failed,) = [e for e in entries if e["event"] == "thread_failed"]
+    assert failed["level"] == "error" and failed["exit_code"] == 4
+    assert entries[-1]["event"] == "summary" and entries[-1]["exit_code"] == EXIT_TOTAL_FAILURE
+    assert entries[-1]["threads_failed"] == 1

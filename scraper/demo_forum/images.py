@@ -110,3 +110,31 @@ def thumbnail(filename: str) -> bytes:
 def file_hash(filename: str) -> str:
     """MD5 of the full file, as XenForo's attachment data `file_hash` (used in thumbnail names)."""
     return hashlib.md5(full_image(filename)).hexdigest()
+
+
+# XenForo 2 keeps each uploaded avatar in these square sizes (pixels), named by letter.
+AVATAR_SIZES = {"s": 48, "m": 96, "l": 192, "h": 384}
+
+
+@functools.cache
+def avatar(username: str, colours: tuple[str, str], size: str) -> bytes:
+    """An uploaded avatar of `size` ("s", "m", "l", "h"): a badge with the name's initial.
+
+    Drawn at 384 px and scaled down, as XenForo scales the upload, so every size is the
+    same picture; the bytes are the same on every run.
+    """
+    pixels = AVATAR_SIZES[size]
+    big = AVATAR_SIZES["h"]
+    background, foreground = colours
+    image = Image.new("RGB", (big, big), background)
+    draw = ImageDraw.Draw(image)
+    # A ring and a band, so the picture differs clearly from a letter avatar.
+    draw.ellipse((24, 24, big - 24, big - 24), outline=foreground, width=18)
+    draw.rectangle((0, big * 5 // 8, big, big * 5 // 8 + 24), fill=foreground)
+    font = _font(big // 2)
+    letter = username[:1].upper() or "?"
+    width = draw.textlength(letter, font=font)
+    draw.text(((big - width) / 2, big / 4), letter, fill=(250, 250, 245), font=font)
+    if pixels != big:
+        image = image.resize((pixels, pixels), Image.Resampling.LANCZOS)
+    return _encode(image, _JPEG_QUALITY)

@@ -532,8 +532,32 @@ def _title_header(title_html: str, description_html: str = "") -> str:
 # --- pieces of a thread page ----------------------------------------------------------------
 
 
+def avatar_path(member: Member, size: str) -> str:
+    """An uploaded avatar's file, as XenForo 2 keeps it: /data/avatars/<size>/<id // 1000>/."""
+    group = member.user_id // 1000
+    return f"/data/avatars/{size}/{group}/{member.user_id}.jpg?{member.avatar_date}"
+
+
+# The avatar sizes XenForo 2 shows, as (file, file at 2x, CSS pixels).
+_AVATAR_FILES = {
+    "xxs": ("s", "m", 32), "xs": ("s", "m", 32), "s": ("s", "m", 48),
+    "m": ("m", "l", 96), "l": ("l", "h", 192),
+}  # fmt: skip
+
+
 def _avatar(member: Member, size: str = "m") -> str:
-    """XenForo's letter avatar for members without an uploaded picture."""
+    """The member's avatar: the uploaded picture, else XenForo's default letter avatar."""
+    if member.avatar_date is not None:
+        small, double, pixels = _AVATAR_FILES[size]
+        return (
+            f'<a href="{member_path(member)}" class="avatar avatar--{size}" '
+            f'data-user-id="{member.user_id}" data-xf-init="member-tooltip">\n'
+            f'\t<img src="{avatar_path(member, small)}" '
+            f'srcset="{avatar_path(member, double)} 2x" alt="{esc(member.username)}" '
+            f'class="avatar-u{member.user_id}-{size}" width="{pixels}" height="{pixels}" '
+            'loading="lazy" /> \n'
+            "</a>"
+        )
     background, letter = member.avatar_colors
     return (
         f'<a href="{member_path(member)}" '

@@ -34,6 +34,9 @@ class Member:
     message_count: int
     reaction_score: int
     avatar_colors: tuple[str, str]  # (background, letter) of XenForo's default letter avatar
+    # When the member uploaded an avatar (XenForo's `avatar_date`, the `?N` cache buster of
+    # its URL); None keeps the default letter avatar.
+    avatar_date: int | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,7 @@ FAR_OBSERVER = Member(
     message_count=9356,
     reaction_score=15402,
     avatar_colors=("#3d7a1f", "#9edb70"),
+    avatar_date=1637750000,
 )
 MEMBERS: tuple[Member, ...] = (ATLAS_EAGLE, ALMURABIT, FAR_OBSERVER)
 

@@ -9,13 +9,14 @@ redirects (301) to the last page, `/threads/.../post-N` and `/posts/N/` redirect
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import hashlib
 import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -36,6 +37,7 @@ _MEMBER_RE = re.compile(r"^/members/(?:(?P<slug>[^/]*)\.)?(?P<id>\d+)/$")
 _POST_RE = re.compile(r"^/posts/(?P<id>\d+)/$")
 _ATTACHMENT_RE = re.compile(r"^/attachments/(?:[^/]*\.)?(?P<id>\d+)/$")
 _THUMBNAIL_RE = re.compile(r"^/data/attachments/\d+/(?P<data_id>\d+)-[0-9a-f]{32}\.jpg$")
+_AVATAR_RE = re.compile(r"^/data/avatars/(?P<size>[smlh])/(?P<group>\d+)/(?P<id>\d+)\.jpg$")
 
 HTML_TYPE = "text/html; charset=utf-8"
 
@@ -77,9 +79,11 @@ class _Site:
     """Routing and rendering for one thread; responses are cached (pages never change)."""
 
     def __init__(
-        self, thread: Thread, posts_per_page: int, robots_txt: str, base_url: str
+        self, thread: Thread, posts_per_page: int, robots_txt: str, base_url: str,
+        moved_from: frozenset[int] = frozenset(),
     ) -> None:
         self.thread = thread
+        self.moved_from = moved_from  # earlier ids of the thread: they answer 301
         self.posts_per_page = posts_per_page
         self.robots_txt = robots_txt
         self.base_url = base_url
@@ -171,10 +175,31 @@ class _Site:
             return self._attachment_route(int(match["id"]))
         if match := _THUMBNAIL_RE.match(path):
             return self._thumbnail_route(match)
+        if match := _AVATAR_RE.match(path):
+            return self._avatar_route(match)
         return self.not_found()
+
+    def _avatar_route(self, match: re.Match[str]) -> Response:
+        """An uploaded avatar (data/avatars/<size>/<id // 1000>/<id>.jpg), public like XF's."""
+        try:
+            member = self.thread.member(int(match["id"]))
+        except KeyError:
+            return self.not_found()
+        if member.avatar_date is None or int(match["group"]) != member.user_id // 1000:
+            return self.not_found()
+        return Response(
+            status=HTTPStatus.OK,
+            body=images.avatar(member.username, member.avatar_colors, match["size"]),
+            content_type="image/jpeg",
+            last_modified=datetime.fromtimestamp(member.avatar_date, UTC),
+            extra_headers=(("Cache-Control", "public, max-age=31536000"),),
+        )
 
     def _thread_route(self, match: re.Match[str]) -> Response:
         thread = self.thread
+        if int(match["id"]) in self.moved_from:
+            # A moved or merged thread: XenForo sends its old URLs to the new ones.
+            return self._redirect(f"/threads/{thread.slug}.{thread.thread_id}/{match['rest']}")
         if int(match["id"]) != thread.thread_id:
             return self.not_found("تعذر العثور على الموضوع المطلوب.")
         rest = match["rest"]
@@ -279,6 +304,9 @@ def _not_modified(
 class _Handler(BaseHTTPRequestHandler):
     # Keep-alive like a real board; every response below carries a Content-Length.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; like Apache (TCP_NODELAY), do not let Nagle hold
+    # the body back for the client's delayed ACK (40 ms per kept-alive request).
+    disable_nagle_algorithm = True
     server_version = "Apache"
     sys_version = ""
     forum: DemoForum  # set on the per-forum subclass
@@ -363,10 +391,14 @@ class DemoForum:
         self.robots_txt = DEFAULT_ROBOTS_TXT if robots_txt is None else robots_txt
         self.thread = build_thread(extra_posts or ())
         self.requests: list[RequestLog] = []
+        # Test hook: called with each request as it arrives, before it is answered (the
+        # crash test kills the scraper there, at an exact point of its run).
+        self.on_request: Callable[[RequestLog], None] | None = None
         self._requests_lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._site_obj: _Site | None = None
+        self._moved_from: frozenset[int] = frozenset()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -376,7 +408,8 @@ class DemoForum:
         server.daemon_threads = True
         self._server = server
         self.port = server.server_address[1]
-        self._site_obj = _Site(self.thread, self.posts_per_page, self.robots_txt, self.base_url)
+        self._site_obj = _Site(self.thread, self.posts_per_page, self.robots_txt, self.base_url,
+                               self._moved_from)
         return server
 
     def start(self) -> DemoForum:
@@ -411,6 +444,18 @@ class DemoForum:
     ) -> None:
         self.stop()
 
+    def move_thread(self, new_id: int, new_slug: str | None = None) -> None:
+        """Test hook: give the thread a new id (and slug), as a move or merge does; its old
+        URLs then answer 301 to the new ones."""
+        old_id = self.thread.thread_id
+        self.thread = dataclasses.replace(
+            self.thread, thread_id=new_id, slug=new_slug or self.thread.slug
+        )
+        self._moved_from = (self._moved_from | {old_id}) - {new_id}
+        if self._site_obj is not None:  # answer from the next request on
+            self._site_obj = _Site(self.thread, self.posts_per_page, self.robots_txt,
+                                   self.base_url, self._moved_from)
+
     # -- addresses -------------------------------------------------------------------------
 
     @property
@@ -435,6 +480,8 @@ class DemoForum:
         entry = RequestLog(time.monotonic(), handler.command, handler.path, dict(handler.headers))
         with self._requests_lock:
             self.requests.append(entry)
+        if self.on_request is not None:
+            self.on_request(entry)
 
 
 def serve_forever(port: int = 8765) -> None:

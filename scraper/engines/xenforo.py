@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -116,19 +117,21 @@ class XenForo2(Engine):
             name_link.text(strip=True) if name_link else ""
         )
         author_url = name_link.attributes.get("href") if name_link else None
+        language = ((node.parser.css_first("html") or node).attributes.get("lang")) or ""
+        author = Author(author_name, author_url, avatar_url=_avatar_url(node, url),
+                        **_user_extras(node, language))
 
         published_node = node.css_first(".message-attribution-main time")
         edited_node = node.css_first(".message-lastEdit time")
         published_text = published_node.text(strip=True) if published_node else ""
         edited_text = edited_node.text(strip=True) if edited_node else ""
-        language = ((node.parser.css_first("html") or node).attributes.get("lang")) or ""
 
         assets = self._assets(node, body)
         embeds = self._take_embeds(body)
         return ParsedPost(
             id=post_id,
             position=self._position(node, post_id),
-            author=Author(author_name, author_url),
+            author=author,
             published=self._time(published_node, language),
             published_text=published_text,
             edited=self._time(edited_node, language),
@@ -215,9 +218,84 @@ class XenForo2(Engine):
             placeholder = LexborHTMLParser(
                 EMBED_PLACEHOLDER.format(index=len(embeds) - 1)).css_first("div")
             outer.replace_with(placeholder)
+        # Videos: s9e's media embeds (span[data-s9e-mediaembed]) and XenForo's own
+        # bbMediaWrapper. Kept as a link only: the mirror never loads a third-party player.
+        for wrapper in body.css("span[data-s9e-mediaembed], div.bbMediaWrapper"):
+            if wrapper.parent is None:
+                continue  # inside a wrapper already replaced
+            video = _video(wrapper)
+            if video is None:
+                continue
+            embeds.append(video)
+            placeholder = LexborHTMLParser(
+                EMBED_PLACEHOLDER.format(index=len(embeds) - 1)).css_first("div")
+            wrapper.replace_with(placeholder)
         for script in body.css("script"):
             script.decompose()
         return embeds
+
+
+# The user extras' labels XenForo prints in its languages (the order is the board's choice).
+_JOINED_LABELS = frozenset({"joined", "تاريخ التسجيل", "انضم", "التسجيل", "הצטרף", "inscrit"})
+_MESSAGES_LABELS = frozenset({"messages", "المشاركات", "مشاركات", "الرسائل", "הודעות"})
+
+
+def _avatar_url(node: LexborNode, page_url: str) -> str | None:
+    """The uploaded avatar's largest offered file; None for a letter avatar (no <img>)."""
+    image = node.css_first(".message-avatar img")
+    if image is None:
+        return None
+    # srcset holds the 2x file ("url 2x"): the sharper copy is the one worth keeping.
+    srcset = (image.attributes.get("srcset") or "").strip()
+    larger = srcset.split(",")[-1].split()[0] if srcset else ""
+    url = urljoin(page_url, larger or image.attributes.get("src") or "")
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def _user_extras(node: LexborNode, language: str) -> dict[str, Any]:
+    """Join date and message count from `.message-userExtras`, when the board shows them."""
+    found: dict[str, Any] = {}
+    for pair in node.css(".message-userExtras dl.pairs"):
+        term, value = pair.css_first("dt"), pair.css_first("dd")
+        if term is None or value is None:
+            continue
+        label = term.text(strip=True).rstrip(":").strip().casefold()
+        text = value.text(strip=True)
+        if label in _JOINED_LABELS and "joined_text" not in found:
+            found["joined_text"] = text
+            shown = parse_shown_date(text, language)
+            found["joined"] = shown[:10] if shown else None
+        elif label in _MESSAGES_LABELS and "message_count" not in found:
+            digits = re.sub(r"[,.\s\u066c\u00a0]", "", text)
+            found["message_count"] = int(digits) if digits.isdigit() else None
+    return found
+
+
+_YOUTUBE_EMBED = re.compile(r"^https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
+
+
+def _video(wrapper: LexborNode) -> Embed | None:
+    """A video player as a static link: YouTube's watch page, else the player's own URL.
+
+    `handle` keeps the board's media site id ("youtube"): the card names the provider.
+    """
+    frame = wrapper.css_first("iframe")
+    site = (wrapper.attributes.get("data-s9e-mediaembed")
+            or wrapper.attributes.get("data-media-site-id") or "")
+    source = (frame.attributes.get("src") or frame.attributes.get("data-s9e-mediaembed-src")
+              or "") if frame is not None else ""
+    if source.startswith("//"):
+        source = "https:" + source
+    if (match := _YOUTUBE_EMBED.match(source)) is not None:
+        return Embed(kind="video", url=f"https://www.youtube.com/watch?v={match.group(1)}",
+                     handle=site or "youtube")
+    media_key = wrapper.attributes.get("data-media-key") or ""
+    if site == "youtube" and re.fullmatch(r"[\w-]{6,}", media_key):
+        return Embed(kind="video", url=f"https://www.youtube.com/watch?v={media_key}",
+                     handle=site)
+    if source.startswith(("https://", "http://")):
+        return Embed(kind="video", url=source, handle=site)
+    return None
 
 
 def _tweet(blockquote: LexborNode) -> Embed:

@@ -61,6 +61,7 @@ class Fetched:
     capture: Capture
     body: bytes  # content-encoding removed
     headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    redirects: tuple[tuple[str, int, str], ...] = ()  # each hop: (from URL, status, to URL)
 
     def text(self) -> str:
         """The body as text, decoded by its declared charset (see charset.py)."""
@@ -167,6 +168,7 @@ class PoliteClient:
         max_bytes = self.settings.max_bytes(kind)
         extra_headers = validators.request_headers() if validators else {}
         current = url
+        hops: list[tuple[str, int, str]] = []
         for _ in range(MAX_REDIRECTS + 1):
             self._check_scheme(current)
             self._address_guard.check(current)
@@ -177,8 +179,11 @@ class PoliteClient:
             if exchange.status in REDIRECT_STATUSES and location:
                 current = str(httpx.URL(current).join(location))
                 log.info("%s redirects to %s", exchange.url, current)
+                hops.append((exchange.url, exchange.status, current))
                 continue
-            return self._fetched(url, exchange, recorder, validators)
+            fetched = self._fetched(url, exchange, recorder, validators)
+            fetched.redirects = tuple(hops)  # the scraper records a thread that moved
+            return fetched
         raise FetchFailed(
             f"{url} redirects more than {MAX_REDIRECTS} times; "
             "open it in a browser to see where it leads"

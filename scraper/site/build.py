@@ -38,6 +38,8 @@ class _WrittenPages:
     threads: set[str] = field(default_factory=set)
 
     def count(self, path: str, context: dict[str, Any] | None = None) -> None:
+        if context and "permalink_target" in context:
+            return  # a post's permalink stub only points at a page; it is no page itself
         self.pages += 1
         if context and "thread" in context and "page" in context:
             self.threads.add(context["thread"].key)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..records import Embed
+from .imagesize import ImageSize
 from .sanitize import EXTERNAL_REL
 from .textdir import TextDirection, detect
 
@@ -35,6 +36,7 @@ class ThreadLinks:
 
     post_pages: Mapping[str, str]  # post id -> file of the page showing it, e.g. "page-2.html"
     assets: frozenset[str]  # archived asset paths, relative to the thread's folder
+    image_sizes: Mapping[str, ImageSize] = field(default_factory=dict)  # by asset path
 
 
 def post_anchor(post_id: str) -> str:
@@ -153,6 +155,10 @@ def _localize_image(
     src = image.attrs.get("src") or ""
     if src in links.assets:
         image.attrs["loading"] = "lazy"
+        # The file's own size (not the board's display size) reserves the box: no layout shift.
+        if (size := links.image_sizes.get(src)) is not None:
+            image.attrs["width"] = str(size.width)
+            image.attrs["height"] = str(size.height)
         return
     # Not archived: a remote <img> would make every reader's browser call the board (or
     # worse); a link lets the reader decide.
@@ -217,6 +223,8 @@ def _own_text(node: LexborNode) -> str:
     """The text of `node`, leaving out parts (e.g. an embed card) that set their own dir."""
     if node.is_text_node:
         return node.text_content or ""
+    if not node.is_element_node:
+        return ""  # a comment: nh3 drops them, but this must not crash if one gets through
     if node.attrs.get("dir"):
         return ""
     return "".join(_own_text(child) for child in node.iter(include_text=True))

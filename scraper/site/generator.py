@@ -6,16 +6,26 @@ import logging
 import shutil
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
+from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
+from .. import __version__
 from ..archive import ThreadArchive
 from ..records import ArchivedThread
 from . import i18n
+from .activity import date_text
+from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
+from .offline_index import SearchData, write_search_files
+from .pages import SitePages, thread_extras
 from .sanitize import ASSET_PATH
+from .sitemap import sitemap_base_url, write_sitemap
+from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
 from .views import (
     RTL_LANGUAGES,
+    ThreadExtras,
     ThreadSummary,
     ThreadView,
     build_thread_view,
@@ -40,11 +50,20 @@ class ThreadSiteGenerator(Generator):
         self.env.filters["reader_time"] = time_view
         self.env.globals["page_file"] = page_file
         self.translations_dir = Path(self.theme) / "translations"
+        # Site-wide pages (pages.py): the sitemap lists every page Pelican writes.
+        self.env.filters["file_size"] = file_size_text
+        self.env.filters["reader_date"] = date_text
+        self.written_pages: list[str] = []
+        signals.content_written.connect(self._page_written)
 
     def generate_output(self, writer: Writer) -> None:
         archive = ThreadArchive(self.path)
         embed_template = self.get_template("partials/embed")
         summaries: list[ThreadSummary] = []
+        search = SearchData()
+        site_pages = SitePages(
+            feed_limit=int(self.settings.get("FEED_MAX_ENTRIES", DEFAULT_MAX_ENTRIES))
+        )
         # One thread at a time, so a large archive is never all in memory.
         for thread in archive.threads():
             view = build_thread_view(
@@ -54,14 +73,24 @@ class ThreadSiteGenerator(Generator):
                 ),
                 fallback_lang=self.settings["DEFAULT_LANG"],
                 render_embed=lambda embed: embed_template.render(embed=embed),
-                translations_for=lambda lang: i18n.translations(self.translations_dir, lang),
+                # install, not just read: embed cards are rendered (with `_`) while the
+                # thread view is built, in the thread's language.
+                translations_for=lambda lang: i18n.install(self.env, self.translations_dir, lang),
+                thread_dir=archive.thread_dir(thread.key),
             )
-            self._write_thread(writer, view)
+            extras = self._write_thread_zip(archive, thread, view)
+            self._write_thread(writer, view, extras)
             copy_thread_assets(archive, thread, Path(self.output_path))
             summaries.append(view.summary)
+            search.add_thread(view)
+            site_pages.add_thread(thread, view)
         self._write_index(writer, summaries)
+        self._write_search(writer, summaries, search)
+        self._write_site_pages(writer, summaries, site_pages)
 
-    def _write_thread(self, writer: Writer, view: ThreadView) -> None:
+    def _write_thread(
+        self, writer: Writer, view: ThreadView, extras: ThreadExtras | None = None
+    ) -> None:
         template = self.get_template("thread")
         summary = view.summary
         i18n.install(self.env, self.translations_dir, summary.lang)
@@ -74,10 +103,33 @@ class ThreadSiteGenerator(Generator):
                 thread=summary,
                 page=page,
                 pagination=page_window(page.number, summary.page_count),
+                extras=extras,
                 html_lang=view.html_lang,
                 html_dir=summary.dir,
                 lang=summary.lang,
             )
+        self._write_permalinks(writer, view)
+
+    def _write_permalinks(self, writer: Writer, view: ThreadView) -> None:
+        """`threads/<key>/posts/<id>.html` per post: a stable link that finds its page."""
+        template = self.get_template("permalink")
+        summary = view.summary
+        for page in view.pages:
+            for post in page.posts:
+                if post.permalink is None:
+                    continue
+                writer.write_file(
+                    f"threads/{summary.key}/{post.permalink}",
+                    template,
+                    self.context,
+                    relative_urls=self.settings["RELATIVE_URLS"],
+                    thread=summary,
+                    post=post,
+                    permalink_target=f"../{page.file}#{post.anchor}",
+                    html_lang=view.html_lang,
+                    html_dir=summary.dir,
+                    lang=summary.lang,
+                )
 
     def _write_index(self, writer: Writer, summaries: list[ThreadSummary]) -> None:
         # The index speaks the language most threads are written in.
@@ -94,6 +146,96 @@ class ThreadSiteGenerator(Generator):
             html_dir="rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr",
             lang=lang,
         )
+
+    def _write_search(
+        self, writer: Writer, summaries: list[ThreadSummary], search: SearchData
+    ) -> None:
+        """`search.html` in the index's language, and the posts for search.js (search/)."""
+        langs = Counter(summary.lang for summary in summaries)
+        lang = langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
+        i18n.install(self.env, self.translations_dir, lang)
+        writer.write_file(
+            "search.html",
+            self.get_template("search"),
+            self.context,
+            relative_urls=self.settings["RELATIVE_URLS"],
+            html_lang=lang,
+            html_dir="rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr",
+            lang=lang,
+        )
+        write_search_files(Path(self.output_path), search)
+
+    # --- Site-wide pages and per-thread extras (pages.py) ------------------------------------
+
+    def _page_written(self, path: str, context: dict[str, object] | None = None) -> None:
+        """Pelican's `content_written` signal: note each page for the sitemap."""
+        if context and "permalink_target" in context:
+            return  # a permalink stub only redirects (noindex): no page for the sitemap
+        output = Path(self.output_path).resolve()
+        written = Path(path).resolve()
+        if written.suffix == ".html" and output in written.parents:
+            self.written_pages.append(written.relative_to(output).as_posix())
+
+    def _write_thread_zip(
+        self, archive: ThreadArchive, thread: ArchivedThread, view: ThreadView
+    ) -> ThreadExtras:
+        """Zip the thread's archive folder next to its pages; the extras for its head."""
+        name = thread_zip_name(thread.key)
+        target = Path(self.output_path) / "threads" / thread.key / name
+        size = write_thread_zip(archive.thread_dir(thread.key), target, thread.key)
+        return thread_extras(thread, view, quote(name), size)
+
+    def _site_lang(self, summaries: list[ThreadSummary]) -> tuple[str, str]:
+        """The language and direction of site-wide pages: those of most threads."""
+        langs = Counter(summary.lang for summary in summaries)
+        lang = langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
+        return lang, "rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr"
+
+    def _write_site_pages(
+        self, writer: Writer, summaries: list[ThreadSummary], pages: SitePages
+    ) -> None:
+        """`about.html`, `authors/*.html`, `feed.atom` and (with a public address) `sitemap.xml`."""
+        output = Path(self.output_path)
+        lang, direction = self._site_lang(summaries)
+        catalog = i18n.install(self.env, self.translations_dir, lang)
+        writer.write_file(
+            "about.html",
+            self.get_template("about"),
+            self.context,
+            relative_urls=self.settings["RELATIVE_URLS"],
+            threads=pages.provenance,
+            scraper_version=__version__,
+            html_lang=lang,
+            html_dir=direction,
+            lang=lang,
+        )
+        template = self.get_template("author")
+        for author in pages.authors.records():
+            # An author's page speaks the language of most threads they wrote in.
+            author_lang = Counter(author.langs).most_common(1)[0][0] if author.langs else lang
+            i18n.install(self.env, self.translations_dir, author_lang)
+            writer.write_file(
+                author.page,
+                template,
+                self.context,
+                relative_urls=self.settings["RELATIVE_URLS"],
+                author=author,
+                html_lang=author_lang,
+                html_dir="rtl" if author_lang.split("-")[0] in RTL_LANGUAGES else "ltr",
+                lang=author_lang,
+            )
+        base_url = sitemap_base_url(self.settings)
+        write_atom_feed(
+            output / FEED_FILE,
+            pages.feed,
+            title=f"{self.settings['SITENAME']}: {catalog.gettext('Newly archived posts')}",
+            language=lang,
+            base_url=base_url,
+        )
+        if base_url:
+            write_sitemap(output, base_url, self.written_pages)
+        else:
+            log.info("no SITEMAP_BASE_URL: sitemap.xml needs absolute URLs, none written")
 
 
 def copy_thread_assets(archive: ThreadArchive, thread: ArchivedThread, output: Path) -> int:

@@ -8,8 +8,16 @@ from urllib.parse import urljoin
 
 import nh3
 
-# Where the archive stores a thread's assets, relative to the thread's folder (and page).
-ASSET_PATH = re.compile(r"assets/[0-9a-f]{64}(\.[A-Za-z0-9]{1,8})?")
+# Where the archive stores a thread's assets, relative to the thread's folder (and page),
+# limited to passive types: an .svg, .html or .xml attachment opened from the mirror would
+# run its scripts on the mirror's origin (no CSP there), so such files are not published.
+PASSIVE_EXTENSIONS = (
+    "jpg", "jpeg", "png", "gif", "webp", "avif", "bmp", "pdf", "txt", "zip", "gz", "7z", "rar",
+    "mp4", "webm", "mov", "mp3", "m4a", "ogg", "wav", "doc", "docx", "xls", "xlsx", "bin",
+)  # fmt: skip
+ASSET_PATH = re.compile(
+    rf"assets/[0-9a-f]{{64}}(\.(?:{'|'.join(PASSIVE_EXTENSIONS)}))?", re.IGNORECASE
+)
 
 EXTERNAL_REL = "nofollow noopener noreferrer"
 

@@ -11,23 +11,29 @@ import gettext
 import hashlib
 import logging
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import quote
 
 from markupsafe import Markup
 
 from ..records import ArchivedPost, ArchivedThread, Embed, Link
+from .activity import ActivityChart
+from .authors import Participant, author_page
 from .content import ThreadLinks, post_anchor, render_post_body
 from .dates import format_datetime
+from .imagesize import ImageSize, thread_image_sizes
 from .sanitize import ASSET_PATH, sanitize_post_html
-from .searchterms import clitic_free_terms
+from .searchterms import post_search_text
 from .textdir import TextDirection, detect
 
 log = logging.getLogger(__name__)
 
 AVATAR_TONES = 8
+SAFE_POST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi"})
 
 
@@ -42,6 +48,20 @@ class AttachmentView:
     path: str  # relative to the thread's folder (and page)
     filename: str
     sha256: str
+    width: int | None = None  # the file's pixels, for <img width height>: no layout shift
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    """An earlier version of a post, for its provenance panel."""
+
+    anchor: str  # id of its <details>
+    seen_at: str  # ISO 8601: fetch time of the page that showed this version
+    edited: str | None  # the board's "last edited" time of that version
+    warc_file: str
+    warc_record_id: str
+    body: Markup  # sanitized like the current body
 
 
 @dataclass(frozen=True)
@@ -62,12 +82,19 @@ class PostView:
     attachments: list[AttachmentView]  # images the body does not show inline
     lang: str
     dir: str
-    search_terms: str
+    search_text: str  # plain text the search indexes (search/offline-index.js, Pagefind)
     source_url: str | None
     fetched_at: str
     page_sha256: str
     warc_file: str
     warc_record_id: str
+    avatar_path: str | None = None  # the archived uploaded avatar, relative to the thread folder
+    joined: str | None = None  # ISO date the author joined the board
+    joined_text: str = ""  # as the board showed it, when it could not be read
+    message_count: int | None = None
+    permalink: str | None = None  # "posts/<id>.html", a stable file that finds the post's page
+    revisions: list[RevisionView] = field(default_factory=list)  # oldest first
+    author_page: str | None = None  # "authors/<slug>-<hash>.html", from the site's root
 
 
 @dataclass(frozen=True)
@@ -96,6 +123,18 @@ class ThreadSummary:
     last_post: str | None
     last_archived: str
     unavailable_since: str | None  # the board lost the thread (404/410, walled) at this time
+    forum: str = ""  # the last breadcrumb step: the forum the thread is in
+    last_checked: str = ""  # ISO 8601: the last run that looked at it (found it or not)
+
+
+@dataclass(frozen=True)
+class ThreadExtras:
+    """The head of a thread's first page: its activity, its people, its archive to download."""
+
+    activity: ActivityChart | None
+    participants: list[Participant]
+    download_file: str  # the zip, relative to the thread's folder
+    download_bytes: int
 
 
 @dataclass(frozen=True)
@@ -198,20 +237,51 @@ def _thread_direction(thread: ArchivedThread, fallback_lang: str) -> tuple[TextD
     return detected, board if agrees else detected.lang
 
 
-def _attachments(post: ArchivedPost, key: str, body: str) -> list[AttachmentView]:
+def _attachments(
+    post: ArchivedPost, key: str, body: str, sizes: Mapping[str, ImageSize]
+) -> list[AttachmentView]:
     """The post's archived images that its body does not already show, once each."""
     prefix = f"threads/{key}/"
     shown: dict[str, AttachmentView] = {}
     for image in post.images:
         path = image.path.removeprefix(prefix)
         if ASSET_PATH.fullmatch(path) and f'"{path}"' not in body:
-            shown.setdefault(path, AttachmentView(path, image.filename, image.sha256))
+            size = sizes.get(path)
+            shown.setdefault(
+                path,
+                AttachmentView(
+                    path,
+                    image.filename,
+                    image.sha256,
+                    width=size.width if size else None,
+                    height=size.height if size else None,
+                ),
+            )
     return list(shown.values())
+
+
+def permalink_file(post_id: str) -> str | None:
+    """The stable file of a post's permalink, relative to its thread's folder.
+
+    None when the id could not be a safe file name (the board's ids are digits).
+    """
+    return f"posts/{post_id}.html" if SAFE_POST_ID.fullmatch(post_id) else None
+
+
+def _avatar_path(post: ArchivedPost, key: str, assets: frozenset[str]) -> str | None:
+    path = (post.author.avatar_path or "").removeprefix(f"threads/{key}/")
+    return path if path in assets else None
 
 
 def _avatar_tone(name: str) -> int:
     # Stable across builds (unlike hash()), so an author keeps a colour.
     return hashlib.sha256(name.encode("utf-8")).digest()[0] % AVATAR_TONES
+
+
+def _last_checked(thread: ArchivedThread) -> str:
+    """When a run last looked at the thread: its latest run record, else its last archiving."""
+    finished = [str(run["finished_at"]) for run in thread.runs if run.get("finished_at")]
+    return finished[-1] if finished else thread.last_archived_at
 
 
 def build_thread_view(
@@ -221,29 +291,53 @@ def build_thread_view(
     fallback_lang: str,
     render_embed: Callable[[EmbedView], str],
     translations_for: Callable[[str], gettext.NullTranslations],
+    thread_dir: Path | None = None,
 ) -> ThreadView:
-    """The thread's pages of posts, bodies sanitized and rewritten for the site."""
+    """The thread's pages of posts, bodies sanitized and rewritten for the site.
+
+    `thread_dir` is the thread's folder in the archive, where image sizes are read from.
+    """
     direction, html_lang = _thread_direction(thread, fallback_lang)
     translation = translations_for(direction.lang)
     posts = sorted(thread.posts, key=lambda post: post.position)
     page_count = max(1, math.ceil(len(posts) / posts_per_page))
+    assets = frozenset(a.path for a in thread.assets if ASSET_PATH.fullmatch(a.path))
     links = ThreadLinks(
         post_pages={
             post.id: page_file(index // posts_per_page + 1) for index, post in enumerate(posts)
         },
-        assets=frozenset(a.path for a in thread.assets if ASSET_PATH.fullmatch(a.path)),
+        assets=assets,
+        image_sizes=thread_image_sizes(thread_dir, assets) if thread_dir else {},
     )
 
-    def post_view(number: int, post: ArchivedPost) -> PostView:
-        own = detect(post.content_text) or direction
-        body = render_post_body(
-            sanitize_post_html(post.content_html, post.source_url),
+    def render(content_html: str, post: ArchivedPost, own: TextDirection) -> str:
+        return render_post_body(
+            sanitize_post_html(content_html, post.source_url),
             links=links,
-            embeds=post.embeds,
+            # An earlier version without an embed placeholder does not get the current embeds.
+            embeds=post.embeds if "fm-embed" in content_html else [],
             render_embed=lambda embed: render_embed(embed_view(embed)),
             direction=own,
             gettext=translation.gettext,
         )
+
+    def post_view(number: int, post: ArchivedPost) -> PostView:
+        own = detect(post.content_text) or direction
+        body = render(post.content_html, post, own)
+        revisions = [
+            RevisionView(
+                anchor=f"{post_anchor(post.id)}-version-{index}",
+                seen_at=revision.seen_at,
+                edited=revision.edited,
+                warc_file=revision.warc_file,
+                warc_record_id=revision.warc_record_id,
+                # nh3 output, then rewritten by our own code only (as the current body)
+                body=Markup(
+                    render(revision.content_html, post, detect(revision.content_text) or own)
+                ),
+            )
+            for index, revision in enumerate(post.revisions, start=1)
+        ]
         name = post.author.name
         return PostView(
             id=post.id,
@@ -259,15 +353,22 @@ def build_thread_view(
             edited_text=post.edited_text,
             removed_upstream_at=post.removed_upstream_at,
             body=Markup(body),  # nh3 output, then rewritten by our own code only
-            attachments=_attachments(post, thread.key, body),
+            attachments=_attachments(post, thread.key, body, links.image_sizes),
             lang=own.lang,
             dir=own.dir,
-            search_terms=" ".join(clitic_free_terms(post.content_text)),
+            search_text=post_search_text(post),
             source_url=web_url(post.source_url),
             fetched_at=post.fetched_at,
             page_sha256=post.page_sha256,
             warc_file=post.warc_file,
             warc_record_id=post.warc_record_id,
+            avatar_path=_avatar_path(post, thread.key, assets),
+            joined=post.author.joined,
+            joined_text=post.author.joined_text,
+            message_count=post.author.message_count,
+            permalink=permalink_file(post.id),
+            revisions=revisions,
+            author_page=author_page(post.author, thread.thread.url),
         )
 
     views = [post_view(number, post) for number, post in enumerate(posts, start=1)]
@@ -291,5 +392,7 @@ def build_thread_view(
         last_post=posts[-1].published if posts else None,
         last_archived=thread.last_archived_at,
         unavailable_since=thread.unavailable_since,
+        forum=thread.thread.breadcrumb[-1].title if thread.thread.breadcrumb else "",
+        last_checked=_last_checked(thread),
     )
     return ThreadView(summary=summary, html_lang=html_lang, pages=pages)

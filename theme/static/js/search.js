@@ -1,129 +1,376 @@
-// The search box on every page: asks Pagefind's index (in the site's pagefind/ folder)
-// and lists matching posts. Pagefind cannot load from file://, so there the box explains
-// how to serve the site instead of failing.
+// Search: the box on every page (results as you type) and search.html (all results, with
+// filters by thread, author and year; the query lives in the URL).
+//
+// Queries are brought to the form the index holds (scraper/site/arabic.py): the rules come
+// from search/rules.js, written by the build from the same Python data, and the steps
+// below mirror arabic.search_words (tests/test_search.py runs both on one corpus).
+// Served over HTTP, Pagefind answers; from file:// (a copied archive) Pagefind cannot load,
+// so search/offline-index.js, a classic script with every post, is searched here instead.
+// Scraped text only ever reaches the page as text nodes (textContent), never as markup.
 "use strict";
 
-(function () {
-  const form = document.querySelector("form.search");
-  if (!form) return;
-  const input = form.querySelector(".search-input");
-  const note = form.querySelector(".search-note");
-  const results = form.querySelector(".search-results");
-  const siteRoot = new URL(form.dataset.siteRoot, document.baseURI);
-  const MAX_RESULTS = 10;
-  let pagefind = null;
-  let latestQuery = "";
+const ForumSearchText = (function () {
+  const WORD = /[\p{L}\p{N}]+/gu;
+  // A word as written: letters, marks (tashkeel, niqqud), digits, joiners.
+  const RAW_WORD = /[\p{L}\p{M}\p{N}\u200c-\u200f]+/gu;
 
-  form.addEventListener("submit", (event) => event.preventDefault());
-
-  if (location.protocol === "file:") {
-    const explain = () => { note.hidden = false; };
-    input.addEventListener("focus", explain);
-    input.addEventListener("input", explain);
-    return;
+  function compile(rules) {
+    return {
+      remove: new RegExp(rules.remove, "gu"),
+      fold: rules.fold,
+      prefixes: rules.prefixes,
+    };
   }
 
-  async function loadPagefind() {
-    if (!pagefind) {
-      pagefind = await import(new URL("pagefind/pagefind.js", siteRoot).href);
-      // Result URLs are relative to the site's root, wherever the site is served from.
-      await pagefind.options({ baseUrl: siteRoot.pathname });
+  function normalize(rules, text) {
+    let folded = "";
+    for (const char of text.replace(rules.remove, "")) {
+      folded += rules.fold[char] || char;
     }
-    return pagefind;
+    return folded.toLowerCase();
   }
 
-  // Pagefind's excerpts are escaped text with <mark>; rebuilding them node by node keeps
-  // anything else from ever becoming markup.
-  function excerptNodes(excerpt) {
-    const parsed = new DOMParser().parseFromString(excerpt, "text/html");
-    const fragment = document.createDocumentFragment();
-    for (const node of parsed.body.childNodes) {
-      if (node.nodeName === "MARK") {
-        const mark = document.createElement("mark");
-        mark.textContent = node.textContent;
-        fragment.append(mark);
-      } else {
-        fragment.append(document.createTextNode(node.textContent));
+  function stripPrefix(rules, word) {
+    const length = [...word].length;
+    for (const [prefix, minRest] of rules.prefixes) {
+      if (word.startsWith(prefix) && length - [...prefix].length >= minRest) {
+        return word.slice(prefix.length);
       }
     }
-    return fragment;
+    return word;
   }
 
-  function resultItem(url, heading, excerpt) {
+  function searchWords(rules, text) {
+    return (normalize(rules, text).match(WORD) || []).map((word) => stripPrefix(rules, word));
+  }
+
+  function matches(words, terms) {
+    return words.some((word) => terms.some((term) => word.startsWith(term)));
+  }
+
+  // The text around the first matching word, as [{text, mark}] pieces.
+  function snippet(rules, text, terms, length = 220) {
+    const hits = [];
+    for (const found of text.matchAll(RAW_WORD)) {
+      if (matches(searchWords(rules, found[0]), terms)) {
+        hits.push([found.index, found.index + found[0].length]);
+      }
+    }
+    let start = 0;
+    if (hits.length && hits[0][0] > length / 3) {
+      start = text.lastIndexOf(" ", hits[0][0] - length / 3) + 1;
+    }
+    const end = Math.min(text.length, start + length);
+    const pieces = [];
+    let at = start;
+    if (start > 0) pieces.push({ text: "… ", mark: false });
+    for (const [from, to] of hits) {
+      if (from < start || from >= end) continue;
+      pieces.push({ text: text.slice(at, from), mark: false });
+      pieces.push({ text: text.slice(from, to), mark: true });
+      at = to;
+    }
+    pieces.push({ text: text.slice(at, Math.max(at, end)), mark: false });
+    if (end < text.length) pieces.push({ text: " …", mark: false });
+    return pieces;
+  }
+
+  return { compile, normalize, stripPrefix, searchWords, matches, snippet };
+})();
+
+if (typeof module !== "undefined") module.exports = ForumSearchText; // node, for the tests
+
+(function () {
+  if (typeof document === "undefined") return;
+  const boxForm = document.querySelector("form.search");
+  const pageForm = document.querySelector("form.search-page");
+  const anyForm = pageForm || boxForm;
+  if (!anyForm) return;
+  const siteRoot = new URL(anyForm.dataset.siteRoot, document.baseURI);
+  const offline = location.protocol === "file:";
+  const FILTERS = ["thread", "author", "year"];
+  const BOX_RESULTS = 8;
+  const PAGE_RESULTS = 50;
+  let enginePromise = null;
+
+  function loadScript(path) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL(path, siteRoot).href;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error(`${path} did not load`));
+      document.head.append(script);
+    });
+  }
+
+  async function loadRules() {
+    if (!window.FORUM_MIRROR_SEARCH_RULES) await loadScript("search/rules.js");
+    return ForumSearchText.compile(window.FORUM_MIRROR_SEARCH_RULES);
+  }
+
+  // Every post of search/offline-index.js, its words in search form computed once.
+  async function offlineEngine(rules) {
+    if (!window.FORUM_MIRROR_INDEX) await loadScript("search/offline-index.js");
+    const index = window.FORUM_MIRROR_INDEX;
+    const posts = index.posts.map(([thread, url, author, date, text]) => ({
+      thread: index.threads[thread][0],
+      url: new URL(url, siteRoot).href,
+      author,
+      date,
+      year: /^\d{4}-/.test(date) ? date.slice(0, 4) : "",
+      text,
+      words: ForumSearchText.searchWords(rules, text),
+    }));
+    const passes = (post, filters) => FILTERS.every((name) => !filters[name] || post[name] === filters[name]);
+    return {
+      rules,
+      async search(terms, filters, limit) {
+        const found = [];
+        posts.forEach((post, order) => {
+          if (!passes(post, filters)) return;
+          let score = 0;
+          for (const term of terms) {
+            const count = post.words.filter((word) => word.startsWith(term)).length;
+            if (!count) return;
+            score += count;
+          }
+          found.push({ post, score, order });
+        });
+        found.sort((a, b) => b.score - a.score || a.order - b.order);
+        return { total: found.length, hits: found.slice(0, limit).map((hit) => hit.post) };
+      },
+      async filters() {
+        const counts = Object.fromEntries(FILTERS.map((name) => [name, {}]));
+        for (const post of posts) {
+          for (const name of FILTERS) {
+            if (post[name]) counts[name][post[name]] = (counts[name][post[name]] || 0) + 1;
+          }
+        }
+        return counts;
+      },
+    };
+  }
+
+  async function pagefindEngine(rules) {
+    const pagefind = await import(new URL("pagefind/pagefind.js", siteRoot).href);
+    // Record URLs are from the site's root, wherever the site is served from.
+    await pagefind.options({ baseUrl: siteRoot.pathname });
+    const only = (filters) => Object.fromEntries(FILTERS.filter((name) => filters[name]).map((name) => [name, filters[name]]));
+    return {
+      rules,
+      async search(terms, filters, limit) {
+        const found = await pagefind.search(terms.length ? terms.join(" ") : null, { filters: only(filters) });
+        const data = await Promise.all(found.results.slice(0, limit).map((result) => result.data()));
+        return {
+          total: found.results.length,
+          hits: data.map((record) => ({
+            thread: (record.filters.thread || [""])[0],
+            url: new URL(record.url, siteRoot).href,
+            author: (record.filters.author || [""])[0],
+            date: record.meta.date,
+            text: record.meta.text,
+          })),
+        };
+      },
+      filters: () => pagefind.filters(),
+    };
+  }
+
+  function engine() {
+    if (!enginePromise) {
+      enginePromise = loadRules().then((rules) => {
+        if (offline) return offlineEngine(rules);
+        // A server that will not run Pagefind still has the offline index to fall back on.
+        return pagefindEngine(rules).catch((error) => {
+          console.warn("Pagefind unavailable, searching the offline index:", error);
+          return offlineEngine(rules);
+        });
+      });
+      enginePromise.catch(() => { enginePromise = null; });
+    }
+    return enginePromise;
+  }
+
+  function formatDate(iso) {
+    const date = new Date(iso);
+    if (!iso || Number.isNaN(date.getTime())) return "";
+    try {
+      return new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "medium" }).format(date);
+    } catch (error) {
+      return iso.slice(0, 10);
+    }
+  }
+
+  function span(className, text) {
+    const node = document.createElement("span");
+    node.className = className;
+    node.dir = "auto";
+    node.textContent = text;
+    return node;
+  }
+
+  function resultItem(hit, rules, terms) {
     const item = document.createElement("li");
     const link = document.createElement("a");
-    link.href = url;
+    link.href = hit.url;
     link.className = "search-hit";
-    const title = document.createElement("span");
-    title.className = "search-hit-title";
-    title.dir = "auto";
-    title.textContent = heading;
-    const text = document.createElement("span");
-    text.className = "search-hit-excerpt";
-    text.dir = "auto";
-    text.append(excerptNodes(excerpt));
-    link.append(title, text);
+    const meta = document.createElement("span");
+    meta.className = "search-hit-meta";
+    const author = document.createElement("bdi");
+    author.className = "search-hit-author";
+    author.textContent = hit.author;
+    meta.append(author);
+    if (hit.date) {
+      const time = document.createElement("time");
+      time.dateTime = hit.date;
+      time.textContent = formatDate(hit.date);
+      meta.append(" · ", time);
+    }
+    const excerpt = span("search-hit-excerpt", "");
+    for (const piece of ForumSearchText.snippet(rules, hit.text || "", terms)) {
+      if (piece.mark) {
+        const mark = document.createElement("mark");
+        mark.textContent = piece.text;
+        excerpt.append(mark);
+      } else {
+        excerpt.append(document.createTextNode(piece.text));
+      }
+    }
+    link.append(span("search-hit-title", hit.thread), meta, excerpt);
     item.append(link);
     return item;
   }
 
-  function show(nodes) {
-    results.replaceChildren(...nodes);
-    results.hidden = nodes.length === 0;
-  }
-
-  function message(text) {
+  function message(className, text) {
     const paragraph = document.createElement("p");
-    paragraph.className = "search-message";
+    paragraph.className = className;
     paragraph.textContent = text;
-    show([paragraph]);
+    return paragraph;
   }
 
-  async function search(query) {
-    latestQuery = query;
-    if (!query.trim()) {
-      show([]);
-      return;
-    }
-    let found;
-    try {
-      const engine = await loadPagefind();
-      found = await engine.debouncedSearch(query, {}, 250);
-    } catch (error) {
-      console.warn("search unavailable:", error);
-      message(form.dataset.unavailable);
-      return;
-    }
-    if (found === null || query !== latestQuery) return; // a newer query superseded this one
-    const items = [];
-    for (const result of found.results) {
-      const data = await result.data();
-      // One hit per post: Pagefind's sub-results follow the post headings' anchors.
-      const hits = data.sub_results.length ? data.sub_results : [data];
-      for (const hit of hits) {
-        // A hit in the thread's title has no post heading: name the thread alone.
-        const heading = hit.title ? `${data.meta.title} · ${hit.title}` : data.meta.title;
-        items.push(resultItem(hit.url, heading, hit.excerpt));
-        if (items.length >= MAX_RESULTS) break;
+  // The box on every page: the first hits as you type; Enter opens search.html.
+  function setUpBox(form) {
+    const input = form.querySelector(".search-input");
+    const results = form.querySelector(".search-results");
+    let latest = 0;
+    const show = (nodes) => {
+      results.replaceChildren(...nodes);
+      results.hidden = nodes.length === 0;
+    };
+
+    async function search(query) {
+      const ticket = ++latest;
+      let found;
+      let search;
+      try {
+        search = await engine();
+        const terms = ForumSearchText.searchWords(search.rules, query);
+        if (!terms.length) {
+          if (ticket === latest) show([]);
+          return;
+        }
+        found = await search.search(terms, {}, BOX_RESULTS);
+        if (ticket !== latest) return; // a newer query superseded this one
+        const list = document.createElement("ol");
+        list.className = "search-hits";
+        list.append(...found.hits.map((hit) => resultItem(hit, search.rules, terms)));
+        const more = document.createElement("a");
+        more.className = "search-more";
+        more.href = `${form.action}?q=${encodeURIComponent(query)}`;
+        more.textContent = form.dataset.allResults;
+        show(found.hits.length ? [list, more] : [message("search-message", form.dataset.noResults)]);
+      } catch (error) {
+        console.warn("search unavailable:", error);
+        if (ticket === latest) show([message("search-message", form.dataset.unavailable)]);
       }
-      if (items.length >= MAX_RESULTS) break;
     }
-    if (query !== latestQuery) return;
-    if (items.length) {
-      const list = document.createElement("ol");
-      list.className = "search-hits";
-      list.append(...items);
-      show([list]);
-    } else {
-      message(form.dataset.noResults);
-    }
+
+    input.addEventListener("focus", () => { engine().catch(() => {}); }, { once: true });
+    input.addEventListener("input", () => search(input.value));
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        input.value = "";
+        show([]);
+      }
+    });
   }
 
-  input.addEventListener("input", () => search(input.value));
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      input.value = "";
-      show([]);
+  // search.html: query and filters from the URL, results below, the URL kept in step.
+  function setUpPage(form) {
+    const input = form.querySelector(".search-page-input");
+    const status = document.querySelector(".search-status");
+    const results = document.querySelector(".search-page-results");
+    const selects = Object.fromEntries(FILTERS.map((name) => [name, form.querySelector(`select[data-filter="${name}"]`)]));
+    const params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    let latest = 0;
+
+    function wanted() {
+      return Object.fromEntries(FILTERS.map((name) => [name, selects[name].value]));
     }
-  });
+
+    function remember() {
+      const url = new URLSearchParams();
+      if (input.value) url.set("q", input.value);
+      for (const [name, value] of Object.entries(wanted())) if (value) url.set(name, value);
+      const query = url.toString();
+      history.replaceState(null, "", query ? `?${query}` : location.pathname);
+    }
+
+    async function fillFilters(search) {
+      const counts = await search.filters();
+      for (const name of FILTERS) {
+        const select = selects[name];
+        const values = Object.keys(counts[name] || {}).sort((a, b) => (name === "year" ? b.localeCompare(a) : a.localeCompare(b)));
+        for (const value of values) {
+          const option = document.createElement("option");
+          option.value = value;
+          option.textContent = `${value} (${counts[name][value]})`;
+          select.append(option);
+        }
+        if (params.get(name)) select.value = params.get(name);
+      }
+    }
+
+    async function run() {
+      const ticket = ++latest;
+      try {
+        const search = await engine();
+        const terms = ForumSearchText.searchWords(search.rules, input.value);
+        const filters = wanted();
+        if (!terms.length && !Object.values(filters).some(Boolean)) {
+          status.textContent = "";
+          results.replaceChildren();
+          return;
+        }
+        const found = await search.search(terms, filters, PAGE_RESULTS);
+        if (ticket !== latest) return;
+        status.textContent = found.total ? `${form.dataset.resultsLabel} ${found.total}` : form.dataset.noResults;
+        results.replaceChildren(...found.hits.map((hit) => resultItem(hit, search.rules, terms)));
+      } catch (error) {
+        console.warn("search unavailable:", error);
+        if (ticket === latest) status.textContent = form.dataset.unavailable;
+      }
+    }
+
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      remember();
+      run();
+    });
+    input.addEventListener("input", () => { remember(); run(); });
+    for (const select of Object.values(selects)) {
+      select.addEventListener("change", () => { remember(); run(); });
+    }
+    engine()
+      .then(fillFilters)
+      .then(run)
+      .catch((error) => {
+        console.warn("search unavailable:", error);
+        status.textContent = form.dataset.unavailable;
+      });
+  }
+
+  if (boxForm) setUpBox(boxForm);
+  if (pageForm) setUpPage(pageForm);
 })();

@@ -1,0 +1,239 @@
+"""`forum-mirror.toml`: the threads to follow and per-forum settings, read with tomllib.
+
+    threads = [
+      "https://forum.example/threads/some-title.123/",
+    ]
+
+    [defaults]                      # every forum, unless its own table says otherwise
+    contact = "archivist@example.org"
+
+    [forums."forum.example"]        # by host, or host:port
+    delay = 5.0                     # seconds between requests to this forum
+    contact = "https://example.org/archive"
+    cookies = "forum.example.cookies.txt"   # relative to this file's folder
+
+The file lives in the archive folder (`<archive>/forum-mirror.toml`) unless `--config` names
+another: one archive, one list of threads, and a git-scraped archive carries its own list.
+`write_config` writes the file back atomically in this canonical form (comments are not kept).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import PROJECT_URL, __version__
+from .archive import atomic_write_bytes
+from .engines import engine_for_url
+from .errors import ConfigError, UnsupportedUrl
+from .fetch.settings import USER_AGENT_TOKEN
+
+CONFIG_NAME = "forum-mirror.toml"
+# Printable ASCII without parentheses: a User-Agent comment must not be closed early, and
+# header values must not carry line breaks.
+_CONTACT_RE = re.compile(r"[\x21-\x27\x2a-\x7e]+(?: [\x21-\x27\x2a-\x7e]+)*")
+
+
+@dataclass(frozen=True)
+class ForumSettings:
+    """Settings for one forum (host); None means "not set here"."""
+
+    delay: float | None = None
+    contact: str | None = None
+    cookies: Path | None = None
+
+    def over(self, base: ForumSettings) -> ForumSettings:
+        """These settings, with the ones not set here taken from `base`."""
+        return ForumSettings(
+            delay=base.delay if self.delay is None else self.delay,
+            contact=base.contact if self.contact is None else self.contact,
+            cookies=base.cookies if self.cookies is None else self.cookies,
+        )
+
+
+@dataclass
+class MirrorConfig:
+    """The contents of one `forum-mirror.toml`."""
+
+    path: Path
+    threads: list[str] = field(default_factory=list)
+    defaults: ForumSettings = field(default_factory=ForumSettings)
+    forums: dict[str, ForumSettings] = field(default_factory=dict)  # by host or host:port
+
+    def for_url(self, url: str) -> ForumSettings:
+        """The settings that apply to the forum of `url` (its table over `[defaults]`)."""
+        parts = urlsplit(url)
+        netloc, host = parts.netloc.lower(), (parts.hostname or "").lower()
+        own = self.forums.get(netloc) or self.forums.get(host) or ForumSettings()
+        return own.over(self.defaults)
+
+
+def default_config_path(archive: Path) -> Path:
+    """Where the config lives when `--config` is not given."""
+    return archive / CONFIG_NAME
+
+
+def user_agent(contact: str | None) -> str:
+    """The User-Agent header: project, version, project URL and the operator's contact."""
+    base = f"{USER_AGENT_TOKEN}/{__version__} (+{PROJECT_URL}"
+    return f"{base}; contact: {contact})" if contact else f"{base})"
+
+
+def check_contact(contact: str, where: str = "contact") -> str:
+    """`contact` if it can go into a User-Agent header, else ConfigError naming `where`."""
+    if not _CONTACT_RE.fullmatch(contact):
+        raise ConfigError(
+            f"{where}: {contact!r} cannot go into a User-Agent header; give an e-mail address "
+            "or URL in printable ASCII, without parentheses or line breaks"
+        )
+    return contact
+
+
+def load_config(path: Path, *, required: bool = False) -> MirrorConfig:
+    """Read `path`; a missing file is an empty config unless `required`."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"config file {path} does not exist") from None
+        return MirrorConfig(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read config file {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    return _config_from(path, data)
+
+
+def _config_from(path: Path, data: dict[str, Any]) -> MirrorConfig:
+    unknown = sorted(set(data) - {"threads", "defaults", "forums"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: threads, defaults, forums)")
+    config = MirrorConfig(path)
+    threads = data.get("threads", [])
+    if not isinstance(threads, list):
+        raise ConfigError(f"{path}: 'threads' must be a list of thread URLs")
+    for index, url in enumerate(threads):
+        where = f"{path}: threads[{index}]"
+        if not isinstance(url, str):
+            raise ConfigError(f"{where} must be a URL string, not {_type_name(url)}")
+        try:
+            engine_for_url(url)
+        except UnsupportedUrl as error:
+            raise ConfigError(f"{where}: {error}") from None
+        config.threads.append(url)
+    config.defaults = _forum_settings(path, "defaults", data.get("defaults", {}))
+    forums = data.get("forums", {})
+    if not isinstance(forums, dict):
+        raise ConfigError(f"{path}: 'forums' must be a table of [forums.\"HOST\"] tables")
+    for host, table in forums.items():
+        config.forums[host.lower()] = _forum_settings(path, f'forums."{host}"', table)
+    return config
+
+
+def _forum_settings(path: Path, name: str, table: Any) -> ForumSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {name} must be a table (delay, contact, cookies)")
+    unknown = sorted(set(table) - {"delay", "contact", "cookies"})
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key {name}.{unknown[0]} (known: delay, contact, cookies)"
+        )
+    settings = ForumSettings()
+    if "delay" in table:
+        delay = table["delay"]
+        if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
+            raise ConfigError(
+                f"{path}: {name}.delay must be a number of seconds >= 0, not {delay!r}"
+            )
+        settings = replace(settings, delay=float(delay))
+    if "contact" in table:
+        contact = table["contact"]
+        if not isinstance(contact, str):
+            raise ConfigError(f"{path}: {name}.contact must be a string, not {_type_name(contact)}")
+        settings = replace(settings, contact=check_contact(contact, f"{path}: {name}.contact"))
+    if "cookies" in table:
+        cookies = table["cookies"]
+        if not isinstance(cookies, str) or not cookies:
+            raise ConfigError(f"{path}: {name}.cookies must be a file path string")
+        # Relative to the config file, so the config works whatever the working directory.
+        settings = replace(settings, cookies=path.parent / Path(cookies).expanduser())
+    return settings
+
+
+def _type_name(value: object) -> str:
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        dict: "a table",
+        list: "an array",
+    }.get(type(value), type(value).__name__)
+
+
+def add_thread(config: MirrorConfig, url: str, settings: ForumSettings) -> bool:
+    """Add `url` to the threads (unless the same thread is listed) and set the given settings
+    on its forum's table; return whether anything changed."""
+    engine = engine_for_url(url)  # UnsupportedUrl for anything else
+    key = engine.thread_key(url)
+    changed = False
+    if not any(_thread_key(u) == key for u in config.threads):
+        config.threads.append(url)
+        changed = True
+    if settings != ForumSettings():
+        host = urlsplit(url).netloc.lower()
+        current = config.forums.get(host, ForumSettings())
+        merged = settings.over(current)
+        if merged != current:
+            config.forums[host] = merged
+            changed = True
+    return changed
+
+
+def _thread_key(url: str) -> str | None:
+    try:
+        return engine_for_url(url).thread_key(url)
+    except UnsupportedUrl:
+        return None
+
+
+def config_toml(config: MirrorConfig) -> str:
+    """The config as TOML text (the small subset this file uses)."""
+    lines = ["# forum-mirror configuration; `forum-mirror add URL` edits it.", "", "threads = ["]
+    lines += [f"  {_toml_string(url)}," for url in config.threads]
+    lines.append("]")
+    tables = [("defaults", config.defaults)]
+    tables += [(f"forums.{_toml_string(host)}", s) for host, s in sorted(config.forums.items())]
+    for name, settings in tables:
+        body = _settings_lines(config.path, settings)
+        if body or name != "defaults":
+            lines += ["", f"[{name}]", *body]
+    return "\n".join(lines) + "\n"
+
+
+def _settings_lines(path: Path, settings: ForumSettings) -> list[str]:
+    lines = []
+    if settings.delay is not None:
+        lines.append(f"delay = {settings.delay!r}")
+    if settings.contact is not None:
+        lines.append(f"contact = {_toml_string(settings.contact)}")
+    if settings.cookies is not None:
+        cookies, folder = settings.cookies.resolve(), path.parent.resolve()
+        if cookies.is_relative_to(folder):  # keep it relative to the file, as it is read
+            cookies = cookies.relative_to(folder)
+        lines.append(f"cookies = {_toml_string(cookies.as_posix())}")
+    return lines
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(c if c >= " " and c != "\x7f" else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'
+
+
+def write_config(config: MirrorConfig) -> None:
+    """Write the config file atomically (temporary file, then rename)."""
+    atomic_write_bytes(config.path, config_toml(config).encode("utf-8"))

@@ -1,0 +1,96 @@
+"""A thread's archive folder as one zip file, for the mirror's "download this archive" link.
+
+The zip holds `threads/<key>/` with thread.json, assets/ and warc/: unzipped into an empty
+folder it is an archive that `forum-mirror verify --archive FOLDER` checks. Members are sorted
+and carry fixed times and permissions, so rebuilding an unchanged archive gives the same
+bytes. The file is written to a temporary file and renamed: a reader never sees half a zip.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from babel.core import UnknownLocaleError
+from babel.units import format_unit
+
+from ..archive import THREADS_DIR
+
+log = logging.getLogger(__name__)
+
+# The earliest time a zip can hold: the archive's own times are in thread.json.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o644 << 16
+UNIX = 3  # "made by" system: the same on every machine that builds
+COMPRESS_LEVEL = 6
+# Already compressed: storing them again costs time and saves nothing.
+STORED_SUFFIXES = (".gz", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".zip", ".mp4", ".pdf")
+
+
+def thread_zip_name(key: str) -> str:
+    """The zip's file name in the thread's folder of the site."""
+    return f"{key}.zip"
+
+
+def archive_members(thread_dir: Path) -> list[Path]:
+    """The files of a thread's archive folder that belong in its zip, sorted.
+
+    Left out: temporary files of killed runs (`.<name>.*.tmp`) and unfinished WARC files
+    (`*.part`), which `thread.json` does not point to.
+    """
+    members = []
+    for path in thread_dir.rglob("*"):
+        relative = path.relative_to(thread_dir)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.name.endswith(".part"):
+            continue
+        members.append(path)
+    return sorted(members, key=lambda p: p.relative_to(thread_dir).as_posix())
+
+
+def write_thread_zip(thread_dir: Path, target: Path, key: str) -> int:
+    """Write the zip of `thread_dir` to `target` (members under `threads/<key>/`); its size."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with (
+            os.fdopen(fd, "wb") as handle,
+            zipfile.ZipFile(handle, "w", compresslevel=COMPRESS_LEVEL) as bundle,
+        ):
+            for path in archive_members(thread_dir):
+                name = f"{THREADS_DIR}/{key}/{path.relative_to(thread_dir).as_posix()}"
+                info = zipfile.ZipInfo(name, ZIP_TIME)
+                info.external_attr = FILE_MODE
+                info.create_system = UNIX
+                stored = path.name.lower().endswith(STORED_SUFFIXES)
+                info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                # Streamed: a thread's WARC files can be large.
+                with path.open("rb") as source, bundle.open(info, "w") as sink:
+                    while chunk := source.read(1 << 20):
+                        sink.write(chunk)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    size = target.stat().st_size
+    log.debug("wrote %s (%d bytes)", target, size)
+    return size
+
+
+def file_size_text(size: int, lang: str) -> str:
+    """`size` bytes in the reader's terms: "1.2 MB", "350 kB", "1.2 م.ب"."""
+    locale = (lang or "en").replace("-", "_")
+    if size >= 1_000_000:
+        unit, value = "digital-megabyte", round(size / 1_000_000, 1)
+    elif size >= 1_000:
+        unit, value = "digital-kilobyte", round(size / 1_000, 1)
+    else:
+        unit, value = "digital-byte", size
+    try:
+        return format_unit(value, unit, length="short", locale=locale)
+    except (ValueError, UnknownLocaleError):
+        return format_unit(value, unit, length="short", locale="en")

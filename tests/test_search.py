@@ -1,0 +1,218 @@
+"""Search forms of words (arabic.py), the same in Python and in search.js, and the search data
+a build writes for Pagefind and for file:// readers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scraper.archive import ThreadArchive
+from scraper.demo_forum import seed
+from scraper.records import Author
+from scraper.site.arabic import RULES, normalize_arabic, search_words, strip_prefix
+from scraper.site.build import build_site
+from scraper.site.offline_index import SEARCH_DIR, read_search_data
+from scraper.site.search import record_fields
+
+from .archive_factory import THREAD_KEY, FixtureArchive, build_fixture_archive
+
+SEARCH_JS = Path(__file__).resolve().parents[1] / "theme" / "static" / "js" / "search.js"
+LAB_KEY = "forum.example-3300"
+LAB_TITLE = "مختبر البحث"
+# Posts written the ways readers will not type them: tashkeel, tatweel, hamza forms, ى, ة,
+# clitic prefixes, other years and authors than the fixture thread's; and hostile text.
+LAB_POSTS = {
+    "school": ("سلمى", "2019-03-05T09:00:00+00:00", "زُرْنَا المَدْرَسَةُ الجديدة في مَكَّةَ اليوم."),
+    "israel": ("خالد", "2023-06-01T12:00:00+00:00", "إسرائيل والمغرب وقّعا اتفاقا جديدا."),
+    "hospital": ("سلمى", "2023-07-02T08:30:00+00:00", "ذهبت إلى المستشفى الكبيـــــر مساءً."),
+    "school_fa": ("خالد", "2023-09-09T18:45:00+00:00", "فالمدرسة قريبة من البيت."),
+    "hostile": (
+        '<img src=x onerror="window.__pwned=1">',
+        "2023-10-10T10:00:00+00:00",
+        'كلمةخطرة <img src=x onerror="window.__pwned=1"> <script>window.__pwned=1</script>',
+    ),
+}
+
+
+@dataclass
+class SearchSite:
+    fixture: FixtureArchive
+    output: Path
+    lab_ids: dict[str, str]  # role -> post id in the lab thread
+
+    def post_id(self, role: str) -> str:
+        return self.lab_ids[role] if role in self.lab_ids else self.fixture.post_id(role)
+
+
+def add_search_lab_thread(fixture: FixtureArchive) -> dict[str, str]:
+    """A second thread in the fixture archive, made from the first one's records."""
+    archive = ThreadArchive(fixture.root)
+    base = archive.load(THREAD_KEY)
+    assert base is not None
+    template = base.posts[0]
+    ids: dict[str, str] = {}
+    posts = []
+    for position, (role, (author, published, text)) in enumerate(LAB_POSTS.items(), start=1):
+        post_id = str(33000 + position)
+        ids[role] = post_id
+        posts.append(
+            dataclasses.replace(
+                template,
+                id=post_id,
+                position=position,
+                author=Author(author, None),
+                published=published,
+                published_text=published[:10],
+                edited=None,
+                edited_text="",
+                content_html=f'<div class="bbWrapper">{text.replace("<", "&lt;")}</div>',
+                content_text=text,
+                quotes=[],
+                embeds=[],
+                images=[],
+            )
+        )
+    thread = dataclasses.replace(
+        base,
+        key=LAB_KEY,
+        thread=dataclasses.replace(base.thread, id="3300", title=LAB_TITLE),
+        posts=posts,
+        assets=[],
+    )
+    archive.save(thread)
+    return ids
+
+
+def build_search_site(root: Path) -> SearchSite:
+    """The fixture archive plus the lab thread, built into `root/output`."""
+    fixture = build_fixture_archive(root / "archive")
+    lab_ids = add_search_lab_thread(fixture)
+    output = root / "output"
+    build_site(fixture.root, output)
+    return SearchSite(fixture, output, lab_ids)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> SearchSite:
+    return build_search_site(tmp_path_factory.mktemp("search-site"))
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("المَغْرِبُ", "المغرب"),  # fatha, sukun, kasra, damma
+        ("محمّد", "محمد"),  # shadda
+        ("كتابًا سعيدٌ", "كتابا سعيد"),  # tanween
+        ("هٰذا", "هذا"),  # superscript alef
+        ("الكبيـــــر", "الكبير"),  # tatweel
+        ("أحمد إلى آخر ٱلكتاب", "احمد الي اخر الكتاب"),  # hamza forms, wasla, alef maqsura
+        ("مدرسة", "مدرسه"),  # ta marbuta
+        ("שָׁלוֹם", "שלום"),  # niqqud
+        ("Benny GANTZ", "benny gantz"),
+    ],
+)
+def test_normalize_arabic(written: str, typed: str) -> None:
+    assert normalize_arabic(written) == normalize_arabic(typed) == typed.lower()
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["المغرب", "والمغرب", "بالمغرب", "للمغرب", "وللمغرب", "فالمغرب", "وبالمغرب", "كالمغرب"],
+)
+def test_clitic_prefixes_come_off(word: str) -> None:
+    assert strip_prefix(word) == "مغرب"
+
+
+@pytest.mark.parametrize("word", ["ولد", "فاس", "ليس", "الله", "بيت", "كتب"])
+def test_short_words_keep_letters_that_look_like_prefixes(word: str) -> None:
+    assert strip_prefix(word) == word
+
+
+def test_search_words_of_a_sentence() -> None:
+    words = search_words("زرت الرباطَ والمغربَ، وبمدينة فاس ولد Benny Gantz في إسرائيل")
+    assert words == [
+        "زرت",
+        "رباط",
+        "مغرب",
+        "مدينه",
+        "فاس",
+        "ولد",
+        "benny",
+        "gantz",
+        "في",
+        "اسرائيل",
+    ]
+
+
+def _corpus() -> list[str]:
+    texts = [
+        seed.GANTZ_TWEET.text,
+        seed.GANTZ_TWEET.author_name,
+        "وَالْمَغْرِبُ بِالْمَغْرِبِ لِلْمَدْرَسَةِ فَالرِّبَاطُ كالمغرب وكتاب ولد فاس الله",
+        "إسرائيل آخر ٱلكتاب مستشفى مدرسة الكبيـــــر هٰذا محمّد كتابًا سعيدٌ",
+        "שָׁלוֹם הַמְּדִינוֹת צה״ל Benny GANTZ café ÉCOLE 2021 ١٢٣ ۱۲۳ under_score",
+        "کتاب ی\u200cها zero\u200bwidth emoji 😀 mixed-ابجد-abc",
+    ]
+    texts += [text for _, _, text in LAB_POSTS.values()]
+    texts += [value for value in vars(seed).values() if isinstance(value, str) and value.strip()]
+    return texts
+
+
+def test_search_js_brings_text_to_the_same_words_as_python() -> None:
+    """search.js, run by node with the rules the build ships, agrees with arabic.py."""
+    corpus = _corpus()
+    assert len(corpus) > 15
+    script = (
+        "const text = require(process.argv[1]);"
+        "const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "const rules = text.compile(input.rules);"
+        "process.stdout.write(JSON.stringify(input.texts.map((t) => text.searchWords(rules, t))));"
+    )
+    result = subprocess.run(
+        ["node", "-e", script, str(SEARCH_JS)],
+        input=json.dumps({"rules": RULES, "texts": corpus}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout) == [search_words(text) for text in corpus]
+
+
+def test_search_data_holds_every_post_with_its_anchor(site: SearchSite) -> None:
+    data = read_search_data(site.output)
+    assert {thread.title for thread in data.threads} == {"أخبار المغرب والعالم", LAB_TITLE}
+    urls = {post.url: post for post in data.posts}
+    assert len(urls) == len(site.fixture.post_ids) + len(LAB_POSTS)
+    tweet = urls[f"threads/{THREAD_KEY}/page-2.html#post-{site.post_id('tweet')}"]
+    assert "ביקור היסטורי במרוקו" in tweet.text and "Benny Gantz" in tweet.text
+    school = urls[f"threads/{LAB_KEY}/index.html#post-{site.post_id('school')}"]
+    assert (school.author, school.published, school.year) == (*LAB_POSTS["school"][:2], "2019")
+    for url in urls:
+        page, anchor = url.split("#")
+        assert f'id="{anchor}"' in (site.output / page).read_text(encoding="utf-8")
+
+
+def test_pagefind_records_are_per_post_in_search_form(site: SearchSite) -> None:
+    data = read_search_data(site.output)
+    records = {record["url"]: record for record in record_fields(data)}
+    school = records[f"/threads/{LAB_KEY}/index.html#post-{site.post_id('school')}"]
+    assert school["content"] == "زرنا مدرسه جديده في مكه يوم"
+    assert school["filters"] == {"thread": [LAB_TITLE], "author": ["سلمى"], "year": ["2019"]}
+    # Every meta value is searchable in Pagefind: no title or author there.
+    assert set(school["meta"]) == {"date", "text"}  # type: ignore[arg-type]
+    assert (site.output / "pagefind" / "pagefind.js").is_file()
+
+
+def test_search_files_are_classic_scripts_without_closing_tags(site: SearchSite) -> None:
+    index = (site.output / SEARCH_DIR / "offline-index.js").read_text(encoding="utf-8")
+    assert index.startswith("window.FORUM_MIRROR_INDEX = {")
+    assert "</script" not in index.lower() and "<\\/script>" in index
+    rules = (site.output / SEARCH_DIR / "rules.js").read_text(encoding="utf-8")
+    assert json.loads(rules.removeprefix("window.FORUM_MIRROR_SEARCH_RULES = ").rstrip()[:-1]) == (
+        json.loads(json.dumps(RULES))
+    )
