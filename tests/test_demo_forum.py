@@ -21,7 +21,8 @@ from scraper.demo_forum.seed import SEED_THREAD, Text, Tweet
 EXPECTED = json.loads(
     (Path(__file__).parent / "fixtures" / "xenforo_demo_expected.json").read_text("utf-8")
 )
-SEED_TEXT = Path("/work/shared/seed/thread.txt")
+# The seed document sits in shared/, beside the repository (CI lays a copy there too).
+SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "thread.txt"
 BASE = "http://127.0.0.1:8765"
 THREAD_PATH = "/threads/afaq-altaawn-alaskari-byn-almghrb-w-israyyl.2741/"
 

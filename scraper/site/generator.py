@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
+from jinja2 import Template
 from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
@@ -24,7 +25,6 @@ from .sanitize import ASSET_PATH
 from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
 from .views import (
-    RTL_LANGUAGES,
     ThreadExtras,
     ThreadSummary,
     ThreadView,
@@ -32,6 +32,7 @@ from .views import (
     newest_first,
     page_file,
     page_window,
+    text_direction,
     time_view,
 )
 
@@ -93,20 +94,18 @@ class ThreadSiteGenerator(Generator):
     ) -> None:
         template = self.get_template("thread")
         summary = view.summary
-        i18n.install(self.env, self.translations_dir, summary.lang)
         for page in view.pages:
-            writer.write_file(
+            self._write_page(
+                writer,
                 f"threads/{summary.key}/{page.file}",
                 template,
-                self.context,
-                relative_urls=self.settings["RELATIVE_URLS"],
+                summary.lang,
+                html_lang=view.html_lang,
+                html_dir=summary.dir,
                 thread=summary,
                 page=page,
                 pagination=page_window(page.number, summary.page_count),
                 extras=extras,
-                html_lang=view.html_lang,
-                html_dir=summary.dir,
-                lang=summary.lang,
             )
         self._write_permalinks(writer, view)
 
@@ -118,50 +117,55 @@ class ThreadSiteGenerator(Generator):
             for post in page.posts:
                 if post.permalink is None:
                     continue
-                writer.write_file(
+                self._write_page(
+                    writer,
                     f"threads/{summary.key}/{post.permalink}",
                     template,
-                    self.context,
-                    relative_urls=self.settings["RELATIVE_URLS"],
+                    summary.lang,
+                    html_lang=view.html_lang,
+                    html_dir=summary.dir,
                     thread=summary,
                     post=post,
                     permalink_target=f"../{page.file}#{post.anchor}",
-                    html_lang=view.html_lang,
-                    html_dir=summary.dir,
-                    lang=summary.lang,
                 )
+
+    def _write_page(
+        self,
+        writer: Writer,
+        name: str,
+        template: Template,
+        lang: str,
+        *,
+        html_lang: str | None = None,
+        html_dir: str | None = None,
+        **context: object,
+    ) -> None:
+        """Write one page in `lang`: its `_()` speak it, and `<html>` carries it and its dir."""
+        i18n.install(self.env, self.translations_dir, lang)
+        writer.write_file(
+            name,
+            template,
+            self.context,
+            relative_urls=self.settings["RELATIVE_URLS"],
+            html_lang=html_lang or lang,
+            html_dir=html_dir or text_direction(lang),
+            lang=lang,
+            **context,
+        )
 
     def _write_index(self, writer: Writer, summaries: list[ThreadSummary]) -> None:
         # The index speaks the language most threads are written in.
-        langs = Counter(summary.lang for summary in summaries)
-        lang = langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
-        i18n.install(self.env, self.translations_dir, lang)
-        writer.write_file(
-            "index.html",
-            self.get_template("index"),
-            self.context,
-            relative_urls=self.settings["RELATIVE_URLS"],
-            threads=newest_first(summaries),
-            html_lang=lang,
-            html_dir="rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr",
-            lang=lang,
+        lang = self._site_lang(summaries)
+        self._write_page(
+            writer, "index.html", self.get_template("index"), lang, threads=newest_first(summaries)
         )
 
     def _write_search(
         self, writer: Writer, summaries: list[ThreadSummary], search: SearchData
     ) -> None:
         """`search.html` in the index's language, and the posts for search.js (search/)."""
-        langs = Counter(summary.lang for summary in summaries)
-        lang = langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
-        i18n.install(self.env, self.translations_dir, lang)
-        writer.write_file(
-            "search.html",
-            self.get_template("search"),
-            self.context,
-            relative_urls=self.settings["RELATIVE_URLS"],
-            html_lang=lang,
-            html_dir="rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr",
-            lang=lang,
+        self._write_page(
+            writer, "search.html", self.get_template("search"), self._site_lang(summaries)
         )
         write_search_files(Path(self.output_path), search)
 
@@ -185,45 +189,31 @@ class ThreadSiteGenerator(Generator):
         size = write_thread_zip(archive.thread_dir(thread.key), target, thread.key)
         return thread_extras(thread, view, quote(name), size)
 
-    def _site_lang(self, summaries: list[ThreadSummary]) -> tuple[str, str]:
-        """The language and direction of site-wide pages: those of most threads."""
+    def _site_lang(self, summaries: list[ThreadSummary]) -> str:
+        """The language of site-wide pages: that of most threads."""
         langs = Counter(summary.lang for summary in summaries)
-        lang = langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
-        return lang, "rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr"
+        return langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
 
     def _write_site_pages(
         self, writer: Writer, summaries: list[ThreadSummary], pages: SitePages
     ) -> None:
         """`about.html`, `authors/*.html`, `feed.atom` and (with a public address) `sitemap.xml`."""
         output = Path(self.output_path)
-        lang, direction = self._site_lang(summaries)
-        catalog = i18n.install(self.env, self.translations_dir, lang)
-        writer.write_file(
+        lang = self._site_lang(summaries)
+        self._write_page(
+            writer,
             "about.html",
             self.get_template("about"),
-            self.context,
-            relative_urls=self.settings["RELATIVE_URLS"],
+            lang,
             threads=pages.provenance,
             scraper_version=__version__,
-            html_lang=lang,
-            html_dir=direction,
-            lang=lang,
         )
         template = self.get_template("author")
         for author in pages.authors.records():
             # An author's page speaks the language of most threads they wrote in.
             author_lang = Counter(author.langs).most_common(1)[0][0] if author.langs else lang
-            i18n.install(self.env, self.translations_dir, author_lang)
-            writer.write_file(
-                author.page,
-                template,
-                self.context,
-                relative_urls=self.settings["RELATIVE_URLS"],
-                author=author,
-                html_lang=author_lang,
-                html_dir="rtl" if author_lang.split("-")[0] in RTL_LANGUAGES else "ltr",
-                lang=author_lang,
-            )
+            self._write_page(writer, author.page, template, author_lang, author=author)
+        catalog = i18n.install(self.env, self.translations_dir, lang)
         base_url = sitemap_base_url(self.settings)
         write_atom_feed(
             output / FEED_FILE,

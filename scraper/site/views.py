@@ -37,6 +37,11 @@ SAFE_POST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi"})
 
 
+def text_direction(lang: str) -> str:
+    """`rtl` for a language tag written right to left (`ar-MA`, `he`), else `ltr`."""
+    return "rtl" if lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
 @dataclass(frozen=True)
 class TimeView:
     iso: str  # for <time datetime> and the exact time in its title
@@ -209,10 +214,8 @@ def embed_view(embed: Embed) -> EmbedView:
     """An embed as its static card shows it, in its own language and direction."""
     detected = detect(embed.text)
     lang = embed.lang or (detected.lang if detected else "")
-    if lang:
-        direction = "rtl" if lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
-    else:
-        direction = detected.dir if detected else "auto"
+    own_dir = detected.dir if detected else "auto"
+    direction = text_direction(lang) if lang else own_dir
     return EmbedView(
         kind=embed.kind,
         url=web_url(embed.url),
@@ -231,8 +234,7 @@ def _thread_direction(thread: ArchivedThread, fallback_lang: str) -> tuple[TextD
     detected = detect(text)
     if detected is None:
         lang = (board or fallback_lang).split("-")[0].lower()
-        rtl = lang in RTL_LANGUAGES
-        return TextDirection(lang, "rtl" if rtl else "ltr"), board or fallback_lang
+        return TextDirection(lang, text_direction(lang)), board or fallback_lang
     agrees = board.split("-")[0].lower() == detected.lang
     return detected, board if agrees else detected.lang
 
