@@ -295,8 +295,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         report = build_site(args.archive, args.output)
     console.print(
         f"Built {report.threads} thread(s), {report.posts} post(s) into {args.output}/ "
-        f"in {report.seconds:.1f} s. Open {args.output}/index.html, or serve it with "
-        f"`python -m http.server -d {args.output}` for search.", highlight=False)
+        f"in {report.seconds:.1f} s. Open {args.output}/index.html (search works from "
+        f"file:// too), or publish the folder as it is.", highlight=False)
     return 0
 
 

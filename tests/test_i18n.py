@@ -43,6 +43,8 @@ def test_every_used_message_is_translated(lang: str) -> None:
     translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
     missing = sorted(used_messages() - translated)
     assert not missing, f"{lang}: untranslated messages: {missing}"
+    stale = sorted({m.id for m in catalog if m.id} - used_messages())
+    assert not stale, f"{lang}: messages nothing uses any more: {stale}"
 
 
 def test_catalogs_answer_in_their_language_and_fall_back_to_english() -> None:

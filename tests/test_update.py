@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from scraper.archive import ThreadArchive
 from scraper.cli import EXIT_PARTIAL_FAILURE, EXIT_TOTAL_FAILURE, main
@@ -119,6 +120,13 @@ def test_a_moved_thread_is_followed_recorded_and_then_asked_at_its_new_url(
     assert data["thread"]["url"] == new_url and len(data["posts"]) == 8
     assert last_run == ["/robots.txt", "/threads/new-title.5000/page-2"]  # no old URL, no 301
     assert main(["verify", "--archive", str(tmp_path)]) == 0
+    # The mirror says so, and links the thread's new address.
+    site = tmp_path / "site"
+    assert main(["build", "--archive", str(tmp_path), "--output", str(site)]) == 0
+    (first_page,) = site.glob("threads/*/index.html")
+    notice = LexborHTMLParser(first_page.read_text("utf-8")).css_first(".thread-moved")
+    assert notice is not None and notice.css_first("a").attrs["href"] == new_url
+    assert notice.css_first("time").attrs["datetime"] == move["detected_at"]
 
 
 def test_log_json_lines_end_with_the_summary(tmp_path: Path) -> None:

@@ -225,7 +225,7 @@ class ThreadSiteGenerator(Generator):
         if base_url:
             write_sitemap(output, base_url, self.written_pages)
         else:
-            log.info("no SITEMAP_BASE_URL: sitemap.xml needs absolute URLs, none written")
+            log.debug("no SITEMAP_BASE_URL: sitemap.xml needs absolute URLs, none written")
 
 
 def copy_thread_assets(archive: ThreadArchive, thread: ArchivedThread, output: Path) -> int:

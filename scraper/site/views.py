@@ -129,6 +129,8 @@ class ThreadSummary:
     last_archived: str
     unavailable_since: str | None  # the board lost the thread (404/410, walled) at this time
     forum: str = ""  # the last breadcrumb step: the forum the thread is in
+    moved_to: str | None = None  # where the thread lives since the board last moved it...
+    moved_at: str | None = None  # ...and when a run first followed it
     last_checked: str = ""  # ISO 8601: the last run that looked at it (found it or not)
 
 
@@ -395,6 +397,8 @@ def build_thread_view(
         last_archived=thread.last_archived_at,
         unavailable_since=thread.unavailable_since,
         forum=thread.thread.breadcrumb[-1].title if thread.thread.breadcrumb else "",
+        moved_to=web_url(thread.thread.url) if thread.moves else None,
+        moved_at=thread.moves[-1].detected_at if thread.moves else None,
         last_checked=_last_checked(thread),
     )
     return ThreadView(summary=summary, html_lang=html_lang, pages=pages)
