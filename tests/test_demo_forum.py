@@ -22,7 +22,17 @@ EXPECTED = json.loads(
     (Path(__file__).parent / "fixtures" / "xenforo_demo_expected.json").read_text("utf-8")
 )
 # The seed document sits in shared/, beside the repository (CI lays a copy there too).
-SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "thread.txt"
+SEED_TEXT = next(
+    (
+        path
+        for path in (
+            Path(__file__).resolve().parents[2] / "shared" / "seed" / "thread.txt",
+            Path("/work/shared/seed/thread.txt"),
+        )
+        if path.exists()
+    ),
+    Path("shared/seed/thread.txt"),
+)
 BASE = "http://127.0.0.1:8765"
 THREAD_PATH = "/threads/afaq-altaawn-alaskari-byn-almghrb-w-israyyl.2741/"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from PIL import Image
 from warcio.archiveiterator import ArchiveIterator
 
 from scraper.archive import SCHEMA_PATH, ThreadArchive
@@ -211,13 +213,14 @@ def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(
 
 
 def test_asset_hosts_proceed_in_parallel_each_at_its_own_pace(tmp_path: Path) -> None:
-    jpeg = (Path(__file__).parent.parent / "docs" / "screenshot-thread.png").read_bytes()
+    png = io.BytesIO()
+    Image.new("RGB", (64, 48), (31, 92, 122)).save(png, format="PNG")
     delay = 0.3
     with FetchServer() as cdn:
         cdn.route("/robots.txt", Reply(status=404))
         names = ["a.png", "b.png", "c.png"]
         for name in names:
-            cdn.route(f"/{name}", Reply(body=jpeg + name.encode(),
+            cdn.route(f"/{name}", Reply(body=png.getvalue() + name.encode(),
                                         headers=[("Content-Type", "image/png")]))
         html = "".join(f'<img class="bbImage" src="{cdn.url("/" + n)}" alt="{n}">'
                        for n in names)
