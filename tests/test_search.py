@@ -204,7 +204,7 @@ def test_pagefind_records_are_per_post_in_search_form(site: SearchSite) -> None:
     assert school["content"] == "زرنا مدرسه جديده في مكه يوم"
     assert school["filters"] == {"thread": [LAB_TITLE], "author": ["سلمى"], "year": ["2019"]}
     # Every meta value is searchable in Pagefind: no title or author there.
-    assert set(school["meta"]) == {"date", "text"}  # type: ignore[arg-type]
+    assert set(school["meta"]) == {"date", "text", "when"}  # type: ignore[arg-type]
     assert (site.output / "pagefind" / "pagefind.js").is_file()
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .arabic import RULES
-from .views import ThreadView
+from .views import ThreadView, time_view
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ OFFLINE_INDEX_FILE = "offline-index.js"
 RULES_FILE = "rules.js"
 INDEX_GLOBAL = "FORUM_MIRROR_INDEX"
 RULES_GLOBAL = "FORUM_MIRROR_SEARCH_RULES"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class SearchPost:
     author: str
     published: str  # ISO 8601, or "" when the board gave no time
     text: str
+    date_text: str = ""  # the date as the thread's pages show it (`24 نونبر 2021، 10:42`)
 
     @property
     def year(self) -> str:
@@ -68,6 +69,7 @@ class SearchData:
         folder = summary.href.rsplit("/", 1)[0]
         for page in view.pages:
             for post in page.posts:
+                moment = time_view(post.published, summary.lang, summary.board_language)
                 self.posts.append(
                     SearchPost(
                         thread=number,
@@ -75,6 +77,7 @@ class SearchData:
                         author=post.author_name,
                         published=post.published or "",
                         text=post.search_text,
+                        date_text=moment.text if moment else post.published_text,
                     )
                 )
 
@@ -84,7 +87,7 @@ class SearchData:
             "version": FORMAT_VERSION,
             "threads": [[thread.title, thread.url] for thread in self.threads],
             "posts": [
-                [post.thread, post.url, post.author, post.published, post.text]
+                [post.thread, post.url, post.author, post.published, post.text, post.date_text]
                 for post in self.posts
             ],
         }

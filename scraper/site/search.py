@@ -49,6 +49,7 @@ def record_fields(data: SearchData) -> list[dict[str, object]]:
                 # them from the record's filters, which are not searched.
                 "meta": {
                     "date": post.published,
+                    "when": post.date_text,
                     "text": post.text,  # search.js cuts the snippet from the words as written
                 },
                 "filters": filters,

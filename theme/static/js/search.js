@@ -112,11 +112,12 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
   async function offlineEngine(rules) {
     if (!window.FORUM_MIRROR_INDEX) await loadScript("search/offline-index.js");
     const index = window.FORUM_MIRROR_INDEX;
-    const posts = index.posts.map(([thread, url, author, date, text]) => ({
+    const posts = index.posts.map(([thread, url, author, date, text, when]) => ({
       thread: index.threads[thread][0],
       url: new URL(url, siteRoot).href,
       author,
       date,
+      when,
       year: /^\d{4}-/.test(date) ? date.slice(0, 4) : "",
       text,
       words: ForumSearchText.searchWords(rules, text),
@@ -168,6 +169,7 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
             url: new URL(record.url, siteRoot).href,
             author: (record.filters.author || [""])[0],
             date: record.meta.date,
+            when: record.meta.when,
             text: record.meta.text,
           })),
         };
@@ -223,7 +225,8 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     if (hit.date) {
       const time = document.createElement("time");
       time.dateTime = hit.date;
-      time.textContent = formatDate(hit.date);
+      time.title = hit.date;  // the exact time on hover, as on the thread's pages
+      time.textContent = hit.when || formatDate(hit.date);
       meta.append(" · ", time);
     }
     const excerpt = span("search-hit-excerpt", "");
