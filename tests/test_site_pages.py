@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -228,6 +229,7 @@ def test_zip_is_byte_identical_on_rebuild_and_skips_temporary_files(
     )
     stray = source / ".thread.json.123.tmp"
     stray.write_text("half")
+    second.unlink()
     try:
         write_thread_zip(source, second, demo.key)
     finally:
@@ -236,6 +238,25 @@ def test_zip_is_byte_identical_on_rebuild_and_skips_temporary_files(
     assert not list(tmp_path.glob(".*.tmp"))
     info = zipfile.ZipFile(io.BytesIO(first.read_bytes())).infolist()[0]
     assert info.date_time == (1980, 1, 1, 0, 0, 0)
+
+
+def test_a_current_zip_is_left_alone_and_a_changed_thread_rezipped(
+    demo: Built, tmp_path: Path
+) -> None:
+    source = tmp_path / demo.key
+    shutil.copytree(demo.archive / "threads" / demo.key, source)
+    target = tmp_path / "thread.zip"
+    write_thread_zip(source, target, demo.key)
+    written = target.stat().st_mtime_ns
+    write_thread_zip(source, target, demo.key)
+    assert target.stat().st_mtime_ns == written  # nothing changed: not rewritten
+    # The next run's thread.json: same size, other bytes (a check time, say).
+    thread_json = source / "thread.json"
+    data = thread_json.read_bytes()
+    thread_json.write_bytes(data.replace(b"2", b"3", 1))
+    write_thread_zip(source, target, demo.key)
+    with zipfile.ZipFile(target) as bundle:
+        assert bundle.read(f"threads/{demo.key}/thread.json") == thread_json.read_bytes()
 
 
 # --- Feed, sitemap, about, index ----------------------------------------------------------

@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 from babel.core import UnknownLocaleError
@@ -52,8 +53,42 @@ def archive_members(thread_dir: Path) -> list[Path]:
     return sorted(members, key=lambda p: p.relative_to(thread_dir).as_posix())
 
 
+def _member_name(key: str, thread_dir: Path, path: Path) -> str:
+    return f"{THREADS_DIR}/{key}/{path.relative_to(thread_dir).as_posix()}"
+
+
+def zip_is_current(target: Path, thread_dir: Path, key: str) -> bool:
+    """True when `target` already holds exactly what `write_thread_zip` would write.
+
+    Assets are named by their SHA-256 and a WARC file never changes once renamed into
+    place, so for them the name and size say enough; thread.json changes with every run
+    and is compared by CRC-32, which the zip stores. A scheduled `update --build` thus
+    rewrites only the zips of threads that changed.
+    """
+    try:
+        with zipfile.ZipFile(target) as bundle:
+            held = {info.filename: info for info in bundle.infolist()}
+    except (OSError, zipfile.BadZipFile):
+        return False
+    members = archive_members(thread_dir)
+    if sorted(held) != sorted(_member_name(key, thread_dir, path) for path in members):
+        return False
+    for path in members:
+        info = held[_member_name(key, thread_dir, path)]
+        if info.file_size != path.stat().st_size:
+            return False
+        if path.name == "thread.json" and zlib.crc32(path.read_bytes()) != info.CRC:
+            return False
+    return True
+
+
 def write_thread_zip(thread_dir: Path, target: Path, key: str) -> int:
-    """Write the zip of `thread_dir` to `target` (members under `threads/<key>/`); its size."""
+    """Write the zip of `thread_dir` to `target` (members under `threads/<key>/`); its size.
+
+    A zip that is already current is left as it is.
+    """
+    if zip_is_current(target, thread_dir, key):
+        return target.stat().st_size
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -62,8 +97,7 @@ def write_thread_zip(thread_dir: Path, target: Path, key: str) -> int:
             zipfile.ZipFile(handle, "w", compresslevel=COMPRESS_LEVEL) as bundle,
         ):
             for path in archive_members(thread_dir):
-                name = f"{THREADS_DIR}/{key}/{path.relative_to(thread_dir).as_posix()}"
-                info = zipfile.ZipInfo(name, ZIP_TIME)
+                info = zipfile.ZipInfo(_member_name(key, thread_dir, path), ZIP_TIME)
                 info.external_attr = FILE_MODE
                 info.create_system = UNIX
                 stored = path.name.lower().endswith(STORED_SUFFIXES)
