@@ -93,18 +93,14 @@ class ThreadSiteGenerator(Generator):
         self, writer: Writer, view: ThreadView, extras: ThreadExtras | None = None
     ) -> None:
         template = self.get_template("thread")
-        summary = view.summary
         for page in view.pages:
-            self._write_page(
+            self._write_thread_file(
                 writer,
-                f"threads/{summary.key}/{page.file}",
+                view,
+                page.file,
                 template,
-                summary.lang,
-                html_lang=view.html_lang,
-                html_dir=summary.dir,
-                thread=summary,
                 page=page,
-                pagination=page_window(page.number, summary.page_count),
+                pagination=page_window(page.number, view.summary.page_count),
                 extras=extras,
             )
         self._write_permalinks(writer, view)
@@ -112,22 +108,33 @@ class ThreadSiteGenerator(Generator):
     def _write_permalinks(self, writer: Writer, view: ThreadView) -> None:
         """`threads/<key>/posts/<id>.html` per post: a stable link that finds its page."""
         template = self.get_template("permalink")
-        summary = view.summary
         for page in view.pages:
             for post in page.posts:
-                if post.permalink is None:
-                    continue
-                self._write_page(
-                    writer,
-                    f"threads/{summary.key}/{post.permalink}",
-                    template,
-                    summary.lang,
-                    html_lang=view.html_lang,
-                    html_dir=summary.dir,
-                    thread=summary,
-                    post=post,
-                    permalink_target=f"../{page.file}#{post.anchor}",
-                )
+                if post.permalink is not None:
+                    self._write_thread_file(
+                        writer,
+                        view,
+                        post.permalink,
+                        template,
+                        post=post,
+                        permalink_target=f"../{page.file}#{post.anchor}",
+                    )
+
+    def _write_thread_file(
+        self, writer: Writer, view: ThreadView, name: str, template: Template, **context: object
+    ) -> None:
+        """A file of the thread's folder, in the thread's language and direction."""
+        summary = view.summary
+        self._write_page(
+            writer,
+            f"threads/{summary.key}/{name}",
+            template,
+            summary.lang,
+            html_lang=view.html_lang,
+            html_dir=summary.dir,
+            thread=summary,
+            **context,
+        )
 
     def _write_page(
         self,
