@@ -56,7 +56,7 @@ class JsonLinesHandler(logging.Handler):
             self.handleError(record)
 
 
-def event(name: str, message: str, level: int = logging.INFO, **fields: Any) -> None:
+def event(name: str, message: str, level: int = logging.INFO, /, **fields: Any) -> None:
     """Log one event for the JSON log (`name` becomes its `event` field)."""
     events.log(level, message, extra={"event": name, "fields": fields})
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +23,7 @@ def iso_from_machine_time(value: str) -> str | None:
 
 
 @cache
-def _parser(locale: str):
+def _parser(locale: str) -> DateDataParser:
     from dateparser.date import DateDataParser  # slow import, only needed as a fallback
 
     # ar-MA knows the Maghrebi months (نونبر, دجنبر) that plain Arabic does not.
@@ -35,4 +39,4 @@ def parse_shown_date(text: str, board_language: str) -> str | None:
     if parsed.date_obj is None:
         log.warning("unreadable date %r", text)
         return None
-    return parsed.date_obj.isoformat()
+    return str(parsed.date_obj.isoformat())

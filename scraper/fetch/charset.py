@@ -94,10 +94,8 @@ def decode_body(body: bytes, content_type: str | None = None) -> str:
 
 
 def _guess(body: bytes) -> str:
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:
-        return body.decode(FALLBACK_ENCODING, errors="replace")
+    from charset_normalizer import from_bytes  # loads its models; only pages without a label
+
     best = from_bytes(body).best()
     if best is None:
         return body.decode(FALLBACK_ENCODING, errors="replace")

@@ -10,11 +10,12 @@ query to the same form before asking Pagefind.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import logging
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pagefind.service import get_executable
 
@@ -33,7 +34,7 @@ class SearchIndexFailed(ForumMirrorError):
 
 def record_fields(data: SearchData) -> list[dict[str, object]]:
     """The keyword arguments of Pagefind's `add_custom_record`, one dict per post."""
-    records = []
+    records: list[dict[str, object]] = []
     for post in data.posts:
         thread = data.threads[post.thread]
         filters = {"thread": [thread.title], "author": [post.author]}
@@ -73,6 +74,8 @@ class _PagefindService:
         self._process = subprocess.Popen(
             [str(executable), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
+        # Popen's pipes are buffered readers; read1 returns whatever has arrived.
+        self._stdout = cast(io.BufferedReader, self._process.stdout)
         self._message_id = 0
 
     def send(self, payload: dict[str, object]) -> dict[str, Any]:
@@ -83,11 +86,11 @@ class _PagefindService:
         self._process.stdin.flush()
         answer = bytearray()
         while not answer.endswith(b","):
-            chunk = self._process.stdout.read1(65536)
+            chunk = self._stdout.read1(65536)
             if not chunk:
                 raise SearchIndexFailed(f"Pagefind stopped while answering {payload['type']}")
             answer += chunk
-        response = json.loads(base64.b64decode(answer[:-1]))["payload"]
+        response: dict[str, Any] = json.loads(base64.b64decode(answer[:-1]))["payload"]
         if response.get("type") == "Error":
             raise SearchIndexFailed(f"Pagefind: {response.get('message')}")
         return response
