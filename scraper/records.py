@@ -30,6 +30,7 @@ class Author:
     joined_text: str = ""  # "Nov 2, 2019" as shown
     joined: str | None = None  # ISO date when the shown one could be read
     message_count: int | None = None
+    member_id: str | None = None  # the board's own user id: stable when names change
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class ParsedPost:
     content_text: str
     edited: str | None = None
     edited_text: str = ""
+    edited_by: str = ""  # who edited the post last, where the board says so
     quotes: list[Quote] = field(default_factory=list)
     embeds: list[Embed] = field(default_factory=list)
     assets: list[AssetRef] = field(default_factory=list)
