@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ExportReport:
+    """What an export wrote, and the threads it left out because they cannot be read."""
+
     posts: int = 0
     unreadable: list[UnreadableThread] = field(default_factory=list)  # left out
 
