@@ -12,17 +12,21 @@ crash leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import logging
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from warcio.archiveiterator import ArchiveIterator
 
+from .archive_paths import check_key, check_thread_paths, path_inside
 from .errors import ArchiveError
 from .records import ArchivedThread, thread_from_dict, to_dict
 
@@ -34,19 +38,64 @@ THREADS_DIR = "threads"
 SCHEMA_PATH = Path(__file__).with_name("thread.schema.json")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename."""
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system shows it (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return _umask_by_setting()
+
+
+@functools.cache
+def _umask_by_setting() -> int:
+    # Setting it to read it changes it for an instant, for every thread: do that once, and
+    # with 077, so a file another thread creates in that instant is private, not open.
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """A file to write that replaces `path` only when the block ends without an error.
+
+    It is a temporary file in the same folder, flushed to disk and renamed into place, so a
+    crash leaves the old file or the new one, never half of one. It gets the mode a plain
+    `open()` would give (0644 with the usual umask): mkstemp's 0600 would keep a web server
+    running as another user from reading a published file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            os.fchmod(handle.fileno(), 0o666 & ~current_umask())
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename."""
+    with atomic_file(path) as handle:
+        handle.write(data)
+
+
+def check_archive_root(root: Path) -> None:
+    """ArchiveError when `root`, or the nearest of its parents that exists, is no folder:
+    an archive is a folder, which may not exist yet."""
+    for folder in (root, *root.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ArchiveError(f"no archive at {root}: {folder} is a file, not a folder")
+            return
 
 
 def remove_stale_temp_files(root: Path) -> list[Path]:
@@ -68,14 +117,32 @@ def thread_json(thread: ArchivedThread) -> dict[str, Any]:
     return {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **to_dict(thread)}
 
 
+@dataclass(frozen=True)
+class UnreadableThread:
+    """A `thread.json` that cannot be read, and why: reported, never rewritten."""
+
+    path: Path
+    error: ArchiveError
+
+
 class ThreadArchive:
     """Reads and writes the archive folder (`content/` by default)."""
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
 
+    def require(self) -> None:
+        """ArchiveError unless the root is an archive folder (for commands that only read)."""
+        check_archive_root(self.root)
+        if not (self.root / THREADS_DIR).is_dir():
+            raise ArchiveError(
+                f"no archive at {self.root}: it is not an archive folder (expected "
+                f"{self.root / THREADS_DIR}/); scrape a thread into it first"
+            )
+
     def thread_dir(self, key: str) -> Path:
-        return self.root / THREADS_DIR / key
+        """The thread's folder; ArchiveError for a key that could lead out of the archive."""
+        return self.root / THREADS_DIR / check_key(key, self.root)
 
     def load(self, key: str) -> ArchivedThread | None:
         """The archived thread with this key, or None when it was never archived."""
@@ -84,19 +151,34 @@ class ThreadArchive:
             return None
         return self._read(path)
 
-    def threads(self) -> Iterator[ArchivedThread]:
-        """Every archived thread, in folder-name order."""
+    def scan_threads(self) -> Iterator[ArchivedThread | UnreadableThread]:
+        """Every archived thread, in folder-name order; one that cannot be read comes as an
+        `UnreadableThread`, so that one bad file stops no command from handling the rest."""
         base = self.root / THREADS_DIR
         if not base.is_dir():
             return
         for path in sorted(base.glob("*/thread.json")):
-            yield self._read(path)
+            try:
+                item: ArchivedThread | UnreadableThread = self._read(path)
+            except ArchiveError as error:
+                item = UnreadableThread(path, error)
+            yield item
+
+    def threads(self) -> Iterator[ArchivedThread]:
+        """Every readable archived thread, in folder-name order; the others are logged and
+        skipped (commands that must report them use `scan_threads`)."""
+        for item in self.scan_threads():
+            if isinstance(item, UnreadableThread):
+                log.warning("skipped: %s", item.error)
+            else:
+                yield item
 
     def save(self, thread: ArchivedThread) -> Path:
         """Write the thread's `thread.json` atomically."""
         path = self.thread_dir(thread.key) / "thread.json"
         text = json.dumps(thread_json(thread), ensure_ascii=False, indent=2) + "\n"
-        atomic_write_bytes(path, text.encode("utf-8"))
+        with _writing(path):
+            atomic_write_bytes(path, text.encode("utf-8"))
         return path
 
     def store_asset(self, key: str, payload: bytes, extension: str) -> tuple[str, str]:
@@ -105,17 +187,19 @@ class ThreadArchive:
         relative = f"assets/{sha256}{extension}"
         path = self.thread_dir(key) / relative
         if not path.exists():
-            atomic_write_bytes(path, payload)
+            with _writing(path):
+                atomic_write_bytes(path, payload)
         return sha256, relative
 
     def warc_path(self, key: str, run_id: str) -> Path:
         path = self.thread_dir(key) / "warc" / f"{run_id}.warc.gz"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        with _writing(path.parent):
+            path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
     def warc_payload(self, warc_file: str, record_id: str) -> bytes:
         """The payload (content-encoding removed) of one response record of the archive."""
-        path = self.root / warc_file
+        path = path_inside(self.root, warc_file, self.root, "warc_file")
         try:
             with path.open("rb") as stream:
                 for record in ArchiveIterator(stream):
@@ -134,12 +218,25 @@ class ThreadArchive:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise ArchiveError(f"cannot read {path}: {error}") from error
-        if data.get("format") != FORMAT_NAME or data.get("format_version") != FORMAT_VERSION:
+        if (not isinstance(data, dict) or data.get("format") != FORMAT_NAME
+                or data.get("format_version") != FORMAT_VERSION):
             raise ArchiveError(
                 f"{path} is not a forum-mirror thread of format version {FORMAT_VERSION}"
             )
         data = {k: v for k, v in data.items() if k not in ("format", "format_version")}
         try:
-            return thread_from_dict(data)
-        except (KeyError, TypeError) as error:
+            thread = thread_from_dict(data)
+        except (KeyError, TypeError, AttributeError) as error:
             raise ArchiveError(f"{path} does not match the archive format: {error}") from error
+        # Before anything joins them to a folder: the file may say `../../elsewhere`.
+        check_thread_paths(thread, path, path.parent.name)
+        return thread
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a failed write into the archive's own error (read-only folder, full disk)."""
+    try:
+        yield
+    except OSError as error:
+        raise ArchiveError(f"cannot write {path}: {error.strerror or error}") from error

@@ -9,7 +9,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
-from .archive import ThreadArchive, atomic_write_bytes
+from .archive import ThreadArchive, UnreadableThread, atomic_write_bytes
 from .config import (
     CONFIG_NAME,
     ForumSettings,
@@ -31,7 +31,7 @@ from .config import (
     user_agent,
     write_config,
 )
-from .errors import ConfigError, ForumMirrorError, LayoutChanged, VerifyFailed
+from .errors import ArchiveError, ConfigError, ForumMirrorError, LayoutChanged, VerifyFailed
 from .fetch import FetchSettings, PoliteClient
 from .fetch.addresses import url_host
 from .fetch.cookies import load_cookies
@@ -203,16 +203,24 @@ EXIT_PARTIAL_FAILURE = 10
 EXIT_TOTAL_FAILURE = 11
 
 
-def update_targets(args: argparse.Namespace, archive: ThreadArchive,
-                   config: MirrorConfig) -> list[tuple[str, str]]:
+def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: MirrorConfig
+                   ) -> tuple[list[tuple[str, str]], list[UnreadableThread]]:
     """(URL, archive key) of each thread to check: those named, else every archived thread
-    plus the config's threads not archived yet."""
+    plus the config's threads not archived yet; and the archived threads that cannot be read."""
     if args.urls:
-        return [(url, archived_key(url, archive)) for url in args.urls]
-    targets = {thread.key: thread.thread.url for thread in archive.threads()}
+        return [(url, archived_key(url, archive)) for url in args.urls], []
+    targets: dict[str, str] = {}
+    unreadable: dict[str, UnreadableThread] = {}  # by folder name
+    for thread in archive.scan_threads():
+        if isinstance(thread, UnreadableThread):
+            unreadable[thread.path.parent.name] = thread
+        else:
+            targets[thread.key] = thread.thread.url
     for url in config.threads:
-        targets.setdefault(archived_key(url, archive), url)
-    return [(url, key) for key, url in targets.items()]
+        key = archived_key(url, archive)
+        if key not in unreadable:  # already failed: it must not be scraped over
+            targets.setdefault(key, url)
+    return [(url, key) for key, url in targets.items()], list(unreadable.values())
 
 
 def cmd_update(args: argparse.Namespace) -> int:
@@ -221,12 +229,20 @@ def cmd_update(args: argparse.Namespace) -> int:
     started = time.monotonic()
     totals = RunTotals()
     with archive_lock(args.archive):
-        targets = update_targets(args, archive, config)
-        if not targets:
+        targets, unreadable = update_targets(args, archive, config)
+        if not targets and not unreadable:
             raise ForumMirrorError(f"no threads archived in {args.archive} or listed in "
                                    f"{config.path}: scrape or add one first")
+        checked = len(targets) + len(unreadable)
         keys = dict(targets)
         failures: list[ForumMirrorError] = []
+        for bad in unreadable:
+            log.error("%s", bad.error)
+            failures.append(bad.error)
+            totals.failed_threads += 1
+            event("thread_failed", str(bad.error), logging.ERROR, thread=bad.path.parent.name,
+                  url=None, file=str(bad.path), error=type(bad.error).__name__,
+                  exit_code=bad.error.exit_code, unavailable=False, status=None)
         for urls in by_forum(list(keys)).values():
             settings = fetch_settings(args, urls, config.for_url(urls[0]))
             with PoliteClient(settings) as client:
@@ -254,7 +270,7 @@ def cmd_update(args: argparse.Namespace) -> int:
                 totals.count_traffic(client)
         seconds = time.monotonic() - started
         console.print(
-            f"Checked {len(targets)} thread(s): {totals.new_posts} new post(s), "
+            f"Checked {checked} thread(s): {totals.new_posts} new post(s), "
             f"{totals.edited_posts} edited, {totals.removed_posts} removed upstream, "
             f"{totals.moved_threads} moved, {totals.failed_threads} failed "
             f"({totals.unavailable_threads} gone or walled off upstream); "
@@ -262,13 +278,13 @@ def cmd_update(args: argparse.Namespace) -> int:
             f"{seconds:.1f} s.", highlight=False)
         site_missing = not (args.output / "index.html").is_file()  # a first scheduled run
         if args.build and (totals.new_posts + totals.edited_posts or site_missing):
-            cmd_build(args)
+            build_mirror(args)  # threads it cannot read already count as failed above
     code = 0
     if any(isinstance(f, LayoutChanged) for f in failures):
         code = LayoutChanged.exit_code
     elif failures:
-        code = EXIT_TOTAL_FAILURE if len(failures) == len(targets) else EXIT_PARTIAL_FAILURE
-    emit_summary("update", totals, len(targets), time.monotonic() - started, code)
+        code = EXIT_TOTAL_FAILURE if len(failures) == checked else EXIT_PARTIAL_FAILURE
+    emit_summary("update", totals, checked, time.monotonic() - started, code)
     return code
 
 
@@ -288,7 +304,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def build_mirror(args: argparse.Namespace) -> list[UnreadableThread]:
+    """Build the site and say so; the threads left out because they cannot be read."""
     from .site.build import build_site  # Pelican loads slowly; only the build needs it
 
     with console.status("building the site with Pelican and Pagefind"):
@@ -297,30 +314,42 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"Built {report.threads} thread(s), {report.posts} post(s) into {args.output}/ "
         f"in {report.seconds:.1f} s. Open {args.output}/index.html (search works from "
         f"file:// too), or publish the folder as it is.", highlight=False)
+    return list(report.unreadable)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    unreadable = build_mirror(args)
+    if unreadable:
+        raise left_out(unreadable, "the site")
     return 0
+
+
+def left_out(unreadable: Sequence[UnreadableThread], what: str) -> ArchiveError:
+    """The error ending a command that handled every thread but these."""
+    files = ", ".join(str(thread.path) for thread in unreadable)
+    return ArchiveError(f"{len(unreadable)} thread(s) cannot be read and were left out of "
+                        f"{what}: {files}")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .export import write_jsonl
 
     archive = ThreadArchive(args.archive)
-    if not (args.archive / "threads").is_dir():
-        raise ForumMirrorError(f"no archive at {args.archive} (expected {args.archive}/threads/)")
     if args.output == "-":
-        count = write_jsonl(archive, sys.stdout)
+        report = write_jsonl(archive, sys.stdout)
     else:
         buffer = io.StringIO()
-        count = write_jsonl(archive, buffer)
+        report = write_jsonl(archive, buffer)
         atomic_write_bytes(Path(args.output), buffer.getvalue().encode("utf-8"))
-    log.info("exported %d post(s)", count)
+    log.info("exported %d post(s)", report.posts)
+    if report.unreadable:
+        raise left_out(report.unreadable, "the export")
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify_archive
 
-    if not (args.archive / "threads").is_dir():
-        raise ForumMirrorError(f"no archive at {args.archive} (expected {args.archive}/threads/)")
     threads, problems = verify_archive(ThreadArchive(args.archive))
     for problem in problems:
         console.print(f"[red]problem:[/] {escape(str(problem))}", highlight=False)

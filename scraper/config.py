@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import PROJECT_URL, __version__
-from .archive import atomic_write_bytes
+from .archive import atomic_write_bytes, check_archive_root
 from .engines import engine_for_url
 from .errors import ConfigError, UnsupportedUrl
 from .fetch.settings import USER_AGENT_TOKEN
@@ -73,7 +73,9 @@ class MirrorConfig:
 
 
 def default_config_path(archive: Path) -> Path:
-    """Where the config lives when `--config` is not given."""
+    """Where the config lives when `--config` is not given; ArchiveError when `archive` is
+    a file (it is not a config problem, though reading the file would say so)."""
+    check_archive_root(archive)
     return archive / CONFIG_NAME
 
 

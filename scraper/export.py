@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .archive import ThreadArchive
+from .archive import ThreadArchive, UnreadableThread
 from .records import ArchivedPost, ArchivedThread, to_dict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote, and the threads it left out because they cannot be read."""
+
+    posts: int = 0
+    unreadable: list[UnreadableThread] = field(default_factory=list)  # left out
 
 
 def post_row(thread: ArchivedThread, post: ArchivedPost) -> dict[str, Any]:
@@ -41,16 +52,17 @@ def post_row(thread: ArchivedThread, post: ArchivedPost) -> dict[str, Any]:
     }
 
 
-def iter_rows(archive: ThreadArchive) -> Iterator[dict[str, Any]]:
-    for thread in archive.threads():
+def write_jsonl(archive: ThreadArchive, out: TextIO) -> ExportReport:
+    """Write every post as a JSON line; a thread that cannot be read is logged, left out
+    and listed in the report, so one bad file does not keep the others from export."""
+    archive.require()
+    report = ExportReport()
+    for thread in archive.scan_threads():
+        if isinstance(thread, UnreadableThread):
+            log.error("left out of the export: %s", thread.error)
+            report.unreadable.append(thread)
+            continue
         for post in sorted(thread.posts, key=lambda p: p.position):
-            yield post_row(thread, post)
-
-
-def write_jsonl(archive: ThreadArchive, out: TextIO) -> int:
-    """Write every post as a JSON line; returns the number of posts written."""
-    count = 0
-    for row in iter_rows(archive):
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        count += 1
-    return count
+            out.write(json.dumps(post_row(thread, post), ensure_ascii=False) + "\n")
+            report.posts += 1
+    return report

@@ -17,8 +17,9 @@ import jsonschema
 from warcio.archiveiterator import ArchiveIterator
 
 from .archive import SCHEMA_PATH, THREADS_DIR, ThreadArchive
+from .archive_paths import check_thread_paths, path_inside
 from .engines import engine_named
-from .errors import ForumMirrorError
+from .errors import ArchiveError, ForumMirrorError
 from .fetch.charset import decode_body
 from .records import ArchivedThread, thread_from_dict
 
@@ -43,6 +44,7 @@ class _Record:
 
 def verify_archive(archive: ThreadArchive) -> tuple[int, list[Problem]]:
     """(threads checked, problems found) for the whole archive."""
+    archive.require()
     paths = sorted((archive.root / THREADS_DIR).glob("*/thread.json"))
     schema = json.loads(SCHEMA_PATH.read_text("utf-8"))
     problems: list[Problem] = []
@@ -64,10 +66,19 @@ def _verify_thread(archive: ThreadArchive, path: Path, schema: dict) -> list[Pro
                 for e in errors]
     thread = thread_from_dict({k: v for k, v in data.items()
                                if k not in ("format", "format_version")})
+    try:
+        check_thread_paths(thread, name, path.parent.name)
+    except ArchiveError as error:  # nothing may be read through a path that leads out
+        return [_path_problem(name, error)]
     problems = _verify_assets(archive, thread)
     records = _warc_records(archive, thread, problems)
     problems.extend(_verify_pages(thread, records, name))
     return problems
+
+
+def _path_problem(file: str, error: ArchiveError) -> Problem:
+    """The problem of a stored path that leads out (its message already names `file`)."""
+    return Problem(file, None, str(error).removeprefix(f"{file}: "))
 
 
 def _verify_assets(archive: ThreadArchive, thread: ArchivedThread) -> list[Problem]:
@@ -76,7 +87,12 @@ def _verify_assets(archive: ThreadArchive, thread: ArchivedThread) -> list[Probl
     for asset in thread.assets:
         file = archive.relative(folder / asset.path)
         try:
-            actual = hashlib.sha256((folder / asset.path).read_bytes()).hexdigest()
+            stored = path_inside(folder, asset.path, file, "asset path")
+        except ArchiveError as error:
+            problems.append(_path_problem(file, error))
+            continue
+        try:
+            actual = hashlib.sha256(stored.read_bytes()).hexdigest()
         except OSError as error:
             problems.append(Problem(file, None, f"missing asset: {error.strerror}"))
             continue
@@ -95,7 +111,7 @@ def _warc_records(archive: ThreadArchive, thread: ArchivedThread, problems: list
     records: dict[str, _Record] = {}
     for warc_file in sorted(files):
         try:
-            with (archive.root / warc_file).open("rb") as stream:
+            with path_inside(archive.root, warc_file, warc_file, "warc_file").open("rb") as stream:
                 for record in ArchiveIterator(stream, check_digests=True):
                     if record.rec_type != "response":
                         continue

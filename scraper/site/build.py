@@ -12,7 +12,8 @@ from pelican import Pelican, signals
 from pelican.log import console as pelican_console
 from pelican.settings import read_settings
 
-from ..errors import ArchiveError
+from ..archive import ThreadArchive, UnreadableThread
+from .generator import ThreadSiteGenerator
 from .search import index_site
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,18 @@ class BuildReport:
     posts: int
     pages: int  # HTML files written
     seconds: float
+    unreadable: tuple[UnreadableThread, ...] = ()  # left out of the site
+
+
+@dataclass
+class _ThreadGenerators:
+    """Keeps our generator, from Pelican's `all_generators_finalized` signal, to read what it
+    could not put in the site once the build is done."""
+
+    found: list[ThreadSiteGenerator] = field(default_factory=list)
+
+    def keep(self, generators: list[object]) -> None:
+        self.found += [g for g in generators if isinstance(g, ThreadSiteGenerator)]
 
 
 @dataclass
@@ -47,16 +60,21 @@ class _WrittenPages:
 
 
 def build_site(archive: Path, output: Path, settings_file: Path | None = None) -> BuildReport:
-    """Write the static mirror of `archive` to `output`, with its search index."""
+    """Write the static mirror of `archive` to `output`, with its search index.
+
+    A thread whose thread.json cannot be read is left out and listed in the report's
+    `unreadable`: one bad file does not keep the others from being published.
+    """
     started = time.monotonic()
-    if not archive.is_dir():
-        raise ArchiveError(f"{archive} is not an archive folder: scrape a thread into it first")
+    ThreadArchive(archive).require()
     settings = read_settings(
         str(settings_file or DEFAULT_SETTINGS_FILE),
         override={"PATH": str(archive.resolve()), "OUTPUT_PATH": str(output.resolve())},
     )
     written = _WrittenPages()
+    generators = _ThreadGenerators()
     signals.content_written.connect(written.count)
+    signals.all_generators_finalized.connect(generators.keep)
     # Pelican prints its own "Done: Processed 0 articles" line; our CLI reports the build.
     pelican_console.quiet = True
     try:
@@ -64,12 +82,14 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
     finally:
         pelican_console.quiet = False
         signals.content_written.disconnect(written.count)
+        signals.all_generators_finalized.disconnect(generators.keep)
     index_site(output, settings["DEFAULT_LANG"])
     report = BuildReport(
         threads=len(written.threads),
         posts=written.posts,
         pages=written.pages,
         seconds=round(time.monotonic() - started, 3),
+        unreadable=tuple(u for g in generators.found for u in g.unreadable),
     )
     log.debug("built %s: %s", output, report)
     return report

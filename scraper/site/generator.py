@@ -14,7 +14,9 @@ from pelican.generators import Generator
 from pelican.writers import Writer
 
 from .. import __version__
-from ..archive import ThreadArchive
+from ..archive import ThreadArchive, UnreadableThread
+from ..archive_paths import path_inside
+from ..errors import ArchiveError
 from ..records import ArchivedThread
 from . import i18n
 from .activity import date_text
@@ -55,6 +57,8 @@ class ThreadSiteGenerator(Generator):
         self.env.filters["file_size"] = file_size_text
         self.env.filters["reader_date"] = date_text
         self.written_pages: list[str] = []
+        # Threads whose thread.json cannot be read: left out of the site, reported by the build.
+        self.unreadable: list[UnreadableThread] = []
         signals.content_written.connect(self._page_written)
 
     def generate_output(self, writer: Writer) -> None:
@@ -66,7 +70,11 @@ class ThreadSiteGenerator(Generator):
             feed_limit=int(self.settings.get("FEED_MAX_ENTRIES", DEFAULT_MAX_ENTRIES))
         )
         # One thread at a time, so a large archive is never all in memory.
-        for thread in archive.threads():
+        for thread in archive.scan_threads():
+            if isinstance(thread, UnreadableThread):
+                log.error("left out of the site: %s", thread.error)
+                self.unreadable.append(thread)
+                continue
             view = build_thread_view(
                 thread,
                 posts_per_page=int(
@@ -247,7 +255,11 @@ def copy_thread_assets(archive: ThreadArchive, thread: ArchivedThread, output: P
         destination = target / asset.path
         if destination.exists():
             continue  # files are named by their SHA-256: an existing one has the same bytes
-        origin = source / asset.path
+        try:
+            origin = path_inside(source, asset.path, thread.key, "asset path")
+        except ArchiveError as error:  # a symlink out of the archive: never publish it
+            log.warning("%s", error)
+            continue
         if not origin.is_file():
             log.warning("%s: asset %s is missing from the archive", thread.key, asset.path)
             continue

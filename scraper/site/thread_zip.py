@@ -9,8 +9,6 @@ bytes. The file is written to a temporary file and renamed: a reader never sees 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 from babel.core import UnknownLocaleError
 from babel.units import format_unit
 
-from ..archive import THREADS_DIR
+from ..archive import THREADS_DIR, atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +38,19 @@ def archive_members(thread_dir: Path) -> list[Path]:
     """The files of a thread's archive folder that belong in its zip, sorted.
 
     Left out: temporary files of killed runs (`.<name>.*.tmp`) and unfinished WARC files
-    (`*.part`), which `thread.json` does not point to.
+    (`*.part`), which `thread.json` does not point to, and symlinks that lead out of the
+    folder, which would publish whatever they point at.
     """
     members = []
+    inside = thread_dir.resolve()
     for path in thread_dir.rglob("*"):
         relative = path.relative_to(thread_dir)
         if not path.is_file() or any(part.startswith(".") for part in relative.parts):
             continue
         if path.name.endswith(".part"):
+            continue
+        if not path.resolve().is_relative_to(inside):
+            log.warning("%s leads out of %s: not put in the thread's zip", path, thread_dir)
             continue
         members.append(path)
     return sorted(members, key=lambda p: p.relative_to(thread_dir).as_posix())
@@ -89,27 +92,20 @@ def write_thread_zip(thread_dir: Path, target: Path, key: str) -> int:
     """
     if zip_is_current(target, thread_dir, key):
         return target.stat().st_size
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with (
-            os.fdopen(fd, "wb") as handle,
-            zipfile.ZipFile(handle, "w", compresslevel=COMPRESS_LEVEL) as bundle,
-        ):
-            for path in archive_members(thread_dir):
-                info = zipfile.ZipInfo(_member_name(key, thread_dir, path), ZIP_TIME)
-                info.external_attr = FILE_MODE
-                info.create_system = UNIX
-                stored = path.name.lower().endswith(STORED_SUFFIXES)
-                info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-                # Streamed: a thread's WARC files can be large.
-                with path.open("rb") as source, bundle.open(info, "w") as sink:
-                    while chunk := source.read(1 << 20):
-                        sink.write(chunk)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with (
+        atomic_file(target) as handle,
+        zipfile.ZipFile(handle, "w", compresslevel=COMPRESS_LEVEL) as bundle,
+    ):
+        for path in archive_members(thread_dir):
+            info = zipfile.ZipInfo(_member_name(key, thread_dir, path), ZIP_TIME)
+            info.external_attr = FILE_MODE
+            info.create_system = UNIX
+            stored = path.name.lower().endswith(STORED_SUFFIXES)
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            # Streamed: a thread's WARC files can be large.
+            with path.open("rb") as source, bundle.open(info, "w") as sink:
+                while chunk := source.read(1 << 20):
+                    sink.write(chunk)
     size = target.stat().st_size
     log.debug("wrote %s (%d bytes)", target, size)
     return size
