@@ -204,7 +204,8 @@ class ThreadArchive:
             with path.open("rb") as stream:
                 for record in ArchiveIterator(stream):
                     if record.rec_headers.get_header("WARC-Record-ID") == record_id:
-                        return record.content_stream().read()
+                        payload: bytes = record.content_stream().read()
+                        return payload
         except OSError as error:
             raise ArchiveError(f"cannot read {path}: {error}") from error
         raise ArchiveError(f"{path} has no record {record_id}")

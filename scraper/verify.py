@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 from warcio.archiveiterator import ArchiveIterator
@@ -21,7 +22,7 @@ from .archive_paths import check_thread_paths, path_inside
 from .engines import engine_named
 from .errors import ArchiveError, ForumMirrorError
 from .fetch.charset import decode_body
-from .records import ArchivedThread, thread_from_dict
+from .records import ArchivedPost, ArchivedThread, thread_from_dict
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def verify_archive(archive: ThreadArchive) -> tuple[int, list[Problem]]:
     return len(paths), problems
 
 
-def _verify_thread(archive: ThreadArchive, path: Path, schema: dict) -> list[Problem]:
+def _verify_thread(archive: ThreadArchive, path: Path, schema: dict[str, Any]) -> list[Problem]:
     name = archive.relative(path)
     try:
         data = json.loads(path.read_text("utf-8"))
@@ -144,7 +145,7 @@ def _verify_pages(thread: ArchivedThread, records: dict[str, _Record], name: str
                   ) -> list[Problem]:
     problems = []
     engine = engine_named(thread.engine)
-    posts_by_record: dict[str, list] = {}
+    posts_by_record: dict[str, list[ArchivedPost]] = {}
     for post in thread.posts:
         posts_by_record.setdefault(post.warc_record_id, []).append(post)
         problems.extend(_check_record(records, post.warc_file, post.warc_record_id,
