@@ -264,7 +264,8 @@ def cmd_update(args: argparse.Namespace) -> int:
         if args.build and (totals.new_posts + totals.edited_posts or site_missing):
             cmd_build(args)
     code = 0
-    if any(isinstance(f, LayoutChanged) for f in failures):
+    # A thread that stopped at a page it could not read counts as a layout failure too.
+    if any(f.exit_code == LayoutChanged.exit_code for f in failures):
         code = LayoutChanged.exit_code
     elif failures:
         code = EXIT_TOTAL_FAILURE if len(failures) == len(targets) else EXIT_PARTIAL_FAILURE
