@@ -298,6 +298,21 @@ def test_the_time_limit_of_a_run_stops_pagination_in_bounded_time(
     assert thread.incomplete.page == 2
 
 
+def test_the_mirror_marks_an_incomplete_thread(server: FetchServer, tmp_path: Path) -> None:
+    board = Board(server, text_thread(8))
+    board.serve(3, UNAVAILABLE)
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    assert run("scrape", board.url(), "--archive", str(archive)) == 4
+    assert main(["build", "--archive", str(archive), "--output", str(output)]) == 0
+    thread = only_thread(archive)
+    page = LexborHTMLParser((output / "threads" / thread.key / "index.html").read_text("utf-8"))
+    notice = page.css_first(".thread-incomplete")  # in the thread's language, Arabic here
+    assert notice is not None and re.search(r"\b3\b", notice.text())
+    stopped = notice.css_first("time")
+    assert stopped is not None and stopped.attributes["datetime"] == thread.incomplete.detected_at
+    assert len(page.css(".posts > article")) == 4
+
+
 # -- case 3: damaged assets are fetched again -------------------------------------------------
 
 
