@@ -264,7 +264,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         if args.build and (totals.new_posts + totals.edited_posts or site_missing):
             cmd_build(args)
     code = 0
-    # A thread that stopped at a page it could not read counts as a layout failure too.
+    # By exit code: a thread that stopped at a page (ThreadIncomplete) carries that page's.
     if any(f.exit_code == LayoutChanged.exit_code for f in failures):
         code = LayoutChanged.exit_code
     elif failures:

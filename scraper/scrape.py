@@ -122,8 +122,9 @@ def scrape_thread(
     engine = engine_for_url(url)
     key = key or engine.thread_key(url)
     existing = archive.load(key)
-    # Taken before this run writes anything: a failed run removes what it added, no more.
-    paths_before = _paths_in(archive.thread_dir(key))
+    # Taken before this run writes anything: a failed first run removes what it added, and
+    # no more (an earlier killed run may have left evidence there).
+    paths_before = _paths_in(archive.thread_dir(key)) if existing is None else set()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     warc_path = archive.warc_path(key, run_id)
     recorder = WarcRecorder(
@@ -134,8 +135,10 @@ def scrape_thread(
         start, start_page = _start(url, engine, existing, from_last_page)
         pages, stop = _fetch_pages(start, start_page, engine, client, recorder, observer,
                                    archive, existing, max_pages, max_seconds)
-        if stop is not None and not pages and not resuming:
-            raise stop.error  # the thread's own entry page: nothing was read
+        if stop is not None and not pages and (not resuming or thread_is_gone(stop.error)):
+            # Nothing read: a failed first page fails the run, and a thread gone upstream
+            # is gone whichever page a run starts at.
+            raise stop.error
         assets, failed, repaired = _fetch_assets(
             pages, key, archive, client, recorder, existing.assets if existing else [], observer)
     except ForumMirrorError as error:
@@ -322,6 +325,7 @@ def _fetch_pages(
     for known_page in existing.pages if existing else []:  # a moved thread: asked at its new URL
         archived.setdefault(known_page.capture.final_url, known_page.capture)
     pages: list[_Page] = []
+    read_urls: set[str] = set()  # asked for and landed on, by the pages read
     next_url = first_url
     deadline = time.monotonic() + max_seconds
 
@@ -341,8 +345,7 @@ def _fetch_pages(
                                       "one run; the thread goes on after them"),
                         number, next_url)
         last = pages[-1] if pages else None
-        if last is not None and next_url in {u for p in pages
-                                             for u in (p.capture.url, p.capture.final_url)}:
+        if last is not None and next_url in read_urls:
             return stop(LayoutChanged(f"the next link of page {last.parsed.page_number} leads "
                                       f"back to {next_url}, a page this run already read"),
                         last.parsed.page_number, last.capture.url)
@@ -365,6 +368,7 @@ def _fetch_pages(
                                       f"{page.parsed.page_number} again"),
                         last.parsed.page_number, last.capture.url)
         pages.append(page)
+        read_urls.update((next_url, page.capture.url, page.capture.final_url))
         if observer:
             observer.page_done(page.parsed)
         if page.parsed.bad_next_href is not None:
