@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,7 +36,7 @@ from scraper.fetch import FetchSettings, PoliteClient
 from scraper.records import ArchivedThread
 from scraper.scrape import scrape_thread
 
-from .conftest import LOOPBACK
+from .conftest import LOOPBACK, ScrapedDemo
 from .fetch_server import FetchServer, Reply
 
 FAST = FetchSettings(delay=0.0, max_retries=1, backoff_base=0.0, backoff_cap=0.0, timeout=5,
@@ -311,6 +312,18 @@ def test_the_mirror_marks_an_incomplete_thread(server: FetchServer, tmp_path: Pa
     stopped = notice.css_first("time")
     assert stopped is not None and stopped.attributes["datetime"] == thread.incomplete.detected_at
     assert len(page.css(".posts > article")) == 4
+
+
+def test_archives_written_before_the_incomplete_field_still_load_and_verify(
+    scraped_demo: ScrapedDemo, tmp_path: Path
+) -> None:
+    shutil.copytree(scraped_demo.root, tmp_path, dirs_exist_ok=True)
+    (path,) = (tmp_path / "threads").glob("*/thread.json")
+    data = json.loads(path.read_text("utf-8"))
+    assert data.pop("incomplete") is None  # as earlier versions wrote it
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
+    assert only_thread(tmp_path).incomplete is None
+    assert main(["verify", "--archive", str(tmp_path)]) == 0
 
 
 # -- case 3: damaged assets are fetched again -------------------------------------------------
