@@ -28,7 +28,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from .archive_paths import check_key, check_thread_paths, path_inside
 from .errors import ArchiveError
-from .records import ArchivedThread, thread_from_dict, to_dict
+from .records import ArchivedThread, StoredAsset, thread_from_dict, to_dict
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,15 @@ def check_archive_root(root: Path) -> None:
             if not folder.is_dir():
                 raise ArchiveError(f"no archive at {root}: {folder} is a file, not a folder")
             return
+
+
+def file_sha256(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes, or None when it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def remove_stale_temp_files(root: Path) -> list[Path]:
@@ -186,10 +195,14 @@ class ThreadArchive:
         sha256 = hashlib.sha256(payload).hexdigest()
         relative = f"assets/{sha256}{extension}"
         path = self.thread_dir(key) / relative
-        if not path.exists():
+        if file_sha256(path) != sha256:  # absent, or damaged since: (re)write it
             with _writing(path):
                 atomic_write_bytes(path, payload)
         return sha256, relative
+
+    def asset_intact(self, key: str, asset: StoredAsset) -> bool:
+        """Whether the asset's file is still there and still hashes to its SHA-256."""
+        return file_sha256(self.thread_dir(key) / asset.path) == asset.sha256
 
     def warc_path(self, key: str, run_id: str) -> Path:
         path = self.thread_dir(key) / "warc" / f"{run_id}.warc.gz"

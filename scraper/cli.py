@@ -280,7 +280,8 @@ def cmd_update(args: argparse.Namespace) -> int:
         if args.build and (totals.new_posts + totals.edited_posts or site_missing):
             build_mirror(args)  # threads it cannot read already count as failed above
     code = 0
-    if any(isinstance(f, LayoutChanged) for f in failures):
+    # By exit code: a thread that stopped at a page (ThreadIncomplete) carries that page's.
+    if any(f.exit_code == LayoutChanged.exit_code for f in failures):
         code = LayoutChanged.exit_code
     elif failures:
         code = EXIT_TOTAL_FAILURE if len(failures) == checked else EXIT_PARTIAL_FAILURE

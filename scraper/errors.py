@@ -39,6 +39,16 @@ class LayoutChanged(ForumMirrorError):
     exit_code = 5
 
 
+class ThreadIncomplete(ForumMirrorError):
+    """A page after the first failed: the pages before it are archived, the thread is marked
+    incomplete, and the exit code is that of the page's own error (4 fetch, 5 layout, ...)."""
+
+    def __init__(self, message: str, cause: ForumMirrorError) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.exit_code = cause.exit_code
+
+
 class ArchiveError(ForumMirrorError):
     """The archive on disk is missing, unreadable or of an unknown format version."""
 

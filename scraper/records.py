@@ -102,6 +102,8 @@ class ParsedPage:
     posts: list[ParsedPost]
     next_url: str | None
     last_page: int | None = None
+    # A "next" link whose href is no URL (`http://[::1/page-2`): pagination cannot go on.
+    bad_next_href: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,17 @@ class ThreadMove:
 
 
 @dataclass
+class IncompleteRead:
+    """A run stopped before the thread's last page: what it read is archived, the rest not."""
+
+    page: int  # the board's page the next run starts from
+    url: str  # ... and its URL
+    reason: str  # why the run stopped there, as the error message said it
+    error: str  # the error's class: FetchFailed, HttpStatusError, LayoutChanged, ...
+    detected_at: str  # UTC ISO 8601, the run that stopped
+
+
+@dataclass
 class ArchivedThread:
     """Everything the archive knows about one thread (one `thread.json`)."""
 
@@ -221,6 +234,7 @@ class ArchivedThread:
     unavailable_since: str | None = None  # first run that found it gone (404/410) or walled
     unavailable_reason: str = ""
     moves: list[ThreadMove] = field(default_factory=list)  # oldest first
+    incomplete: IncompleteRead | None = None  # the last run stopped early; None: read to the end
 
 
 def to_dict(record: Any) -> Any:
@@ -265,4 +279,5 @@ def thread_from_dict(data: dict[str, Any]) -> ArchivedThread:
         unavailable_since=data.get("unavailable_since"),
         unavailable_reason=data.get("unavailable_reason", ""),
         moves=[ThreadMove(**m) for m in data.get("moves", [])],
+        incomplete=IncompleteRead(**data["incomplete"]) if data.get("incomplete") else None,
     )

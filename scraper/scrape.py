@@ -6,14 +6,15 @@ ignorant of the others.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import mimetypes
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -22,13 +23,15 @@ from .archive import ThreadArchive
 from .engines import Engine, engine_for_url
 from .errors import (
     AccessBlocked,
+    ArchiveError,
     FetchFailed,
     ForumMirrorError,
     HttpStatusError,
     LayoutChanged,
     RobotsDisallowed,
+    ThreadIncomplete,
 )
-from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
+from .fetch import PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decode_body
 from .localize import localize_urls
 from .records import (
@@ -36,6 +39,7 @@ from .records import (
     ArchivedThread,
     AssetRef,
     Capture,
+    IncompleteRead,
     PageCapture,
     ParsedPage,
     ParsedPost,
@@ -43,11 +47,16 @@ from .records import (
     PostRevision,
     StoredAsset,
     ThreadMove,
+    to_dict,
 )
 
 log = logging.getLogger(__name__)
 
-MAX_PAGES = 10_000  # a guard against pagination that never ends
+# Guards against pagination that never ends: a run reads at most this many pages of a
+# thread and spends at most this long on it, then stops, keeps what it read, and the next
+# run goes on from there.
+MAX_PAGES = 10_000
+MAX_THREAD_SECONDS = 4 * 3600.0
 MAX_PARALLEL_HOSTS = 4  # asset hosts fetched at once, each one request at a time
 PERMANENT_REDIRECTS = frozenset({301, 308})  # a thread answering these has moved
 
@@ -73,6 +82,7 @@ class ScrapeSummary:
     assets: int = 0
     new_assets: int = 0
     failed_assets: list[str] = field(default_factory=list)
+    repaired_assets: list[str] = field(default_factory=list)  # paths restored this run
     requests: int = 0
     bytes_received: int = 0
     seconds: float = 0.0
@@ -92,6 +102,8 @@ def scrape_thread(
     *,
     from_last_page: bool = False,
     key: str | None = None,
+    max_pages: int = MAX_PAGES,
+    max_seconds: float = MAX_THREAD_SECONDS,
 ) -> ScrapeSummary:
     """Archive every page, post and asset of the thread at `url`; return what was done.
 
@@ -99,29 +111,40 @@ def scrape_thread(
     conditional request) and only followed forward: an unchanged thread costs one request
     however long it is, and growth costs the new pages and the last known one. `key` names
     the archived thread when `url` is not its original one (see `archived_key`).
+
+    A thread whose last run stopped early (`incomplete`) goes on from the page it stopped
+    at. When a page after the first fails, or pagination misleads or does not end (after
+    `max_pages` pages or `max_seconds`), the pages read are archived, the thread is marked
+    incomplete, and `ThreadIncomplete` is raised with the exit code of the page's error.
     """
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
     engine = engine_for_url(url)
     key = key or engine.thread_key(url)
     existing = archive.load(key)
+    # Taken before this run writes anything: a failed first run removes what it added, and
+    # no more (an earlier killed run may have left evidence there).
+    paths_before = _paths_in(archive.thread_dir(key)) if existing is None else set()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     warc_path = archive.warc_path(key, run_id)
     recorder = WarcRecorder(
         warc_path, warc_file_label=archive.relative(warc_path), settings=client.settings
     )
+    resuming = existing is not None and existing.incomplete is not None
     try:
-        start = engine.first_page_url(url)
-        if from_last_page and existing is not None and existing.pages:
-            start = _resume_url(existing, engine)
-        pages = _fetch_pages(start, engine, client, recorder, observer, archive, existing)
-        known_assets = {u: a for a in (existing.assets if existing else []) for u in a.urls}
-        assets, failed = _fetch_assets(pages, key, archive, client, recorder, known_assets,
-                                       observer)
+        start, start_page = _start(url, engine, existing, from_last_page)
+        pages, stop = _fetch_pages(start, start_page, engine, client, recorder, observer,
+                                   archive, existing, max_pages, max_seconds)
+        if stop is not None and not pages and (not resuming or thread_is_gone(stop.error)):
+            # Nothing read: a failed first page fails the run, and a thread gone upstream
+            # is gone whichever page a run starts at.
+            raise stop.error
+        assets, failed, repaired = _fetch_assets(
+            pages, key, archive, client, recorder, existing.assets if existing else [], observer)
     except ForumMirrorError as error:
         recorder.close()
-        if existing is None:  # nothing was archived before: leave nothing behind
-            shutil.rmtree(archive.thread_dir(key), ignore_errors=True)
+        if existing is None:  # nothing was archived before: leave nothing of this run behind
+            _remove_new_paths(archive.thread_dir(key), paths_before)
         elif thread_is_gone(error):
             # Everything archived stays; the thread only learns that the board lost it.
             existing.unavailable_since = existing.unavailable_since or utc_now()
@@ -137,7 +160,9 @@ def scrape_thread(
     archived_before = {a.sha256 for a in (existing.assets if existing else [])}
     if existing is not None:
         existing.unavailable_since, existing.unavailable_reason = None, ""
-    thread, counts = _merge(existing, key, engine.name, pages, assets, archive)
+    thread, counts = _merge(existing, key, engine.name, pages, assets, archive,
+                            complete=stop is None)
+    thread.incomplete = stop.record if stop is not None else None
     moves = _new_moves(thread, pages, engine)
     thread.moves.extend(moves)
     summary = ScrapeSummary(
@@ -152,6 +177,7 @@ def scrape_thread(
         assets=len(thread.assets),
         new_assets=sum(1 for a in assets if a.sha256 not in archived_before),
         failed_assets=failed,
+        repaired_assets=repaired,
         requests=client.requests_made - requests_before,
         bytes_received=client.bytes_received - bytes_before,
         seconds=round(time.monotonic() - started, 2),
@@ -169,11 +195,21 @@ def scrape_thread(
         "removed_posts": summary.removed_posts,
         "new_assets": summary.new_assets,
         "failed_assets": failed,
+        "repaired_assets": repaired,
         "requests": summary.requests,
         "settings": {"delay": client.settings.delay, "obey_robots": client.settings.obey_robots,
                      "user_agent": client.settings.user_agent},
+        **({"incomplete": to_dict(stop.record)} if stop is not None else {}),
     })
     archive.save(thread)
+    if stop is not None:
+        raise ThreadIncomplete(
+            f"{key}: stopped at page {stop.record.page} ({stop.record.url}): "
+            f"{stop.record.reason}. The {len(pages)} page(s) read in this run are archived "
+            f"({summary.posts} post(s) in all) and thread.json marks the thread incomplete; "
+            f"the next scrape or update goes on from page {stop.record.page}.",
+            stop.error,
+        ) from stop.error
     return summary
 
 
@@ -204,6 +240,33 @@ def _resume_url(existing: ArchivedThread, engine: Engine) -> str:
     if _same_thread(engine, capture.final_url, existing.thread.url):
         return capture.final_url
     return capture.url
+
+
+def _start(url: str, engine: Engine, existing: ArchivedThread | None, from_last_page: bool
+           ) -> tuple[str, int]:
+    """The URL a run starts from, and the number of the board's page it is."""
+    if existing is not None and existing.incomplete is not None:
+        return existing.incomplete.url, existing.incomplete.page  # where the last run stopped
+    if from_last_page and existing is not None and existing.pages:
+        return _resume_url(existing, engine), existing.pages[-1].number
+    return engine.first_page_url(url), 1
+
+
+def _paths_in(folder: Path) -> set[Path]:
+    """The folder and everything in it; empty when it does not exist."""
+    return {folder, *folder.rglob("*")} if folder.is_dir() else set()
+
+
+def _remove_new_paths(folder: Path, before: set[Path]) -> None:
+    """Delete what a failed run added to a thread folder, and nothing that was there before
+    it: a killed earlier run's WARC file and assets are evidence."""
+    for path in sorted(_paths_in(folder) - before, reverse=True):  # contents before folders
+        # Cleaning up after an error: a leftover must not hide the error being reported.
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink()
 
 
 def _new_moves(thread: ArchivedThread, pages: list[_Page], engine: Engine) -> list[ThreadMove]:
@@ -242,47 +305,101 @@ class _Page:
     redirects: tuple[tuple[str, int, str], ...] = ()  # hops of this fetch (Fetched.redirects)
 
 
+@dataclass
+class _Stop:
+    """Why and where a run stopped before the thread's last page."""
+
+    record: IncompleteRead
+    error: ForumMirrorError
+
+
 def _fetch_pages(
-    first_url: str, engine: Engine, client: PoliteClient, recorder: WarcRecorder,
-    observer: ScrapeObserver | None, archive: ThreadArchive, existing: ArchivedThread | None,
-) -> list[_Page]:
-    """Every page of the thread; a page the board says is unchanged (304) is re-read from
-    the WARC record it was archived from, so its provenance stays that first capture."""
+    first_url: str, first_number: int, engine: Engine, client: PoliteClient,
+    recorder: WarcRecorder, observer: ScrapeObserver | None, archive: ThreadArchive,
+    existing: ArchivedThread | None, max_pages: int, max_seconds: float,
+) -> tuple[list[_Page], _Stop | None]:
+    """The thread's pages from `first_url` on, and why reading stopped early (None: it
+    reached the last page). A page the board says is unchanged (304) is re-read from the
+    WARC record it was archived from, so its provenance stays that first capture."""
     archived = {p.capture.url: p.capture for p in (existing.pages if existing else [])}
-    for page in existing.pages if existing else []:  # a moved thread is asked at its new URL
-        archived.setdefault(page.capture.final_url, page.capture)
+    for known_page in existing.pages if existing else []:  # a moved thread: asked at its new URL
+        archived.setdefault(known_page.capture.final_url, known_page.capture)
     pages: list[_Page] = []
-    seen: set[str] = set()
-    next_url: str | None = first_url
-    while next_url is not None:
-        if next_url in seen or len(pages) >= MAX_PAGES:
-            raise LayoutChanged(f"pagination loops back to {next_url}; stopping")
-        seen.add(next_url)
-        known = archived.get(next_url)
-        validators = Validators(known.etag, known.last_modified) if known else None
-        fetched = client.fetch(next_url, recorder, kind="page", validators=validators)
-        if fetched.not_modified and known is not None:
-            payload = archive.warc_payload(known.warc_file, known.warc_record_id)
-            parsed = engine.parse_page(decode_body(payload), known.final_url)
-            pages.append(_Page(parsed, known, fetched.redirects))
-        else:
-            parsed = engine.parse_page(fetched.text(), fetched.capture.final_url)
-            pages.append(_Page(parsed, fetched.capture, fetched.redirects))
+    read_urls: set[str] = set()  # asked for and landed on, by the pages read
+    next_url = first_url
+    deadline = time.monotonic() + max_seconds
+
+    def stop(error: ForumMirrorError, page: int, url: str) -> tuple[list[_Page], _Stop]:
+        record = IncompleteRead(page=page, url=url, reason=str(error),
+                                error=type(error).__name__, detected_at=utc_now())
+        return pages, _Stop(record, error)
+
+    while True:
+        number = pages[-1].parsed.page_number + 1 if pages else first_number
+        if pages and len(pages) >= max_pages:
+            return stop(LayoutChanged(f"read {max_pages:,} pages in this run, the limit for "
+                                      "one run; the thread goes on after them"),
+                        number, next_url)
+        if pages and time.monotonic() >= deadline:
+            return stop(LayoutChanged(f"read pages for {max_seconds:,.0f} s, the limit for "
+                                      "one run; the thread goes on after them"),
+                        number, next_url)
+        last = pages[-1] if pages else None
+        if last is not None and next_url in read_urls:
+            return stop(LayoutChanged(f"the next link of page {last.parsed.page_number} leads "
+                                      f"back to {next_url}, a page this run already read"),
+                        last.parsed.page_number, last.capture.url)
+        try:
+            known = archived.get(next_url)
+            validators = Validators(known.etag, known.last_modified) if known else None
+            fetched = client.fetch(next_url, recorder, kind="page", validators=validators)
+            if fetched.not_modified and known is not None:
+                payload = archive.warc_payload(known.warc_file, known.warc_record_id)
+                page = _Page(engine.parse_page(decode_body(payload), known.final_url), known,
+                             fetched.redirects)
+            else:
+                page = _Page(engine.parse_page(fetched.text(), fetched.capture.final_url),
+                             fetched.capture, fetched.redirects)
+        except ForumMirrorError as error:
+            return stop(error, number, next_url)
+        if last is not None and page.parsed.page_number <= last.parsed.page_number:
+            return stop(LayoutChanged(f"the next link of page {last.parsed.page_number} leads "
+                                      f"to {next_url}, which shows page "
+                                      f"{page.parsed.page_number} again"),
+                        last.parsed.page_number, last.capture.url)
+        pages.append(page)
+        read_urls.update((next_url, page.capture.url, page.capture.final_url))
         if observer:
-            observer.page_done(parsed)
-        next_url = parsed.next_url
-    return pages
+            observer.page_done(page.parsed)
+        if page.parsed.bad_next_href is not None:
+            return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} is not "
+                                      f"a URL ({page.parsed.bad_next_href!r})"),
+                        page.parsed.page_number, page.capture.url)
+        if page.parsed.next_url is None:
+            return pages, None
+        next_url = page.parsed.next_url
 
 
 def _fetch_assets(
     pages: list[_Page], key: str, archive: ThreadArchive, client: PoliteClient,
-    recorder: WarcRecorder, known: dict[str, StoredAsset], observer: ScrapeObserver | None,
-) -> tuple[list[StoredAsset], list[str]]:
-    """Download each referenced asset once; a failed asset is reported, not fatal.
+    recorder: WarcRecorder, archived: list[StoredAsset], observer: ScrapeObserver | None,
+) -> tuple[list[StoredAsset], list[str], list[str]]:
+    """Download each referenced asset once: (assets, URLs that failed, paths repaired).
 
-    Hosts proceed in parallel (an image CDN need not wait for the board), each at its own
-    polite pace: the client throttles per host, so one worker per host is all it takes.
+    A failed asset is reported, not fatal. An archived asset whose file is missing or no
+    longer hashes to its SHA-256 is fetched again, wherever in the thread it is, so any
+    run repairs it. Hosts proceed in parallel (an image CDN need not wait for the board),
+    each at its own polite pace: the client throttles per host, so one worker per host is
+    all it takes.
     """
+    intact: dict[str, StoredAsset] = {}
+    damaged_assets: list[StoredAsset] = []
+    for archived_asset in archived:
+        if archive.asset_intact(key, archived_asset):
+            intact.update(dict.fromkeys(archived_asset.urls, archived_asset))
+        else:
+            damaged_assets.append(archived_asset)
+    damaged = {u: a for a in damaged_assets for u in a.urls if u not in intact}
     refs: dict[str, AssetRef] = {}
     for page in pages:
         for post in page.parsed.posts:
@@ -290,23 +407,29 @@ def _fetch_assets(
                 refs.setdefault(ref.url, ref)
             if (avatar := _avatar_ref(post)) is not None:  # once per member (same URL)
                 refs.setdefault(avatar.url, avatar)
+    for lost in damaged_assets:  # also those on pages this run did not read
+        urls = [u for u in lost.urls if damaged.get(u) is lost]
+        if urls and not any(u in refs for u in urls):
+            refs[urls[0]] = AssetRef(url=urls[0], filename=lost.filename)
     if observer:
         observer.assets_found(len(refs))
     stored: dict[str, StoredAsset] = {}  # by sha256
     by_host: dict[str, list[AssetRef]] = {}
     for url, ref in refs.items():
-        if url in known:
-            stored.setdefault(known[url].sha256, known[url])
+        if url in intact:
+            stored.setdefault(intact[url].sha256, intact[url])
             if observer:
                 observer.asset_done(ref)
         else:
             by_host.setdefault(urlsplit(url).netloc, []).append(ref)
 
-    def download(host_refs: list[AssetRef]) -> list[tuple[AssetRef, Fetched | None]]:
-        results: list[tuple[AssetRef, Fetched | None]] = []
+    def download(host_refs: list[AssetRef]
+                 ) -> list[tuple[AssetRef, tuple[bytes, Capture] | None]]:
+        results: list[tuple[AssetRef, tuple[bytes, Capture] | None]] = []
         for ref in host_refs:
             try:
-                results.append((ref, client.fetch(ref.url, recorder, kind="asset")))
+                results.append((ref, _download(ref, damaged.get(ref.url), archive, client,
+                                               recorder)))
             except (FetchFailed, RobotsDisallowed) as error:
                 log.warning("asset not archived: %s", error)
                 results.append((ref, None))
@@ -315,24 +438,61 @@ def _fetch_assets(
         return results
 
     failed: list[str] = []
+    repaired: list[str] = []
     workers = max(1, min(len(by_host), MAX_PARALLEL_HOSTS))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assets") as pool:
         for results in pool.map(download, by_host.values()):
-            for ref, fetched in results:
-                if fetched is None:
+            for ref, result in results:
+                if result is None:
                     failed.append(ref.url)
                     continue
-                sha256, path = archive.store_asset(key, fetched.body, _extension(ref, fetched))
+                body, capture = result
+                repair = damaged.get(ref.url)
+                extension = (PurePosixPath(repair.path).suffix if repair
+                             else _extension(ref, capture.content_type))
+                sha256, path = archive.store_asset(key, body, extension)
+                if repair is not None and sha256 == repair.sha256:
+                    log.info("repaired %s from %s", repair.path, ref.url)
+                    repaired.append(repair.path)
+                    stored.setdefault(sha256, repair)
+                    continue
+                if repair is not None:
+                    log.warning("%s now serves other bytes: %s stays missing from the archive",
+                                ref.url, repair.path)
                 asset = stored.get(sha256)
                 if asset is None:
                     stored[sha256] = StoredAsset(
                         sha256=sha256, path=path, filename=ref.filename,
-                        content_type=fetched.capture.content_type, bytes=len(fetched.body),
-                        urls=[ref.url], capture=fetched.capture,
+                        content_type=capture.content_type, bytes=len(body),
+                        urls=[ref.url], capture=capture,
                     )
                 elif ref.url not in asset.urls:
                     asset.urls.append(ref.url)
-    return list(stored.values()), failed
+    return list(stored.values()), failed, repaired
+
+
+def _download(ref: AssetRef, damaged: StoredAsset | None, archive: ThreadArchive,
+              client: PoliteClient, recorder: WarcRecorder) -> tuple[bytes, Capture]:
+    """An asset's bytes and the capture they come from. A damaged archived copy is asked
+    for conditionally; on 304 its bytes come back from the WARC record it was archived
+    from, which stays its provenance."""
+    if damaged is not None:
+        capture = damaged.capture
+        fetched = client.fetch(ref.url, recorder, kind="asset",
+                               validators=Validators(capture.etag, capture.last_modified))
+        if not fetched.not_modified:
+            return fetched.body, fetched.capture
+        try:
+            body = archive.warc_payload(capture.warc_file, capture.warc_record_id)
+        except ArchiveError as error:
+            log.warning("%s; fetching %s again in full", error, ref.url)
+        else:
+            if hashlib.sha256(body).hexdigest() == damaged.sha256:
+                return body, capture
+            log.warning("the WARC record of %s no longer holds its bytes; fetching it again "
+                        "in full", damaged.path)
+    fetched = client.fetch(ref.url, recorder, kind="asset")
+    return fetched.body, fetched.capture
 
 
 def _avatar_ref(post: ParsedPost) -> AssetRef | None:
@@ -344,26 +504,29 @@ def _avatar_ref(post: ParsedPost) -> AssetRef | None:
     return AssetRef(url=url, filename=f"avatar-{name}", kind="avatar")
 
 
-def _extension(ref: AssetRef, fetched: Fetched) -> str:
+def _extension(ref: AssetRef, content_type: str) -> str:
     suffix = PurePosixPath(ref.filename).suffix.lower()
     if 1 < len(suffix) <= 6 and suffix[1:].isalnum():
         return suffix
-    content_type = fetched.capture.content_type.split(";")[0].strip()
+    content_type = content_type.split(";")[0].strip()
     return mimetypes.guess_extension(content_type) or ".bin"
 
 
 def _merge(
     existing: ArchivedThread | None, key: str, engine_name: str, pages: list[_Page],
-    assets: list[StoredAsset], archive: ThreadArchive,
+    assets: list[StoredAsset], archive: ThreadArchive, *, complete: bool,
 ) -> tuple[ArchivedThread, dict[str, int]]:
-    """Fold this run into the archived thread: add new posts, keep earlier revisions."""
+    """Fold this run into the archived thread: add new posts, keep earlier revisions.
+
+    `complete`: the run read on to the thread's last page (else it stopped early).
+    """
     now = utc_now()
-    latest = pages[0].parsed.thread
     thread = existing or ArchivedThread(
-        key=key, engine=engine_name, thread=latest, first_archived_at=now,
+        key=key, engine=engine_name, thread=pages[0].parsed.thread, first_archived_at=now,
         last_archived_at=now, scraper_version=__version__,
     )
-    thread.thread = latest
+    if pages:  # a resumed run that read nothing new keeps what it knew
+        thread.thread = pages[0].parsed.thread
     thread.last_archived_at = now
     thread.scraper_version = __version__
 
@@ -380,9 +543,15 @@ def _merge(
     page_captures = {p.number: p for p in thread.pages}
     posts = {p.id: p for p in thread.posts}
     counts = {"new": 0, "changed": 0}
+    read: set[str] = set()
     for page in pages:
         page_captures[page.parsed.page_number] = PageCapture(page.parsed.page_number, page.capture)
         for parsed in page.parsed.posts:
+            if parsed.id in read:
+                # Shown again on a later page (page boundaries shift while posts are added):
+                # the same post, never an edit of itself.
+                continue
+            read.add(parsed.id)
             fresh = _archived_post(parsed, page, by_url, key, archive)
             old = posts.get(parsed.id)
             if old is None:
@@ -400,10 +569,9 @@ def _merge(
     # Only a run that read the thread from its first page to its last can tell that a post
     # is gone; it stays archived, marked with when it was first missed.
     counts["removed"] = 0
-    if pages[0].parsed.page_number == 1 and pages[-1].parsed.next_url is None:
-        seen = {parsed.id for page in pages for parsed in page.parsed.posts}
+    if complete and pages[0].parsed.page_number == 1:
         for post_id, post in posts.items():
-            if post_id in seen:
+            if post_id in read:
                 post.removed_upstream_at = None
             elif post.removed_upstream_at is None:
                 post.removed_upstream_at = now
@@ -434,8 +602,8 @@ def _archived_post(
     capture = page.capture
     author = parsed.author
     if author.avatar_url and (avatar := by_url.get(author.avatar_url)) is not None:
-        local = archive.relative(archive.thread_dir(key) / avatar.path)
-        author = replace(author, avatar_path=local)
+        author = replace(author,
+                         avatar_path=archive.relative(archive.thread_dir(key) / avatar.path))
     return ArchivedPost(
         id=parsed.id, position=parsed.position, author=author,
         published=parsed.published, published_text=parsed.published_text,

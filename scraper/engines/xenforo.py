@@ -47,12 +47,20 @@ class XenForo2(Engine):
                 "or the page is a login wall or error page"
             )
         next_link = tree.css_first(".pageNav a.pageNav-jump--next")
+        next_href = (next_link.attributes.get("href") or "") if next_link else None
+        next_url = bad_next_href = None
+        if next_href is not None:
+            try:
+                next_url = urljoin(url, next_href)
+            except ValueError:  # e.g. "http://[::1/page-2": the scraper stops there and says so
+                bad_next_href = next_href
         return ParsedPage(
             thread=self._parse_thread(tree, url),
             page_number=self._page_number(tree, url),
             posts=posts,
-            next_url=urljoin(url, next_link.attributes["href"] or "") if next_link else None,
+            next_url=next_url,
             last_page=self._last_page(tree),
+            bad_next_href=bad_next_href,
         )
 
     def _parse_thread(self, tree: LexborHTMLParser, url: str) -> ThreadInfo:

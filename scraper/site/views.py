@@ -132,6 +132,8 @@ class ThreadSummary:
     moved_to: str | None = None  # where the thread lives since the board last moved it...
     moved_at: str | None = None  # ...and when a run first followed it
     last_checked: str = ""  # ISO 8601: the last run that looked at it (found it or not)
+    incomplete_page: int | None = None  # the board's page the last run could not read...
+    incomplete_at: str | None = None  # ...and when it stopped there
 
 
 @dataclass(frozen=True)
@@ -400,5 +402,7 @@ def build_thread_view(
         moved_to=web_url(thread.thread.url) if thread.moves else None,
         moved_at=thread.moves[-1].detected_at if thread.moves else None,
         last_checked=_last_checked(thread),
+        incomplete_page=thread.incomplete.page if thread.incomplete else None,
+        incomplete_at=thread.incomplete.detected_at if thread.incomplete else None,
     )
     return ThreadView(summary=summary, html_lang=html_lang, pages=pages)
