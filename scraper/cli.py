@@ -6,6 +6,8 @@ import argparse
 import contextlib
 import io
 import logging
+import os
+import signal
 import sys
 import threading
 import time
@@ -31,10 +33,11 @@ from .config import (
     user_agent,
     write_config,
 )
-from .errors import ConfigError, ForumMirrorError, LayoutChanged, VerifyFailed
+from .errors import ConfigError, ForumMirrorError, Interrupted, LayoutChanged, VerifyFailed
 from .fetch import FetchSettings, PoliteClient
 from .fetch.addresses import url_host
 from .fetch.cookies import load_cookies
+from .fetch.stop import StopRequest
 from .jsonlog import event, json_log
 from .lock import archive_lock
 from .records import AssetRef, ParsedPage
@@ -129,23 +132,66 @@ def cmd_scrape(args: argparse.Namespace) -> int:
     config = read_config(args)
     started = time.monotonic()
     totals = RunTotals()
-    with archive_lock(args.archive):
-        for urls in by_forum(args.urls).values():
-            settings = fetch_settings(args, urls, config.for_url(urls[0]))
-            with PoliteClient(settings) as client:
-                try:
-                    for url in urls:
-                        with _progress() as progress:
-                            summary = scrape_thread(url, archive, client, ProgressBars(progress),
-                                                    key=archived_key(url, archive))
-                        totals.add(summary)
-                        event("thread_archived", summary_paragraph(summary),
-                              **thread_fields(summary))
-                        console.print(summary_paragraph(summary), highlight=False)
-                finally:
-                    totals.count_traffic(client)
-    emit_summary("scrape", totals, len(args.urls), time.monotonic() - started, 0)
-    return 0
+    archived = 0
+    code = 0
+    with archive_lock(args.archive), stop_on_signals() as stop:
+        try:
+            for urls in by_forum(args.urls).values():
+                settings = fetch_settings(args, urls, config.for_url(urls[0]))
+                with PoliteClient(settings, stop=stop) as client:
+                    try:
+                        for url in urls:
+                            with _progress() as progress:
+                                summary = scrape_thread(url, archive, client,
+                                                        ProgressBars(progress),
+                                                        key=archived_key(url, archive))
+                            totals.add(summary)
+                            archived += 1
+                            event("thread_archived", summary_paragraph(summary),
+                                  **thread_fields(summary))
+                            console.print(summary_paragraph(summary), highlight=False)
+                            stop.check()  # also after the last thread, stopped in its assets
+                    finally:
+                        totals.count_traffic(client)
+        except Interrupted as interrupted:
+            report_interrupted(interrupted, archived, len(args.urls))
+            code = interrupted.exit_code
+    emit_summary("scrape", totals, len(args.urls), time.monotonic() - started, code)
+    return code
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[StopRequest]:
+    """While open, the first SIGINT or SIGTERM stops the run gracefully: no new request is
+    sent, what is complete is kept (see `scrape_thread`); a second one exits at once."""
+    stop = StopRequest()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.requested:
+            # Every archive file is written to a temporary file and renamed into place, so
+            # leaving now keeps the previous file; the next run removes the temporary one, and
+            # the unfinished WARC stays as `.part`, holding what this run fetched.
+            os.write(2, b"stopped at once\n")
+            os._exit(128 + signum)
+        stop.request(signum)
+        console.print(f"{signal.Signals(signum).name}: finishing the request in flight, then "
+                      "stopping; press Ctrl+C again to stop at once", highlight=False)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def report_interrupted(interrupted: Interrupted, done: int, total: int) -> None:
+    """Say what a stopped run kept."""
+    message = (f"{interrupted}: {done} of {total} thread(s) done; the others keep their earlier "
+               "archive. Run the same command again to finish.")
+    console.print(message, highlight=False)
+    event("interrupted", message, logging.WARNING, signal=interrupted.signal_name,
+          threads_done=done)
 
 
 @dataclass
@@ -220,22 +266,28 @@ def cmd_update(args: argparse.Namespace) -> int:
     config = read_config(args)
     started = time.monotonic()
     totals = RunTotals()
-    with archive_lock(args.archive):
+    with archive_lock(args.archive), stop_on_signals() as stop:
         targets = update_targets(args, archive, config)
         if not targets:
             raise ForumMirrorError(f"no threads archived in {args.archive} or listed in "
                                    f"{config.path}: scrape or add one first")
         keys = dict(targets)
         failures: list[ForumMirrorError] = []
+        checked = 0
+        interrupted: Interrupted | None = None
         for urls in by_forum(list(keys)).values():
             settings = fetch_settings(args, urls, config.for_url(urls[0]))
-            with PoliteClient(settings) as client:
+            with PoliteClient(settings, stop=stop) as client:
                 for url in urls:
                     try:
+                        stop.check()  # before each thread, not only inside them
                         with _progress() as progress:
                             summary = scrape_thread(url, archive, client,
                                                     ProgressBars(progress),
                                                     from_last_page=True, key=keys[url])
+                    except Interrupted as error:
+                        interrupted = error
+                        break
                     except ForumMirrorError as error:
                         log.error("%s: %s", url, error)
                         failures.append(error)
@@ -245,30 +297,41 @@ def cmd_update(args: argparse.Namespace) -> int:
                               url=url, error=type(error).__name__, exit_code=error.exit_code,
                               unavailable=thread_is_gone(error),
                               status=getattr(error, "status", None))
+                        checked += 1
                         continue
+                    checked += 1
                     totals.add(summary)
                     if summary.moved_to:
                         console.print(f"{url} moved to {summary.moved_to}; followed and "
                                       "recorded.", highlight=False)
                     event("thread_checked", f"checked {summary.url}", **thread_fields(summary))
                 totals.count_traffic(client)
+            if interrupted is not None:
+                break
+        if interrupted is None and stop.signum is not None:  # in the last thread's assets
+            interrupted = Interrupted(stop.signum)
+        if interrupted is not None:
+            report_interrupted(interrupted, checked, len(targets))
         seconds = time.monotonic() - started
         console.print(
-            f"Checked {len(targets)} thread(s): {totals.new_posts} new post(s), "
+            f"Checked {checked} thread(s): {totals.new_posts} new post(s), "
             f"{totals.edited_posts} edited, {totals.removed_posts} removed upstream, "
             f"{totals.moved_threads} moved, {totals.failed_threads} failed "
             f"({totals.unavailable_threads} gone or walled off upstream); "
             f"{totals.requests} request(s), {totals.bytes_received:,} bytes in "
             f"{seconds:.1f} s.", highlight=False)
         site_missing = not (args.output / "index.html").is_file()  # a first scheduled run
-        if args.build and (totals.new_posts + totals.edited_posts or site_missing):
+        if (args.build and interrupted is None
+                and (totals.new_posts + totals.edited_posts or site_missing)):
             cmd_build(args)
     code = 0
-    if any(isinstance(f, LayoutChanged) for f in failures):
+    if interrupted is not None:
+        code = interrupted.exit_code
+    elif any(isinstance(f, LayoutChanged) for f in failures):
         code = LayoutChanged.exit_code
     elif failures:
         code = EXIT_TOTAL_FAILURE if len(failures) == len(targets) else EXIT_PARTIAL_FAILURE
-    emit_summary("update", totals, len(targets), time.monotonic() - started, code)
+    emit_summary("update", totals, checked, time.monotonic() - started, code)
     return code
 
 
@@ -344,7 +407,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with DemoForum(port=args.forum_port) as forum:
         console.print(f"Demo forum running at {forum.base_url}/", highlight=False)
         args.urls = [forum.thread_url]
-        cmd_scrape(args)
+        code = cmd_scrape(args)
+        if code:
+            return code
     cmd_build(args)
     if args.no_serve:
         return 0
@@ -465,7 +530,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "pages and posts are added, edits keep their earlier revisions, a moved "
                     "thread (301) is followed and the move recorded. Exit codes: 0 success, "
                     "10 some threads failed, 11 all failed, 5 a page layout was not "
-                    "recognised, 9 archive locked, 12 bad config file.")
+                    "recognised, 9 archive locked, 12 bad config file, 130/143 stopped by "
+                    "Ctrl-C/SIGTERM.")
     update.add_argument("urls", nargs="*", metavar="URL",
                         help="thread URL(s) to check (default: every archived thread and "
                              "every thread of the config file)")

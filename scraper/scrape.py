@@ -25,6 +25,7 @@ from .errors import (
     FetchFailed,
     ForumMirrorError,
     HttpStatusError,
+    Interrupted,
     LayoutChanged,
     RobotsDisallowed,
 )
@@ -282,6 +283,10 @@ def _fetch_assets(
 
     Hosts proceed in parallel (an image CDN need not wait for the board), each at its own
     polite pace: the client throttles per host, so one worker per host is all it takes.
+
+    A stop request (Ctrl-C, SIGTERM) fails the assets not downloaded yet, without a request:
+    the pages are all read by then, so the thread is still saved whole, and a later `scrape`
+    fetches them.
     """
     refs: dict[str, AssetRef] = {}
     for page in pages:
@@ -310,6 +315,9 @@ def _fetch_assets(
             except (FetchFailed, RobotsDisallowed) as error:
                 log.warning("asset not archived: %s", error)
                 results.append((ref, None))
+            except Interrupted:
+                results += [(rest, None) for rest in host_refs[len(results):]]
+                break
             if observer:
                 observer.asset_done(ref)
         return results
