@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ from .errors import ConfigError, ForumMirrorError, Interrupted, LayoutChanged, V
 from .fetch import FetchSettings, PoliteClient
 from .fetch.addresses import url_host
 from .fetch.cookies import load_cookies
+from .fetch.settings import seconds_problem
 from .fetch.stop import StopRequest
 from .jsonlog import event, json_log
 from .lock import archive_lock
@@ -447,25 +449,28 @@ def build_parser() -> argparse.ArgumentParser:
                                   "robots.txt Crawl-delay wins (default: the forum's delay "
                                   f"in the config file, else {defaults.delay})")
         contact_option(command)
-        command.add_argument("--timeout", type=float, default=defaults.timeout,
+        command.add_argument("--timeout", type=positive_seconds, default=defaults.timeout,
                              metavar="SECONDS", help="per-request timeout (default: %(default)s)")
-        command.add_argument("--max-retries", type=int, default=defaults.max_retries,
+        command.add_argument("--max-retries", type=retry_count, default=defaults.max_retries,
                              metavar="N", help="retries on 429/5xx/connection errors, with "
                                                "backoff and Retry-After (default: %(default)s)")
-        command.add_argument("--backoff-cap", type=float, default=defaults.backoff_cap,
+        command.add_argument("--backoff-cap", type=non_negative, default=defaults.backoff_cap,
                              metavar="SECONDS", help="longest backoff between retries "
                                                      "(default: %(default)s)")
-        command.add_argument("--max-retry-after", type=float, default=defaults.max_retry_after,
+        command.add_argument("--max-retry-after", type=non_negative,
+                             default=defaults.max_retry_after,
                              metavar="SECONDS", help="a longer Retry-After stops that host for "
                                                      "this run instead of waiting "
                                                      "(default: %(default)s)")
-        command.add_argument("--max-page-bytes", type=int, default=defaults.max_page_bytes,
+        command.add_argument("--max-page-bytes", type=byte_limit,
+                             default=defaults.max_page_bytes,
                              metavar="BYTES", help="size cap of a page, after decompression "
                                                    "(default: %(default)s)")
-        command.add_argument("--max-asset-bytes", type=int, default=defaults.max_asset_bytes,
+        command.add_argument("--max-asset-bytes", type=byte_limit,
+                             default=defaults.max_asset_bytes,
                              metavar="BYTES", help="size cap of an image or attachment "
                                                    "(default: %(default)s)")
-        command.add_argument("--max-download-seconds", type=float,
+        command.add_argument("--max-download-seconds", type=positive_seconds,
                              default=defaults.max_download_seconds, metavar="SECONDS",
                              help="total time one download may take, against servers that "
                                   "trickle bytes (default: %(default)s)")
@@ -478,7 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
                              default=defaults.autothrottle,
                              help="ask slow hosts, and hosts that answer 429/503, less often; "
                                   "never faster than --delay (default: %(default)s)")
-        command.add_argument("--autothrottle-max-delay", type=float,
+        command.add_argument("--autothrottle-max-delay", type=non_negative,
                              default=defaults.autothrottle_max_delay, metavar="SECONDS",
                              help="most seconds the autothrottle waits between requests to "
                                   "one host (default: %(default)s)")
@@ -505,7 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   f"contact and cookies (default: ARCHIVE/{CONFIG_NAME})")
 
     def log_json_option(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--log-json", default=None, metavar="FILE",
+        command.add_argument("--log-json", type=log_file, default=None, metavar="FILE",
                              help="also write JSON Lines logs for schedulers to FILE (appended), "
                                   "'-' for standard output; the last line is the run's summary "
                                   "(default: none)")
@@ -571,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Export every post as one JSON object per line.")
     export.add_argument("--format", choices=["jsonl"], default="jsonl",
                         help="output format (default: %(default)s)")
-    export.add_argument("-o", "--output", default="-", metavar="FILE",
+    export.add_argument("-o", "--output", type=new_file, default="-", metavar="FILE",
                         help="output file, '-' for standard output (default: %(default)s)")
     archive_option(export)
     export.set_defaults(handler=cmd_export)
@@ -591,9 +596,9 @@ def build_parser() -> argparse.ArgumentParser:
     output_option(demo)
     fetch_options(demo)
     demo.set_defaults(delay=0.2)
-    demo.add_argument("--port", type=int, default=DEMO_SITE_PORT,
+    demo.add_argument("--port", type=port_number, default=DEMO_SITE_PORT,
                       help="port for the mirror (default: %(default)s)")
-    demo.add_argument("--forum-port", type=int, default=DEMO_FORUM_PORT,
+    demo.add_argument("--forum-port", type=port_number, default=DEMO_FORUM_PORT,
                       help="port for the demo forum (default: %(default)s)")
     demo.add_argument("--no-serve", action="store_true", help="stop after the build")
     demo.set_defaults(handler=cmd_demo)
@@ -601,18 +606,74 @@ def build_parser() -> argparse.ArgumentParser:
     demo_forum = commands.add_parser("demo-forum", help="serve only the demo forum",
                                      description="Serve the bundled demo XenForo forum on "
                                                  "127.0.0.1 until interrupted.")
-    demo_forum.add_argument("--port", type=int, default=DEMO_FORUM_PORT,
+    demo_forum.add_argument("--port", type=port_number, default=DEMO_FORUM_PORT,
                             help="port (default: %(default)s)")
     demo_forum.set_defaults(handler=cmd_demo_forum)
     return parser
 
 
 def non_negative(text: str) -> float:
-    """An argparse type: a number of seconds >= 0."""
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    """An argparse type: a number of seconds, 0 or more (see `seconds_problem`)."""
+    return _seconds(text, positive=False)
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above 0 (see `seconds_problem`)."""
+    return _seconds(text, positive=True)
+
+
+def _seconds(text: str, *, positive: bool) -> float:
+    value = float(text)  # argparse turns a ValueError into "invalid ... value"
+    problem = seconds_problem(value, positive=positive)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem}, not {text}")
     return value
+
+
+def _integer(text: str, low: int, high: int | None = None) -> int:
+    value = int(text)
+    if value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f"{low} or more"
+        raise argparse.ArgumentTypeError(f"must be a whole number {span}, not {text}")
+    return value
+
+
+def retry_count(text: str) -> int:
+    """An argparse type: retries, 0 to 100 (the backoff doubles with each, and overflows a
+    float past 1023)."""
+    return _integer(text, 0, 100)
+
+
+def byte_limit(text: str) -> int:
+    """An argparse type: a size cap in bytes, at least 1."""
+    return _integer(text, 1)
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free one) to 65535."""
+    return _integer(text, 0, 65535)
+
+
+def new_file(text: str) -> str:
+    """An argparse type: '-' (standard output) or a file to write, in a folder that exists."""
+    path = Path(text)
+    if text == "-":
+        return text
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; name a file in it, such as "
+                                         f"{path / 'posts.jsonl'}")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"folder {path.parent} does not exist; create it "
+                                         "first or name a file in another folder")
+    return text
+
+
+def log_file(text: str) -> str:
+    """An argparse type: '-' or a JSON log file to append to (its folders are created)."""
+    if text != "-" and Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; name a file in it, such as "
+                                         f"{Path(text) / 'forum-mirror.jsonl'}")
+    return text
 
 
 def contact_text(text: str) -> str:
@@ -631,18 +692,49 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.verbose:  # our own notes, without every library's chatter
         logging.getLogger("scraper").setLevel(logging.INFO)
-    with json_log(getattr(args, "log_json", None)):
-        try:
-            return args.handler(args)
-        except ForumMirrorError as error:
-            console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
-            event("summary", str(error), logging.ERROR, command=args.command,
-                  error=type(error).__name__, exit_code=error.exit_code)
-            return error.exit_code
-        except KeyboardInterrupt:
-            console.print("interrupted")
-            event("summary", "interrupted", logging.ERROR, command=args.command, exit_code=130)
-            return 130
+    # httpcore's debug trace dumps every response's headers, Set-Cookie values included;
+    # -v logs each request itself (scraper.fetch.client), without them.
+    logging.getLogger("httpcore").setLevel(logging.INFO)
+    # SIGTERM ends any command as Ctrl-C does (scrape and update stop gracefully instead).
+    previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        with json_log(getattr(args, "log_json", None)):
+            return _run(args)
+    except OSError as error:  # only opening or closing the JSON log: _run catches the rest
+        console.print(f"[bold red]error:[/] cannot write the JSON log {escape(args.log_json)}: "
+                      f"{escape(str(error))}", highlight=False)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command; any error ends in one line on the console and the JSON summary."""
+    try:
+        return args.handler(args)  # type: ignore[no-any-return]
+    except KeyboardInterrupt:
+        return _failed(args, Interrupted(signal.SIGINT))
+    except ForumMirrorError as error:
+        return _failed(args, error)
+    except Exception as unexpected:
+        hint = "the traceback follows" if args.verbose else "run with -v for the traceback"
+        internal = ForumMirrorError(f"internal error: {type(unexpected).__name__}: "
+                                    f"{unexpected}; {hint}")
+        code = _failed(args, internal, type(unexpected).__name__)
+        if args.verbose:  # the plain traceback: rich's shows local values, cookies among them
+            console.print(escape(traceback.format_exc().rstrip()), highlight=False)
+        return code
+
+
+def _failed(args: argparse.Namespace, error: ForumMirrorError, name: str | None = None) -> int:
+    console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+    event("summary", str(error), logging.ERROR, command=args.command,
+          error=name or type(error).__name__, exit_code=error.exit_code)
+    return error.exit_code
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The CLI against hostile boards and careless users: stop signals.
+"""The CLI against hostile boards and careless users: stop signals, cookie values under -v,
+bad option and config values, unexpected errors.
 
 Stop signals are real signals sent to a real `forum-mirror` process while the demo forum
 (or a scripted server) holds a request open; the archive is checked afterwards.
@@ -21,6 +22,7 @@ from scraper.cli import main
 from scraper.demo_forum import DemoForum, RequestLog
 
 from .fetch_server import FetchServer, Reply
+from .test_fetch_scope import cookies_txt
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT = 30
@@ -208,3 +210,139 @@ def test_a_second_ctrl_c_exits_at_once_leaving_no_half_written_file(tmp_path: Pa
     assert not list(tmp_path.rglob("*.tmp"))
     (part,) = tmp_path.glob("threads/*/warc/*.warc.gz.part")  # what the run did fetch
     assert part.stat().st_size > 0
+
+
+# --- case 11: cookie values under -v -------------------------------------------------------
+
+BOARD_COOKIE = "Q7m2dXf4Kp1sYw9e"  # the demo forum's Set-Cookie: xf_csrf=...
+OUR_COOKIE = "our-s3cr3t-login-cookie"
+
+
+def test_verbose_output_never_shows_a_cookie_value(tmp_path: Path) -> None:
+    cookies = cookies_txt(tmp_path / "cookies.txt", ("127.0.0.1", "xf_session", OUR_COOKIE))
+    with DemoForum() as forum:
+        code, out, err = finish(spawn("-v", "scrape", forum.thread_url, "--archive",
+                                      str(tmp_path / "archive"), "--delay", "0",
+                                      "--cookies", str(cookies), "--log-json", "-"))
+        sent = [r.headers.get("Cookie") or "" for r in forum.requests]
+    assert code == 0, err
+    assert any(f"xf_csrf={BOARD_COOKIE}" in cookie for cookie in sent)  # both were in play
+    assert all(f"xf_session={OUR_COOKIE}" in cookie for cookie in sent)
+    assert f"GET {forum.thread_url} -> 200" in err  # -v logs every request
+    for value in (BOARD_COOKIE, OUR_COOKIE):
+        assert value not in out and value not in err
+
+
+# --- case 13: bad options and config values ------------------------------------------------
+
+UNREACHABLE = "http://127.0.0.1:9/threads/t.1/"  # port 9 (discard): refused at once
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["scrape", UNREACHABLE, "--delay", "nan"], "--delay: must be a number of seconds"),
+        (["scrape", UNREACHABLE, "--delay", "inf"], "--delay: must be a number of seconds"),
+        (["update", "--delay", "1e300"], "at most 604800, not 1e300"),
+        (["scrape", UNREACHABLE, "--timeout", "-5"], "--timeout: must be a number of seconds, "
+                                                     "more than 0"),
+        (["scrape", UNREACHABLE, "--timeout", "0"], "--timeout: must be"),
+        (["scrape", UNREACHABLE, "--max-retries", "-1"], "--max-retries: must be a whole "
+                                                         "number from 0 to 100, not -1"),
+        (["scrape", UNREACHABLE, "--max-page-bytes", "-1"], "--max-page-bytes: must be a "
+                                                            "whole number 1 or more, not -1"),
+        (["scrape", UNREACHABLE, "--max-asset-bytes", "0"], "--max-asset-bytes: must be"),
+        (["scrape", UNREACHABLE, "--backoff-cap", "nan"], "--backoff-cap: must be"),
+        (["scrape", UNREACHABLE, "--max-retry-after=-inf"], "--max-retry-after: must be"),
+        (["scrape", UNREACHABLE, "--max-download-seconds", "0"],
+         "--max-download-seconds: must be"),
+        (["scrape", UNREACHABLE, "--autothrottle-max-delay", "nan"],
+         "--autothrottle-max-delay: must be"),
+        (["add", UNREACHABLE, "--delay", "nan"], "--delay: must be a number of seconds"),
+        (["demo", "--port", "70000"], "--port: must be a whole number from 0 to 65535"),
+        (["demo-forum", "--port", "-1"], "--port: must be a whole number from 0 to 65535"),
+    ],
+)
+def test_a_bad_number_is_a_usage_error(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--archive", str(tmp_path)] if argv[0] != "demo-forum" else argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "usage:" in err
+    assert not (tmp_path / "threads").exists()
+
+
+def test_export_to_a_folder_or_into_a_missing_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = tmp_path / "archive"
+    (archive / "threads").mkdir(parents=True)
+    for target, message in [(tmp_path, "is a folder; name a file in it"),
+                            (tmp_path / "missing" / "posts.jsonl",
+                             f"folder {tmp_path / 'missing'} does not exist")]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["export", "--archive", str(archive), "-o", str(target)])
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_json_log_that_is_a_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["update", "--archive", str(tmp_path), "--log-json", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "--log-json: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [("[defaults]\ndelay = nan", "defaults.delay"),
+     ("[defaults]\ndelay = inf", "defaults.delay"),
+     ('[forums."127.0.0.1"]\ndelay = nan', 'forums."127.0.0.1".delay')],
+)
+def test_a_config_delay_that_is_not_finite_is_a_config_error(
+    table: str, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "forum-mirror.toml"
+    config.write_text(f"threads = []\n\n{table}\n", "utf-8")
+    assert main(["update", "--archive", str(tmp_path)]) == 12
+    err = capsys.readouterr().err
+    assert f"{config}: {key} must be a number of seconds" in err
+
+
+# Runs the real CLI with verify broken from inside (no input reaches such a bug on purpose).
+BROKEN_VERIFY = r"""
+import sys
+import scraper.verify
+
+def verify_archive(archive):
+    raise RuntimeError("disk on fire")
+
+scraper.verify.verify_archive = verify_archive
+from scraper.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
+def test_an_unexpected_error_is_one_line_and_the_traceback_only_follows_with_v(
+    tmp_path: Path, verbose: bool
+) -> None:
+    (tmp_path / "threads").mkdir()
+    args = [*(["-v"] if verbose else []), "verify", "--archive", str(tmp_path)]
+    process = subprocess.run([sys.executable, "-c", BROKEN_VERIFY, *args], cwd=ROOT,
+                             env=CHILD_ENV, capture_output=True, text=True,
+                             timeout=CHILD_TIMEOUT)
+    assert process.returncode == 1
+    lines = process.stderr.splitlines()
+    hint = "the traceback follows" if verbose else "run with -v for the traceback"
+    assert lines[0] == f"error: internal error: RuntimeError: disk on fire; {hint}"
+    if verbose:
+        assert lines[1] == "Traceback (most recent call last):"
+        assert lines[-1] == "RuntimeError: disk on fire"
+    else:
+        assert len(lines) == 1
