@@ -1,5 +1,5 @@
 """The CLI against hostile boards and careless users: stop signals, cookie values under -v,
-bad option and config values, unexpected errors.
+bad option and config values, unexpected errors, and the bootstrap's output.
 
 Stop signals are real signals sent to a real `forum-mirror` process while the demo forum
 (or a scripted server) holds a request open; the archive is checked afterwards.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -346,3 +347,23 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_only_follows_with_v(
         assert lines[-1] == "RuntimeError: disk on fire"
     else:
         assert len(lines) == 1
+
+
+# --- case 18: the bootstrap's output -------------------------------------------------------
+
+
+def test_a_failing_bootstrap_step_says_so_in_one_line_and_names_its_log(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
+    broken_python = tmp_path / "python3"
+    broken_python.write_text("#!/bin/sh\necho 'Error: ensurepip is not available' >&2\nexit 1\n")
+    broken_python.chmod(0o755)
+    process = subprocess.run(["bash", "-c", "source scripts/bootstrap.sh && bootstrap_venv"],
+                             cwd=tmp_path, env={**os.environ, "PYTHON": str(broken_python)},
+                             capture_output=True, text=True, timeout=CHILD_TIMEOUT)
+    assert process.returncode != 0
+    log = tmp_path / ".venv" / "bootstrap.log"
+    assert "ensurepip is not available" in log.read_text("utf-8")  # the whole story ...
+    output = (process.stdout + process.stderr).splitlines()
+    assert output[0].startswith("creating .venv")  # ... and on screen a line per step
+    assert any(f"failed; the full log is {log.relative_to(tmp_path)}" in line
+               for line in output)
