@@ -173,7 +173,8 @@ def stop_on_signals() -> Iterator[StopRequest]:
             # Every archive file is written to a temporary file and renamed into place, so
             # leaving now keeps the previous file; the next run removes the temporary one, and
             # the unfinished WARC stays as `.part`, holding what this run fetched.
-            os.write(2, b"stopped at once\n")
+            show_cursor = b"\x1b[?25h" if console.is_terminal else b""  # progress bars hid it
+            os.write(2, show_cursor + b"\nstopped at once\n")
             os._exit(128 + signum)
         stop.request(signum)
         console.print(f"{signal.Signals(signum).name}: finishing the request in flight, then "
