@@ -6,9 +6,12 @@ import argparse
 import contextlib
 import io
 import logging
+import os
+import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +34,19 @@ from .config import (
     user_agent,
     write_config,
 )
-from .errors import ArchiveError, ConfigError, ForumMirrorError, LayoutChanged, VerifyFailed
+from .errors import (
+    ArchiveError,
+    ConfigError,
+    ForumMirrorError,
+    Interrupted,
+    LayoutChanged,
+    VerifyFailed,
+)
 from .fetch import FetchSettings, PoliteClient
 from .fetch.addresses import url_host
 from .fetch.cookies import load_cookies
+from .fetch.settings import seconds_problem
+from .fetch.stop import StopRequest
 from .jsonlog import event, json_log
 from .lock import archive_lock
 from .records import AssetRef, ParsedPage
@@ -129,23 +141,67 @@ def cmd_scrape(args: argparse.Namespace) -> int:
     config = read_config(args)
     started = time.monotonic()
     totals = RunTotals()
-    with archive_lock(args.archive):
-        for urls in by_forum(args.urls).values():
-            settings = fetch_settings(args, urls, config.for_url(urls[0]))
-            with PoliteClient(settings) as client:
-                try:
-                    for url in urls:
-                        with _progress() as progress:
-                            summary = scrape_thread(url, archive, client, ProgressBars(progress),
-                                                    key=archived_key(url, archive))
-                        totals.add(summary)
-                        event("thread_archived", summary_paragraph(summary),
-                              **thread_fields(summary))
-                        console.print(summary_paragraph(summary), highlight=False)
-                finally:
-                    totals.count_traffic(client)
-    emit_summary("scrape", totals, len(args.urls), time.monotonic() - started, 0)
-    return 0
+    archived = 0
+    code = 0
+    with archive_lock(args.archive), stop_on_signals() as stop:
+        try:
+            for urls in by_forum(args.urls).values():
+                settings = fetch_settings(args, urls, config.for_url(urls[0]))
+                with PoliteClient(settings, stop=stop) as client:
+                    try:
+                        for url in urls:
+                            with _progress() as progress:
+                                summary = scrape_thread(url, archive, client,
+                                                        ProgressBars(progress),
+                                                        key=archived_key(url, archive))
+                            totals.add(summary)
+                            archived += 1
+                            event("thread_archived", summary_paragraph(summary),
+                                  **thread_fields(summary))
+                            console.print(summary_paragraph(summary), highlight=False)
+                            stop.check()  # also after the last thread, stopped in its assets
+                    finally:
+                        totals.count_traffic(client)
+        except Interrupted as interrupted:
+            report_interrupted(interrupted, archived, len(args.urls))
+            code = interrupted.exit_code
+    emit_summary("scrape", totals, len(args.urls), time.monotonic() - started, code)
+    return code
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[StopRequest]:
+    """While open, the first SIGINT or SIGTERM stops the run gracefully: no new request is
+    sent, what is complete is kept (see `scrape_thread`); a second one exits at once."""
+    stop = StopRequest()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.requested:
+            # Every archive file is written to a temporary file and renamed into place, so
+            # leaving now keeps the previous file; the next run removes the temporary one, and
+            # the unfinished WARC stays as `.part`, holding what this run fetched.
+            show_cursor = b"\x1b[?25h" if console.is_terminal else b""  # progress bars hid it
+            os.write(2, show_cursor + b"\nstopped at once\n")
+            os._exit(128 + signum)
+        stop.request(signum)
+        console.print(f"{signal.Signals(signum).name}: finishing the request in flight, then "
+                      "stopping; press Ctrl+C again to stop at once", highlight=False)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def report_interrupted(interrupted: Interrupted, done: int, total: int) -> None:
+    """Say what a stopped run kept."""
+    message = (f"{interrupted}: {done} of {total} thread(s) done; the others keep their earlier "
+               "archive. Run the same command again to finish.")
+    console.print(message, highlight=False)
+    event("interrupted", message, logging.WARNING, signal=interrupted.signal_name,
+          threads_done=done)
 
 
 @dataclass
@@ -228,30 +284,36 @@ def cmd_update(args: argparse.Namespace) -> int:
     config = read_config(args)
     started = time.monotonic()
     totals = RunTotals()
-    with archive_lock(args.archive):
+    with archive_lock(args.archive), stop_on_signals() as stop:
         targets, unreadable = update_targets(args, archive, config)
         if not targets and not unreadable:
             raise ForumMirrorError(f"no threads archived in {args.archive} or listed in "
                                    f"{config.path}: scrape or add one first")
-        checked = len(targets) + len(unreadable)
         keys = dict(targets)
         failures: list[ForumMirrorError] = []
+        checked = 0
+        interrupted: Interrupted | None = None
         for bad in unreadable:
             log.error("%s", bad.error)
             failures.append(bad.error)
+            checked += 1
             totals.failed_threads += 1
             event("thread_failed", str(bad.error), logging.ERROR, thread=bad.path.parent.name,
                   url=None, file=str(bad.path), error=type(bad.error).__name__,
                   exit_code=bad.error.exit_code, unavailable=False, status=None)
         for urls in by_forum(list(keys)).values():
             settings = fetch_settings(args, urls, config.for_url(urls[0]))
-            with PoliteClient(settings) as client:
+            with PoliteClient(settings, stop=stop) as client:
                 for url in urls:
                     try:
+                        stop.check()  # before each thread, not only inside them
                         with _progress() as progress:
                             summary = scrape_thread(url, archive, client,
                                                     ProgressBars(progress),
                                                     from_last_page=True, key=keys[url])
+                    except Interrupted as error:
+                        interrupted = error
+                        break
                     except ForumMirrorError as error:
                         log.error("%s: %s", url, error)
                         failures.append(error)
@@ -261,13 +323,21 @@ def cmd_update(args: argparse.Namespace) -> int:
                               url=url, error=type(error).__name__, exit_code=error.exit_code,
                               unavailable=thread_is_gone(error),
                               status=getattr(error, "status", None))
+                        checked += 1
                         continue
+                    checked += 1
                     totals.add(summary)
                     if summary.moved_to:
                         console.print(f"{url} moved to {summary.moved_to}; followed and "
                                       "recorded.", highlight=False)
                     event("thread_checked", f"checked {summary.url}", **thread_fields(summary))
                 totals.count_traffic(client)
+            if interrupted is not None:
+                break
+        if interrupted is None and stop.signum is not None:  # in the last thread's assets
+            interrupted = Interrupted(stop.signum)
+        if interrupted is not None:
+            report_interrupted(interrupted, checked, len(targets))
         seconds = time.monotonic() - started
         console.print(
             f"Checked {checked} thread(s): {totals.new_posts} new post(s), "
@@ -277,14 +347,18 @@ def cmd_update(args: argparse.Namespace) -> int:
             f"{totals.requests} request(s), {totals.bytes_received:,} bytes in "
             f"{seconds:.1f} s.", highlight=False)
         site_missing = not (args.output / "index.html").is_file()  # a first scheduled run
-        if args.build and (totals.new_posts + totals.edited_posts or site_missing):
+        if (args.build and interrupted is None
+                and (totals.new_posts + totals.edited_posts or site_missing)):
             build_mirror(args)  # threads it cannot read already count as failed above
     code = 0
+    if interrupted is not None:
+        code = interrupted.exit_code
     # By exit code: a thread that stopped at a page (ThreadIncomplete) carries that page's.
-    if any(f.exit_code == LayoutChanged.exit_code for f in failures):
+    elif any(f.exit_code == LayoutChanged.exit_code for f in failures):
         code = LayoutChanged.exit_code
     elif failures:
-        code = EXIT_TOTAL_FAILURE if len(failures) == checked else EXIT_PARTIAL_FAILURE
+        code = (EXIT_TOTAL_FAILURE if len(failures) == len(targets) + len(unreadable)
+                else EXIT_PARTIAL_FAILURE)
     emit_summary("update", totals, checked, time.monotonic() - started, code)
     return code
 
@@ -374,7 +448,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with DemoForum(port=args.forum_port) as forum:
         console.print(f"Demo forum running at {forum.base_url}/", highlight=False)
         args.urls = [forum.thread_url]
-        cmd_scrape(args)
+        code = cmd_scrape(args)
+        if code:
+            return code
     cmd_build(args)
     if args.no_serve:
         return 0
@@ -412,25 +488,28 @@ def build_parser() -> argparse.ArgumentParser:
                                   "robots.txt Crawl-delay wins (default: the forum's delay "
                                   f"in the config file, else {defaults.delay})")
         contact_option(command)
-        command.add_argument("--timeout", type=float, default=defaults.timeout,
+        command.add_argument("--timeout", type=positive_seconds, default=defaults.timeout,
                              metavar="SECONDS", help="per-request timeout (default: %(default)s)")
-        command.add_argument("--max-retries", type=int, default=defaults.max_retries,
+        command.add_argument("--max-retries", type=retry_count, default=defaults.max_retries,
                              metavar="N", help="retries on 429/5xx/connection errors, with "
                                                "backoff and Retry-After (default: %(default)s)")
-        command.add_argument("--backoff-cap", type=float, default=defaults.backoff_cap,
+        command.add_argument("--backoff-cap", type=non_negative, default=defaults.backoff_cap,
                              metavar="SECONDS", help="longest backoff between retries "
                                                      "(default: %(default)s)")
-        command.add_argument("--max-retry-after", type=float, default=defaults.max_retry_after,
+        command.add_argument("--max-retry-after", type=non_negative,
+                             default=defaults.max_retry_after,
                              metavar="SECONDS", help="a longer Retry-After stops that host for "
                                                      "this run instead of waiting "
                                                      "(default: %(default)s)")
-        command.add_argument("--max-page-bytes", type=int, default=defaults.max_page_bytes,
+        command.add_argument("--max-page-bytes", type=byte_limit,
+                             default=defaults.max_page_bytes,
                              metavar="BYTES", help="size cap of a page, after decompression "
                                                    "(default: %(default)s)")
-        command.add_argument("--max-asset-bytes", type=int, default=defaults.max_asset_bytes,
+        command.add_argument("--max-asset-bytes", type=byte_limit,
+                             default=defaults.max_asset_bytes,
                              metavar="BYTES", help="size cap of an image or attachment "
                                                    "(default: %(default)s)")
-        command.add_argument("--max-download-seconds", type=float,
+        command.add_argument("--max-download-seconds", type=positive_seconds,
                              default=defaults.max_download_seconds, metavar="SECONDS",
                              help="total time one download may take, against servers that "
                                   "trickle bytes (default: %(default)s)")
@@ -443,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
                              default=defaults.autothrottle,
                              help="ask slow hosts, and hosts that answer 429/503, less often; "
                                   "never faster than --delay (default: %(default)s)")
-        command.add_argument("--autothrottle-max-delay", type=float,
+        command.add_argument("--autothrottle-max-delay", type=non_negative,
                              default=defaults.autothrottle_max_delay, metavar="SECONDS",
                              help="most seconds the autothrottle waits between requests to "
                                   "one host (default: %(default)s)")
@@ -470,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   f"contact and cookies (default: ARCHIVE/{CONFIG_NAME})")
 
     def log_json_option(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--log-json", default=None, metavar="FILE",
+        command.add_argument("--log-json", type=log_file, default=None, metavar="FILE",
                              help="also write JSON Lines logs for schedulers to FILE (appended), "
                                   "'-' for standard output; the last line is the run's summary "
                                   "(default: none)")
@@ -495,7 +574,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "pages and posts are added, edits keep their earlier revisions, a moved "
                     "thread (301) is followed and the move recorded. Exit codes: 0 success, "
                     "10 some threads failed, 11 all failed, 5 a page layout was not "
-                    "recognised, 9 archive locked, 12 bad config file.")
+                    "recognised, 9 archive locked, 12 bad config file, 130/143 stopped by "
+                    "Ctrl-C/SIGTERM.")
     update.add_argument("urls", nargs="*", metavar="URL",
                         help="thread URL(s) to check (default: every archived thread and "
                              "every thread of the config file)")
@@ -535,7 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Export every post as one JSON object per line.")
     export.add_argument("--format", choices=["jsonl"], default="jsonl",
                         help="output format (default: %(default)s)")
-    export.add_argument("-o", "--output", default="-", metavar="FILE",
+    export.add_argument("-o", "--output", type=new_file, default="-", metavar="FILE",
                         help="output file, '-' for standard output (default: %(default)s)")
     archive_option(export)
     export.set_defaults(handler=cmd_export)
@@ -555,9 +635,9 @@ def build_parser() -> argparse.ArgumentParser:
     output_option(demo)
     fetch_options(demo)
     demo.set_defaults(delay=0.2)
-    demo.add_argument("--port", type=int, default=DEMO_SITE_PORT,
+    demo.add_argument("--port", type=port_number, default=DEMO_SITE_PORT,
                       help="port for the mirror (default: %(default)s)")
-    demo.add_argument("--forum-port", type=int, default=DEMO_FORUM_PORT,
+    demo.add_argument("--forum-port", type=port_number, default=DEMO_FORUM_PORT,
                       help="port for the demo forum (default: %(default)s)")
     demo.add_argument("--no-serve", action="store_true", help="stop after the build")
     demo.set_defaults(handler=cmd_demo)
@@ -565,18 +645,74 @@ def build_parser() -> argparse.ArgumentParser:
     demo_forum = commands.add_parser("demo-forum", help="serve only the demo forum",
                                      description="Serve the bundled demo XenForo forum on "
                                                  "127.0.0.1 until interrupted.")
-    demo_forum.add_argument("--port", type=int, default=DEMO_FORUM_PORT,
+    demo_forum.add_argument("--port", type=port_number, default=DEMO_FORUM_PORT,
                             help="port (default: %(default)s)")
     demo_forum.set_defaults(handler=cmd_demo_forum)
     return parser
 
 
 def non_negative(text: str) -> float:
-    """An argparse type: a number of seconds >= 0."""
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    """An argparse type: a number of seconds, 0 or more (see `seconds_problem`)."""
+    return _seconds(text, positive=False)
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above 0 (see `seconds_problem`)."""
+    return _seconds(text, positive=True)
+
+
+def _seconds(text: str, *, positive: bool) -> float:
+    value = float(text)  # argparse turns a ValueError into "invalid ... value"
+    problem = seconds_problem(value, positive=positive)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem}, not {text}")
     return value
+
+
+def _integer(text: str, low: int, high: int | None = None) -> int:
+    value = int(text)
+    if value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f"{low} or more"
+        raise argparse.ArgumentTypeError(f"must be a whole number {span}, not {text}")
+    return value
+
+
+def retry_count(text: str) -> int:
+    """An argparse type: retries, 0 to 100 (the backoff doubles with each, and overflows a
+    float past 1023)."""
+    return _integer(text, 0, 100)
+
+
+def byte_limit(text: str) -> int:
+    """An argparse type: a size cap in bytes, at least 1."""
+    return _integer(text, 1)
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free one) to 65535."""
+    return _integer(text, 0, 65535)
+
+
+def new_file(text: str) -> str:
+    """An argparse type: '-' (standard output) or a file to write, in a folder that exists."""
+    path = Path(text)
+    if text == "-":
+        return text
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; name a file in it, such as "
+                                         f"{path / 'posts.jsonl'}")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"folder {path.parent} does not exist; create it "
+                                         "first or name a file in another folder")
+    return text
+
+
+def log_file(text: str) -> str:
+    """An argparse type: '-' or a JSON log file to append to (its folders are created)."""
+    if text != "-" and Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; name a file in it, such as "
+                                         f"{Path(text) / 'forum-mirror.jsonl'}")
+    return text
 
 
 def contact_text(text: str) -> str:
@@ -595,18 +731,49 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.verbose:  # our own notes, without every library's chatter
         logging.getLogger("scraper").setLevel(logging.INFO)
-    with json_log(getattr(args, "log_json", None)):
-        try:
-            return args.handler(args)
-        except ForumMirrorError as error:
-            console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
-            event("summary", str(error), logging.ERROR, command=args.command,
-                  error=type(error).__name__, exit_code=error.exit_code)
-            return error.exit_code
-        except KeyboardInterrupt:
-            console.print("interrupted")
-            event("summary", "interrupted", logging.ERROR, command=args.command, exit_code=130)
-            return 130
+    # httpcore's debug trace dumps every response's headers, Set-Cookie values included;
+    # -v logs each request itself (scraper.fetch.client), without them.
+    logging.getLogger("httpcore").setLevel(logging.INFO)
+    # SIGTERM ends any command as Ctrl-C does (scrape and update stop gracefully instead).
+    previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        with json_log(getattr(args, "log_json", None)):
+            return _run(args)
+    except OSError as error:  # only opening or closing the JSON log: _run catches the rest
+        console.print(f"[bold red]error:[/] cannot write the JSON log {escape(args.log_json)}: "
+                      f"{escape(str(error))}", highlight=False)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command; any error ends in one line on the console and the JSON summary."""
+    try:
+        return args.handler(args)  # type: ignore[no-any-return]
+    except KeyboardInterrupt:
+        return _failed(args, Interrupted(signal.SIGINT))
+    except ForumMirrorError as error:
+        return _failed(args, error)
+    except Exception as unexpected:
+        hint = "the traceback follows" if args.verbose else "run with -v for the traceback"
+        internal = ForumMirrorError(f"internal error: {type(unexpected).__name__}: "
+                                    f"{unexpected}; {hint}")
+        code = _failed(args, internal, type(unexpected).__name__)
+        if args.verbose:  # the plain traceback: rich's shows local values, cookies among them
+            console.print(escape(traceback.format_exc().rstrip()), highlight=False)
+        return code
+
+
+def _failed(args: argparse.Namespace, error: ForumMirrorError, name: str | None = None) -> int:
+    console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+    event("summary", str(error), logging.ERROR, command=args.command,
+          error=name or type(error).__name__, exit_code=error.exit_code)
+    return error.exit_code
 
 
 if __name__ == "__main__":

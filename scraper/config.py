@@ -30,7 +30,7 @@ from . import PROJECT_URL, __version__
 from .archive import atomic_write_bytes, check_archive_root
 from .engines import engine_for_url
 from .errors import ConfigError, UnsupportedUrl
-from .fetch.settings import USER_AGENT_TOKEN
+from .fetch.settings import USER_AGENT_TOKEN, seconds_problem
 
 CONFIG_NAME = "forum-mirror.toml"
 # Printable ASCII without parentheses: a User-Agent comment must not be closed early, and
@@ -147,10 +147,10 @@ def _forum_settings(path: Path, name: str, table: Any) -> ForumSettings:
     settings = ForumSettings()
     if "delay" in table:
         delay = table["delay"]
-        if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
-            raise ConfigError(
-                f"{path}: {name}.delay must be a number of seconds >= 0, not {delay!r}"
-            )
+        problem = ("must be a number of seconds" if isinstance(delay, bool)
+                   or not isinstance(delay, int | float) else seconds_problem(delay))
+        if problem:
+            raise ConfigError(f"{path}: {name}.delay {problem}, not {delay!r}")
         settings = replace(settings, delay=float(delay))
     if "contact" in table:
         contact = table["contact"]

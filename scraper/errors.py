@@ -1,5 +1,7 @@
 """The errors forum-mirror raises; each message tells the user what to do next."""
 
+import signal
+
 
 class ForumMirrorError(Exception):
     """Base class: the CLI prints the message on one line and exits non-zero."""
@@ -81,3 +83,16 @@ class ConfigError(ForumMirrorError):
     """The config file (forum-mirror.toml) is unreadable, not TOML, or has a bad key or value."""
 
     exit_code = 12
+
+
+class Interrupted(ForumMirrorError):
+    """A stop signal (Ctrl-C, SIGTERM) arrived: no new request is sent, what was complete stays.
+
+    The exit code is the shell's for a death by that signal (128 + its number): 130 for
+    SIGINT, 143 for SIGTERM.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signal_name = signal.Signals(signum).name
+        super().__init__(f"interrupted by {self.signal_name}")
+        self.exit_code = 128 + signum

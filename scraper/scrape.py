@@ -27,6 +27,7 @@ from .errors import (
     FetchFailed,
     ForumMirrorError,
     HttpStatusError,
+    Interrupted,
     LayoutChanged,
     RobotsDisallowed,
     ThreadIncomplete,
@@ -360,6 +361,8 @@ def _fetch_pages(
             else:
                 page = _Page(engine.parse_page(fetched.text(), fetched.capture.final_url),
                              fetched.capture, fetched.redirects)
+        except Interrupted:
+            raise  # the user stopped the run: no fault of the board's to record
         except ForumMirrorError as error:
             return stop(error, number, next_url)
         if last is not None and page.parsed.page_number <= last.parsed.page_number:
@@ -391,6 +394,9 @@ def _fetch_assets(
     run repairs it. Hosts proceed in parallel (an image CDN need not wait for the board),
     each at its own polite pace: the client throttles per host, so one worker per host is
     all it takes.
+
+    A stop request (Ctrl-C, SIGTERM) fails the assets not downloaded yet, without a request:
+    what was read is saved, and a later run fetches them.
     """
     intact: dict[str, StoredAsset] = {}
     damaged_assets: list[StoredAsset] = []
@@ -433,6 +439,9 @@ def _fetch_assets(
             except (FetchFailed, RobotsDisallowed) as error:
                 log.warning("asset not archived: %s", error)
                 results.append((ref, None))
+            except Interrupted:
+                results += [(rest, None) for rest in host_refs[len(results):]]
+                break
             if observer:
                 observer.asset_done(ref)
         return results

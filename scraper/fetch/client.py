@@ -3,8 +3,9 @@
 Each request goes through the layers in this order: the private-address guard
 (addresses.py), robots.txt (robots.py), conditional request headers, the per-host throttle
 (throttle.py) with its adaptive interval (autothrottle.py), retries with backoff (retry.py),
-and WARC recording (warc.py); cookies from a cookies.txt (cookies.py) ride along. The
-layers are separate modules; this file only wires them.
+and WARC recording (warc.py); cookies from a cookies.txt (cookies.py) ride along, and a stop
+request (stop.py) cuts every wait short and lets no new request out. The layers are
+separate modules; this file only wires them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .cookies import load_cookies
 from .retry import RetryAfterTooLong, RetryPolicy
 from .robots import RobotsRules, robots_url, site_origin
 from .settings import USER_AGENT_TOKEN, FetchSettings
+from .stop import StopRequest
 from .throttle import HostThrottle
 from .warc import WarcRecorder, utc_now_iso
 
@@ -123,9 +125,14 @@ class PoliteClient:
     """Fetches URLs politely (robots.txt, per-host delay, backoff) and records every exchange."""
 
     def __init__(
-        self, settings: FetchSettings | None = None, *, transport: httpx.BaseTransport | None = None
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        stop: StopRequest | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
+        self._stop = stop or StopRequest()
         cookies_file = self.settings.cookies_file
         # Redirects are followed by hand so that each hop is throttled, robots-checked and recorded.
         self._http = httpx.Client(
@@ -138,7 +145,7 @@ class PoliteClient:
         self._address_guard = PrivateAddressGuard(
             self.settings.allow_private_hosts, allow_all=self.settings.allow_private_addresses
         )
-        self._throttle = HostThrottle(self.settings.delay)
+        self._throttle = HostThrottle(self.settings.delay, sleep=self._stop.sleep)
         self._autothrottle = (
             AutoThrottle(self.settings.autothrottle_max_delay) if self.settings.autothrottle
             else None
@@ -161,9 +168,10 @@ class PoliteClient:
     ) -> Fetched:
         """Fetch `url` ("page" or "asset" `kind`), following redirects; record it in `recorder`.
 
-        Raises `RobotsDisallowed` before any request robots.txt forbids, and `FetchFailed`
+        Raises `RobotsDisallowed` before any request robots.txt forbids, `FetchFailed`
         when no usable answer comes (unreachable host, retries exhausted, error status,
-        body over the size cap).
+        body over the size cap), and `Interrupted` instead of any request sent, or wait
+        finished, after a stop was requested.
         """
         max_bytes = self.settings.max_bytes(kind)
         extra_headers = validators.request_headers() if validators else {}
@@ -330,7 +338,7 @@ class PoliteClient:
                     raise self._block_host(host, url, too_long.seconds) from None
                 reason = f"status {exchange.status}"
             log.info("retrying %s in %.1f s (%s)", url, wait, reason)
-            time.sleep(wait)
+            self._stop.sleep(wait)
         raise AssertionError("unreachable: the last try returns or raises")
 
     def _block_host(self, host: str, url: str, seconds: float) -> FetchFailed:
@@ -361,6 +369,7 @@ class PoliteClient:
         request = self._http.build_request("GET", url, headers=extra_headers)
         host = request.url.host
         with self._throttle.request_slot(host):
+            self._stop.check()  # after the wait for the host's turn, right before sending
             fetched_at = utc_now_iso()
             with self._state_lock:
                 self.requests_made += 1

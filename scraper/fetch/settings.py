@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,19 @@ from .. import PROJECT_URL, __version__
 
 # The product token robots.txt groups are matched against; the full User-Agent carries it.
 USER_AGENT_TOKEN = "forum-mirror"
+# The most any setting in seconds may be: far above any sensible wait, and small enough for
+# every sleep, timeout and socket call to accept (inf, or 1e300, makes them overflow).
+MAX_SECONDS = 7 * 24 * 3600.0
+
+
+def seconds_problem(value: float, *, positive: bool = False) -> str | None:
+    """What is wrong with `value` as a setting in seconds, or None: it must be finite, at
+    least 0 (above 0 when `positive`) and at most MAX_SECONDS. NaN fails every comparison,
+    so it would switch waits off rather than fail."""
+    if math.isfinite(value) and (value > 0 if positive else value >= 0) and value <= MAX_SECONDS:
+        return None
+    low = "more than 0" if positive else "0 or more"
+    return f"must be a number of seconds, {low} and at most {MAX_SECONDS:g}"
 
 
 @dataclass
