@@ -27,6 +27,7 @@ from .errors import (
     HttpStatusError,
     LayoutChanged,
     RobotsDisallowed,
+    UnsupportedUrl,
 )
 from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decode_body
@@ -44,6 +45,7 @@ from .records import (
     StoredAsset,
     ThreadMove,
 )
+from .urls import canonical_url, page_url, same_site, shown
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,7 @@ def scrape_thread(
     """
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
+    url = canonical_url(url)  # what is fetched and stored: never a password, one spelling
     engine = engine_for_url(url)
     key = key or engine.thread_key(url)
     existing = archive.load(key)
@@ -115,6 +118,9 @@ def scrape_thread(
         if from_last_page and existing is not None and existing.pages:
             start = _resume_url(existing, engine)
         pages = _fetch_pages(start, engine, client, recorder, observer, archive, existing)
+        if ignored := pages[0].parsed.thread.ignored_canonical:
+            log.warning("%s names %s as its canonical URL, on another site: ignored", start,
+                        shown(ignored))
         known_assets = {u: a for a in (existing.assets if existing else []) for u in a.urls}
         assets, failed = _fetch_assets(pages, key, archive, client, recorder, known_assets,
                                        observer)
@@ -193,7 +199,7 @@ def archived_key(url: str, archive: ThreadArchive) -> str:
 def _same_thread(engine: Engine, first: str, second: str) -> bool:
     try:
         return engine.thread_key(first) == engine.thread_key(second)
-    except ValueError:  # not a thread URL of this engine
+    except UnsupportedUrl:  # not a thread URL of this engine
         return False
 
 
@@ -215,7 +221,7 @@ def _new_moves(thread: ArchivedThread, pages: list[_Page], engine: Engine) -> li
                 continue  # a slug fix or page redirect within the thread is no move
             try:
                 engine.thread_key(to_url)
-            except ValueError:
+            except UnsupportedUrl:
                 continue  # sent away from any thread: parsing the page decides what it is
             known = [*thread.moves, *moves]
             if any(_same_thread(engine, m.from_url, from_url)
@@ -270,8 +276,20 @@ def _fetch_pages(
             pages.append(_Page(parsed, fetched.capture, fetched.redirects))
         if observer:
             observer.page_done(parsed)
-        next_url = parsed.next_url
+        next_url = _next_page(parsed.next_url, pages[-1].capture.final_url)
     return pages
+
+
+def _next_page(next_url: str | None, current: str) -> str | None:
+    """The next page to fetch: a thread's pages come from its own site (allowing the board's
+    http -> https or www. change), so a "next" link elsewhere ends the thread here."""
+    if next_url is None:
+        return None
+    if not same_site(next_url, current):
+        log.warning("%s links its next page to another site, %s: not followed", current,
+                    shown(next_url))
+        return None
+    return page_url(next_url, current)  # canonical, without any user name or password
 
 
 def _fetch_assets(
