@@ -95,7 +95,7 @@ def demo_archive(work: Path) -> Path:
     with (
         DemoForum() as forum,
         PoliteClient(
-            FetchSettings(delay=0.0, allow_private_hosts=frozenset({"127.0.0.1", "localhost"}))
+            FetchSettings(delay=0.0, allow_private_addresses=True)
         ) as client,
     ):
         scrape_thread(forum.thread_url, ThreadArchive(root), client)

@@ -21,7 +21,7 @@ from scraper.scrape import scrape_thread
 from scraper.serve import serve_directory
 from scraper.site.build import build_site
 from tests.archive_factory import settings_file
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
@@ -29,7 +29,7 @@ WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 def build_demo_site(root: Path) -> tuple[Path, str]:
     """The demo thread scraped and built; returns (site folder, thread key)."""
     archive = ThreadArchive(root / "archive")
-    settings = FetchSettings(delay=0.0, allow_private_hosts=LOOPBACK)
+    settings = FetchSettings(delay=0.0, allow_private_addresses=True)
     with DemoForum() as forum, PoliteClient(settings) as client:
         summary = scrape_thread(forum.thread_url, archive, client)
     output = root / "site"

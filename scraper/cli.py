@@ -43,7 +43,6 @@ from .errors import (
     VerifyFailed,
 )
 from .fetch import FetchSettings, PoliteClient
-from .fetch.addresses import url_host
 from .fetch.cookies import load_cookies
 from .fetch.settings import seconds_problem
 from .fetch.stop import StopRequest
@@ -52,6 +51,7 @@ from .lock import archive_lock
 from .records import AssetRef, ParsedPage
 from .scrape import ScrapeSummary, archived_key, scrape_thread, thread_is_gone
 from .serve import serve_directory
+from .urls import origin_of
 
 log = logging.getLogger("forum_mirror")
 console = Console(stderr=True, soft_wrap=True)
@@ -115,8 +115,9 @@ def fetch_settings(
                          max_download_seconds=args.max_download_seconds,
                          autothrottle=args.autothrottle,
                          autothrottle_max_delay=args.autothrottle_max_delay,
-                         # The user named these threads, so they may be on a private network.
-                         allow_private_hosts=frozenset(url_host(u) for u in thread_urls),
+                         # The user named these threads, so they may be on a private network
+                         # (only their own origins: another port is another service).
+                         allow_private_origins=frozenset(str(origin_of(u)) for u in thread_urls),
                          allow_private_addresses=args.allow_private_addresses,
                          cookies_file=args.cookies or forum.cookies)
 
@@ -129,10 +130,12 @@ def read_config(args: argparse.Namespace) -> MirrorConfig:
 
 
 def by_forum(urls: list[str]) -> dict[str, list[str]]:
-    """Thread URLs grouped by host, in first-seen order: each forum gets its own settings."""
+    """Thread URLs grouped by origin, in first-seen order: each forum gets its own settings.
+
+    `UnsupportedUrl` for an unusable URL (say, one with a password), before any request."""
     groups: dict[str, list[str]] = {}
     for url in urls:
-        groups.setdefault(url_host(url), []).append(url)
+        groups.setdefault(str(origin_of(url)), []).append(url)
     return groups
 
 
@@ -529,8 +532,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--allow-private-addresses", action="store_true",
                              default=defaults.allow_private_addresses,
                              help="also fetch from hosts on private, loopback or link-local "
-                                  "addresses that a page links to (default: only the hosts "
-                                  "of the thread URLs given)")
+                                  "addresses that a page links to (default: only the origins, "
+                                  "scheme, host and port, of the thread URLs given)")
         command.add_argument("--cookies", type=Path, default=defaults.cookies_file,
                              metavar="FILE",
                              help="Netscape cookies.txt to send to the domains it names, for "

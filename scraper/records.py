@@ -91,6 +91,8 @@ class ThreadInfo:
     prefix: str = ""
     breadcrumb: list[Link] = field(default_factory=list)
     language: str = ""  # the board's declared language, e.g. "ar-MA"
+    # A <link rel=canonical> to another site, not trusted as the thread's URL ("" if none).
+    ignored_canonical: str = ""
 
 
 @dataclass

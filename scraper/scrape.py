@@ -31,6 +31,7 @@ from .errors import (
     LayoutChanged,
     RobotsDisallowed,
     ThreadIncomplete,
+    UnsupportedUrl,
 )
 from .fetch import PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decode_body
@@ -50,6 +51,7 @@ from .records import (
     ThreadMove,
     to_dict,
 )
+from .urls import canonical_url, page_url, same_site, shown
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,7 @@ def scrape_thread(
     """
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
+    url = canonical_url(url)  # what is fetched and stored: never a password, one spelling
     engine = engine_for_url(url)
     key = key or engine.thread_key(url)
     existing = archive.load(key)
@@ -140,6 +143,9 @@ def scrape_thread(
             # Nothing read: a failed first page fails the run, and a thread gone upstream
             # is gone whichever page a run starts at.
             raise stop.error
+        if pages and (ignored := pages[0].parsed.thread.ignored_canonical):
+            log.warning("%s names %s as its canonical URL, on another site: ignored", start,
+                        shown(ignored))
         assets, failed, repaired = _fetch_assets(
             pages, key, archive, client, recorder, existing.assets if existing else [], observer)
     except ForumMirrorError as error:
@@ -230,7 +236,7 @@ def archived_key(url: str, archive: ThreadArchive) -> str:
 def _same_thread(engine: Engine, first: str, second: str) -> bool:
     try:
         return engine.thread_key(first) == engine.thread_key(second)
-    except ValueError:  # not a thread URL of this engine
+    except UnsupportedUrl:  # not a thread URL of this engine
         return False
 
 
@@ -279,7 +285,7 @@ def _new_moves(thread: ArchivedThread, pages: list[_Page], engine: Engine) -> li
                 continue  # a slug fix or page redirect within the thread is no move
             try:
                 engine.thread_key(to_url)
-            except ValueError:
+            except UnsupportedUrl:
                 continue  # sent away from any thread: parsing the page decides what it is
             known = [*thread.moves, *moves]
             if any(_same_thread(engine, m.from_url, from_url)
@@ -380,7 +386,20 @@ def _fetch_pages(
                         page.parsed.page_number, page.capture.url)
         if page.parsed.next_url is None:
             return pages, None
-        next_url = page.parsed.next_url
+        if not same_site(page.parsed.next_url, page.capture.final_url):
+            # A thread's pages come from its own site (the board's http -> https or www.
+            # change allowed): a "next" link elsewhere is not this thread.
+            return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} leads "
+                                      f"to another site, {shown(page.parsed.next_url)}; not "
+                                      "followed"),
+                        page.parsed.page_number, page.capture.url)
+        canonical_next = page_url(page.parsed.next_url, page.capture.final_url)
+        if canonical_next is None:
+            return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} is not "
+                                      "a URL this scraper can fetch"),
+                        page.parsed.page_number, page.capture.url)
+        next_url = canonical_next
+
 
 
 def _fetch_assets(

@@ -48,8 +48,6 @@ def html_server(answer: Callable[[str], tuple[int, bytes]], port: int = 0) -> It
 
 # Fast but still throttled: the delay is measured at the server in test_scrape.py.
 TEST_DELAY = 0.05
-# The demo forum and test servers listen on loopback, which the client refuses by default.
-LOOPBACK = frozenset({"127.0.0.1", "localhost"})
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +69,10 @@ def scraped_demo(demo_forum: DemoForum, tmp_path_factory: pytest.TempPathFactory
     """The demo thread scraped once into a fresh archive (shared by read-only tests)."""
     root = tmp_path_factory.mktemp("archive")
     archive = ThreadArchive(root)
-    with PoliteClient(FetchSettings(delay=TEST_DELAY, allow_private_hosts=LOOPBACK)) as client:
+    # The demo forum listens on loopback, which the client refuses but for allowed origins.
+    settings = FetchSettings(delay=TEST_DELAY,
+                             allow_private_origins=frozenset({demo_forum.base_url}))
+    with PoliteClient(settings) as client:
         summary = scrape_thread(demo_forum.thread_url, archive, client)
     return ScrapedDemo(root, archive, summary, demo_forum)
 

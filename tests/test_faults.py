@@ -17,11 +17,10 @@ from scraper.errors import FetchFailed
 from scraper.fetch import FetchSettings, PoliteClient, WarcRecorder
 from scraper.scrape import scrape_thread
 
-from .conftest import LOOPBACK
 from .fetch_server import FetchServer, Reply
 
 FAST = FetchSettings(delay=0.0, max_retries=2, backoff_base=0.01, backoff_cap=0.05, timeout=5,
-                     allow_private_hosts=LOOPBACK)
+                     allow_private_addresses=True)
 
 
 @dataclass
@@ -76,7 +75,7 @@ def test_gzip_bomb_is_stopped_at_the_size_cap(server: FetchServer, recorder: War
     server.route("/bomb", Reply(body=bomb, headers=[("Content-Encoding", "gzip"),
                                                     ("Content-Type", "text/html")]))
     settings = FetchSettings(delay=0, max_retries=0, max_page_bytes=2**20,
-                             allow_private_hosts=LOOPBACK)
+                             allow_private_addresses=True)
     with PoliteClient(settings) as client, pytest.raises(FetchFailed, match="limit"):
         client.fetch(server.url("/bomb"), recorder)
 
@@ -162,7 +161,7 @@ def test_trickling_server_is_cut_off_by_the_total_download_limit(
 ) -> None:
     server.route("/slow", Trickle(body=b"x" * 1000))  # 50 s at this pace
     settings = FetchSettings(delay=0, max_retries=1, backoff_base=0.01, timeout=5,
-                             max_download_seconds=0.5, allow_private_hosts=LOOPBACK)
+                             max_download_seconds=0.5, allow_private_addresses=True)
     started = time.monotonic()
     with PoliteClient(settings) as client, pytest.raises(FetchFailed, match="too slowly"):
         client.fetch(server.url("/slow"), recorder)

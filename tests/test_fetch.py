@@ -45,7 +45,7 @@ def fast_settings(**overrides: Any) -> FetchSettings:
         "max_retries": 2,
         "backoff_base": 0.02,
         "backoff_cap": 0.1,
-        "allow_private_hosts": frozenset({"127.0.0.1"}),  # where the test server runs
+        "allow_private_addresses": True,  # the test servers run on 127.0.0.1
     }
     return FetchSettings(**{**values, **overrides})
 

@@ -110,7 +110,7 @@ def test_loopback_works_for_allowed_hosts_and_with_allow_all(
     with PoliteClient(FetchSettings(delay=0)) as client, pytest.raises(FetchFailed):
         client.fetch(server.url("/page"), recorder)
     assert server.requests == []  # not even robots.txt
-    allowed = FetchSettings(delay=0, allow_private_hosts=frozenset({"127.0.0.1"}))
+    allowed = FetchSettings(delay=0, allow_private_origins=frozenset({server.origin}))
     with PoliteClient(allowed) as client:
         assert client.fetch(server.url("/page"), recorder).body == b"ok"
     with PoliteClient(FetchSettings(delay=0, allow_private_addresses=True)) as client:
@@ -122,7 +122,7 @@ def test_a_redirect_to_a_private_address_is_refused(
     server: FetchServer, recorder: WarcRecorder
 ) -> None:
     server.route("/go", Reply(302, headers=[("Location", "http://169.254.169.254/secret")]))
-    settings = FetchSettings(delay=0, allow_private_hosts=frozenset({"127.0.0.1"}))
+    settings = FetchSettings(delay=0, allow_private_origins=frozenset({server.origin}))
     with (
         PoliteClient(settings) as client,
         pytest.raises(FetchFailed, match=r"^refusing http://169\.254\.169\.254/secret: "),
@@ -211,7 +211,7 @@ def test_a_cookie_for_one_host_is_not_sent_to_another(
 ) -> None:
     server.route("/page", Reply(200, b"ok"))
     settings = FetchSettings(
-        delay=0, allow_private_hosts=frozenset({"127.0.0.1", "localhost"}),
+        delay=0, allow_private_addresses=True,
         cookies_file=cookies_txt(tmp_path / "c.txt", ("127.0.0.1", "session", SECRET)),
     )
     with PoliteClient(settings) as client:

@@ -36,11 +36,11 @@ from scraper.fetch import FetchSettings, PoliteClient
 from scraper.records import ArchivedThread
 from scraper.scrape import scrape_thread
 
-from .conftest import LOOPBACK, ScrapedDemo
+from .conftest import ScrapedDemo
 from .fetch_server import FetchServer, Reply
 
 FAST = FetchSettings(delay=0.0, max_retries=1, backoff_base=0.0, backoff_cap=0.0, timeout=5,
-                     autothrottle=False, allow_private_hosts=LOOPBACK)
+                     autothrottle=False, allow_private_addresses=True)
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 UNAVAILABLE = Reply(503, b"busy", [("Content-Type", "text/plain")])
 
@@ -361,14 +361,16 @@ def test_an_altered_asset_is_fetched_again_by_scrape(tmp_path: Path) -> None:
         cdn.route("/robots.txt", Reply(404))
         cdn.route("/pic.jpg", Reply(body=image, headers=[("Content-Type", "image/jpeg")]))
         html = f'<img class="bbImage" src="{cdn.url("/pic.jpg")}" alt="pic.jpg">'
+        # The image host is another port of 127.0.0.1: not the thread's origin.
+        cdn_allowed = ("--allow-private-addresses",)
         with DemoForum(extra_posts=[SeedPost(content_html=html)]) as forum:
-            assert run("scrape", forum.thread_url, "--archive", str(tmp_path)) == 0
+            assert run("scrape", forum.thread_url, "--archive", str(tmp_path), *cdn_allowed) == 0
             thread = only_thread(tmp_path)
             (asset,) = [a for a in thread.assets if a.urls == [cdn.url("/pic.jpg")]]
             file = tmp_path / "threads" / thread.key / asset.path
             file.write_bytes(b"\xff\xd8\xff\xe0 bit rot")
             assert main(["verify", "--archive", str(tmp_path)]) == 8
-            assert run("scrape", forum.thread_url, "--archive", str(tmp_path)) == 0
+            assert run("scrape", forum.thread_url, "--archive", str(tmp_path), *cdn_allowed) == 0
         fetches = cdn.requests_to("/pic.jpg")
     assert len(fetches) == 2  # the first scrape, then the repair (no validators to send)
     assert file.read_bytes() == image

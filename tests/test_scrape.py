@@ -20,7 +20,7 @@ from scraper.demo_forum import DemoForum, SeedPost
 from scraper.fetch import FetchSettings, PoliteClient
 from scraper.scrape import scrape_thread
 
-from .conftest import LOOPBACK, ScrapedDemo, html_server
+from .conftest import ScrapedDemo, html_server
 from .fetch_server import FetchServer, Reply
 
 EXPECTED = json.loads(
@@ -125,7 +125,7 @@ def test_every_post_points_at_a_warc_record_of_its_page(scraped_demo: ScrapedDem
 
 def test_scraping_twice_adds_nothing_twice(demo_forum: DemoForum, tmp_path: Path) -> None:
     archive = ThreadArchive(tmp_path)
-    with PoliteClient(FetchSettings(delay=0.01, allow_private_hosts=LOOPBACK)) as client:
+    with PoliteClient(FetchSettings(delay=0.01, allow_private_addresses=True)) as client:
         first = scrape_thread(demo_forum.thread_url, archive, client)
         second = scrape_thread(demo_forum.thread_url, archive, client)
     assert first.new_posts == len(EXPECTED["posts"]) and second.new_posts == 0
@@ -225,7 +225,7 @@ def test_asset_hosts_proceed_in_parallel_each_at_its_own_pace(tmp_path: Path) ->
         html = "".join(f'<img class="bbImage" src="{cdn.url("/" + n)}" alt="{n}">'
                        for n in names)
         with DemoForum(host="localhost", extra_posts=[SeedPost(content_html=html)]) as forum:
-            with PoliteClient(FetchSettings(delay=delay, allow_private_hosts=LOOPBACK)) as client:
+            with PoliteClient(FetchSettings(delay=delay, allow_private_addresses=True)) as client:
                 summary = scrape_thread(forum.thread_url, ThreadArchive(tmp_path), client)
             board_assets = [r.time for r in forum.requests if r.path.startswith("/attachments/")]
         cdn_assets = [r.at for r in cdn.requests if r.path in {f"/{n}" for n in names}]

@@ -7,6 +7,7 @@ An engine never does HTTP. It declares which thread URLs it handles (`pattern`, 
 from __future__ import annotations
 
 from ..errors import UnsupportedUrl
+from ..urls import canonical_url, shown
 from .base import Engine
 from .xenforo import XenForo2
 
@@ -14,12 +15,19 @@ ENGINES: tuple[type[Engine], ...] = (XenForo2,)
 
 
 def engine_for_url(url: str) -> Engine:
-    """The engine that handles this thread URL, or UnsupportedUrl naming the supported ones."""
-    for engine_class in ENGINES:
-        if engine_class.matches(url):
-            return engine_class()
+    """The engine that handles this thread URL, or UnsupportedUrl naming the supported ones
+    (or saying why the URL is unusable: see urls.canonical_url)."""
     supported = "; ".join(f"{e.name} (e.g. {e.example})" for e in ENGINES)
-    raise UnsupportedUrl(f"{url} is not a thread URL of a supported forum engine: {supported}")
+    try:
+        canonical = canonical_url(url)
+    except UnsupportedUrl as error:
+        raise UnsupportedUrl(f"{error}; supported forum engines: {supported}") from None
+    for engine_class in ENGINES:
+        if engine_class.matches(canonical):
+            return engine_class()
+    raise UnsupportedUrl(
+        f"{shown(url)} is not a thread URL of a supported forum engine: {supported}"
+    )
 
 
 def engine_named(name: str) -> Engine:

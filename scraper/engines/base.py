@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from typing import ClassVar
-from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ..errors import UnsupportedUrl
 from ..records import ParsedPage
+from ..urls import canonical_url, origin_of, page_url, shown, thread_key
 
 # Attributes whose URLs are made absolute so the archive does not depend on the page's URL.
 URL_ATTRIBUTES = ("href", "src", "data-src", "data-url")
@@ -19,24 +20,25 @@ class Engine(ABC):
     """Reads one forum software's thread pages. Subclasses set the class attributes."""
 
     name: ClassVar[str]
-    pattern: ClassVar[re.Pattern[str]]  # matches thread URLs; group "id" is the thread id
+    # Matches canonical thread URLs (urls.canonical_url); group "id" is the thread id.
+    pattern: ClassVar[re.Pattern[str]]
     example: ClassVar[str]
 
     @classmethod
     def matches(cls, url: str) -> bool:
+        """Whether `url`, in canonical form, is a thread URL of this engine."""
         return cls.pattern.match(url) is not None
 
     def thread_id(self, url: str) -> str:
-        match = self.pattern.match(url)
+        """The thread's id in `url` (leading zeros dropped); `UnsupportedUrl` if none."""
+        match = self.pattern.match(canonical_url(url))
         if match is None:
-            raise ValueError(f"{url} is not a {self.name} thread URL")
-        return match.group("id")
+            raise UnsupportedUrl(f"{shown(url)} is not a {self.name} thread URL")
+        return match.group("id").lstrip("0") or "0"
 
     def thread_key(self, url: str) -> str:
-        """A stable folder name for the thread: host (and port) plus thread id."""
-        host = urlsplit(url).netloc.lower().translate({ord(":"): "_", ord("["): None,
-                                                         ord("]"): None})
-        return f"{host}-{self.thread_id(url)}"
+        """A stable folder name for the thread, the same for every spelling of its URL."""
+        return thread_key(origin_of(url), self.thread_id(url))
 
     @abstractmethod
     def first_page_url(self, url: str) -> str:
@@ -48,12 +50,20 @@ class Engine(ABC):
 
 
 def absolutize_urls(node: LexborNode, base_url: str) -> None:
-    """Rewrite relative URLs under `node` against the page's URL, in place."""
+    """Rewrite URLs under `node` as absolute ones (urls.page_url), in place.
+
+    A URL that cannot be read is removed, leaving its text (a link becomes a dead link):
+    nothing could fetch it, and the page's WARC record keeps it as the board sent it.
+    """
     for element in node.css("[href], [src], [data-src], [data-url]"):
         for attribute in URL_ATTRIBUTES:
             value = element.attributes.get(attribute)
             if value and not value.startswith(("#", "data:", "javascript:", "mailto:")):
-                element.attrs[attribute] = urljoin(base_url, value.strip())
+                absolute = page_url(value, base_url)
+                if absolute is None:
+                    del element.attrs[attribute]
+                else:
+                    element.attrs[attribute] = absolute
 
 
 def node_text(node: LexborNode) -> str:

@@ -10,6 +10,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import LayoutChanged
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
+from ..urls import page_url, same_site
 from .base import Engine, absolutize_urls, node_text
 from .dates import iso_from_machine_time, parse_shown_date
 from .walls import check_not_a_wall
@@ -19,10 +20,11 @@ EMBED_PLACEHOLDER = '<div class="fm-embed" data-embed-index="{index}"></div>'
 
 class XenForo2(Engine):
     name = "xenforo2"
-    # /threads/slug.123/, /threads/123/, optionally /page-N and index.php? routing.
+    # /threads/slug.123/, /threads/123/, optionally /page-N and index.php? routing. Digits
+    # are ASCII ones: `\d` would take "١٢٣", which names no thread and no folder.
     pattern = re.compile(
         r"^https?://[^/?#]+(?P<root>/[^?#]*?)?/(?:index\.php\?)?threads/"
-        r"(?:[^/?#]*\.)?(?P<id>\d+)/?(?:page-(?P<page>\d+))?(?:[?#].*)?$"
+        r"(?:[^/?#]*\.)?(?P<id>[0-9]+)/?(?:page-(?P<page>[0-9]+))?(?:[?#].*)?$"
     )
     example = "https://forum.example/threads/some-title.123/"
 
@@ -71,15 +73,22 @@ class XenForo2(Engine):
         for label in title_node.css(".label, .label-append"):
             label.decompose()
         canonical = tree.css_first("link[rel=canonical]")
-        canonical_url = canonical.attributes.get("href") if canonical else None
+        href = canonical.attributes.get("href") if canonical else None
+        canonical_url = page_url(href, url) if href else None
+        ignored_canonical = ""
+        if canonical_url is not None and not same_site(canonical_url, url):
+            # Another site cannot name this thread: its URL would lead later runs (config,
+            # private-address allowance, the mirror's "original thread" link) to that site.
+            ignored_canonical, canonical_url = canonical_url, None
         html_node = tree.css_first("html")
         return ThreadInfo(
             id=self.thread_id(url),
-            url=self.first_page_url(urljoin(url, canonical_url or url)),
+            url=self.first_page_url(canonical_url or url),
             title=title_node.text(strip=True),
             prefix=prefix,
             breadcrumb=self._breadcrumb(tree, url),
             language=(html_node.attributes.get("lang") or "") if html_node else "",
+            ignored_canonical=ignored_canonical,
         )
 
     @staticmethod
@@ -90,7 +99,8 @@ class XenForo2(Engine):
         links = []
         for anchor in trail.css("li a"):
             name = anchor.css_first("[itemprop=name]") or anchor
-            links.append(Link(name.text(strip=True), urljoin(url, anchor.attributes["href"] or "")))
+            href = page_url(anchor.attributes.get("href") or "", url)
+            links.append(Link(name.text(strip=True), href or ""))
         return links
 
     @staticmethod
@@ -248,7 +258,7 @@ _JOINED_LABELS = frozenset({"joined", "تاريخ التسجيل", "انضم", "
 _MESSAGES_LABELS = frozenset({"messages", "المشاركات", "مشاركات", "الرسائل", "הודעות"})
 
 
-def _avatar_url(node: LexborNode, page_url: str) -> str | None:
+def _avatar_url(node: LexborNode, base: str) -> str | None:
     """The uploaded avatar's largest offered file; None for a letter avatar (no <img>)."""
     image = node.css_first(".message-avatar img")
     if image is None:
@@ -256,8 +266,8 @@ def _avatar_url(node: LexborNode, page_url: str) -> str | None:
     # srcset holds the 2x file ("url 2x"): the sharper copy is the one worth keeping.
     srcset = (image.attributes.get("srcset") or "").strip()
     larger = srcset.split(",")[-1].split()[0] if srcset else ""
-    url = urljoin(page_url, larger or image.attributes.get("src") or "")
-    return url if url.startswith(("http://", "https://")) else None
+    url = page_url(larger or image.attributes.get("src") or "", base)
+    return url if url is not None and url.startswith(("http://", "https://")) else None
 
 
 def _user_extras(node: LexborNode, language: str) -> dict[str, Any]:

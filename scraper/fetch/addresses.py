@@ -3,7 +3,8 @@
 A forum page decides which asset URLs we fetch, so a hostile post could point us at the
 archivist's own network (a router, a cloud metadata service at 169.254.169.254). Hosts that
 resolve to private, loopback, link-local, multicast or reserved addresses are refused unless
-named in `allow_private_hosts` (the CLI adds the hosts of the thread URLs it is given) or
+their origin (scheme, host and port: another port of the same host is another service) is
+in `allow_private_origins` (the CLI adds those of the thread URLs it is given) or
 `allow_private_addresses` is set.
 
 The check resolves the name itself and httpx resolves it again to connect, so a DNS server
@@ -16,19 +17,10 @@ import ipaddress
 import socket
 import threading
 
-import httpx
-
-from ..errors import FetchFailed
+from ..errors import FetchFailed, UnsupportedUrl
+from ..urls import origin_of
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def url_host(url: str) -> str:
-    """The host of `url` as the guard compares it (lower case), "" if `url` has none."""
-    try:
-        return httpx.URL(url).host
-    except httpx.InvalidURL:
-        return ""
 
 
 def non_public_kind(address: Address) -> str | None:
@@ -70,23 +62,26 @@ def _resolve(host: str, port: int) -> list[Address]:
 class PrivateAddressGuard:
     """Raises `FetchFailed` for URLs whose host is, or resolves to, a non-public address."""
 
-    def __init__(self, allow_hosts: frozenset[str], *, allow_all: bool = False) -> None:
-        self._allow_hosts = frozenset(host.lower() for host in allow_hosts)
+    def __init__(self, allow_origins: frozenset[str], *, allow_all: bool = False) -> None:
+        self._allow_origins = frozenset(str(origin_of(origin)) for origin in allow_origins)
         self._allow_all = allow_all
         self._refusals: dict[str, str | None] = {}  # host -> why it is refused, None if not
         self._lock = threading.Lock()
 
     def check(self, url: str) -> None:
         """Raise `FetchFailed` unless `url` may be fetched."""
-        parsed = httpx.URL(url)
-        host = parsed.host
-        if self._allow_all or host in self._allow_hosts:
+        try:
+            origin = origin_of(url)
+        except UnsupportedUrl as error:
+            raise FetchFailed(f"not fetched: {error}") from None
+        if self._allow_all or str(origin) in self._allow_origins:
             return
+        host = origin.host
         with self._lock:
             known = host in self._refusals
             why = self._refusals.get(host)
         if not known:
-            why = self._why_refused(host, parsed.port or (443 if parsed.scheme == "https" else 80))
+            why = self._why_refused(host, origin.effective_port)
             with self._lock:
                 self._refusals[host] = why
         if why:

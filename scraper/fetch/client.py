@@ -20,8 +20,9 @@ from types import TracebackType
 import httpx
 
 from .. import __version__
-from ..errors import FetchFailed, HttpStatusError, RobotsDisallowed
+from ..errors import FetchFailed, HttpStatusError, RobotsDisallowed, UnsupportedUrl
 from ..records import Capture
+from ..urls import origin_of, shown
 from .addresses import PrivateAddressGuard
 from .autothrottle import AutoThrottle
 from .charset import decode_body
@@ -143,7 +144,7 @@ class PoliteClient:
             cookies=load_cookies(cookies_file) if cookies_file else None,
         )
         self._address_guard = PrivateAddressGuard(
-            self.settings.allow_private_hosts, allow_all=self.settings.allow_private_addresses
+            self.settings.allow_private_origins, allow_all=self.settings.allow_private_addresses
         )
         self._throttle = HostThrottle(self.settings.delay, sleep=self._stop.sleep)
         self._autothrottle = (
@@ -178,7 +179,7 @@ class PoliteClient:
         current = url
         hops: list[tuple[str, int, str]] = []
         for _ in range(MAX_REDIRECTS + 1):
-            self._check_scheme(current)
+            self._check_url(current)
             self._address_guard.check(current)
             if self.settings.obey_robots:
                 self._check_robots(current, recorder)
@@ -198,9 +199,16 @@ class PoliteClient:
         )
 
     @staticmethod
-    def _check_scheme(url: str) -> None:
-        if httpx.URL(url).scheme not in ("http", "https"):
-            raise FetchFailed(f"cannot fetch {url}: only http and https URLs are supported")
+    def _check_url(url: str) -> None:
+        """Raise `FetchFailed` for a URL no request may be made to: not http(s), a user name
+        or password in it (never sent), or one httpx cannot send; never another error."""
+        try:
+            origin_of(url)
+            httpx.URL(url)
+        except UnsupportedUrl as error:
+            raise FetchFailed(f"not fetched: {error}") from None
+        except (httpx.InvalidURL, ValueError) as error:  # idna.IDNAError is a ValueError
+            raise FetchFailed(f"cannot fetch {shown(url)}: {error}") from None
 
     def _fetched(
         self, url: str, exchange: _Exchange, recorder: WarcRecorder, validators: Validators | None
@@ -276,6 +284,7 @@ class PoliteClient:
         current = target
         # RFC 9309 section 2.3.1.2: follow at least five redirects.
         for _ in range(MAX_REDIRECTS + 1):
+            self._check_url(current)
             self._address_guard.check(current)  # a robots.txt may redirect anywhere
             try:
                 exchange = self._send_with_retries(
@@ -374,7 +383,14 @@ class PoliteClient:
             with self._state_lock:
                 self.requests_made += 1
             sent = time.monotonic()
-            response = self._http.send(request, stream=True)  # returns once headers are in
+            try:
+                response = self._http.send(request, stream=True)  # returns once headers are in
+            except ValueError as error:
+                # httpx reads a redirect's Location even when not following it, and its IDNA
+                # check raises a ValueError ("http://xn--/"): the board's fault, no retry.
+                message = f"{shown(url)} redirects to an unreadable URL: {error}"
+                recorder.record_metadata(url, {"fetch-error": message})
+                raise FetchFailed(message) from None
             if self._autothrottle:
                 interval = self._autothrottle.observe(
                     host, response.status_code, time.monotonic() - sent,

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from protego import Protego
 
+from ..urls import origin_of
 from .settings import USER_AGENT_TOKEN
 
 
 def site_origin(url: str) -> str:
     """`scheme://host[:port]`: the scope one robots.txt governs (RFC 9309 section 2.3)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    return str(origin_of(url))
 
 
 def robots_url(url: str) -> str:

@@ -39,9 +39,9 @@ class FetchSettings:
     obey_robots: bool = True
     autothrottle: bool = True  # widen the gap for slow or overloaded hosts (never below delay)
     autothrottle_max_delay: float = 60.0  # ... up to this many seconds
-    # Hosts that may resolve to private/loopback/link-local addresses (addresses.py): the
-    # CLI adds the hosts of the thread URLs it is given.
-    allow_private_hosts: frozenset[str] = frozenset()
+    # Origins (canonical "scheme://host[:port]", urls.Origin) that may be on private,
+    # loopback or link-local addresses (addresses.py): the CLI adds the thread URLs' own.
+    allow_private_origins: frozenset[str] = frozenset()
     allow_private_addresses: bool = False  # allow them all
     cookies_file: Path | None = None  # Netscape cookies.txt, for boards behind a login
     max_page_bytes: int = 20 * 2**20
