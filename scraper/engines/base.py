@@ -13,6 +13,10 @@ from ..records import ParsedPage
 
 # Attributes whose URLs are made absolute so the archive does not depend on the page's URL.
 URL_ATTRIBUTES = ("href", "src", "data-src", "data-url")
+# Thousands separators in the counts boards print: `4,812`, `4.812`, `4 812`, `٤٬٨١٢`.
+NUMBER_SEPARATORS = re.compile(r"[,.\s\u066c]")
+# No page, post or member count is longer; int() refuses strings of over 4,300 digits.
+MAX_NUMBER_DIGITS = 15
 
 
 class Engine(ABC):
@@ -63,3 +67,15 @@ def node_text(node: LexborNode) -> str:
     text = LexborHTMLParser(html).text(separator="") or ""
     lines = [line.strip() for line in text.replace("\xa0", " ").splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def board_number(text: str) -> int | None:
+    """A page number, post number or count as the board prints it (`4,812`, `١٢`), or None.
+
+    `isdecimal`, not `isdigit`: superscripts (`1²`) are digits that int() refuses, while
+    Arabic-Indic digits are decimals that int() reads.
+    """
+    digits = NUMBER_SEPARATORS.sub("", text)
+    if digits.isdecimal() and len(digits) <= MAX_NUMBER_DIGITS:
+        return int(digits)
+    return None

@@ -10,7 +10,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import LayoutChanged
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
-from .base import Engine, absolutize_urls, node_text
+from .base import Engine, absolutize_urls, board_number, node_text
 from .dates import iso_from_machine_time, parse_shown_date
 from .walls import check_not_a_wall
 
@@ -88,18 +88,16 @@ class XenForo2(Engine):
     @staticmethod
     def _page_number(tree: LexborHTMLParser, url: str) -> int:
         current = tree.css_first(".pageNav-page--current a")
-        if current is not None and current.text(strip=True).isdigit():
-            return int(current.text(strip=True))
+        shown = board_number(current.text(strip=True)) if current is not None else None
+        if shown is not None:
+            return shown
         match = re.search(r"/page-(\d+)", urlsplit(url).path)
-        return int(match.group(1)) if match else 1
+        return (board_number(match.group(1)) if match else None) or 1
 
     @staticmethod
     def _last_page(tree: LexborHTMLParser) -> int | None:
-        numbers = [
-            int(a.text(strip=True))
-            for a in tree.css(".pageNav-main .pageNav-page a")
-            if a.text(strip=True).isdigit()
-        ]
+        links = tree.css(".pageNav-main .pageNav-page a")
+        numbers = [n for n in (board_number(a.text(strip=True)) for a in links) if n is not None]
         return max(numbers) if numbers else None
 
     def _parse_post(self, node: LexborNode, url: str) -> ParsedPost:
@@ -155,9 +153,9 @@ class XenForo2(Engine):
     @staticmethod
     def _position(node: LexborNode, post_id: str) -> int:
         for anchor in node.css(".message-attribution-opposite a"):
-            digits = anchor.text(strip=True).lstrip("#").replace(",", "").replace(".", "")
-            if digits.isdigit():
-                return int(digits)
+            position = board_number(anchor.text(strip=True).lstrip("#"))
+            if position is not None:
+                return position
         raise LayoutChanged(f"post {post_id} shows no post number (#N)")
 
     @staticmethod
@@ -266,8 +264,7 @@ def _user_extras(node: LexborNode, language: str) -> dict[str, Any]:
             shown = parse_shown_date(text, language)
             found["joined"] = shown[:10] if shown else None
         elif label in _MESSAGES_LABELS and "message_count" not in found:
-            digits = re.sub(r"[,.\s\u066c\u00a0]", "", text)
-            found["message_count"] = int(digits) if digits.isdigit() else None
+            found["message_count"] = board_number(text)
     return found
 
 
