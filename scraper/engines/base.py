@@ -13,6 +13,8 @@ from ..records import ParsedPage
 
 # Attributes whose URLs are made absolute so the archive does not depend on the page's URL.
 URL_ATTRIBUTES = ("href", "src", "data-src", "data-url")
+# Elements whose text is code, styling or fallback markup, never the words a reader sees.
+NON_TEXT_TAGS = ("script", "style", "template", "noscript", "iframe")
 # Thousands separators in the counts boards print: `4,812`, `4.812`, `4 812`, `٤٬٨١٢`.
 NUMBER_SEPARATORS = re.compile(r"[,.\s\u066c]")
 # No page, post or member count is longer; int() refuses strings of over 4,300 digits.
@@ -64,7 +66,10 @@ def node_text(node: LexborNode) -> str:
     """Readable plain text of an element: line breaks kept, blank runs collapsed."""
     html = re.sub(r"<br\s*/?>", "\n", node.html or "", flags=re.IGNORECASE)
     html = re.sub(r"</(p|div|li|blockquote|h\d|tr)>", r"\g<0>\n", html, flags=re.IGNORECASE)
-    text = LexborHTMLParser(html).text(separator="") or ""
+    tree = LexborHTMLParser(html)
+    for hidden in tree.css(", ".join(NON_TEXT_TAGS)):
+        hidden.decompose()
+    text = tree.text(separator="") or ""
     lines = [line.strip() for line in text.replace("\xa0", " ").splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
