@@ -40,7 +40,14 @@ class XenForo2(Engine):
                 f"{url} is not a XenForo 2 page (no <html id=\"XF\">); "
                 "the board may use another engine or a login wall"
             )
-        posts = [self._parse_post(node, url) for node in post_nodes]
+        # A post whose markup leaves a <td> or <table> open makes the parser put the rest of
+        # the page, later posts included, inside its content: read the posts last first,
+        # taking each out of the tree, so every post holds only its own markup.
+        posts = []
+        for node in reversed(post_nodes):
+            posts.append(self._parse_post(node, url))
+            node.decompose()
+        posts.reverse()
         if not posts:
             raise LayoutChanged(
                 f"found no posts on {url}: the XenForo layout may have changed, "
@@ -123,16 +130,20 @@ class XenForo2(Engine):
         edited_node = node.css_first(".message-lastEdit time")
         published_text = published_node.text(strip=True) if published_node else ""
         edited_text = edited_node.text(strip=True) if edited_node else ""
+        published = self._time(published_node, language)
+        edited = self._time(edited_node, language)
 
+        # Read before the cut: unclosed markup can put the attachment list in the body.
         assets = self._assets(node, body)
+        _cut_page_markup(body)
         embeds = self._take_embeds(body)
         return ParsedPost(
             id=post_id,
             position=self._position(node, post_id),
             author=author,
-            published=self._time(published_node, language),
+            published=published,
             published_text=published_text,
-            edited=self._time(edited_node, language),
+            edited=edited,
             edited_text=edited_text,
             content_html=(body.inner_html or "").strip(),
             content_text=node_text(body),
@@ -236,6 +247,30 @@ class XenForo2(Engine):
 # The user extras' labels XenForo prints in its languages (the order is the board's choice).
 _JOINED_LABELS = frozenset({"joined", "تاريخ التسجيل", "انضم", "التسجيل", "הצטרף", "inscrit"})
 _MESSAGES_LABELS = frozenset({"messages", "المشاركات", "مشاركات", "الرسائل", "הודעות"})
+
+
+# What XenForo writes after a post's content. Found inside the content, it is page markup
+# that the post's unclosed elements took in: the content ends where it starts.
+_AFTER_CONTENT = ".js-selectToQuoteEnd, .message-attachments, .message-lastEdit, .message-footer"
+
+
+def _cut_page_markup(body: LexborNode) -> None:
+    """Remove from `body` what follows the first piece of post frame found in it."""
+    first = body.css_first(_AFTER_CONTENT)
+    if first is None:
+        return
+    node: LexborNode | None = first
+    while node is not None and node.mem_id != body.mem_id:
+        sibling = node.next
+        while sibling is not None:
+            following = sibling.next
+            # A <table> is the post's own: the parser puts ("foster-parents") what a table
+            # cannot hold just before it, so the page markup sits between `first` and it.
+            if sibling.tag != "table":
+                sibling.decompose()
+            sibling = following
+        node = node.parent
+    first.decompose()
 
 
 def _avatar_url(node: LexborNode, page_url: str) -> str | None:
