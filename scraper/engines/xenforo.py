@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -32,6 +33,16 @@ class XenForo2(Engine):
 
     def parse_page(self, html: str, url: str) -> ParsedPage:
         tree = LexborHTMLParser(html)
+        spans: list[tuple[int, int]] = []
+        if not _contents_end_in_place(tree, html):
+            # A post left an element open (a <td>, a <template>) or closed too many, and the
+            # page after it went into its content: parse each content on its own instead.
+            spans = _ContentSpans.of(html)
+            isolated = LexborHTMLParser(_without(html, spans))
+            if len(isolated.css("article.message--post")) == len(spans):
+                tree = isolated
+            else:
+                spans = []  # the contents' ends are not all found: read the page as it is
         post_nodes = tree.css("article.message--post")
         if not post_nodes:
             check_not_a_wall(tree, url)
@@ -40,14 +51,10 @@ class XenForo2(Engine):
                 f"{url} is not a XenForo 2 page (no <html id=\"XF\">); "
                 "the board may use another engine or a login wall"
             )
-        # A post whose markup leaves a <td> or <table> open makes the parser put the rest of
-        # the page, later posts included, inside its content: read the posts last first,
-        # taking each out of the tree, so every post holds only its own markup.
-        posts = []
-        for node in reversed(post_nodes):
-            posts.append(self._parse_post(node, url))
-            node.decompose()
-        posts.reverse()
+        contents: list[str | None] = [html[start:end] for start, end in spans]
+        contents = contents or [None] * len(post_nodes)
+        posts = [self._parse_post(node, url, content)
+                 for node, content in zip(post_nodes, contents, strict=True)]
         if not posts:
             raise LayoutChanged(
                 f"found no posts on {url}: the XenForo layout may have changed, "
@@ -107,7 +114,8 @@ class XenForo2(Engine):
         numbers = [n for n in (board_number(a.text(strip=True)) for a in links) if n is not None]
         return max(numbers) if numbers else None
 
-    def _parse_post(self, node: LexborNode, url: str) -> ParsedPost:
+    def _parse_post(self, node: LexborNode, url: str, content: str | None) -> ParsedPost:
+        """One post; `content` is the source of its content when it was cut from the page."""
         content_key = node.attributes.get("data-content") or ""
         if not content_key.startswith("post-"):
             raise LayoutChanged(f"a post on {url} has no data-content=\"post-ID\"")
@@ -115,6 +123,9 @@ class XenForo2(Engine):
         body = node.css_first(".message-body .bbWrapper")
         if body is None:
             raise LayoutChanged(f"post {post_id} on {url} has no .bbWrapper content")
+        if content is not None:
+            body = _parsed_content(content)
+            absolutize_urls(body, url)
         absolutize_urls(node, url)
 
         name_link = node.css_first(".message-name a.username, .message-name .username")
@@ -130,20 +141,16 @@ class XenForo2(Engine):
         edited_node = node.css_first(".message-lastEdit time")
         published_text = published_node.text(strip=True) if published_node else ""
         edited_text = edited_node.text(strip=True) if edited_node else ""
-        published = self._time(published_node, language)
-        edited = self._time(edited_node, language)
 
-        # Read before the cut: unclosed markup can put the attachment list in the body.
         assets = self._assets(node, body)
-        _cut_page_markup(body)
         embeds = self._take_embeds(body)
         return ParsedPost(
             id=post_id,
             position=self._position(node, post_id),
             author=author,
-            published=published,
+            published=self._time(published_node, language),
             published_text=published_text,
-            edited=edited,
+            edited=self._time(edited_node, language),
             edited_text=edited_text,
             content_html=(body.inner_html or "").strip(),
             content_text=node_text(body),
@@ -249,28 +256,86 @@ _JOINED_LABELS = frozenset({"joined", "تاريخ التسجيل", "انضم", "
 _MESSAGES_LABELS = frozenset({"messages", "المشاركات", "مشاركات", "الرسائل", "הודעות"})
 
 
-# What XenForo writes after a post's content. Found inside the content, it is page markup
-# that the post's unclosed elements took in: the content ends where it starts.
-_AFTER_CONTENT = ".js-selectToQuoteEnd, .message-attachments, .message-lastEdit, .message-footer"
+def _contents_end_in_place(tree: LexborHTMLParser, html: str) -> bool:
+    """Whether, as parsed, every post's content ends where XenForo ends it."""
+    ends = tree.css(".message-body > .bbWrapper + .js-selectToQuoteEnd")
+    return len(ends) == html.count("js-selectToQuoteEnd")
 
 
-def _cut_page_markup(body: LexborNode) -> None:
-    """Remove from `body` what follows the first piece of post frame found in it."""
-    first = body.css_first(_AFTER_CONTENT)
-    if first is None:
-        return
-    node: LexborNode | None = first
-    while node is not None and node.mem_id != body.mem_id:
-        sibling = node.next
-        while sibling is not None:
-            following = sibling.next
-            # A <table> is the post's own: the parser puts ("foster-parents") what a table
-            # cannot hold just before it, so the page markup sits between `first` and it.
-            if sibling.tag != "table":
-                sibling.decompose()
-            sibling = following
-        node = node.parent
-    first.decompose()
+class _ContentSpans(HTMLParser):
+    """Where the posts' contents are in a page's source, found by reading it as tags.
+
+    XenForo writes a post's content between `<article class="message-body"><div
+    class="bbWrapper">` and the `</div>` just before `<div class="js-selectToQuoteEnd">`.
+    A tree builder lets unbalanced content take in the page; a flat run of tags does not.
+    """
+
+    # Tags after an unclosed <style> or <script> in a post are still the page's own.
+    CDATA_CONTENT_ELEMENTS = ()  # type: ignore[misc]  # typeshed marks it Final
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.spans: list[tuple[int, int]] = []
+        self.reliable = True
+        self._line_starts = [0, *(match.end() for match in re.finditer("\n", html))]
+        self._in_body_tag = False  # the last start tag opened article.message-body
+        self._start: int | None = None
+        self._last_close: int | None = None
+
+    @classmethod
+    def of(cls, html: str) -> list[tuple[int, int]]:
+        """(start, end) of every post's content, in page order; [] when not all are found."""
+        reader = cls(html)
+        reader.feed(html)
+        reader.close()
+        return reader.spans if reader.reliable and reader._start is None else []
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """`<![CDATA[` and the like as HTML reads them: a bogus comment up to the next `>`.
+
+        (html.parser would look for `]]>`, reading the page after an unclosed one as text,
+        or refuse some with an AssertionError.)
+        """
+        end = self.rawdata.find(">", i)
+        return -1 if end < 0 else end + 1
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if self._start is None and self._in_body_tag and tag == "div" and "bbWrapper" in classes:
+            self._start = self._offset() + len(self.get_starttag_text() or "")
+            self._last_close = None
+        elif self._start is not None and tag == "div" and "js-selectToQuoteEnd" in classes:
+            # No </div> when the content's last tag took it in (an unclosed "<![CDATA[").
+            self.spans.append((self._start, self._last_close or self._offset()))
+            self._start = None
+        elif self._start is not None and tag == "article" and "message--post" in classes:
+            self.reliable = False  # a post began inside another's content
+        self._in_body_tag = tag == "article" and "message-body" in classes
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._start is not None and tag == "div":
+            self._last_close = self._offset()
+
+
+def _without(html: str, spans: list[tuple[int, int]]) -> str:
+    """`html` with the text of `spans` cut out."""
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(html[last:start])
+        last = end
+    pieces.append(html[last:])
+    return "".join(pieces)
+
+
+def _parsed_content(content: str) -> LexborNode:
+    """A post's content parsed on its own, as a <body> (so a leading <style> stays in it)."""
+    body = LexborHTMLParser("<body>" + content).body
+    assert body is not None  # the parser makes one for "<body>"
+    return body
 
 
 def _avatar_url(node: LexborNode, page_url: str) -> str | None:
