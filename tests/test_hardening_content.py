@@ -30,11 +30,11 @@ from .archive_factory import PostSpec, build_thread_archive
 URL = "http://127.0.0.1:8765/threads/afaq.2741/"
 
 
-def page_with_content(index: int, content_html: str, page: int = 1) -> str:
-    """A demo thread page where the post at `index` of the thread has `content_html`."""
+def page_with_content(index: int, content_html: str) -> str:
+    """The demo thread's first page, where the post at `index` has `content_html`."""
     posts = list(SEED_THREAD.posts)
     posts[index] = dataclasses.replace(posts[index], content_html=content_html)
-    return render_thread_page(page, thread=dataclasses.replace(SEED_THREAD, posts=tuple(posts)))
+    return render_thread_page(1, thread=dataclasses.replace(SEED_THREAD, posts=tuple(posts)))
 
 
 def parse(html: str, url: str = URL) -> ParsedPage:
@@ -157,7 +157,7 @@ def test_an_svg_attachment_is_kept_but_not_published_as_an_active_type(
     ]
 
 
-# --- Property: mutated real pages give posts or the project's own error ---------------------
+# --- Properties (Hypothesis) on mutated real pages -------------------------------------------
 
 # The demo board's thread pages as its renderer writes them: (html, url).
 REAL_PAGES = [
