@@ -14,6 +14,12 @@ from ..urls import canonical_url, origin_of, page_url, shown, thread_key
 
 # Attributes whose URLs are made absolute so the archive does not depend on the page's URL.
 URL_ATTRIBUTES = ("href", "src", "data-src", "data-url")
+# Elements whose text is code, styling or fallback markup, never the words a reader sees.
+NON_TEXT_TAGS = ("script", "style", "template", "noscript", "iframe")
+# Thousands separators in the counts boards print: `4,812`, `4.812`, `4 812`, `٤٬٨١٢`.
+NUMBER_SEPARATORS = re.compile(r"[,.\s\u066c]")
+# No page, post or member count is longer; int() refuses strings of over 4,300 digits.
+MAX_NUMBER_DIGITS = 15
 
 
 class Engine(ABC):
@@ -70,6 +76,21 @@ def node_text(node: LexborNode) -> str:
     """Readable plain text of an element: line breaks kept, blank runs collapsed."""
     html = re.sub(r"<br\s*/?>", "\n", node.html or "", flags=re.IGNORECASE)
     html = re.sub(r"</(p|div|li|blockquote|h\d|tr)>", r"\g<0>\n", html, flags=re.IGNORECASE)
-    text = LexborHTMLParser(html).text(separator="") or ""
+    tree = LexborHTMLParser(html)
+    for hidden in tree.css(", ".join(NON_TEXT_TAGS)):
+        hidden.decompose()
+    text = tree.text(separator="") or ""
     lines = [line.strip() for line in text.replace("\xa0", " ").splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def board_number(text: str) -> int | None:
+    """A page number, post number or count as the board prints it (`4,812`, `١٢`), or None.
+
+    `isdecimal`, not `isdigit`: superscripts (`1²`) are digits that int() refuses, while
+    Arabic-Indic digits are decimals that int() reads.
+    """
+    digits = NUMBER_SEPARATORS.sub("", text)
+    if digits.isdecimal() and len(digits) <= MAX_NUMBER_DIGITS:
+        return int(digits)
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -11,11 +12,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ..errors import LayoutChanged
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import page_url, same_site
-from .base import Engine, absolutize_urls, node_text
+from .base import Engine, absolutize_urls, board_number, node_text
+from .canonical import embed_placeholder_html, replace_with_html
 from .dates import iso_from_machine_time, parse_shown_date
 from .walls import check_not_a_wall
-
-EMBED_PLACEHOLDER = '<div class="fm-embed" data-embed-index="{index}"></div>'
 
 
 class XenForo2(Engine):
@@ -34,6 +34,16 @@ class XenForo2(Engine):
 
     def parse_page(self, html: str, url: str) -> ParsedPage:
         tree = LexborHTMLParser(html)
+        spans: list[tuple[int, int]] = []
+        if not _contents_end_in_place(tree, html):
+            # A post left an element open (a <td>, a <template>) or closed too many, and the
+            # page after it went into its content: parse each content on its own instead.
+            spans = _ContentSpans.of(html)
+            isolated = LexborHTMLParser(_without(html, spans))
+            if len(isolated.css("article.message--post")) == len(spans):
+                tree = isolated
+            else:
+                spans = []  # the contents' ends are not all found: read the page as it is
         post_nodes = tree.css("article.message--post")
         if not post_nodes:
             check_not_a_wall(tree, url)
@@ -42,7 +52,10 @@ class XenForo2(Engine):
                 f"{url} is not a XenForo 2 page (no <html id=\"XF\">); "
                 "the board may use another engine or a login wall"
             )
-        posts = [self._parse_post(node, url) for node in post_nodes]
+        contents: list[str | None] = [html[start:end] for start, end in spans]
+        contents = contents or [None] * len(post_nodes)
+        posts = [self._parse_post(node, url, content)
+                 for node, content in zip(post_nodes, contents, strict=True)]
         if not posts:
             raise LayoutChanged(
                 f"found no posts on {url}: the XenForo layout may have changed, "
@@ -106,21 +119,20 @@ class XenForo2(Engine):
     @staticmethod
     def _page_number(tree: LexborHTMLParser, url: str) -> int:
         current = tree.css_first(".pageNav-page--current a")
-        if current is not None and current.text(strip=True).isdigit():
-            return int(current.text(strip=True))
+        shown = board_number(current.text(strip=True)) if current is not None else None
+        if shown is not None:
+            return shown
         match = re.search(r"/page-(\d+)", urlsplit(url).path)
-        return int(match.group(1)) if match else 1
+        return (board_number(match.group(1)) if match else None) or 1
 
     @staticmethod
     def _last_page(tree: LexborHTMLParser) -> int | None:
-        numbers = [
-            int(a.text(strip=True))
-            for a in tree.css(".pageNav-main .pageNav-page a")
-            if a.text(strip=True).isdigit()
-        ]
+        links = tree.css(".pageNav-main .pageNav-page a")
+        numbers = [n for n in (board_number(a.text(strip=True)) for a in links) if n is not None]
         return max(numbers) if numbers else None
 
-    def _parse_post(self, node: LexborNode, url: str) -> ParsedPost:
+    def _parse_post(self, node: LexborNode, url: str, content: str | None) -> ParsedPost:
+        """One post; `content` is the source of its content when it was cut from the page."""
         content_key = node.attributes.get("data-content") or ""
         if not content_key.startswith("post-"):
             raise LayoutChanged(f"a post on {url} has no data-content=\"post-ID\"")
@@ -128,6 +140,9 @@ class XenForo2(Engine):
         body = node.css_first(".message-body .bbWrapper")
         if body is None:
             raise LayoutChanged(f"post {post_id} on {url} has no .bbWrapper content")
+        if content is not None:
+            body = _parsed_content(content)
+            absolutize_urls(body, url)
         absolutize_urls(node, url)
 
         name_link = node.css_first(".message-name a.username, .message-name .username")
@@ -173,9 +188,9 @@ class XenForo2(Engine):
     @staticmethod
     def _position(node: LexborNode, post_id: str) -> int:
         for anchor in node.css(".message-attribution-opposite a"):
-            digits = anchor.text(strip=True).lstrip("#").replace(",", "").replace(".", "")
-            if digits.isdigit():
-                return int(digits)
+            position = board_number(anchor.text(strip=True).lstrip("#"))
+            if position is not None:
+                return position
         raise LayoutChanged(f"post {post_id} shows no post number (#N)")
 
     @staticmethod
@@ -233,9 +248,7 @@ class XenForo2(Engine):
                     "bbMedia" in (outer.parent.attributes.get("class") or "")):
                 outer = outer.parent
             embeds.append(_tweet(wrapper))
-            placeholder = LexborHTMLParser(
-                EMBED_PLACEHOLDER.format(index=len(embeds) - 1)).css_first("div")
-            outer.replace_with(placeholder)
+            replace_with_html(outer, embed_placeholder_html(len(embeds) - 1))
         # Videos: s9e's media embeds (span[data-s9e-mediaembed]) and XenForo's own
         # bbMediaWrapper. Kept as a link only: the mirror never loads a third-party player.
         for wrapper in body.css("span[data-s9e-mediaembed], div.bbMediaWrapper"):
@@ -245,9 +258,7 @@ class XenForo2(Engine):
             if video is None:
                 continue
             embeds.append(video)
-            placeholder = LexborHTMLParser(
-                EMBED_PLACEHOLDER.format(index=len(embeds) - 1)).css_first("div")
-            wrapper.replace_with(placeholder)
+            replace_with_html(wrapper, embed_placeholder_html(len(embeds) - 1))
         for script in body.css("script"):
             script.decompose()
         return embeds
@@ -256,6 +267,88 @@ class XenForo2(Engine):
 # The user extras' labels XenForo prints in its languages (the order is the board's choice).
 _JOINED_LABELS = frozenset({"joined", "تاريخ التسجيل", "انضم", "التسجيل", "הצטרף", "inscrit"})
 _MESSAGES_LABELS = frozenset({"messages", "المشاركات", "مشاركات", "الرسائل", "הודעות"})
+
+
+def _contents_end_in_place(tree: LexborHTMLParser, html: str) -> bool:
+    """Whether, as parsed, every post's content ends where XenForo ends it."""
+    ends = tree.css(".message-body > .bbWrapper + .js-selectToQuoteEnd")
+    return len(ends) == html.count("js-selectToQuoteEnd")
+
+
+class _ContentSpans(HTMLParser):
+    """Where the posts' contents are in a page's source, found by reading it as tags.
+
+    XenForo writes a post's content between `<article class="message-body"><div
+    class="bbWrapper">` and the `</div>` just before `<div class="js-selectToQuoteEnd">`.
+    A tree builder lets unbalanced content take in the page; a flat run of tags does not.
+    """
+
+    # Tags after an unclosed <style> or <script> in a post are still the page's own.
+    CDATA_CONTENT_ELEMENTS = ()  # type: ignore[misc]  # typeshed marks it Final
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.spans: list[tuple[int, int]] = []
+        self.reliable = True
+        self._line_starts = [0, *(match.end() for match in re.finditer("\n", html))]
+        self._in_body_tag = False  # the last start tag opened article.message-body
+        self._start: int | None = None
+        self._last_close: int | None = None
+
+    @classmethod
+    def of(cls, html: str) -> list[tuple[int, int]]:
+        """(start, end) of every post's content, in page order; [] when not all are found."""
+        reader = cls(html)
+        reader.feed(html)
+        reader.close()
+        return reader.spans if reader.reliable and reader._start is None else []
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """`<![CDATA[` and the like as HTML reads them: a bogus comment up to the next `>`.
+
+        (html.parser would look for `]]>`, reading the page after an unclosed one as text,
+        or refuse some with an AssertionError.)
+        """
+        end = self.rawdata.find(">", i)
+        return -1 if end < 0 else end + 1
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if self._start is None and self._in_body_tag and tag == "div" and "bbWrapper" in classes:
+            self._start = self._offset() + len(self.get_starttag_text() or "")
+            self._last_close = None
+        elif self._start is not None and tag == "div" and "js-selectToQuoteEnd" in classes:
+            # No </div> when the content's last tag took it in (an unclosed "<![CDATA[").
+            self.spans.append((self._start, self._last_close or self._offset()))
+            self._start = None
+        elif self._start is not None and tag == "article" and "message--post" in classes:
+            self.reliable = False  # a post began inside another's content
+        self._in_body_tag = tag == "article" and "message-body" in classes
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._start is not None and tag == "div":
+            self._last_close = self._offset()
+
+
+def _without(html: str, spans: list[tuple[int, int]]) -> str:
+    """`html` with the text of `spans` cut out."""
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(html[last:start])
+        last = end
+    pieces.append(html[last:])
+    return "".join(pieces)
+
+
+def _parsed_content(content: str) -> LexborNode:
+    """A post's content parsed on its own, as a <body> (so a leading <style> stays in it)."""
+    body = LexborHTMLParser("<body>" + content).body
+    assert body is not None  # the parser makes one for "<body>"
+    return body
 
 
 def _avatar_url(node: LexborNode, base: str) -> str | None:
@@ -284,8 +377,7 @@ def _user_extras(node: LexborNode, language: str) -> dict[str, Any]:
             shown = parse_shown_date(text, language)
             found["joined"] = shown[:10] if shown else None
         elif label in _MESSAGES_LABELS and "message_count" not in found:
-            digits = re.sub(r"[,.\s\u066c\u00a0]", "", text)
-            found["message_count"] = int(digits) if digits.isdigit() else None
+            found["message_count"] = board_number(text)
     return found
 
 

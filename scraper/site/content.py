@@ -8,6 +8,7 @@ blocks or lines in another language than the post get their own `lang` and `dir`
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -129,7 +130,8 @@ def _place_embeds(
     placed: set[int] = set()
     for placeholder in body.css("div.fm-embed"):
         raw_index = placeholder.attrs.get("data-embed-index") or ""
-        index = int(raw_index) if raw_index.isdigit() else -1
+        # The scraper writes a short ASCII index; `1²` (a digit int() refuses) is forged.
+        index = int(raw_index) if re.fullmatch(r"[0-9]{1,6}", raw_index) else -1
         if 0 <= index < len(embeds) and index not in placed:
             placeholder.replace_with(_fragment(render_embed(embeds[index])), move=True)
             placed.add(index)

@@ -23,7 +23,7 @@ from .activity import date_text
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
 from .offline_index import SearchData, write_search_files
 from .pages import SitePages, thread_extras
-from .sanitize import ASSET_PATH
+from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
 from .views import (
@@ -250,7 +250,7 @@ def copy_thread_assets(archive: ThreadArchive, thread: ArchivedThread, output: P
     copied = 0
     for asset in thread.assets:
         if not ASSET_PATH.fullmatch(asset.path):
-            log.warning("%s: asset path %r is not an archive asset path", thread.key, asset.path)
+            log.warning("%s: %s", thread.key, unpublished_reason(asset.path))
             continue
         destination = target / asset.path
         if destination.exists():

@@ -18,6 +18,18 @@ PASSIVE_EXTENSIONS = (
 ASSET_PATH = re.compile(
     rf"assets/[0-9a-f]{{64}}(\.(?:{'|'.join(PASSIVE_EXTENSIONS)}))?", re.IGNORECASE
 )
+# Any file the archive stores: its SHA-256, then the extension the board's file name had.
+STORED_ASSET_PATH = re.compile(r"assets/[0-9a-f]{64}(\.\w+)?", re.IGNORECASE)
+
+
+def unpublished_reason(path: str) -> str:
+    """Why the mirror leaves out the archived file at `path`, which ASSET_PATH refuses."""
+    stored = STORED_ASSET_PATH.fullmatch(path)
+    if stored is not None:
+        return (f"{path} stays in the archive but is not published: "
+                f"{stored.group(1)} is not a passive file type")
+    return f"asset path {path!r} is not an archive asset path"
+
 
 EXTERNAL_REL = "nofollow noopener noreferrer"
 
