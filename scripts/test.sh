@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite (lint, unit, end-to-end, headless Chromium).
+# Set up and run the whole test suite (lint, types, unit, end-to-end, headless Chromium).
 source "$(dirname "$0")/bootstrap.sh"
 install_debian_packages
 bootstrap_venv test
 bootstrap_node
 .venv/bin/ruff check .
+.venv/bin/mypy  # strict on scraper/ (pyproject.toml [tool.mypy])
 exec .venv/bin/python -m pytest "$@"
