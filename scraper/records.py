@@ -237,6 +237,9 @@ class ArchivedThread:
     unavailable_reason: str = ""
     moves: list[ThreadMove] = field(default_factory=list)  # oldest first
     incomplete: IncompleteRead | None = None  # the last run stopped early; None: read to the end
+    # The engine's own state after the last page it read (engines/base.py `Reading`):
+    # where a scheduled re-check starts. None in archives written before it existed.
+    cursor: dict[str, Any] | None = None
 
 
 def to_dict(record: Any) -> Any:
@@ -282,4 +285,5 @@ def thread_from_dict(data: dict[str, Any]) -> ArchivedThread:
         unavailable_reason=data.get("unavailable_reason", ""),
         moves=[ThreadMove(**m) for m in data.get("moves", [])],
         incomplete=IncompleteRead(**data["incomplete"]) if data.get("incomplete") else None,
+        cursor=data.get("cursor"),
     )

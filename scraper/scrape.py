@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from . import __version__
 from .archive import ThreadArchive
 from .engines import Engine, engine_for_url
+from .engines.base import Cursor, Request, Response
 from .errors import (
     AccessBlocked,
     ArchiveError,
@@ -136,16 +137,16 @@ def scrape_thread(
     )
     resuming = existing is not None and existing.incomplete is not None
     try:
-        start, start_page = _start(url, engine, existing, from_last_page)
-        pages, stop = _fetch_pages(start, start_page, engine, client, recorder, observer,
-                                   archive, existing, max_pages, max_seconds)
+        start = _start(url, engine, existing, from_last_page)
+        pages, stop = _fetch_pages(start, engine, client, recorder, observer, archive,
+                                   existing, max_pages, max_seconds)
         if stop is not None and not pages and (not resuming or thread_is_gone(stop.error)):
             # Nothing read: a failed first page fails the run, and a thread gone upstream
             # is gone whichever page a run starts at.
             raise stop.error
         if pages and (ignored := pages[0].parsed.thread.ignored_canonical):
-            log.warning("%s names %s as its canonical URL, on another site: ignored", start,
-                        shown(ignored))
+            log.warning("%s names %s as its canonical URL, on another site: ignored",
+                        start.url, shown(ignored))
         assets, failed, repaired = _fetch_assets(
             pages, key, archive, client, recorder, existing.assets if existing else [], observer)
     except ForumMirrorError as error:
@@ -167,8 +168,10 @@ def scrape_thread(
     archived_before = {a.sha256 for a in (existing.assets if existing else [])}
     if existing is not None:
         existing.unavailable_since, existing.unavailable_reason = None, ""
-    thread, counts = _merge(existing, key, engine.name, pages, assets, archive,
-                            complete=stop is None)
+    thread, counts = _merge(existing, key, engine, pages, assets, archive,
+                            complete=stop is None and bool(pages) and pages[-1].complete)
+    if pages:
+        thread.cursor = pages[-1].cursor
     thread.incomplete = stop.record if stop is not None else None
     moves = _new_moves(thread, pages, engine)
     thread.moves.extend(moves)
@@ -250,13 +253,15 @@ def _resume_url(existing: ArchivedThread, engine: Engine) -> str:
 
 
 def _start(url: str, engine: Engine, existing: ArchivedThread | None, from_last_page: bool
-           ) -> tuple[str, int]:
-    """The URL a run starts from, and the number of the board's page it is."""
-    if existing is not None and existing.incomplete is not None:
-        return existing.incomplete.url, existing.incomplete.page  # where the last run stopped
+           ) -> Request:
+    """The request a run starts with."""
+    if existing is not None and existing.incomplete is not None:  # where the last run stopped
+        return Request(existing.incomplete.url, existing.incomplete.page)
     if from_last_page and existing is not None and existing.pages:
-        return _resume_url(existing, engine), existing.pages[-1].number
-    return engine.first_page_url(url), 1
+        if existing.cursor:
+            return engine.recheck_request(existing.cursor)
+        return Request(_resume_url(existing, engine), existing.pages[-1].number)
+    return engine.first_request(url)
 
 
 def _paths_in(folder: Path) -> set[Path]:
@@ -309,7 +314,10 @@ def thread_is_gone(error: ForumMirrorError) -> bool:
 class _Page:
     parsed: ParsedPage
     capture: Capture
-    redirects: tuple[tuple[str, int, str], ...] = ()  # hops of this fetch (Fetched.redirects)
+    redirects: tuple[tuple[str, int, str], ...]  # hops of this fetch (Fetched.redirects)
+    cursor: Cursor  # the engine's, after reading this page
+    complete: bool  # the engine has now read the thread from its start to its end
+    next: Request | None
 
 
 @dataclass
@@ -321,19 +329,20 @@ class _Stop:
 
 
 def _fetch_pages(
-    first_url: str, first_number: int, engine: Engine, client: PoliteClient,
+    first: Request, engine: Engine, client: PoliteClient,
     recorder: WarcRecorder, observer: ScrapeObserver | None, archive: ThreadArchive,
     existing: ArchivedThread | None, max_pages: int, max_seconds: float,
 ) -> tuple[list[_Page], _Stop | None]:
-    """The thread's pages from `first_url` on, and why reading stopped early (None: it
-    reached the last page). A page the board says is unchanged (304) is re-read from the
-    WARC record it was archived from, so its provenance stays that first capture."""
+    """The thread's pages from `first` on, as the engine asks for them, and why reading
+    stopped early (None: the engine asked for nothing more). A page the board says is
+    unchanged (304) is re-read from the WARC record it was archived from, so its
+    provenance stays that first capture."""
     archived = {p.capture.url: p.capture for p in (existing.pages if existing else [])}
     for known_page in existing.pages if existing else []:  # a moved thread: asked at its new URL
         archived.setdefault(known_page.capture.final_url, known_page.capture)
     pages: list[_Page] = []
     read_urls: set[str] = set()  # asked for and landed on, by the pages read
-    next_url = first_url
+    next_url, first_number, cursor = first.url, first.page, first.cursor
     deadline = time.monotonic() + max_seconds
 
     def stop(error: ForumMirrorError, page: int, url: str) -> tuple[list[_Page], _Stop]:
@@ -362,11 +371,15 @@ def _fetch_pages(
             fetched = client.fetch(next_url, recorder, kind="page", validators=validators)
             if fetched.not_modified and known is not None:
                 payload = archive.warc_payload(known.warc_file, known.warc_record_id)
-                page = _Page(engine.parse_page(decode_body(payload), known.final_url), known,
-                             fetched.redirects)
+                capture, text = known, decode_body(payload)
             else:
-                page = _Page(engine.parse_page(fetched.text(), fetched.capture.final_url),
-                             fetched.capture, fetched.redirects)
+                capture, text = fetched.capture, fetched.text()
+            reading = engine.read(Response(url=next_url, final_url=capture.final_url,
+                                           status=capture.status, text=text,
+                                           headers=fetched.headers,
+                                           fetched_at=capture.fetched_at), cursor)
+            page = _Page(reading.page, capture, fetched.redirects, reading.cursor,
+                         reading.complete, reading.next)
         except Interrupted:
             raise  # the user stopped the run: no fault of the board's to record
         except ForumMirrorError as error:
@@ -377,6 +390,7 @@ def _fetch_pages(
                                       f"{page.parsed.page_number} again"),
                         last.parsed.page_number, last.capture.url)
         pages.append(page)
+        cursor = page.cursor
         read_urls.update((next_url, page.capture.url, page.capture.final_url))
         if observer:
             observer.page_done(page.parsed)
@@ -384,16 +398,16 @@ def _fetch_pages(
             return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} is not "
                                       f"a URL ({page.parsed.bad_next_href!r})"),
                         page.parsed.page_number, page.capture.url)
-        if page.parsed.next_url is None:
+        if page.next is None:
             return pages, None
-        if not same_site(page.parsed.next_url, page.capture.final_url):
+        if not same_site(page.next.url, page.capture.final_url):
             # A thread's pages come from its own site (the board's http -> https or www.
             # change allowed): a "next" link elsewhere is not this thread.
             return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} leads "
-                                      f"to another site, {shown(page.parsed.next_url)}; not "
+                                      f"to another site, {shown(page.next.url)}; not "
                                       "followed"),
                         page.parsed.page_number, page.capture.url)
-        canonical_next = page_url(page.parsed.next_url, page.capture.final_url)
+        canonical_next = page_url(page.next.url, page.capture.final_url)
         if canonical_next is None:
             return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} is not "
                                       "a URL this scraper can fetch"),
@@ -541,7 +555,7 @@ def _extension(ref: AssetRef, content_type: str) -> str:
 
 
 def _merge(
-    existing: ArchivedThread | None, key: str, engine_name: str, pages: list[_Page],
+    existing: ArchivedThread | None, key: str, engine: Engine, pages: list[_Page],
     assets: list[StoredAsset], archive: ThreadArchive, *, complete: bool,
 ) -> tuple[ArchivedThread, dict[str, int]]:
     """Fold this run into the archived thread: add new posts, keep earlier revisions.
@@ -550,7 +564,7 @@ def _merge(
     """
     now = utc_now()
     thread = existing or ArchivedThread(
-        key=key, engine=engine_name, thread=pages[0].parsed.thread, first_archived_at=now,
+        key=key, engine=engine.name, thread=pages[0].parsed.thread, first_archived_at=now,
         last_archived_at=now, scraper_version=__version__,
     )
     if pages:  # a resumed run that read nothing new keeps what it knew
@@ -580,7 +594,7 @@ def _merge(
                 # the same post, never an edit of itself.
                 continue
             read.add(parsed.id)
-            fresh = _archived_post(parsed, page, by_url, key, archive)
+            fresh = _archived_post(parsed, page, by_url, key, archive, engine)
             old = posts.get(parsed.id)
             if old is None:
                 counts["new"] += 1
@@ -597,7 +611,7 @@ def _merge(
     # Only a run that read the thread from its first page to its last can tell that a post
     # is gone; it stays archived, marked with when it was first missed.
     counts["removed"] = 0
-    if complete and pages[0].parsed.page_number == 1:
+    if complete:
         for post_id, post in posts.items():
             if post_id in read:
                 post.removed_upstream_at = None
@@ -611,7 +625,7 @@ def _merge(
 
 def _archived_post(
     parsed: ParsedPost, page: _Page, by_url: dict[str, StoredAsset], key: str,
-    archive: ThreadArchive,
+    archive: ThreadArchive, engine: Engine,
 ) -> ArchivedPost:
     local: dict[str, str] = {}
     images: list[PostImage] = []
@@ -639,7 +653,7 @@ def _archived_post(
         content_html=localize_urls(parsed.content_html, local),
         content_text=parsed.content_text, quotes=parsed.quotes, embeds=parsed.embeds,
         images=images, page=page.parsed.page_number,
-        source_url=f"{capture.final_url.split('#', 1)[0]}#post-{parsed.id}",
+        source_url=engine.post_url(capture.final_url, parsed.id),
         fetched_at=capture.fetched_at, page_sha256=capture.sha256,
         warc_file=capture.warc_file, warc_record_id=capture.warc_record_id,
         first_seen_at=capture.fetched_at,

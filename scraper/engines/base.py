@@ -1,10 +1,23 @@
-"""The small interface every forum engine implements, and helpers engines share."""
+"""The small interface every forum engine implements, and helpers engines share.
+
+An engine is a pure reader. Given a thread URL it names the first request; given a response
+(URL, final URL, status, headers, text) and its own cursor it returns a `Reading`: the posts
+it read, the next request, its new cursor (engine-defined JSON, stored in thread.json), and
+whether the thread is now read to its end. The scraper does every fetch and store, and asks
+the engine where a re-check starts (`recheck_request`), so no other stage knows a board.
+
+Most boards are paged HTML: such an engine implements `parse_page` and inherits the rest.
+An engine over a JSON API (Discourse, Flarum) overrides `read` and `recheck_request`.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -22,13 +35,55 @@ NUMBER_SEPARATORS = re.compile(r"[,.\s\u066c]")
 MAX_NUMBER_DIGITS = 15
 
 
+Cursor = dict[str, Any]  # an engine's own state between requests and runs (JSON-ready)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What an engine asks the scraper to fetch next."""
+
+    url: str
+    page: int  # the board's page (or batch) number this request reads, 1-based
+    # The cursor the response is read with when this request starts a run (a re-check may
+    # carry what the archive knows); later requests are read with the previous reading's.
+    cursor: Cursor | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    """One fetched answer, as an engine sees it (the scraper keeps the provenance)."""
+
+    url: str  # asked for
+    final_url: str  # after redirects
+    status: int
+    text: str
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    fetched_at: str = ""  # ISO 8601 UTC, as the WARC records it (relative dates need it)
+
+    def json(self) -> Any:
+        """The body as JSON (API engines)."""
+        return json.loads(self.text)
+
+
+@dataclass
+class Reading:
+    """What an engine read from one response."""
+
+    page: ParsedPage
+    next: Request | None  # None: nothing more to fetch in this run
+    cursor: Cursor
+    complete: bool  # the thread is now read from its first post to its last
+
+
 class Engine(ABC):
-    """Reads one forum software's thread pages. Subclasses set the class attributes."""
+    """Reads one forum software's threads. Subclasses set the class attributes."""
 
     name: ClassVar[str]
     # Matches canonical thread URLs (urls.canonical_url); group "id" is the thread id.
     pattern: ClassVar[re.Pattern[str]]
     example: ClassVar[str]
+    examples: ClassVar[tuple[str, ...]] = ()  # more URL forms users paste (tests route them)
+    summary: ClassVar[str] = ""  # the software and versions it reads, for `forum-mirror engines`
 
     @classmethod
     def matches(cls, url: str) -> bool:
@@ -46,6 +101,12 @@ class Engine(ABC):
         """A stable folder name for the thread, the same for every spelling of its URL."""
         return thread_key(origin_of(url), self.thread_id(url))
 
+    @classmethod
+    def markers(cls, html: str) -> list[str]:
+        """Which of this engine's signs (generator meta, root ids, script globals) `html`
+        carries: detection picks the engine whose page shows the most."""
+        return []
+
     @abstractmethod
     def first_page_url(self, url: str) -> str:
         """The URL of the thread's first page, whatever page `url` points to."""
@@ -53,6 +114,35 @@ class Engine(ABC):
     @abstractmethod
     def parse_page(self, html: str, url: str) -> ParsedPage:
         """Read one thread page; raise LayoutChanged when it has no posts to read."""
+
+    def first_request(self, url: str) -> Request:
+        """Where reading the thread at `url` starts."""
+        return Request(self.first_page_url(url), 1)
+
+    def read(self, response: Response, cursor: Cursor | None) -> Reading:
+        """Read one response. Paged HTML: the page's posts, then its "next" link.
+
+        The cursor remembers the page a run started at (None: this response starts it), so
+        a run that began at page 1 and reached a page without "next" read the whole thread.
+        """
+        page = self.parse_page(response.text, response.final_url)
+        started_at = cursor["started_at"] if cursor else page.page_number
+        following = Request(page.next_url, page.page_number + 1) if page.next_url else None
+        return Reading(
+            page=page,
+            next=following,
+            cursor={"page": page.page_number, "url": response.final_url,
+                    "last_page": page.last_page, "started_at": started_at},
+            complete=following is None and started_at == 1,
+        )
+
+    def recheck_request(self, cursor: Cursor) -> Request:
+        """Where a scheduled re-check starts: the last page read (a conditional request)."""
+        return Request(str(cursor["url"]), int(cursor["page"]))
+
+    def post_url(self, page_url: str, post_id: str) -> str:
+        """The board's permalink of a post on the page at `page_url`."""
+        return f"{page_url.split('#', 1)[0]}#post-{post_id}"
 
 
 def absolutize_urls(node: LexborNode, base_url: str) -> None:
