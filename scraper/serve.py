@@ -12,6 +12,7 @@ import functools
 import gzip
 import http.server
 import logging
+import sys
 import threading
 from collections.abc import Iterator
 from email.utils import formatdate
@@ -24,6 +25,22 @@ COMPRESSIBLE_TYPES = frozenset({
     "application/javascript", "application/json", "application/xml",
     "application/atom+xml", "image/svg+xml",
 })  # fmt: skip
+
+
+class LoopbackHTTPServer(http.server.ThreadingHTTPServer):
+    """A threading server whose clients may hang up mid-answer without a traceback on stderr.
+
+    Readers close tabs, and the scraper gives up on slow or oversized answers on purpose:
+    a broken pipe then is the client's choice, not the server's fault.
+    """
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("client %s hung up", client_address)
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
@@ -57,7 +74,7 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
 def serve_directory(directory: Path, port: int) -> Iterator[str]:
     """Serve a folder on 127.0.0.1 in a background thread; yields its URL."""
     handler = functools.partial(SiteRequestHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = LoopbackHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -17,7 +17,7 @@ from scraper.archive import ThreadArchive
 from scraper.demo_forum import DemoForum
 from scraper.fetch import FetchSettings, PoliteClient
 from scraper.scrape import ScrapeSummary, scrape_thread
-from scraper.serve import serve_directory
+from scraper.serve import LoopbackHTTPServer, serve_directory
 
 __all__ = ["serve_directory"]  # re-exported for the browser tests
 
@@ -37,7 +37,7 @@ def html_server(answer: Callable[[str], tuple[int, bytes]], port: int = 0) -> It
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = LoopbackHTTPServer(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -14,9 +14,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from urllib.parse import urlsplit
+
+from scraper.serve import LoopbackHTTPServer
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("fetch_server: " + format, *args)
 
 
-class _ScriptedHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
+class _ScriptedHTTPServer(LoopbackHTTPServer):
     owner: FetchServer
 
 

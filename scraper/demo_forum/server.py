@@ -20,10 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
+from ..serve import LoopbackHTTPServer
 from . import images, pages
 from .seed import Attachment, Post, SeedPost, Thread, build_thread
 
@@ -395,17 +396,16 @@ class DemoForum:
         # crash test kills the scraper there, at an exact point of its run).
         self.on_request: Callable[[RequestLog], None] | None = None
         self._requests_lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LoopbackHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._site_obj: _Site | None = None
         self._moved_from: frozenset[int] = frozenset()
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def _bind(self) -> ThreadingHTTPServer:
+    def _bind(self) -> LoopbackHTTPServer:
         handler = type("DemoForumHandler", (_Handler,), {"forum": self})
-        server = ThreadingHTTPServer((self.host, self.port), handler)
-        server.daemon_threads = True
+        server = LoopbackHTTPServer((self.host, self.port), handler)
         self._server = server
         self.port = server.server_address[1]
         self._site_obj = _Site(self.thread, self.posts_per_page, self.robots_txt, self.base_url,
