@@ -27,13 +27,14 @@ from typing import IO, Any
 from warcio.archiveiterator import ArchiveIterator
 
 from .archive_paths import check_key, check_thread_paths, path_inside
-from .errors import ArchiveError
+from .errors import ArchiveError, UnsupportedUrl
+from .migrate import CURRENT_VERSION, READABLE_VERSIONS, upgrade
 from .records import ArchivedThread, StoredAsset, thread_from_dict, to_dict
 
 log = logging.getLogger(__name__)
 
 FORMAT_NAME = "forum-mirror/thread"
-FORMAT_VERSION = 1
+FORMAT_VERSION = CURRENT_VERSION
 THREADS_DIR = "threads"
 SCHEMA_PATH = Path(__file__).with_name("thread.schema.json")
 
@@ -119,6 +120,13 @@ def remove_stale_temp_files(root: Path) -> list[Path]:
         log.info("removing %s, left by a run that was killed", path)
         path.unlink(missing_ok=True)
     return stale
+
+
+def thread_data(document: dict[str, Any]) -> dict[str, Any]:
+    """A thread.json document without its format header, in the current format (an older
+    one is upgraded in memory: migrate.py)."""
+    data = {k: v for k, v in document.items() if k not in ("format", "format_version")}
+    return upgrade(data, int(document["format_version"]))
 
 
 def thread_json(thread: ArchivedThread) -> dict[str, Any]:
@@ -233,14 +241,14 @@ class ThreadArchive:
         except (OSError, ValueError) as error:
             raise ArchiveError(f"cannot read {path}: {error}") from error
         if (not isinstance(data, dict) or data.get("format") != FORMAT_NAME
-                or data.get("format_version") != FORMAT_VERSION):
+                or data.get("format_version") not in READABLE_VERSIONS):
             raise ArchiveError(
-                f"{path} is not a forum-mirror thread of format version {FORMAT_VERSION}"
+                f"{path} is not a forum-mirror thread of format version "
+                f"{' or '.join(map(str, sorted(READABLE_VERSIONS)))}"
             )
-        data = {k: v for k, v in data.items() if k not in ("format", "format_version")}
         try:
-            thread = thread_from_dict(data)
-        except (KeyError, TypeError, AttributeError) as error:
+            thread = thread_from_dict(thread_data(data))
+        except (KeyError, TypeError, AttributeError, ValueError, UnsupportedUrl) as error:
             raise ArchiveError(f"{path} does not match the archive format: {error}") from error
         # Before anything joins them to a folder: the file may say `../../elsewhere`.
         check_thread_paths(thread, path, path.parent.name)

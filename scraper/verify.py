@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 from warcio.archiveiterator import ArchiveIterator
 
-from .archive import SCHEMA_PATH, THREADS_DIR, ThreadArchive
+from .archive import SCHEMA_PATH, THREADS_DIR, ThreadArchive, thread_data
 from .archive_paths import check_thread_paths, path_inside
 from .engines import engine_named
 from .errors import ArchiveError, ForumMirrorError
@@ -65,8 +65,10 @@ def _verify_thread(archive: ThreadArchive, path: Path, schema: dict[str, Any]) -
         return [Problem(name, None, f"does not match the schema at "
                                     f"/{'/'.join(map(str, e.absolute_path))}: {e.message}")
                 for e in errors]
-    thread = thread_from_dict({k: v for k, v in data.items()
-                               if k not in ("format", "format_version")})
+    try:
+        thread = thread_from_dict(thread_data(data))
+    except ForumMirrorError as error:  # e.g. an engine this version does not know
+        return [Problem(name, None, str(error))]
     try:
         check_thread_paths(thread, name, path.parent.name)
     except ArchiveError as error:  # nothing may be read through a path that leads out

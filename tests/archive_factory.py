@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image
 
 from scraper.archive import ThreadArchive
+from scraper.engines.canonical import quote_html  # as every engine stores a quote
 from scraper.records import (
     ArchivedPost,
     ArchivedThread,
@@ -101,20 +102,6 @@ def _wrap(text_html: str) -> str:
     return f'<div class="bbWrapper">{text_html}</div>'
 
 
-def _quote_html(name: str, post_id: str, quoted_text: str) -> str:
-    # As XenForo 2 serves it, expand link included.
-    return (
-        f'<blockquote class="bbCodeBlock bbCodeBlock--expandable bbCodeBlock--quote js-expandWatch"'
-        f' data-quote="{name}" data-source="post: {post_id}" data-attributes="member: 12">'
-        f'<div class="bbCodeBlock-title"><a href="/goto/post?id={post_id}"'
-        f' class="bbCodeBlock-sourceJump" rel="nofollow">{name} قال:</a></div>'
-        f'<div class="bbCodeBlock-content"><div class="bbCodeBlock-expandContent js-expandContent">'
-        f"{quoted_text}</div>"
-        f'<div class="bbCodeBlock-expandLink js-expandLink"><a role="button" tabindex="0">'
-        f"اضغط للتوسيع...</a></div></div></blockquote>"
-    )
-
-
 def build_fixture_archive(root: Path) -> FixtureArchive:
     """Write the fixture thread (JSON and one image) under `root` and describe it."""
     archive = ThreadArchive(root)
@@ -192,7 +179,7 @@ def build_fixture_archive(root: Path) -> FixtureArchive:
             ]
         elif role in ("quote_same_page", "quote_other_page"):
             quoted_text = texts["quoted"]
-            html = _wrap(_quote_html("يوسف", roles["quoted"], quoted_text) + text)
+            html = _wrap(quote_html("يوسف", roles["quoted"], quoted_text) + text)
             content_text = f"{quoted_text}\n{text}"
             quotes = [Quote(author="يوسف", post_id=roles["quoted"])]
         elif role == "hostile":
@@ -433,11 +420,6 @@ def build_thread_archive(
     archive.save(thread)
     fixture = FixtureArchive(root=root, key=key, post_ids=[post.id for post in archived])
     return fixture, stored
-
-
-def quote_html(name: str, post_id: str, quoted_text: str) -> str:
-    """A quote block as XenForo 2 serves it."""
-    return _quote_html(name, post_id, quoted_text)
 
 
 def seed_like_posts(count: int) -> list[PostSpec]:

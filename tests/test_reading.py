@@ -161,7 +161,7 @@ def test_post_date_shows_the_exact_iso_time_on_hover(site: ReadingSite) -> None:
 def test_quote_links_to_the_quoted_post_on_another_page(site: ReadingSite) -> None:
     page, post = site.article(site.fixture.post_ids[-1])
     assert page == "page-3.html"
-    link = post.css_first(".bbCodeBlock-title a")
+    link = post.css_first(".fm-quote-title a")
     assert link.attrs["href"] == f"index.html#post-{site.fixture.post_ids[0]}"
     assert "FAR_Observer" in link.text() and "قال:" in link.text()
 

@@ -231,11 +231,10 @@ def test_quotes_link_to_the_quoted_post_on_its_page(site: BuiltSite) -> None:
     quoted = site.fixture.post_id("quoted")
     for role in ("quote_same_page", "quote_other_page"):
         _, tree = site.post(role)
-        quote = article(tree, site.fixture.post_id(role)).css_first("blockquote.bbCodeBlock--quote")
-        link = quote.css_first(".bbCodeBlock-title a")
+        quote = article(tree, site.fixture.post_id(role)).css_first("blockquote.fm-quote")
+        link = quote.css_first(".fm-quote-title a")
         assert link.attrs["href"] == f"index.html#post-{quoted}"
         assert link.css_first("bdi").text() == "يوسف"
-        assert quote.css_first(".bbCodeBlock-expandLink") is None
 
 
 def test_shared_image_is_stored_once_and_shown_twice(site: BuiltSite) -> None:

@@ -96,7 +96,7 @@ def test_pages_browse_from_file_urls(site: Site, tab: Tab) -> None:
     page.locator("a[rel=next]").first.click()
     page.wait_for_url(re.compile(r"/page-2\.html$"))
     quoted = site.fixture.post_id("quoted")
-    page.locator(f'.bbCodeBlock-title a[href="index.html#post-{quoted}"]').click()
+    page.locator(f'.fm-quote-title a[href="index.html#post-{quoted}"]').click()
     page.wait_for_url(re.compile(rf"/index\.html#post-{quoted}$"))
     page.locator(".site-name").click()
     page.wait_for_url(re.compile(r"/index\.html$"))

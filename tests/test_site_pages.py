@@ -186,6 +186,12 @@ def test_arabic_and_unsluggable_names_get_distinct_valid_files() -> None:
         Author("Youssef", member), thread
     )
     assert author_page(Author("يوسف", member), thread).startswith("authors/yusuf-12-")
+    # With the member id the engine read (any board: phpBB's memberlist.php?u=12 too).
+    phpbb = "https://forum.example/memberlist.php?mode=viewprofile&u=12"
+    assert author_page(Author("يوسف", phpbb, member_id="12"), thread) == author_page(
+        Author("Youssef", phpbb + "&sid=0f3a", member_id="12"), thread)
+    assert author_page(Author("يوسف", phpbb, member_id="12"), thread).startswith(
+        "authors/member-12-")
     assert author_page(Author("يوسف"), thread) != author_page(
         Author("يوسف"), "https://b.example/t/"
     )

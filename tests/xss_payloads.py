@@ -115,19 +115,19 @@ _TEMPLATES: list[tuple[str, str]] = [
     ("img remote", '<img src="LEAK.png" alt="remote">'),
     ("img srcset remote", '<img src="x" srcset="LEAK.png 1x">'),
     ("video poster remote", '<video poster="LEAK.png"></video>'),
-    # Quotes: the site rebuilds their title from data-quote
+    # Quotes: the site rebuilds their title from data-author and links data-post-id
     (
         "quote name",
         (
-            '<blockquote data-quote="&quot;&gt;&lt;img src=x onerror=FLAG&gt;"'
-            ' data-source="post: 9001">q</blockquote>'
+            '<blockquote class="fm-quote" data-author="&quot;&gt;&lt;img src=x onerror=FLAG&gt;"'
+            ' data-post-id="9001">q</blockquote>'
         ),
     ),
     (
         "quote source",
         (
-            '<blockquote data-quote="x"'
-            ' data-source="post: 9001&quot; onmouseover=&quot;FLAG">q</blockquote>'
+            '<blockquote class="fm-quote" data-author="x"'
+            ' data-post-id="9001&quot; onmouseover=&quot;FLAG">q</blockquote>'
         ),
     ),
     # Right-to-left override hiding a script in what looks like an image name

@@ -140,6 +140,15 @@ class Engine(ABC):
         """Where a scheduled re-check starts: the last page read (a conditional request)."""
         return Request(str(cursor["url"]), int(cursor["page"]))
 
+    def canonical_content(self, content_html: str) -> str:
+        """A post's content as an older archive stored it (the board's markup), in the
+        canonical form this engine writes now (migrate.py); canonical content is unchanged."""
+        return content_html
+
+    def member_id(self, profile_url: str | None) -> str | None:
+        """The board's member id in a profile URL, where the URL carries one."""
+        return None
+
     def post_url(self, page_url: str, post_id: str) -> str:
         """The board's permalink of a post on the page at `page_url`."""
         return f"{page_url.split('#', 1)[0]}#post-{post_id}"

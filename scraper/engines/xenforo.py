@@ -13,7 +13,14 @@ from ..errors import LayoutChanged
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import page_url, same_site
 from .base import Engine, absolutize_urls, board_number, node_text
-from .canonical import embed_placeholder_html, replace_with_html
+from .canonical import (
+    code_html,
+    embed_placeholder_html,
+    quote_html,
+    replace_with_html,
+    spoiler_html,
+    unwrap_redirect,
+)
 from .dates import iso_from_machine_time, parse_shown_date
 from .walls import check_not_a_wall
 
@@ -27,6 +34,12 @@ class XenForo2(Engine):
         r"(?:[^/?#]*\.)?(?P<id>[0-9]+)/?(?:page-(?P<page>[0-9]+))?(?:[?#].*)?$"
     )
     example = "https://forum.example/threads/some-title.123/"
+
+    def canonical_content(self, content_html: str) -> str:
+        return _canonical_html(content_html)
+
+    def member_id(self, profile_url: str | None) -> str | None:
+        return _member_id(profile_url)
 
     def first_page_url(self, url: str) -> str:
         page_suffix = re.compile(r"page-\d+/?(?=$|[?#])")
@@ -152,7 +165,7 @@ class XenForo2(Engine):
         author_url = name_link.attributes.get("href") if name_link else None
         language = ((node.parser.css_first("html") or node).attributes.get("lang")) or ""
         author = Author(author_name, author_url, avatar_url=_avatar_url(node, url),
-                        **_user_extras(node, language))
+                        member_id=_member_id(author_url), **_user_extras(node, language))
 
         published_node = node.css_first(".message-attribution-main time")
         edited_node = node.css_first(".message-lastEdit time")
@@ -161,6 +174,8 @@ class XenForo2(Engine):
 
         assets = self._assets(node, body)
         embeds = self._take_embeds(body)
+        quotes = self._quotes(body)
+        canonicalize(body)
         return ParsedPost(
             id=post_id,
             position=self._position(node, post_id),
@@ -171,7 +186,7 @@ class XenForo2(Engine):
             edited_text=edited_text,
             content_html=(body.inner_html or "").strip(),
             content_text=node_text(body),
-            quotes=self._quotes(body),
+            quotes=quotes,
             embeds=embeds,
             assets=assets,
         )
@@ -262,6 +277,62 @@ class XenForo2(Engine):
         for script in body.css("script"):
             script.decompose()
         return embeds
+
+
+# Outgoing links as XenForo wraps them: the board's redirect and its link proxy.
+_LINK_WRAPPERS = (("/redirect/", "to"), ("/proxy.php", "link"))
+_MEMBER_ID = re.compile(r"/members/(?:[^/?#]*\.)?([0-9]+)/?(?:[?#]|$)")
+
+
+def _member_id(profile_url: str | None) -> str | None:
+    """The member id in a XenForo profile URL (`/members/name.12/` -> "12")."""
+    match = _MEMBER_ID.search(profile_url or "")
+    return match.group(1) if match else None
+
+
+def canonicalize(body: LexborNode) -> None:
+    """Turn a post's XenForo markup into the canonical form (engines/canonical.py), in place.
+
+    Innermost quotes first, so a quote inside a quote keeps its nesting.
+    """
+    for quote in reversed(body.css("blockquote.bbCodeBlock--quote, blockquote[data-quote]")):
+        source = quote.attributes.get("data-source") or ""
+        match = re.search(r"post:\s*([0-9]+)", source)
+        inner = quote.css_first(".bbCodeBlock-expandContent") or quote.css_first(
+            ".bbCodeBlock-content")
+        replace_with_html(quote, quote_html(quote.attributes.get("data-quote") or "",
+                                            match.group(1) if match else None,
+                                            ((inner or quote).inner_html or "").strip()))
+    for block in body.css("div.bbCodeBlock--code"):
+        code = block.css_first("code") or block.css_first("pre")
+        replace_with_html(block, code_html(code.text(deep=True) if code is not None else ""))
+    for spoiler in body.css("div.bbCodeSpoiler"):
+        title = spoiler.css_first(".bbCodeSpoiler-button-title")
+        content = spoiler.css_first(".bbCodeBlock-content") or spoiler.css_first(
+            ".bbCodeSpoiler-content")
+        replace_with_html(spoiler, spoiler_html(
+            title.text(strip=True) if title is not None else "Spoiler",
+            (content.inner_html or "") if content is not None else ""))
+    for chrome in body.css(".bbCodeBlock-expandLink, .js-expandLink, .bbCodeBlock-sourceJump"):
+        chrome.decompose()  # "Click to expand..." and jump arrows need the board's JavaScript
+    for link in body.css("a[href]"):
+        href = link.attributes.get("href") or ""
+        for path, parameter in _LINK_WRAPPERS:
+            href = unwrap_redirect(href, path, parameter)
+        link.attrs["href"] = href
+    for image in body.css("img[data-src], img[data-url]"):
+        real = image.attributes.get("data-url") or image.attributes.get("data-src") or ""
+        if real.startswith(("http://", "https://")):
+            image.attrs["src"] = real  # lazy images show a placeholder until scripts run
+
+
+def _canonical_html(content_html: str) -> str:
+    """Stored XenForo post HTML in the canonical form (for archives of format version 1)."""
+    body = LexborHTMLParser(f"<body>{content_html}</body>").body
+    if body is None:  # pragma: no cover - lexbor always gives a body
+        return content_html
+    canonicalize(body)
+    return (body.inner_html or "").strip()
 
 
 # The user extras' labels XenForo prints in its languages (the order is the board's choice).

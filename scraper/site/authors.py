@@ -1,10 +1,10 @@
 """Author pages and a thread's participants: every post of one person, across threads.
 
-An author is one member of one board: the board's host plus their member URL when the board
-gave one (a renamed member stays one author), else the host plus the name. Their page is
-`authors/<slug>-<hash>.html`: the slug (python-slugify, which transliterates Arabic and
-Hebrew to ASCII or drops them) keeps the name readable where it can, and the hash of the
-identity keeps two names that slugify alike, or to nothing, apart.
+An author is one member of one board: the board's host plus their member id when the engine
+read one (a renamed member stays one author), else their member URL, else the host plus the
+name. Their page is `authors/<slug>-<hash>.html`: the slug (python-slugify, which
+transliterates Arabic and Hebrew to ASCII or drops them) keeps the name readable where it
+can, and the hash of the identity keeps two names that slugify alike, or to nothing, apart.
 """
 
 from __future__ import annotations
@@ -37,8 +37,11 @@ def _member_url(author: Author) -> str:
 
 
 def author_identity(author: Author, thread_url: str) -> str:
-    """Who wrote a post, as one string: `host member-url` or `host name:<name>`."""
+    """Who wrote a post, as one string: `host member:<id>`, `host <member-url>` or
+    `host name:<name>`."""
     host = urlsplit(thread_url).netloc.lower()
+    if author.member_id:
+        return f"{host} member:{author.member_id}"
     member = _member_url(author)
     return f"{host} {member}" if member else f"{host} name:{author.name}"
 
@@ -47,12 +50,13 @@ def author_page(author: Author, thread_url: str) -> str:
     """The author's page, from the site's root: `authors/<slug>-<hash>.html`.
 
     Both parts come from the identity alone, so a member renamed between posts keeps one
-    page: the slug of a member URL is its last path step (XenForo: `yusuf.12`).
+    page: a member's slug is their member id (`member-12`), anyone else's their name.
     """
     identity = author_identity(author, thread_url)
     digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:HASH_CHARS]
-    member = _member_url(author)
-    source = urlsplit(member).path.rstrip("/").rsplit("/", 1)[-1] if member else author.name
+    source = f"member {author.member_id}" if author.member_id else author.name
+    if not author.member_id and (member := _member_url(author)):
+        source = urlsplit(member).path.rstrip("/").rsplit("/", 1)[-1]  # one URL, one slug
     slug = slugify(source, max_length=SLUG_MAX, word_boundary=True) or "author"
     return f"{AUTHORS_DIR}/{slug}-{digest}.html"
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ..engines.canonical import QUOTE_CLASS
 from ..records import Embed
 from .imagesize import ImageSize
-from .sanitize import EXTERNAL_REL
+from .sanitize import EXTERNAL_REL, QUOTE_TITLE_CLASS
 from .textdir import TextDirection, detect
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,7 @@ def render_post_body(
     body = tree.body
     if body is None:
         return ""
-    for expand_link in body.css("div.bbCodeBlock-expandLink"):
-        expand_link.decompose()  # XenForo's "Click to expand" needs its own JavaScript
-    for quote in body.css("blockquote[data-quote], blockquote[data-source]"):
+    for quote in body.css(f"blockquote.{QUOTE_CLASS}"):
         _link_quote(tree, quote, links, gettext)
     _place_embeds(tree, body, embeds, render_embed)
     for image in body.css("img"):
@@ -72,53 +71,33 @@ def render_post_body(
     return body.inner_html or ""
 
 
-def _quoted_post_id(source: str) -> str | None:
-    # XenForo writes data-source="post: 123"; other kinds (e.g. "profile-post: 4") are not posts.
-    kind, _, value = source.partition(":")
-    if kind.strip() != "post":
-        return None
-    return value.strip() or None
-
-
 def _link_quote(
     tree: LexborHTMLParser, quote: LexborNode, links: ThreadLinks, gettext: Callable[[str], str]
 ) -> None:
-    name = (quote.attrs.get("data-quote") or "").strip()
-    post_id = _quoted_post_id(quote.attrs.get("data-source") or "")
-    title = next(
-        (c for c in _children(quote) if c.tag == "div" and "bbCodeBlock-title" in _classes(c)),
-        None,
-    )
+    """Give a canonical quote (`blockquote.fm-quote`) its title: who said it, linked to the
+    quoted post where this archive holds it."""
+    name = (quote.attrs.get("data-author") or "").strip()
     if not name:
-        return  # nothing better to say than the board's own title
-    href: str | None = None
-    internal = False
-    if post_id is not None and (page := links.post_pages.get(post_id)) is not None:
-        href, internal = f"{page}#{post_anchor(post_id)}", True
-    elif title is not None and (board_link := title.css_first("a[href]")) is not None:
-        href = board_link.attrs.get("href")  # not in this thread's archive: the board's link
-    new_title = tree.create_node("div")
-    new_title.attrs["class"] = "bbCodeBlock-title"
-    target = new_title
-    if href:
+        return  # the board did not say whose words these are
+    post_id = (quote.attrs.get("data-post-id") or "").strip()
+    title = tree.create_node("div")
+    title.attrs["class"] = QUOTE_TITLE_CLASS
+    target = title
+    if post_id and (page := links.post_pages.get(post_id)) is not None:
         target = tree.create_node("a")
-        target.attrs["href"] = href
-        if not internal:
-            target.attrs["rel"] = EXTERNAL_REL
+        target.attrs["href"] = f"{page}#{post_anchor(post_id)}"
     # <bdi> keeps a Latin name from reordering the Arabic or Hebrew "said:" around it.
     name_node = tree.create_node("bdi")
     name_node.insert_child(name)
     target.insert_child(name_node, move=True)
     said = gettext("said:")
     target.insert_child(f" {said}")
-    if target is not new_title:
-        new_title.insert_child(target, move=True)
-    if title is not None:
-        title.replace_with(new_title, move=True)
-    elif (first := quote.child) is not None:
-        first.insert_before(new_title, move=True)
+    if target is not title:
+        title.insert_child(target, move=True)
+    if (first := quote.child) is not None:
+        first.insert_before(title, move=True)
     else:
-        quote.insert_child(new_title, move=True)
+        quote.insert_child(title, move=True)
 
 
 def _place_embeds(

@@ -8,6 +8,14 @@ from urllib.parse import urljoin
 
 import nh3
 
+from ..engines.canonical import (
+    CODE_CLASS,
+    EMBED_CLASS,
+    QUOTE_BODY_CLASS,
+    QUOTE_CLASS,
+    SPOILER_CLASS,
+)
+
 # Where the archive stores a thread's assets, relative to the thread's folder (and page),
 # limited to passive types: an .svg, .html or .xml attachment opened from the mirror would
 # run its scripts on the mirror's origin (no CSP there), so such files are not published.
@@ -33,21 +41,14 @@ def unpublished_reason(path: str) -> str:
 
 EXTERNAL_REL = "nofollow noopener noreferrer"
 
-# The bbCode blocks the theme styles, and the scraper's placeholder for an embed; every
-# other class is the board's own styling hook and means nothing here.
+# The canonical post HTML every engine writes (engines/canonical.py) and the quote title the
+# site adds; every other class is a board's own styling hook and means nothing here.
+QUOTE_TITLE_CLASS = "fm-quote-title"
 ALLOWED_CLASSES = {
-    "blockquote": {"bbCodeBlock", "bbCodeBlock--quote"},
-    "div": {
-        "bbCodeBlock",
-        "bbCodeBlock--quote",
-        "bbCodeBlock--code",
-        "bbCodeBlock-title",
-        "bbCodeBlock-content",
-        "bbCodeBlock-expandContent",
-        "bbCodeBlock-expandLink",
-        "fm-embed",
-    },
-    "pre": {"bbCodeCode"},
+    "blockquote": {QUOTE_CLASS},
+    "div": {QUOTE_BODY_CLASS, QUOTE_TITLE_CLASS, EMBED_CLASS},
+    "pre": {CODE_CLASS},
+    "details": {SPOILER_CLASS},
 }
 
 
@@ -56,7 +57,7 @@ def _attributes() -> dict[str, set[str]]:
     # Setting "*" replaces nh3's generic attributes, so lang and title are listed again.
     allowed["*"] = {"dir", "lang", "title"}
     # Read by the site to link a quote to the quoted post, and to place an embed.
-    allowed["blockquote"] = allowed.get("blockquote", set()) | {"data-quote", "data-source"}
+    allowed["blockquote"] = allowed.get("blockquote", set()) | {"data-author", "data-post-id"}
     allowed["div"] = {"data-embed-index"}
     return allowed
 
