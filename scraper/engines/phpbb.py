@@ -374,9 +374,9 @@ def _topic_id_on_page(tree: LexborHTMLParser, url: str) -> str | None:
 
 
 def _find_posts(tree: LexborHTMLParser) -> tuple[StyleSelectors, list[LexborNode]]:
-    """The first style whose post selector finds posts with ids, and those posts."""
+    """The first style whose post selector finds posts, and those posts."""
     for style in STYLES:
-        nodes = [node for node in tree.css(style.post) if _post_id(node) is not None]
+        nodes = tree.css(style.post)
         if nodes:
             return style, nodes
     return PROSILVER, []
