@@ -334,8 +334,22 @@ def test_subsilver2_tables() -> None:
     (post,) = page.posts
     assert (post.id, post.position, post.author.name, post.author.member_id) == (
         "81", 1, "veteran", "2")
+    assert (post.author.joined, post.author.message_count) == (None, None)  # plain text there
     assert (post.published, post.published_text) == (
         "2021-11-24T15:02:00", "Wed Nov 24, 2021 3:02 pm")
     assert post.content_text == "classic text 81"
     assert [(a.url, a.filename) for a in post.assets] == [
         ("https://classic.example/download/file.php?id=9", "manual.pdf")]
+
+
+def test_subsilver2_pagination() -> None:
+    html = ('<html dir="ltr" lang="en-gb"><head><title>Board &bull; View topic - Classic</title>'
+            '</head><body class="ltr"><div id="pagecontent">'
+            '<h2><a class="titles" href="./viewtopic.php?f=2&amp;t=8">Classic</a></h2>'
+            + markup("subsilver2-pagination.html")
+            + markup("subsilver2-post.html", id="91", date="Thu Nov 25, 2021 7:00 am")
+            + markup("subsilver2-pagination.html") + "</div></body></html>")
+    page = PhpBB().parse_page(html, "https://classic.example/viewtopic.php?f=2&t=8&start=10")
+    assert (page.page_number, page.last_page) == (2, 3)
+    assert page.next_url == "https://classic.example/viewtopic.php?f=2&t=8&start=20"
+    assert page.posts[0].position == 11

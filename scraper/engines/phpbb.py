@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -60,11 +61,11 @@ class StyleSelectors:
     date_line: str  # the element whose text holds the shown date (fallback)
     edited_notice: str
     attachbox: str  # the attachment box below the message
-    posts_count: str  # "Posts: 123" in the author column
-    joined: str  # "Joined: <date>" in the author column
-    title: str
+    posts_count: str | None  # "Posts: 123" in the author column (None: not marked up)
+    joined: str | None  # "Joined: <date>" in the author column
+    title: tuple[str, ...]  # tried in order
     breadcrumb: str  # the container of the breadcrumb links (first match)
-    pagination: str  # page links and the current page's number
+    pagination: str  # every container of page links and the current page's number
     next_link: str
 
 
@@ -83,7 +84,7 @@ PROSILVER = StyleSelectors(
     attachbox="dl.attachbox",
     posts_count="dd.profile-posts",
     joined="dd.profile-joined",
-    title="h2.topic-title, #page-body > h2, h2",
+    title=("h2.topic-title", "#page-body > h2", "h2"),
     breadcrumb="#nav-breadcrumbs .breadcrumbs, ul.navlinks li.icon-home",
     pagination=".action-bar .pagination, .topic-actions .pagination, .pagination",
     next_link=".pagination a[rel='next'], fieldset.display-options a.right-box",
@@ -100,11 +101,11 @@ SUBSILVER2 = StyleSelectors(
     date_line="td.gensmall > div + div",
     edited_notice="td.row3 span.gensmall, span.gensmall",
     attachbox="table.tablebg table.tablebg",
-    posts_count="span.postdetails-posts",  # not marked up separately: left unknown
-    joined="span.postdetails-joined",
-    title="h2 a.titles, h2",
+    posts_count=None,  # plain text in span.postdetails
+    joined=None,
+    title=("h2 a.titles", "h2"),
     breadcrumb="p.breadcrumbs",
-    pagination="td.nav, td.gensmall",
+    pagination="td.nav, td.gensmall[nowrap]",
     next_link="a[rel='next']",
 )
 STYLES = (PROSILVER, SUBSILVER2)
@@ -154,8 +155,6 @@ SHOWN_DATE_FORMATS = (
 _ORDINAL_DAY = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b")
 _NUMBER = re.compile(r"[0-9]+")
 _SID = re.compile(r"^[0-9a-f]{32}$")
-# Query parameters that do not change which topic (or page) a URL shows.
-DROPPED_PARAMETERS = frozenset({"sid", "highlight", "hilit", "sk", "sd", "st", "view", "e"})
 _ATTACH_PATH = "download/file.php"
 
 
@@ -238,7 +237,7 @@ class PhpBB(Engine):
             raise LayoutChanged(f"no topic id (t=) in {url} nor on the page")
         title = _title(tree, style)
         if not title:
-            raise LayoutChanged(f"no topic title ({style.title}) on {url}")
+            raise LayoutChanged(f"no topic title ({', '.join(style.title)}) on {url}")
         html_node = tree.css_first("html")
         language = ""
         if html_node is not None:
@@ -303,8 +302,10 @@ class PhpBB(Engine):
 # -- URLs ------------------------------------------------------------------------------------
 
 
-def _query(url: str) -> dict[str, str]:
-    """The URL's query as a dict (first value wins); `&amp;` pasted from page source is read."""
+@lru_cache(maxsize=4096)
+def _query(url: str) -> Mapping[str, str]:
+    """The URL's query (first value wins); `&amp;` pasted from page source is read. Cached:
+    a page repeats the same profile and page links many times."""
     query = html_lib.unescape(urlsplit(url).query).replace(";", "&")
     found: dict[str, str] = {}
     for key, value in parse_qsl(query, keep_blank_values=True):
@@ -398,7 +399,7 @@ def _looks_like_phpbb(tree: LexborHTMLParser) -> bool:
 
 
 def _title(tree: LexborHTMLParser, style: StyleSelectors) -> str:
-    for selector in style.title.split(", "):
+    for selector in style.title:
         node = tree.css_first(selector)
         if node is not None and node.text(strip=True):
             return node.text(strip=True)
@@ -430,11 +431,10 @@ class _Pages:
 def _pagination(tree: LexborHTMLParser, style: StyleSelectors, url: str,
                 topic_id: str) -> _Pages:
     """Current page, last page, next page URL (sid-free) and posts per page."""
-    box = tree.css_first(style.pagination)
     numbered: dict[int, str] = {}  # page number -> its link ("" for the current page)
     current: int | None = None
     starts: list[int] = []
-    if box is not None:
+    for box in tree.css(style.pagination):  # above and below the posts: the same numbers
         for item in box.css("a, span, strong"):
             label = item.text(strip=True)
             if not _NUMBER.fullmatch(label):
@@ -498,9 +498,10 @@ def _author(node: LexborNode, style: StyleSelectors, language: str) -> Author:
     link = node.css_first(style.profile_link)
     profile = without_sid(link.attributes.get("href") or "") if link is not None else None
     member_id = _number_in(profile, "u") if profile else None
-    joined_text = _labelled_value(node.css_first(style.joined))
+    joined_text = _labelled_value(node.css_first(style.joined)) if style.joined else ""
     joined = shown_date(joined_text, language)
-    posts_text = _labelled_value(node.css_first(style.posts_count)).replace(",", "")
+    posts_text = (_labelled_value(node.css_first(style.posts_count)).replace(",", "")
+                  if style.posts_count else "")
     return Author(
         name=name,
         url=profile or None,
