@@ -137,11 +137,16 @@ def _tid(url: str) -> str:
 
 
 def clean_page_url(url: str) -> str:
-    """A thread page URL without fragment, session, sort or highlight parameters."""
+    """A thread page URL without fragment, session, sort or highlight parameters.
+
+    `showthread.php` keeps `tid` and `page` (a post permalink keeps its `pid`); SEO page
+    URLs (`thread-ID-page-N.html`) keep no query at all.
+    """
     parts = urlsplit(url)
     if parts.path.endswith("/showthread.php") or parts.path == "showthread.php":
         query = parse_qs(parts.query)
-        kept = [(name, query[name][0]) for name in THREAD_PARAMETERS if query.get(name)]
+        names = THREAD_PARAMETERS if query.get("tid") else ("pid",)  # a permalink keeps its pid
+        kept = [(name, query[name][0]) for name in names if query.get(name)]
         return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
@@ -488,7 +493,8 @@ def _date_pattern(date_format: str, time_format: str, separator: str) -> re.Patt
     """The board's `date + separator + time` as a regex (the time part optional)."""
     return re.compile(
         _php_format_regex(date_format)
-        + f"(?:{re.escape(separator.strip()) or ''}\\s*{_php_format_regex(time_format)})?",
+        + "(?:" + "".join(r"\s*" if c.isspace() else re.escape(c) for c in separator)
+        + _php_format_regex(time_format) + ")?",
         re.IGNORECASE,
     )
 
