@@ -56,7 +56,8 @@ class Selectors:
     body: str = ".post_body"
     attachments_scope: str = ".post_content"
     signature: str = ".signature"
-    chrome: str = "script, .postbit_buttons, .post_controls, .post_meta, .reputation"
+    # Outside .post_body in the default theme; removed should a theme move them inside.
+    chrome: str = 'script, .postbit_buttons, .post_controls, .post_meta, [class^="reputation"]'
     breadcrumb_links: str = ".navigation a[href]"
     breadcrumb_active: str = ".navigation .active"
     thread_head: str = "#content td.thead strong"
@@ -263,7 +264,8 @@ class MyBB(Engine):
         body = node.css_first(SELECTORS.body)
         if body is None:
             raise LayoutChanged(f"post {post_id} on {url} has no .post_body content")
-        absolutize_urls(node, url)
+        # Only the post's own part: the buttons and author chrome hold dozens of links.
+        absolutize_urls(node.css_first(SELECTORS.attachments_scope) or body, url)
 
         published_node = node.css_first(SELECTORS.post_date)
         published, published_text = (self._time(published_node, language)
@@ -417,7 +419,7 @@ def _author(node: LexborNode, page_url: str) -> Author:
     if link is None:  # a guest's post: a name without a profile
         name_node = node.css_first(SELECTORS.author_name)
         return Author(name_node.text(strip=True) if name_node is not None else "")
-    profile = link.attributes.get("href") or ""
+    profile = urljoin(page_url, link.attributes.get("href") or "")
     member = MEMBER_ID.search(profile)
     avatar = node.css_first(SELECTORS.avatar)
     avatar_url = urljoin(page_url, avatar.attributes.get("src") or "") if avatar else ""
