@@ -1,0 +1,706 @@
+"""MyBB 1.8 boards: thread pages (`showthread.php`) as the default theme renders them to guests.
+
+MyBB pages carry no machine-readable time and no time zone: a post's time is the text the
+board shows in its own date and time format (`11-24-2021, 08:12 AM` for `m-d-Y` and `h:i A`,
+MyBB's defaults) at the board's offset for guests. `published` and `edited` are therefore
+naive ISO 8601 times in the board's time zone, which the page does not name. Recent posts are
+shown relatively ("Today, 10:42 AM", "5 minutes ago"); MyBB 1.8 puts the absolute date in the
+`title` of a span around the relative words, and the engine reads that. Relative text without
+such a title is left unresolved (`published` None, the text in `published_text`);
+`resolve_relative_time` resolves it against a reference time, e.g. the page's fetch time.
+
+A post permalink (`showthread.php?pid=N#pidN`) does not name its thread: `thread_id` cannot
+answer for it; the page it leads to can (`parse_page(...).thread.id`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import ClassVar
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..errors import AccessBlocked, LayoutChanged
+from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
+from .base import Engine, absolutize_urls, node_text
+from .canonical import (
+    code_html,
+    embed_placeholder_html,
+    quote_html,
+    replace_with_html,
+    spoiler_html,
+)
+from .dates import parse_shown_date
+from .walls import check_not_a_wall
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """Where MyBB 1.8's default templates (postbit, multipage, nav) put each thing."""
+
+    post: str = 'div.post[id^="post_"]'
+    posts_container: str = "#posts"
+    author_link: str = ".author_information .largetext a"
+    author_name: str = ".author_information .largetext"
+    avatar: str = ".author_avatar img"
+    post_number: str = ".post_head .float_right a"
+    post_date: str = ".post_head .post_date"
+    edit_note: str = ".post_head .post_edit .edited_post"
+    body: str = ".post_body"
+    attachments_scope: str = ".post_content"
+    signature: str = ".signature"
+    # Outside .post_body in the default theme; removed should a theme move them inside.
+    chrome: str = 'script, .postbit_buttons, .post_controls, .post_meta, [class^="reputation"]'
+    breadcrumb_links: str = ".navigation a[href]"
+    breadcrumb_active: str = ".navigation .active"
+    thread_head: str = "#content td.thead strong"
+    thread_id_input: str = 'input[name="tid"]'
+    page_current: str = ".pagination .pagination_current"
+    page_numbers: str = ".pagination .pagination_page, .pagination .pagination_last"
+    pages_label: str = ".pagination .pages"
+    next_link: str = ".pagination a.pagination_next"
+    quote: str = "blockquote.mycode_quote"
+    code: str = "div.codeblock"
+    spoiler: str = "div.spoiler"
+    hotlinked_image: str = "img.mycode_img"
+    video_frame: str = "iframe[src]"
+    # Walls: MyBB's `error_nopermission` login form (the header's quick-login modal is on
+    # every guest page and says nothing), its `error_inline` box, and `error` message pages.
+    quick_login: str = "#quick_login"
+    login_action: str = 'form input[name="action"][value="do_login"]'
+    error_box: str = "div.error"
+    message_table: str = "#content table.tborder"
+
+
+SELECTORS = Selectors()
+
+# The board's default avatar (setting "useravatar") is not the member's picture.
+DEFAULT_AVATAR = re.compile(r"/default_avatar\.(?:png|gif|jpe?g|svg)$", re.IGNORECASE)
+MEMBER_ID = re.compile(r"(?:[?&]uid=|/user-)([0-9]+)")
+POST_ID = re.compile(r"^post_([0-9]+)$")
+QUOTED_POST = re.compile(r"[?&]pid=([0-9]+)|#pid([0-9]+)|-post-([0-9]+)\.html")
+ATTACHMENT = re.compile(r"attachment\.php\?(?:[^#]*&)?aid=([0-9]+)")
+THUMBNAIL = re.compile(r"attachment\.php\?(?:[^#]*&)?thumbnail=([0-9]+)")
+SEO_THREAD = re.compile(
+    r"^thread-(?P<id>[0-9]+)(?:-(?:page-(?P<page>[0-9]+)|post-(?P<post>[0-9]+)|"
+    r"lastpost|newpost|nextnewest|nextoldest))?\.html$"
+)
+YOUTUBE_EMBED = re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
+ASCII_NUMBER = re.compile(r"[0-9]+")
+YEAR = re.compile(r"[0-9]{4}")
+# Query parameters of showthread.php that name the thread or its page; everything else
+# (pid, highlight, mode, action, sortby, order, datecut, sid, my_post_key, ...) is dropped.
+THREAD_PARAMETERS = ("tid", "page")
+
+
+def canonical_thread_url(url: str) -> str:
+    """`https://board/root/showthread.php?tid=ID` for any pasted URL of the thread.
+
+    Pages, post anchors, highlight, display mode, sort and session parameters and fragments
+    go; SEO forms (`thread-ID-page-N.html`) become the `showthread.php` form, which every
+    MyBB board answers. A post permalink (`?pid=N` only) raises ValueError: only its page
+    says which thread it belongs to.
+    """
+    return _thread_url(url, _tid(url))
+
+
+def _thread_url(url: str, tid: str) -> str:
+    """The first page of thread `tid` on the board (and folder) `url` belongs to."""
+    parts = urlsplit(url)
+    root = parts.path.rsplit("/", 1)[0]
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{root}/showthread.php?tid={tid}"
+
+
+def _tid(url: str) -> str:
+    parts = urlsplit(url)
+    segment = parts.path.rsplit("/", 1)[-1]
+    seo = SEO_THREAD.match(segment)
+    if seo is not None:
+        return seo.group("id")
+    if segment == "showthread.php":
+        query = parse_qs(parts.query)
+        tid = (query.get("tid") or [""])[0].strip()
+        if ASCII_NUMBER.fullmatch(tid):
+            return tid
+        if query.get("pid"):
+            raise ValueError(
+                f"{url} is a MyBB post permalink (pid): it does not name its thread; "
+                "fetch it and read the thread id from the page (parse_page(...).thread.id)"
+            )
+    raise ValueError(f"{url} is not a MyBB thread URL (showthread.php?tid=N or thread-N.html)")
+
+
+def clean_page_url(url: str) -> str:
+    """A thread page URL without fragment, session, sort or highlight parameters.
+
+    `showthread.php` keeps `tid` and `page` (a post permalink keeps its `pid`); SEO page
+    URLs (`thread-ID-page-N.html`) keep no query at all.
+    """
+    parts = urlsplit(url)
+    if parts.path.endswith("/showthread.php") or parts.path == "showthread.php":
+        query = parse_qs(parts.query)
+        names = THREAD_PARAMETERS if query.get("tid") else ("pid",)  # a permalink keeps its pid
+        kept = [(name, query[name][0]) for name in names if query.get(name)]
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+class MyBB(Engine):
+    """MyBB 1.8 thread pages; the board's date and time formats are settings (MyBB's defaults)."""
+
+    name = "mybb"
+    # showthread.php?...tid=N or ?pid=N, and the SEO forms thread-N[-page-M|-post-P].html,
+    # under any folder. The archive's Lite mode (archive/index.php?thread-N.html) is not read.
+    pattern = re.compile(
+        r"^https?://[^/?#]+(?:/[^?#]*)?/(?:showthread\.php\?(?:[^#]*&)?(?:tid|pid)=[0-9]+|"
+        r"thread-(?P<id>[0-9]+)(?:-(?:page-[0-9]+|post-[0-9]+|lastpost|newpost|nextnewest|"
+        r"nextoldest))?\.html)(?:[&?#].*)?$"
+    )
+    example = "https://forum.example/showthread.php?tid=123"
+    examples: ClassVar[tuple[str, ...]] = (
+        "https://forum.example/showthread.php?tid=123",
+        "https://forum.example/showthread.php?tid=123&page=4",
+        "https://forum.example/forum/showthread.php?tid=123&pid=456#pid456",
+        "https://forum.example/showthread.php?pid=456#pid456",
+        "https://forum.example/showthread.php?tid=123&highlight=drone&mode=threaded",
+        "https://forum.example/thread-123.html",
+        "https://forum.example/thread-123-page-2.html",
+        "https://forum.example/thread-123-post-456.html#pid456",
+    )
+
+    def __init__(self, date_format: str = "m-d-Y", time_format: str = "h:i A",
+                 datetime_separator: str = ", ") -> None:
+        self.date_format = date_format
+        self.time_format = time_format
+        self.datetime_separator = datetime_separator
+
+    def thread_id(self, url: str) -> str:
+        """The thread id of a `tid` or SEO URL; ValueError for a post permalink (`pid` only)."""
+        return _tid(url)
+
+    def first_page_url(self, url: str) -> str:
+        """The thread's first page; a post permalink stays itself (only its page knows more)."""
+        try:
+            return canonical_thread_url(url)
+        except ValueError:
+            return clean_page_url(url)
+
+    def parse_page(self, html: str, url: str) -> ParsedPage:
+        tree = LexborHTMLParser(html)
+        post_nodes = tree.css(SELECTORS.post)
+        if not post_nodes:
+            _raise_for_empty_page(tree, url)
+        thread = self._parse_thread(tree, url)
+        language = thread.language
+        page_number = _page_number(tree, url)
+        posts = [self._parse_post(node, url, language) for node in post_nodes]
+        _fill_missing_positions(posts, [self._shown_position(node) for node in post_nodes],
+                                page_number, url)
+        next_link = tree.css_first(SELECTORS.next_link)
+        next_href = next_link.attributes.get("href") if next_link is not None else None
+        return ParsedPage(
+            thread=thread,
+            page_number=page_number,
+            posts=posts,
+            next_url=clean_page_url(urljoin(url, next_href)) if next_href else None,
+            last_page=_last_page(tree, page_number),
+        )
+
+    # -- thread ---------------------------------------------------------------------------
+
+    def _parse_thread(self, tree: LexborHTMLParser, url: str) -> ThreadInfo:
+        tid = _page_thread_id(tree)
+        if tid is None:
+            try:
+                tid = _tid(url)
+            except ValueError as error:
+                raise LayoutChanged(f"{url} names no thread id, and neither does the page "
+                                    "(no tid field or post link)") from error
+        title_node = tree.css_first("title")
+        active = tree.css_first(SELECTORS.breadcrumb_active)
+        title = (title_node.text(strip=True) if title_node else "") or (
+            active.text(strip=True) if active else "")
+        if not title:
+            raise LayoutChanged(f"no thread title (<title> or .navigation .active) on {url}")
+        head = tree.css_first(SELECTORS.thread_head)
+        head_text = head.text(strip=True) if head is not None else ""
+        prefix = head_text[: -len(title)].strip() if head_text.endswith(title) else ""
+        html_node = tree.css_first("html")
+        return ThreadInfo(
+            id=tid,
+            url=_thread_url(url, tid),
+            title=title,
+            prefix=prefix,
+            breadcrumb=[Link(a.text(strip=True), urljoin(url, a.attributes.get("href") or ""))
+                        for a in tree.css(SELECTORS.breadcrumb_links)],
+            language=(html_node.attributes.get("lang") or "") if html_node else "",
+        )
+
+    # -- posts ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _shown_position(node: LexborNode) -> int | None:
+        """The `#N` post number; digits other than ASCII ones (superscripts) do not count."""
+        for anchor in node.css(SELECTORS.post_number):
+            text = anchor.text(strip=True)
+            if text.startswith("#"):
+                digits = "".join(ASCII_NUMBER.findall(text))  # "#1,234" -> 1234
+                if digits:
+                    return int(digits)
+        return None
+
+    def _parse_post(self, node: LexborNode, url: str, language: str) -> ParsedPost:
+        match = POST_ID.match(node.attributes.get("id") or "")
+        if match is None:
+            raise LayoutChanged(f"a post on {url} has no id=\"post_N\"")
+        post_id = match.group(1)
+        body = node.css_first(SELECTORS.body)
+        if body is None:
+            raise LayoutChanged(f"post {post_id} on {url} has no .post_body content")
+        # Only the post's own part: the buttons and author chrome hold dozens of links.
+        absolutize_urls(node.css_first(SELECTORS.attachments_scope) or body, url)
+
+        published_node = node.css_first(SELECTORS.post_date)
+        published, published_text = (self._time(published_node, language)
+                                      if published_node is not None else (None, ""))
+        edit_note = node.css_first(SELECTORS.edit_note)
+        edited, edited_text, edited_by = None, "", ""
+        if edit_note is not None and edit_note.text(strip=True):
+            edited, edited_text = self._time(edit_note, language)
+            editor = edit_note.css_first("a")
+            edited_by = editor.text(strip=True) if editor is not None else ""
+
+        assets = _assets(node, body)
+        for unwanted in body.css(f"{SELECTORS.signature}, {SELECTORS.chrome}"):
+            unwanted.decompose()
+        for comment in [n for n in body.traverse(include_text=True) if n.tag == "-comment"]:
+            comment.decompose()  # the templates' "start: postbit_..." markers
+        quotes = _canonical_quotes(body)
+        _canonical_code(body)
+        _canonical_spoilers(body)
+        embeds = _take_videos(body)
+        _show_full_size_attachments(body)
+        _drop_board_classes(body)
+        return ParsedPost(
+            id=post_id,
+            position=0,  # set by _fill_missing_positions from the shown #N
+            author=_author(node, url),
+            published=published,
+            published_text=published_text,
+            edited=edited,
+            edited_text=edited_text,
+            edited_by=edited_by,
+            content_html=(body.inner_html or "").strip(),
+            content_text=node_text(body),
+            quotes=quotes,
+            embeds=embeds,
+            assets=assets,
+        )
+
+    def _time(self, node: LexborNode, language: str) -> tuple[str | None, str]:
+        """(naive ISO time, the date as shown) of a post date or an edit note."""
+        shown, absolute = _date_texts(node)
+        found = _date_pattern(self.date_format, self.time_format,
+                              self.datetime_separator).search(absolute)
+        if found is not None:
+            # Text around the date is the same in both forms (labels, "by"): cut it off.
+            tail = len(absolute) - found.end()
+            shown_date = shown[found.start(): len(shown) - tail].strip()
+            return _datetime_from(found), shown_date
+        shown = shown.strip().strip("()").strip()
+        if YEAR.search(absolute):  # an absolute date in another format or language
+            return parse_shown_date(absolute.strip().strip("()"), language), shown
+        return None, shown  # relative without a title: resolve_relative_time can, later
+
+
+def _raise_for_empty_page(tree: LexborHTMLParser, url: str) -> None:
+    """A page without posts: a MyBB wall, another wall, or a layout we do not know."""
+    title_node = tree.css_first("title")
+    title = title_node.text(strip=True) if title_node else ""
+    for modal in tree.css(SELECTORS.quick_login):
+        modal.decompose()  # the header's login modal is on every guest page
+    if tree.css_first(SELECTORS.login_action) is not None:
+        raise AccessBlocked(
+            f"{url} answered with MyBB's login page (no permission for guests: {title}), not "
+            "the thread; nothing was archived from it (the thread may need a login: see --help)"
+        )
+    box = tree.css_first(SELECTORS.error_box)
+    message = node_text(box) if box is not None else _board_message(tree)
+    if message:
+        raise AccessBlocked(
+            f"{url} answered with a MyBB error page ({message.splitlines()[0]}), not the "
+            "thread; nothing was archived from it (check the URL; the thread may be gone)"
+        )
+    if tree.css_first(SELECTORS.posts_container) is not None:
+        raise LayoutChanged(f"found no posts ({SELECTORS.post}) on the MyBB thread page {url}: "
+                            "the board's theme may have changed the postbit")
+    check_not_a_wall(tree, url)
+    raise LayoutChanged(f"found no posts on {url}: not a MyBB 1.8 thread page "
+                        "(the board may use another engine or theme)")
+
+
+def _board_message(tree: LexborHTMLParser) -> str:
+    """The text of MyBB's `error` template: one table with one heading and one message cell."""
+    for table in tree.css(SELECTORS.message_table):
+        cells = table.css("td.trow1")
+        if len(table.css("td.thead")) == 1 and len(cells) == 1:
+            return node_text(cells[0])
+    return ""
+
+
+def _page_thread_id(tree: LexborHTMLParser) -> str | None:
+    """The thread id the page itself names: its search or language form, else a post link."""
+    for field in tree.css(SELECTORS.thread_id_input):
+        value = (field.attributes.get("value") or "").strip()
+        if ASCII_NUMBER.fullmatch(value):
+            return value
+    for anchor in tree.css(SELECTORS.post_number):
+        found = re.search(r"[?&]tid=([0-9]+)|thread-([0-9]+)-post-",
+                          anchor.attributes.get("href") or "")
+        if found:
+            return found.group(1) or found.group(2)
+    return None
+
+
+def _page_number(tree: LexborHTMLParser, url: str) -> int:
+    current = tree.css_first(SELECTORS.page_current)
+    if current is not None and (digits := ASCII_NUMBER.search(current.text(strip=True))):
+        return int(digits.group())
+    parts = urlsplit(url)
+    seo = SEO_THREAD.match(parts.path.rsplit("/", 1)[-1])
+    if seo is not None and seo.group("page"):
+        return int(seo.group("page"))
+    page = (parse_qs(parts.query).get("page") or [""])[0]
+    return int(page) if ASCII_NUMBER.fullmatch(page) else 1
+
+
+def _last_page(tree: LexborHTMLParser, page_number: int) -> int:
+    """The highest page number shown; a thread without pagination has one page."""
+    numbers = [page_number]
+    for node in tree.css(SELECTORS.page_numbers):
+        if (digits := ASCII_NUMBER.fullmatch(node.text(strip=True))) is not None:
+            numbers.append(int(digits.group()))
+    label = tree.css_first(SELECTORS.pages_label)  # "Pages (3):"
+    if label is not None and (digits := ASCII_NUMBER.search(label.text(strip=True))):
+        numbers.append(int(digits.group()))
+    return max(numbers)
+
+
+def _fill_missing_positions(posts: list[ParsedPost], shown: list[int | None],
+                            page_number: int, url: str) -> None:
+    """Positions from the shown `#N`; a post whose number is unreadable follows its neighbour."""
+    for index, post in enumerate(posts):
+        number = shown[index]
+        if number is not None:
+            post.position = number
+            continue
+        before = next(((i, p) for i, p in reversed(list(enumerate(shown[:index])))
+                       if p is not None), None)
+        after = next(((i, p) for i, p in enumerate(shown) if i > index and p is not None), None)
+        if before is not None:
+            post.position = before[1] + index - before[0]
+        elif after is not None:
+            post.position = max(1, after[1] - (after[0] - index))
+        else:  # no number on the page at all: assume full pages of this size before it
+            post.position = (page_number - 1) * len(posts) + index + 1
+        log.warning("post %s on %s shows no readable #N; position %d assumed",
+                    post.id, url, post.position)
+
+
+def _author(node: LexborNode, page_url: str) -> Author:
+    link = node.css_first(SELECTORS.author_link)
+    if link is None:  # a guest's post: a name without a profile
+        name_node = node.css_first(SELECTORS.author_name)
+        return Author(name_node.text(strip=True) if name_node is not None else "")
+    profile = urljoin(page_url, link.attributes.get("href") or "")
+    member = MEMBER_ID.search(profile)
+    avatar = node.css_first(SELECTORS.avatar)
+    avatar_url = urljoin(page_url, avatar.attributes.get("src") or "") if avatar else ""
+    if DEFAULT_AVATAR.search(urlsplit(avatar_url).path) or not avatar_url.startswith(
+            ("http://", "https://")):
+        avatar_url = ""
+    return Author(
+        name=link.text(strip=True),
+        url=profile or None,
+        avatar_url=avatar_url or None,
+        member_id=member.group(1) if member else None,
+    )
+
+
+def _date_texts(node: LexborNode) -> tuple[str, str]:
+    """The text of a date element as shown, and with relative words replaced by their title.
+
+    `<span title="11-24-2021">Today</span>, 10:42 AM` gives ("Today, 10:42 AM",
+    "11-24-2021, 10:42 AM"). An edit note ends at the editor's profile link.
+    """
+    shown: list[str] = []
+    absolute: list[str] = []
+    for child in node.iter(include_text=True):
+        if child.tag == "-text":
+            text = child.text(deep=False)
+            shown.append(text)
+            absolute.append(text)
+            continue
+        if child.tag == "a":
+            break
+        if "post_edit" in (child.attributes.get("class") or ""):
+            continue
+        text = child.text()
+        shown.append(text)
+        absolute.append(child.attributes.get("title") or text)
+    return "".join(shown).replace("\xa0", " "), "".join(absolute).replace("\xa0", " ")
+
+
+# PHP date() letters MyBB boards use, as regular expressions with named groups.
+_PHP_DATE_TOKENS = {
+    "d": r"(?P<day>[0-9]{2})", "j": r"(?P<day>[0-9]{1,2})",
+    "m": r"(?P<month>[0-9]{2})", "n": r"(?P<month>[0-9]{1,2})",
+    "M": r"(?P<month_abbr>[A-Za-z]{3})", "F": r"(?P<month_name>[A-Za-z]+)",
+    "Y": r"(?P<year>[0-9]{4})", "y": r"(?P<year2>[0-9]{2})",
+    "D": r"[A-Za-z]{3}", "l": r"[A-Za-z]+", "S": r"(?:st|nd|rd|th)",
+    "h": r"(?P<hour12>[0-9]{1,2})", "g": r"(?P<hour12>[0-9]{1,2})",
+    "H": r"(?P<hour>[0-9]{1,2})", "G": r"(?P<hour>[0-9]{1,2})",
+    "i": r"(?P<minute>[0-9]{2})", "s": r"(?P<second>[0-9]{2})",
+    "A": r"(?P<ampm>[AaPp][Mm])", "a": r"(?P<ampm>[AaPp][Mm])",
+}
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+
+
+def _php_format_regex(php_format: str) -> str:
+    parts = []
+    escaped = False
+    for char in php_format:
+        if escaped:
+            parts.append(re.escape(char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in _PHP_DATE_TOKENS:
+            parts.append(_PHP_DATE_TOKENS[char])
+        else:
+            parts.append(r"\s*" if char == " " else re.escape(char))
+    return "".join(parts)
+
+
+@cache
+def _date_pattern(date_format: str, time_format: str, separator: str) -> re.Pattern[str]:
+    """The board's `date + separator + time` as a regex (the time part optional)."""
+    return re.compile(
+        _php_format_regex(date_format)
+        + "(?:" + "".join(r"\s*" if c.isspace() else re.escape(c) for c in separator)
+        + _php_format_regex(time_format) + ")?",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _time_pattern(time_format: str) -> re.Pattern[str]:
+    return re.compile(_php_format_regex(time_format), re.IGNORECASE)
+
+
+def _datetime_from(found: re.Match[str]) -> str | None:
+    """Naive ISO 8601 of a date matched by `_date_pattern`, or None when it is no real date."""
+    fields = {k: v for k, v in found.groupdict().items() if v is not None}
+    try:
+        if "month" in fields:
+            month = int(fields["month"])
+        else:
+            name = (fields.get("month_name") or fields.get("month_abbr") or "").lower()
+            month = next(i for i, m in enumerate(_MONTHS, 1) if m.startswith(name[:3]))
+        year = int(fields["year"]) if "year" in fields else 2000 + int(fields["year2"])
+        moment = datetime(year, month, int(fields["day"]), *_clock(fields))
+    except (KeyError, StopIteration, ValueError):
+        log.warning("unreadable MyBB date %r", found.group())
+        return None
+    return moment.isoformat()
+
+
+def _clock(fields: dict[str, str]) -> tuple[int, int, int]:
+    """(hour, minute, second) from matched time fields; midnight when the board shows none."""
+    if "hour12" in fields:
+        hour = int(fields["hour12"]) % 12
+        if fields.get("ampm", "").lower() == "pm":
+            hour += 12
+    else:
+        hour = int(fields.get("hour", "0"))
+    return hour, int(fields.get("minute", "0")), int(fields.get("second", "0"))
+
+
+_RELATIVE_AGO = re.compile(
+    r"^\s*(?P<less>less than\s+)?(?P<in>in\s+)?(?P<n>[0-9]+)\s+(?P<unit>minute|hour)s?"
+    r"(?:\s+ago)?\s*$", re.IGNORECASE)
+_RELATIVE_DAY = re.compile(r"^\s*(?P<day>today|yesterday)\s*,?\s*(?P<time>.*)$", re.IGNORECASE)
+
+
+def resolve_relative_time(text: str, reference_iso: str, time_format: str = "h:i A") -> str | None:
+    """A relative MyBB time ("Today, 10:42 AM", "Yesterday, ...", "5 minutes ago", "In 2
+    hours") as ISO 8601, against `reference_iso` (when the page was fetched, in the board's
+    time zone); None when `text` is not relative. "N minutes ago" is exact to the minute shown.
+    The result is naive when the reference is, else it keeps the reference's offset.
+    """
+    reference = datetime.fromisoformat(reference_iso)
+    ago = _RELATIVE_AGO.match(text)
+    if ago is not None:
+        delta = timedelta(**{f"{ago.group('unit').lower()}s": int(ago.group("n"))})
+        moment = reference + delta if ago.group("in") else reference - delta
+        return moment.isoformat(timespec="seconds")
+    day = _RELATIVE_DAY.match(text)
+    if day is None:
+        return None
+    date = reference.date() - timedelta(days=day.group("day").lower() == "yesterday")
+    found = _time_pattern(time_format).search(day.group("time"))
+    hour, minute, second = _clock(
+        {k: v for k, v in found.groupdict().items() if v is not None}) if found else (0, 0, 0)
+    moment = datetime(date.year, date.month, date.day, hour, minute, second,
+                      tzinfo=reference.tzinfo)
+    return moment.isoformat(timespec="seconds")
+
+
+# -- content ------------------------------------------------------------------------------
+
+
+def _assets(post: LexborNode, body: LexborNode) -> list[AssetRef]:
+    """Attachments at full size (inline and in the box under the post), then linked images."""
+    found: dict[str, AssetRef] = {}
+    scope = post.css_first(SELECTORS.attachments_scope) or post
+    for element in scope.css('a[href*="attachment.php"], img[src*="attachment.php"]'):
+        if element.tag == "a":
+            href = element.attributes.get("href") or ""
+            if ATTACHMENT.search(href) is None:
+                continue
+            image = element.css_first("img")
+            name = _attachment_name(image) if image is not None else element.text(strip=True)
+            thumbnail = image.attributes.get("src") if image is not None else None
+            found.setdefault(clean_attachment_url(href), AssetRef(
+                url=clean_attachment_url(href), filename=name, kind="attachment",
+                thumbnail_url=thumbnail if thumbnail and THUMBNAIL.search(thumbnail) else None,
+            ))
+        elif element.parent is None or element.parent.tag != "a":
+            src = element.attributes.get("src") or ""
+            if ATTACHMENT.search(src) is not None:  # a small image shown at full size
+                found.setdefault(clean_attachment_url(src), AssetRef(
+                    url=clean_attachment_url(src), filename=_attachment_name(element)))
+    for image in body.css(SELECTORS.hotlinked_image):
+        src = image.attributes.get("src") or ""
+        if src.startswith(("http://", "https://")):
+            found.setdefault(src, AssetRef(
+                url=src, filename=urlsplit(src).path.rstrip("/").rsplit("/", 1)[-1],
+                kind="image"))
+    return list(found.values())
+
+
+def clean_attachment_url(url: str) -> str:
+    """`.../attachment.php?aid=N` without anything else a board appended (sessions)."""
+    found = ATTACHMENT.search(url)
+    if found is None:
+        return url
+    return url[: found.start()] + f"attachment.php?aid={found.group(1)}"
+
+
+def _attachment_name(image: LexborNode) -> str:
+    """The file name in a thumbnail's title: "Filename: X&#13;Size: ..." (label translated)."""
+    title = image.attributes.get("title") or ""
+    first_line = re.split(r"[\r\n]", title, maxsplit=1)[0]
+    name = first_line.partition(":")[2].strip() or first_line.strip()
+    return name or image.attributes.get("alt") or ""
+
+
+def _show_full_size_attachments(body: LexborNode) -> None:
+    """Inline thumbnails show the full-size file: the archive keeps only that one."""
+    for link in body.css('a[href*="attachment.php"]'):
+        href = link.attributes.get("href") or ""
+        if ATTACHMENT.search(href) is None:
+            continue
+        for image in link.css("img"):
+            image.attrs["src"] = clean_attachment_url(href)
+            image.attrs["alt"] = _attachment_name(image)
+            if "title" in image.attrs:
+                del image.attrs["title"]
+
+
+def _canonical_quotes(body: LexborNode) -> list[Quote]:
+    """MyBB quotes as canonical quotes (innermost first, so nesting survives), in page order."""
+    blocks = body.css(SELECTORS.quote)
+    quotes = [_quote_of(block) for block in blocks]
+    for block, quote in zip(reversed(blocks), reversed(quotes), strict=True):
+        cite = block.css_first("cite")
+        if cite is not None:
+            cite.decompose()
+        replace_with_html(block, quote_html(quote.author, quote.post_id,
+                                            (block.inner_html or "").strip()))
+    return quotes
+
+
+def _quote_of(block: LexborNode) -> Quote:
+    """`<cite><span> (date)</span>NAME Wrote: <a href="...?pid=N#pidN"></a></cite>`."""
+    cite = block.css_first("cite")
+    if cite is None:
+        return Quote(author="")
+    words = "".join(child.text(deep=False) for child in cite.iter(include_text=True)
+                    if child.tag == "-text")
+    # The words end with the board's translated "Wrote:"; a quote without author only has
+    # "Quote:".
+    author = re.sub(r"\s*\S+:\s*$", "", words.replace("\xa0", " ")).strip()
+    post_id = None
+    for anchor in cite.css("a[href]"):
+        if found := QUOTED_POST.search(anchor.attributes.get("href") or ""):
+            post_id = next(group for group in found.groups() if group)
+    return Quote(author=author, post_id=post_id)
+
+
+def _canonical_code(body: LexborNode) -> None:
+    """`div.codeblock` (Code:, PHP Code:) as a canonical code block of plain text."""
+    for block in body.css(SELECTORS.code):
+        code = block.css_first("code") or block.css_first(".body") or block
+        html = re.sub(r"<br\s*/?>\n?", "\n", code.inner_html or "", flags=re.IGNORECASE)
+        text = (LexborHTMLParser(f"<pre>{html}</pre>").css_first("pre") or code).text()
+        replace_with_html(block, code_html(text.replace("\xa0", " ").strip("\n")))
+
+
+def _canonical_spoilers(body: LexborNode) -> None:
+    """Spoiler plugins' `div.spoiler` (MyBB core has none): a title part and a body part."""
+    for block in reversed(body.css(SELECTORS.spoiler)):
+        title_node = block.css_first('[class*="title"], [class*="header"], [class*="head"]')
+        inner = block.css_first('[class*="body"], [class*="content"]')
+        title = title_node.text(strip=True) if title_node is not None else ""
+        if title_node is not None and inner is None:
+            title_node.decompose()
+        content = inner if inner is not None else block
+        for toggle in content.css("input, button"):
+            toggle.decompose()
+        replace_with_html(block, spoiler_html(title, (content.inner_html or "").strip()))
+
+
+def _take_videos(body: LexborNode) -> list[Embed]:
+    """MyBB's [video] players as static links with placeholders: no third-party player."""
+    embeds = []
+    for frame in body.css(SELECTORS.video_frame):
+        source = frame.attributes.get("src") or ""
+        youtube = YOUTUBE_EMBED.match(source)
+        if youtube is not None:
+            url, site = f"https://www.youtube.com/watch?v={youtube.group(1)}", "youtube"
+        elif source.startswith(("http://", "https://", "//")):
+            url, site = urljoin("https:", source), urlsplit(urljoin("https:", source)).netloc
+        else:
+            continue
+        embeds.append(Embed(kind="video", url=url, handle=site))
+        replace_with_html(frame, embed_placeholder_html(len(embeds) - 1))
+    return embeds
+
+
+def _drop_board_classes(body: LexborNode) -> None:
+    """Keep only the canonical `fm-` classes: the site reads no MyBB class."""
+    for element in body.css("[class]"):
+        kept = [c for c in (element.attributes.get("class") or "").split() if c.startswith("fm-")]
+        if kept:
+            element.attrs["class"] = " ".join(kept)
+        else:
+            del element.attrs["class"]
