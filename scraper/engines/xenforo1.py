@@ -280,7 +280,7 @@ class XenForo1(Engine):
         r"^https?://[^/?#]+(?:/[^?#]*?)?/(?:index\.php\?)?(?:"
         r"threads/(?:[^/?#&]*\.)?(?P<id>[0-9]+)(?=$|[/?#&])|"
         r"posts/[0-9]+(?=$|[/?#&])|"
-        r"goto/post\?(?:[^#]*&)?id=[0-9]+)"
+        r"goto/post[?&](?:[^#]*&)?id=[0-9]+)"
     )
     example = "https://forum.example/threads/some-title.123/"
     examples: ClassVar[tuple[str, ...]] = (
