@@ -80,7 +80,8 @@ class Selectors:
     smilie: str = "img.mceSmilie, img.mceSmilieSprite"
     title: str = ".titleBar h1"
     title_prefix: str = ".titleBar h1 .prefix"
-    breadcrumb: str = "fieldset.breadcrumb .crumbs a.crumb"
+    breadcrumb: str = "fieldset.breadcrumb"  # the first one: the top breadcrumb
+    crumb: str = ".crumbs a.crumb"
     page_nav: str = ".PageNav[data-page]"
     page_links: str = ".PageNav nav a[href]"
     next_rel: str = "link[rel='next']"
@@ -449,11 +450,11 @@ def _page_thread_id(tree: LexborHTMLParser, base: str) -> str | None:
 
 
 def _breadcrumb(tree: LexborHTMLParser, base: str) -> list[Link]:
-    trail = tree.css_first("fieldset.breadcrumb")
+    trail = tree.css_first(SELECTORS.breadcrumb)
     if trail is None:
         return []
     links = []
-    for anchor in trail.css(".crumbs a.crumb"):
+    for anchor in trail.css(SELECTORS.crumb):
         name = anchor.css_first("[itemprop=title]") or anchor
         text = name.text(strip=True)
         if text:
