@@ -210,7 +210,10 @@ _THREADS_PATH = re.compile(
 _ATTACHMENT = re.compile(r"attachment\.php\?(?:[^#]*?[&;])?attachmentid=([0-9]+)", re.I)
 _YOUTUBE = re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/(?:embed|v)/"
                       r"([\w-]{6,})")
-_NAME_IN_ALT = re.compile(r"Name:\s*(?P<name>.+?)\s*(?:Views:|Size:|ID:|$)", re.S)
+# The file name in a thumbnail's alt ("Click image for larger version. Name: x.jpg Views: 3
+# Size: ... ID: ..."), as the English, Arabic and Hebrew language packs label it.
+_NAME_IN_ALT = re.compile(r"(?:Name|الإسم|الاسم|שם)\s*:\s*(?P<name>.+?)\s*"
+                          r"(?:(?:Views|مشاهدات|צפיות|Size|الحجم|גודל|ID|الرقم)\s*:|$)", re.S)
 _IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp)(?:$|[?#])", re.I)
 # Query parameters of a thread page worth keeping; everything else (s, sid, highlight,
 # sort, order, pp, mode, goto, styleid, langid, ...) is dropped.
@@ -315,11 +318,11 @@ class VBulletin(Engine):
             chrome.decompose()
         _drop_comments(body)
         inline = _canonical_attachments(body)
-        images = _canonical_images(body)
         _canonical_code(body)
         _canonical_spoilers(body)
-        quotes = _canonical_quotes(body)
+        quotes = _canonical_quotes(body)  # before images: the quote header's icons go
         embeds = _take_embeds(body)
+        images = _canonical_images(body)
         _clean_links(body)
         _drop_board_attributes(body)
         return ParsedPost(
