@@ -551,6 +551,10 @@ def _pages(tree: LexborHTMLParser, style: StyleSelectors, url: str) -> tuple[int
         for anchor in box.css(style.page_links):
             if (digits := _NUMBER.fullmatch(anchor.text(strip=True))) is not None:
                 numbers.append(int(digits.group()))
+        for anchor in box.css("a[href]"):  # the "Last" link names the last page in its URL
+            href = html_lib.unescape(anchor.attributes.get("href") or "")
+            if "page" in href and not href.startswith("javascript:"):
+                numbers.append(_page_in_url(urljoin(url, href)))
         # "Page 1 of 3" (vB4's popup control, vB3's vbmenu_control): ASCII digits only.
         label = box.css_first("a.popupctrl, td.vbmenu_control")
         found = re.search(r"([0-9]+)\D+([0-9]+)", label.text(strip=True)) if label else None
