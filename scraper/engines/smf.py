@@ -9,8 +9,9 @@ What a page gives and where it comes from:
   as breadcrumb; the language from `<html lang>` (2.1 only: SMF 2.0 writes just `dir`).
 - Pages: `div.pagelinks` holds the current page (2.1 `span.current_page`, 2.0
   `[<strong>N</strong>]`) and `a.nav_page` / `a.navPages` links; the next page is the link
-  numbered one more (2.1 also an arrow link). SMF 2.0's `<link rel="next">` is the next *topic*, so it is not used.
-  Cookieless guests get `PHPSESSID=` in every link; every URL returned here is rebuilt without it.
+  numbered one more (2.1 also an arrow link). SMF 2.0's `<link rel="next">` is the next
+  *topic*, so it is not used. Cookieless guests get `PHPSESSID=` in every link; every URL
+  returned here is rebuilt without it.
 - Posts: the id from `div.inner#msg_N`; the position from the shown reply number (2.1
   `span.page_number` "#N", 2.0 "« Reply #N on: ... »"; the first post of a topic shows none),
   reply N being position N + 1; where no number can be read it follows its neighbours, else
