@@ -361,7 +361,8 @@ def _pagination(tree: LexborHTMLParser, url: str) -> Pages:
     """Current and last page and the next page's URL, from the first `div.pagelinks`."""
     box = tree.css_first(SELECTORS.pagelinks)
     if box is None:
-        return Pages(_page_from_url(tree, url), _page_from_url(tree, url), None)
+        only = _page_from_url(tree, url)
+        return Pages(only, only, None)
     current = _current_page(box)
     numbered: dict[int, str] = {}
     next_arrow = None
