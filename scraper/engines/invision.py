@@ -85,9 +85,6 @@ class Selectors:
     spoiler: str = "div.ipsSpoiler, div.ipsStyle_spoiler"
     spoiler_header: str = ".ipsSpoiler_header"
     spoiler_contents: str = ".ipsSpoiler_contents"
-    video: str = "div.ipsEmbeddedVideo"
-    embed_other: str = "div.ipsEmbeddedOther, iframe[data-embedcontent]"
-    tweet: str = "blockquote.twitter-tweet"
     attach_link: str = "a.ipsAttachLink"
     # Chrome a theme or plugin may put inside the content; removed before it is written.
     chrome: str = (
@@ -516,7 +513,11 @@ def _parse_post(node: LexborNode, url: str, position: int, language: str) -> Par
 
     published, published_text = _published(node, body, data, language)
     edited, edited_text, edited_by = _edited(body, language)
-    for chrome in body.css(SELECTORS.chrome):
+    removed: list[LexborNode] = []
+    for chrome in _select(body, SELECTORS.chrome):
+        if not any(_inside(chrome, other) for other in removed):
+            removed.append(chrome)
+    for chrome in removed:
         chrome.decompose()
     _show_lazy_images(body)
     quotes = _canonical_quotes(body)
@@ -623,6 +624,17 @@ def _shown_date(text: str, language: str) -> str | None:
     return parse_shown_date(text, language) if text else None
 
 
+def _select(node: LexborNode, selector: str) -> list[LexborNode]:
+    """`node.css(selector)` with each element once (a list of selectors can repeat one)."""
+    seen: set[int] = set()
+    found = []
+    for element in node.css(selector):
+        if element.mem_id not in seen:
+            seen.add(element.mem_id)
+            found.append(element)
+    return found
+
+
 def _inside(node: LexborNode, ancestor: LexborNode) -> bool:
     parent = node.parent
     while parent is not None:
@@ -638,7 +650,7 @@ def _edited(body: LexborNode, language: str) -> tuple[str | None, str, str]:
     `<span data-excludequote><strong>Edited <time ...>DATE</time> by NAME</strong><br>reason`:
     the words around the time are the board's language; the editor is what follows the time
     after one word ("by", "بواسطة", "von")."""
-    for line in body.css(SELECTORS.edit_line):
+    for line in _select(body, SELECTORS.edit_line):
         element = line.css_first("time")
         if element is None:
             continue
@@ -678,7 +690,7 @@ def _show_lazy_images(body: LexborNode) -> None:
 
 def _canonical_quotes(body: LexborNode) -> list[Quote]:
     """IPS quotes as canonical quotes (innermost first, so nesting survives), in page order."""
-    blocks = [b for b in body.css(SELECTORS.quote)
+    blocks = [b for b in _select(body, SELECTORS.quote)
               if canonical.QUOTE_CLASS not in (b.attributes.get("class") or "")]
     quotes = []
     for block in blocks:
@@ -711,7 +723,7 @@ def _canonical_code(body: LexborNode) -> None:
 
 
 def _canonical_spoilers(body: LexborNode) -> None:
-    for block in reversed(body.css(SELECTORS.spoiler)):
+    for block in reversed(_select(body, SELECTORS.spoiler)):
         header = block.css_first(SELECTORS.spoiler_header)
         title = header.text(strip=True) if header is not None else ""
         if header is not None:
@@ -731,43 +743,53 @@ def _embed_target(source: str) -> str:
     return urljoin("https:", source) if source.startswith("//") else source
 
 
+def _embed_kind(node: LexborNode) -> str | None:
+    """Which kind of embed wrapper `node` is ("tweet", "video", "other"), or None."""
+    classes = (node.attributes.get("class") or "").split()
+    if node.tag == "blockquote" and "twitter-tweet" in classes:
+        return "tweet"
+    if node.tag == "div" and "ipsEmbeddedVideo" in classes:
+        return "video"
+    if (node.tag == "div" and "ipsEmbeddedOther" in classes) or (
+            node.tag == "iframe" and node.attributes.get("data-embedcontent") is not None):
+        return "other"
+    return None
+
+
 def _take_embeds(body: LexborNode, page_url: str) -> list[Embed]:
-    """Videos, oEmbed iframes and tweets as static embeds with placeholders; no third-party
-    player or script is kept."""
+    """Videos, oEmbed iframes and tweets as static embeds with placeholders, in page order;
+    no third-party player or script is kept."""
+    wrappers: list[tuple[LexborNode, str]] = []
+    for node in body.css("blockquote, div, iframe"):  # one selector: document order
+        kind = _embed_kind(node)
+        if kind is not None and not any(_inside(node, outer) for outer, _ in wrappers):
+            wrappers.append((node, kind))
     embeds: list[Embed] = []
-
-    def place(node: LexborNode, embed: Embed) -> None:
+    for wrapper, kind in wrappers:
+        embed = _tweet(wrapper) if kind == "tweet" else _framed_embed(wrapper, kind, page_url)
+        if embed is None:
+            wrapper.decompose()
+            continue
         embeds.append(embed)
-        canonical.replace_with_html(node, canonical.embed_placeholder_html(len(embeds) - 1))
-
-    for wrapper in body.css(SELECTORS.tweet):
-        place(wrapper, _tweet(wrapper))
-    for wrapper in body.css(SELECTORS.video):
-        frame = wrapper.css_first("iframe, video source, video")
-        source = (frame.attributes.get("src") or "") if frame is not None else ""
-        if (youtube := YOUTUBE_EMBED.match(source)) is not None:
-            place(wrapper, Embed(kind="video",
-                                 url=f"https://www.youtube.com/watch?v={youtube.group(1)}",
-                                 handle="youtube"))
-        elif source.startswith(("http://", "https://", "//")):
-            target = urljoin("https:", source)
-            place(wrapper, Embed(kind="video", url=target, handle=urlsplit(target).netloc))
-        else:
-            wrapper.decompose()
-    for wrapper in body.css(SELECTORS.embed_other):
-        if wrapper.parent is None:
-            continue
-        frame = wrapper if wrapper.tag == "iframe" else wrapper.css_first("iframe")
-        source = ((frame.attributes.get("src") or "") if frame is not None else "")
-        target = _embed_target(urljoin(page_url, source)) if source else ""
-        if not target.startswith(("http://", "https://")):
-            wrapper.decompose()
-            continue
-        kind = "tweet" if TWEET_URL.match(target) else "link"
-        place(wrapper, Embed(kind=kind, url=target))
+        canonical.replace_with_html(wrapper, canonical.embed_placeholder_html(len(embeds) - 1))
     for frame in body.css("iframe, object, embed"):
         frame.decompose()
     return embeds
+
+
+def _framed_embed(wrapper: LexborNode, kind: str, page_url: str) -> Embed | None:
+    """A video player or an oEmbed iframe (`controller=embed&url=X`) as a static link."""
+    frame = wrapper if wrapper.tag == "iframe" else wrapper.css_first("iframe, video source")
+    source = (frame.attributes.get("src") or "") if frame is not None else ""
+    if (youtube := YOUTUBE_EMBED.match(source)) is not None:
+        return Embed(kind="video", url=f"https://www.youtube.com/watch?v={youtube.group(1)}",
+                     handle="youtube")
+    target = _embed_target(urljoin(page_url, source)) if source else ""
+    if not target.startswith(("http://", "https://")):
+        return None
+    if kind == "video":
+        return Embed(kind="video", url=target, handle=urlsplit(target).netloc)
+    return Embed(kind="tweet" if TWEET_URL.match(target) else "link", url=target)
 
 
 def _tweet(blockquote: LexborNode) -> Embed:
