@@ -618,10 +618,25 @@ def _published(node: LexborNode, body: LexborNode, data: dict[str, object],
     return _shown_date(shown, language), text
 
 
+# A `<time>`'s title as Invision writes it (`11/24/21 08:12  PM`); Arabic packs say ص/م.
+TITLE_FORMATS = ("%m/%d/%y %I:%M %p", "%m/%d/%Y %I:%M %p", "%d/%m/%y %H:%M", "%m/%d/%y %H:%M")
+_MERIDIEM = {"ص": "AM", "م": "PM", "am": "AM", "pm": "PM"}
+
+
 @lru_cache(maxsize=4096)
 def _shown_date(text: str, language: str) -> str | None:
-    """A date as the board shows it, as naive ISO 8601 (time zone unknown); pages repeat dates."""
-    return parse_shown_date(text, language) if text else None
+    """A date as the board shows it, as naive ISO 8601 (time zone unknown); pages repeat dates.
+
+    Invision's own title format is tried first (exact, microseconds), then dateparser."""
+    if not text:
+        return None
+    words = [_MERIDIEM.get(word.lower(), word) for word in text.split()]
+    for pattern in TITLE_FORMATS:
+        try:
+            return datetime.strptime(" ".join(words), pattern).isoformat()
+        except ValueError:
+            continue
+    return parse_shown_date(text, language)
 
 
 def _select(node: LexborNode, selector: str) -> list[LexborNode]:
