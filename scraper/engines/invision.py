@@ -86,6 +86,11 @@ class Selectors:
     spoiler_header: str = ".ipsSpoiler_header"
     spoiler_contents: str = ".ipsSpoiler_contents"
     attach_link: str = "a.ipsAttachLink"
+    # Embed wrappers, told apart by class in one document-order pass (tag, class).
+    tweet_wrapper: tuple[str, str] = ("blockquote", "twitter-tweet")
+    video_wrapper: tuple[str, str] = ("div", "ipsEmbeddedVideo")
+    other_wrapper: tuple[str, str] = ("div", "ipsEmbeddedOther")
+    other_frame_attribute: str = "data-embedcontent"  # a bare oEmbed iframe
     # Chrome a theme or plugin may put inside the content; removed before it is written.
     chrome: str = (
         "script, style, noscript, .ipsReact, .ipsItemControls, [data-role='commentControls'], "
@@ -761,12 +766,12 @@ def _embed_target(source: str) -> str:
 def _embed_kind(node: LexborNode) -> str | None:
     """Which kind of embed wrapper `node` is ("tweet", "video", "other"), or None."""
     classes = (node.attributes.get("class") or "").split()
-    if node.tag == "blockquote" and "twitter-tweet" in classes:
-        return "tweet"
-    if node.tag == "div" and "ipsEmbeddedVideo" in classes:
-        return "video"
-    if (node.tag == "div" and "ipsEmbeddedOther" in classes) or (
-            node.tag == "iframe" and node.attributes.get("data-embedcontent") is not None):
+    for kind, (tag, class_name) in (("tweet", SELECTORS.tweet_wrapper),
+                                    ("video", SELECTORS.video_wrapper),
+                                    ("other", SELECTORS.other_wrapper)):
+        if node.tag == tag and class_name in classes:
+            return kind
+    if node.tag == "iframe" and node.attributes.get(SELECTORS.other_frame_attribute) is not None:
         return "other"
     return None
 
