@@ -363,7 +363,7 @@ def test_nested_and_plain_quotes_and_a_tweet_blockquote() -> None:
         "@gantzbe", "חתמנו היום", "he")
 
 
-def test_a_guest_post_and_an_uploaded_avatar() -> None:
+def test_a_guest_post_has_a_name_without_member_id() -> None:
     html = page_html(1).replace("&quot;userid&quot;:61,", "&quot;userid&quot;:null,")
     html = re.sub(r'<a href="https://montada\.example/profile/61-bob/" rel="nofollow" '
                   r'data-ipshover[^>]*class="ipsType_break">bob</a>', "زائر", html)
