@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import logging
 import os
 import signal
@@ -34,6 +35,7 @@ from .config import (
     user_agent,
     write_config,
 )
+from .engines import ENGINE_NAMES, ENGINES
 from .errors import (
     ArchiveError,
     ConfigError,
@@ -154,9 +156,10 @@ def cmd_scrape(args: argparse.Namespace) -> int:
                     try:
                         for url in urls:
                             with _progress() as progress:
-                                summary = scrape_thread(url, archive, client,
-                                                        ProgressBars(progress),
-                                                        key=archived_key(url, archive))
+                                summary = scrape_thread(
+                                    url, archive, client, ProgressBars(progress),
+                                    key=archived_key(url, archive),
+                                    engine_name=args.engine or config.for_url(url).engine)
                             totals.add(summary)
                             archived += 1
                             event("thread_archived", summary_paragraph(summary),
@@ -263,23 +266,24 @@ EXIT_TOTAL_FAILURE = 11
 
 
 def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: MirrorConfig
-                   ) -> tuple[list[tuple[str, str]], list[UnreadableThread]]:
+                   ) -> tuple[list[tuple[str, str | None]], list[UnreadableThread]]:
     """(URL, archive key) of each thread to check: those named, else every archived thread
-    plus the config's threads not archived yet; and the archived threads that cannot be read."""
+    plus the config's threads not archived yet; and the archived threads that cannot be read.
+    The key is None for a URL that only its page can name (a post permalink)."""
     if args.urls:
         return [(url, archived_key(url, archive)) for url in args.urls], []
-    targets: dict[str, str] = {}
+    targets: dict[str, tuple[str, str | None]] = {}  # by key, else by URL
     unreadable: dict[str, UnreadableThread] = {}  # by folder name
     for thread in archive.scan_threads():
         if isinstance(thread, UnreadableThread):
             unreadable[thread.path.parent.name] = thread
         else:
-            targets[thread.key] = thread.thread.url
+            targets[thread.key] = (thread.thread.url, thread.key)
     for url in config.threads:
         key = archived_key(url, archive)
         if key not in unreadable:  # already failed: it must not be scraped over
-            targets.setdefault(key, url)
-    return [(url, key) for key, url in targets.items()], list(unreadable.values())
+            targets.setdefault(key or url, (url, key))
+    return list(targets.values()), list(unreadable.values())
 
 
 def cmd_update(args: argparse.Namespace) -> int:
@@ -311,9 +315,10 @@ def cmd_update(args: argparse.Namespace) -> int:
                     try:
                         stop.check()  # before each thread, not only inside them
                         with _progress() as progress:
-                            summary = scrape_thread(url, archive, client,
-                                                    ProgressBars(progress),
-                                                    from_last_page=True, key=keys[url])
+                            summary = scrape_thread(
+                                url, archive, client, ProgressBars(progress),
+                                from_last_page=True, key=keys[url],
+                                engine_name=args.engine or config.for_url(url).engine)
                     except Interrupted as error:
                         interrupted = error
                         break
@@ -371,7 +376,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     cookies = args.cookies.resolve() if args.cookies else None
     if cookies is not None:
         load_cookies(cookies)  # a bad cookies file fails now, not at 3 a.m. in cron
-    settings = ForumSettings(delay=args.delay, contact=args.contact, cookies=cookies)
+    settings = ForumSettings(delay=args.delay, contact=args.contact, cookies=cookies,
+                             engine=args.engine)
     changed = [add_thread(config, url, settings) for url in args.urls]
     if any(changed):
         write_config(config)
@@ -435,6 +441,25 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise VerifyFailed(f"{len(problems)} problem(s) in {threads} thread(s) of {args.archive}")
     console.print(f"{threads} thread(s) verified: every asset, page and post matches its "
                   "WARC record and the schema.", highlight=False)
+    return 0
+
+
+def engine_rows() -> list[dict[str, object]]:
+    """What `forum-mirror engines` lists, one row per engine."""
+    return [{"name": e.name, "reads": e.summary, "example": e.example,
+             "examples": list(e.examples) or [e.example]} for e in ENGINES]
+
+
+def cmd_engines(args: argparse.Namespace) -> int:
+    rows = engine_rows()
+    if args.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    width = max(len(str(row["name"])) for row in rows)
+    for row in rows:  # plain lines: URLs stay whole for copying, whatever the terminal
+        sys.stdout.write(f"{row['name']:<{width}}  {row['reads']}\n")
+        for example in row["examples"]:  # type: ignore[attr-defined]
+            sys.stdout.write(f"{'':<{width}}    {example}\n")
     return 0
 
 
@@ -546,6 +571,13 @@ def build_parser() -> argparse.ArgumentParser:
                                   "board's admins can reach you (default: the forum's contact "
                                   "in the config file, else none)")
 
+    def engine_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--engine", choices=ENGINE_NAMES, default=None, metavar="NAME",
+                             help="the forum software, for a URL whose shape or page cannot "
+                                  "tell (see `forum-mirror engines`); an archived thread keeps "
+                                  "its own (default: the forum's engine in the config file, "
+                                  "else the URL, else the first page)")
+
     def config_option(command: argparse.ArgumentParser) -> None:
         command.add_argument("--config", type=Path, default=None, metavar="FILE",
                              help="config file: threads to follow and per-forum delay, "
@@ -564,6 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
     scrape = commands.add_parser("scrape", help="archive threads (every page, post, image)",
                                  description="Archive threads politely, with provenance and WARC.")
     scrape.add_argument("urls", nargs="+", metavar="URL", help="thread URL(s)")
+    engine_option(scrape)
     archive_option(scrape)
     config_option(scrape)
     fetch_options(scrape)
@@ -587,6 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
     output_option(update)
     fetch_options(update)
     log_json_option(update)
+    engine_option(update)
     update.add_argument("--build", action="store_true",
                         help="rebuild the site when something changed or it is not built "
                              "yet (default: no)")
@@ -601,6 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("urls", nargs="+", metavar="URL", help="thread URL(s)")
     archive_option(add)
     config_option(add)
+    engine_option(add)
     add.add_argument("--delay", type=non_negative, default=None, metavar="SECONDS",
                      help="seconds between requests to this forum (default: leave as is)")
     contact_option(add)
@@ -643,7 +678,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--forum-port", type=port_number, default=DEMO_FORUM_PORT,
                       help="port for the demo forum (default: %(default)s)")
     demo.add_argument("--no-serve", action="store_true", help="stop after the build")
-    demo.set_defaults(handler=cmd_demo)
+    demo.set_defaults(handler=cmd_demo, engine=None)
+
+    engines = commands.add_parser(
+        "engines", help="list the forum engines and the URLs each reads",
+        description="List the forum engines: name, the software and versions each reads, and "
+                    "example thread URLs (any page or post permalink of a thread works too).")
+    engines.add_argument("--json", action="store_true",
+                         help="one JSON array, for scripts (default: a table)")
+    engines.set_defaults(handler=cmd_engines)
 
     demo_forum = commands.add_parser("demo-forum", help="serve only the demo forum",
                                      description="Serve the bundled demo XenForo forum on "

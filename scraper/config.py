@@ -8,6 +8,7 @@
     contact = "archivist@example.org"
 
     [forums."forum.example"]        # by host, or host:port
+    engine = "phpbb"                # which forum software, when its pages cannot tell
     delay = 5.0                     # seconds between requests to this forum
     contact = "https://example.org/archive"
     cookies = "forum.example.cookies.txt"   # relative to this file's folder
@@ -28,11 +29,12 @@ from urllib.parse import urlsplit
 
 from . import PROJECT_URL, __version__
 from .archive import atomic_write_bytes, check_archive_root
-from .engines import engine_for_url
+from .engines import ENGINE_NAMES, engines_claiming, url_thread_key
 from .errors import ConfigError, UnsupportedUrl
 from .fetch.settings import USER_AGENT_TOKEN, seconds_problem
 
 CONFIG_NAME = "forum-mirror.toml"
+FORUM_KEYS = ("delay", "contact", "cookies", "engine")
 # Printable ASCII without parentheses: a User-Agent comment must not be closed early, and
 # header values must not carry line breaks.
 _CONTACT_RE = re.compile(r"[\x21-\x27\x2a-\x7e]+(?: [\x21-\x27\x2a-\x7e]+)*")
@@ -45,6 +47,7 @@ class ForumSettings:
     delay: float | None = None
     contact: str | None = None
     cookies: Path | None = None
+    engine: str | None = None  # forces the engine (engines.ENGINE_NAMES) for new threads
 
     def over(self, base: ForumSettings) -> ForumSettings:
         """These settings, with the ones not set here taken from `base`."""
@@ -52,6 +55,7 @@ class ForumSettings:
             delay=base.delay if self.delay is None else self.delay,
             contact=base.contact if self.contact is None else self.contact,
             cookies=base.cookies if self.cookies is None else self.cookies,
+            engine=base.engine if self.engine is None else self.engine,
         )
 
 
@@ -123,7 +127,7 @@ def _config_from(path: Path, data: dict[str, Any]) -> MirrorConfig:
         if not isinstance(url, str):
             raise ConfigError(f"{where} must be a URL string, not {_type_name(url)}")
         try:
-            engine_for_url(url)
+            engines_claiming(url)  # a usable URL; which engine reads it is the page's say
         except UnsupportedUrl as error:
             raise ConfigError(f"{where}: {error}") from None
         config.threads.append(url)
@@ -138,13 +142,19 @@ def _config_from(path: Path, data: dict[str, Any]) -> MirrorConfig:
 
 def _forum_settings(path: Path, name: str, table: Any) -> ForumSettings:
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: {name} must be a table (delay, contact, cookies)")
-    unknown = sorted(set(table) - {"delay", "contact", "cookies"})
+        raise ConfigError(f"{path}: {name} must be a table ({', '.join(FORUM_KEYS)})")
+    unknown = sorted(set(table) - set(FORUM_KEYS))
     if unknown:
         raise ConfigError(
-            f"{path}: unknown key {name}.{unknown[0]} (known: delay, contact, cookies)"
+            f"{path}: unknown key {name}.{unknown[0]} (known: {', '.join(FORUM_KEYS)})"
         )
     settings = ForumSettings()
+    if "engine" in table:
+        engine = table["engine"]
+        if engine not in ENGINE_NAMES:
+            raise ConfigError(f"{path}: {name}.engine must be one of {', '.join(ENGINE_NAMES)}, "
+                              f"not {engine!r}")
+        settings = replace(settings, engine=engine)
     if "delay" in table:
         delay = table["delay"]
         problem = ("must be a number of seconds" if isinstance(delay, bool)
@@ -179,10 +189,12 @@ def _type_name(value: object) -> str:
 def add_thread(config: MirrorConfig, url: str, settings: ForumSettings) -> bool:
     """Add `url` to the threads (unless the same thread is listed) and set the given settings
     on its forum's table; return whether anything changed."""
-    engine = engine_for_url(url)  # UnsupportedUrl for anything else
-    key = engine.thread_key(url)
+    if not engines_claiming(url) and not (settings.engine or config.for_url(url).engine):
+        raise UnsupportedUrl(f"{url} is not a thread URL of any forum engine; name its engine "
+                             f"with --engine ({', '.join(ENGINE_NAMES)})")
+    key = url_thread_key(url) or url  # a permalink: only its page names the thread
     changed = False
-    if not any(_thread_key(u) == key for u in config.threads):
+    if not any((url_thread_key(u) or u) == key for u in config.threads):
         config.threads.append(url)
         changed = True
     if settings != ForumSettings():
@@ -193,13 +205,6 @@ def add_thread(config: MirrorConfig, url: str, settings: ForumSettings) -> bool:
             config.forums[host] = merged
             changed = True
     return changed
-
-
-def _thread_key(url: str) -> str | None:
-    try:
-        return engine_for_url(url).thread_key(url)
-    except UnsupportedUrl:
-        return None
 
 
 def config_toml(config: MirrorConfig) -> str:
@@ -218,6 +223,8 @@ def config_toml(config: MirrorConfig) -> str:
 
 def _settings_lines(path: Path, settings: ForumSettings) -> list[str]:
     lines = []
+    if settings.engine is not None:
+        lines.append(f"engine = {_toml_string(settings.engine)}")
     if settings.delay is not None:
         lines.append(f"delay = {settings.delay!r}")
     if settings.contact is not None:

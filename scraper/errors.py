@@ -9,8 +9,9 @@ class ForumMirrorError(Exception):
     exit_code = 1
 
 
-class UnsupportedUrl(ForumMirrorError):
-    """The URL is not a thread of any supported forum engine."""
+class UnsupportedUrl(ForumMirrorError, ValueError):
+    """The URL is not a thread of any supported forum engine (or not one this engine can
+    name without its page: a post permalink)."""
 
     exit_code = 2
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .archive import ThreadArchive
-from .engines import Engine, engine_for_url
+from .engines import Engine, detect, engine_named, engines_claiming, url_thread_key
 from .engines.base import Cursor, Request, Response
 from .errors import (
     AccessBlocked,
@@ -34,7 +34,7 @@ from .errors import (
     ThreadIncomplete,
     UnsupportedUrl,
 )
-from .fetch import PoliteClient, Validators, WarcRecorder
+from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decode_body
 from .localize import localize_urls
 from .records import (
@@ -52,7 +52,7 @@ from .records import (
     ThreadMove,
     to_dict,
 )
-from .urls import canonical_url, page_url, same_site, shown
+from .urls import canonical_url, origin_of, page_url, same_site, shown, thread_key
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ MAX_PAGES = 10_000
 MAX_THREAD_SECONDS = 4 * 3600.0
 MAX_PARALLEL_HOSTS = 4  # asset hosts fetched at once, each one request at a time
 PERMANENT_REDIRECTS = frozenset({301, 308})  # a thread answering these has moved
+# Archive-level WARC files of the first pages fetched to learn which thread a URL names.
+PROBES_DIR = "probes"
 
 
 class ScrapeObserver(Protocol):
@@ -106,6 +108,7 @@ def scrape_thread(
     *,
     from_last_page: bool = False,
     key: str | None = None,
+    engine_name: str | None = None,
     max_pages: int = MAX_PAGES,
     max_seconds: float = MAX_THREAD_SECONDS,
 ) -> ScrapeSummary:
@@ -116,6 +119,11 @@ def scrape_thread(
     however long it is, and growth costs the new pages and the last known one. `key` names
     the archived thread when `url` is not its original one (see `archived_key`).
 
+    The engine is the archived thread's, else `engine_name`, else the only one claiming
+    the URL; when the URL leaves it open (several engines claim it, none does, or it is a
+    post permalink that names no thread) the first page decides, fetched once and read as
+    the thread's first page (see `_identify`).
+
     A thread whose last run stopped early (`incomplete`) goes on from the page it stopped
     at. When a page after the first fails, or pagination misleads or does not end (after
     `max_pages` pages or `max_seconds`), the pages read are archived, the thread is marked
@@ -124,22 +132,16 @@ def scrape_thread(
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
     url = canonical_url(url)  # what is fetched and stored: never a password, one spelling
-    engine = engine_for_url(url)
-    key = key or engine.thread_key(url)
-    existing = archive.load(key)
-    # Taken before this run writes anything: a failed first run removes what it added, and
-    # no more (an earlier killed run may have left evidence there).
-    paths_before = _paths_in(archive.thread_dir(key)) if existing is None else set()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    warc_path = archive.warc_path(key, run_id)
-    recorder = WarcRecorder(
-        warc_path, warc_file_label=archive.relative(warc_path), settings=client.settings
-    )
+    found = _identify(url, archive, client, run_id, key, engine_name)
+    engine, key, recorder, paths_before = found.engine, found.key, found.recorder, found.before
+    existing = archive.load(key)
+    warc_path = recorder.path
     resuming = existing is not None and existing.incomplete is not None
     try:
         start = _start(url, engine, existing, from_last_page)
         pages, stop = _fetch_pages(start, engine, client, recorder, observer, archive,
-                                   existing, max_pages, max_seconds)
+                                   existing, max_pages, max_seconds, found.first_page)
         if stop is not None and not pages and (not resuming or thread_is_gone(stop.error)):
             # Nothing read: a failed first page fails the run, and a thread gone upstream
             # is gone whichever page a run starts at.
@@ -223,17 +225,90 @@ def scrape_thread(
     return summary
 
 
-def archived_key(url: str, archive: ThreadArchive) -> str:
+def archived_key(url: str, archive: ThreadArchive) -> str | None:
     """The archive key of the thread at `url`: its own, or that of an archived thread that
-    moved to `url` (so a moved thread keeps its one folder)."""
-    engine = engine_for_url(url)
-    key = engine.thread_key(url)
-    if archive.thread_dir(key).is_dir():
+    moved to `url` (so a moved thread keeps its one folder); None when only the thread's
+    page can name it (see `_identify`)."""
+    key = url_thread_key(url)
+    if key is not None and archive.thread_dir(key).is_dir():
         return key
     for thread in archive.threads():
+        engine = engine_named(thread.engine)
         if any(_same_thread(engine, m.to_url, url) for m in thread.moves):
             return thread.key
     return key
+
+
+@dataclass
+class _Identified:
+    """Which engine reads a thread, its key, and the run's recorder in the thread's folder."""
+
+    engine: Engine
+    key: str
+    recorder: WarcRecorder
+    before: set[Path]  # the thread folder's paths before this run wrote anything
+    first_page: Fetched | None = None  # already fetched to tell the engine or the key
+
+
+def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: str,
+              key: str | None, engine_name: str | None) -> _Identified:
+    """The engine and key of the thread at `url`, fetching its first page only when the URL
+    cannot tell: that page is recorded (in the thread's WARC, or, when not even the key is
+    known yet, in the archive's `probes/` WARC of the run) and becomes the first page read."""
+    key = key or url_thread_key(url)
+    existing = archive.load(key) if key is not None else None
+    engine: Engine | None = None
+    if existing is not None:
+        engine = engine_named(existing.engine)  # an archived thread keeps its engine
+        if engine_name and engine_name != engine.name:
+            log.warning("%s was archived with the %s engine; keeping it, not %s", key,
+                        engine.name, engine_name)
+    elif engine_name:
+        engine = engine_named(engine_name)
+    candidates = [engine] if engine is not None else engines_claiming(url)
+    if engine is None and len(candidates) == 1:
+        engine = candidates[0]
+    if engine is not None and key is not None:
+        return _Identified(engine, key, *_recorder(archive, key, run_id, client))
+    # Only the first page can tell. Record it where it belongs when the key is known.
+    in_thread = key is not None
+    if key is not None:
+        recorder, before = _recorder(archive, key, run_id, client)
+    else:
+        path = archive.root / PROBES_DIR / f"{run_id}.warc.gz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        recorder, before = WarcRecorder(path, warc_file_label=archive.relative(path),
+                                        settings=client.settings), set()
+    first_url = (engine or candidates[0]).first_page_url(url) if candidates else url
+    try:
+        fetched = client.fetch(first_url, recorder, kind="page")
+        chosen = engine or detect(fetched.text(), url, candidates or None)
+        if key is None:
+            page = chosen.parse_page(fetched.text(), fetched.capture.final_url)
+            key = thread_key(origin_of(url), page.thread.id)
+    except ForumMirrorError:
+        recorder.close()
+        if in_thread and key is not None and existing is None:
+            _remove_new_paths(archive.thread_dir(key), before)
+        raise
+    if in_thread:
+        return _Identified(chosen, key, recorder, before, fetched)
+    recorder.close()  # the probe's own WARC: the evidence of how the thread was told
+    log.info("%s is thread %s of a %s board", shown(url), key, chosen.name)
+    if (archived := archive.load(key)) is not None:
+        chosen = engine_named(archived.engine)  # a permalink of a thread archived before
+    return _Identified(chosen, key, *_recorder(archive, key, run_id, client), fetched)
+
+
+def _recorder(archive: ThreadArchive, key: str, run_id: str, client: PoliteClient
+              ) -> tuple[WarcRecorder, set[Path]]:
+    """The run's WARC recorder in the thread's folder, and that folder's paths before it:
+    a failed first run removes what it added, and no more (an earlier killed run may have
+    left evidence there)."""
+    before = _paths_in(archive.thread_dir(key))
+    path = archive.warc_path(key, run_id)
+    return WarcRecorder(path, warc_file_label=archive.relative(path),
+                        settings=client.settings), before
 
 
 def _same_thread(engine: Engine, first: str, second: str) -> bool:
@@ -289,9 +364,12 @@ def _new_moves(thread: ArchivedThread, pages: list[_Page], engine: Engine) -> li
             if status not in PERMANENT_REDIRECTS or _same_thread(engine, from_url, to_url):
                 continue  # a slug fix or page redirect within the thread is no move
             try:
+                engine.thread_key(from_url)
                 engine.thread_key(to_url)
             except UnsupportedUrl:
-                continue  # sent away from any thread: parsing the page decides what it is
+                # A post permalink sending to its thread is no move; one sent away from any
+                # thread: parsing the page decides what it is.
+                continue
             known = [*thread.moves, *moves]
             if any(_same_thread(engine, m.from_url, from_url)
                    and _same_thread(engine, m.to_url, to_url) for m in known):
@@ -332,11 +410,13 @@ def _fetch_pages(
     first: Request, engine: Engine, client: PoliteClient,
     recorder: WarcRecorder, observer: ScrapeObserver | None, archive: ThreadArchive,
     existing: ArchivedThread | None, max_pages: int, max_seconds: float,
+    prefetched: Fetched | None = None,
 ) -> tuple[list[_Page], _Stop | None]:
     """The thread's pages from `first` on, as the engine asks for them, and why reading
     stopped early (None: the engine asked for nothing more). A page the board says is
     unchanged (304) is re-read from the WARC record it was archived from, so its
-    provenance stays that first capture."""
+    provenance stays that first capture. `prefetched` is the answer to `first` when
+    telling the engine or the thread needed it already."""
     archived = {p.capture.url: p.capture for p in (existing.pages if existing else [])}
     for known_page in existing.pages if existing else []:  # a moved thread: asked at its new URL
         archived.setdefault(known_page.capture.final_url, known_page.capture)
@@ -368,7 +448,10 @@ def _fetch_pages(
         try:
             known = archived.get(next_url)
             validators = Validators(known.etag, known.last_modified) if known else None
-            fetched = client.fetch(next_url, recorder, kind="page", validators=validators)
+            if prefetched is not None and not pages:
+                fetched = prefetched
+            else:
+                fetched = client.fetch(next_url, recorder, kind="page", validators=validators)
             if fetched.not_modified and known is not None:
                 payload = archive.warc_payload(known.warc_file, known.warc_record_id)
                 capture, text = known, decode_body(payload)

@@ -110,7 +110,10 @@ def same_site(first: str, second: str) -> bool:
 
 def thread_key(origin: Origin, thread_id: str) -> str:
     """The folder name of a thread: host, `_port` when not the default, `-` and its id
-    (e.g. `127.0.0.1_8765-2741`); `UnsupportedUrl` if that is no valid key."""
+    (e.g. `127.0.0.1_8765-2741`); `UnsupportedUrl` if that is no valid key. A numeric id
+    loses its leading zeros (`x.007` is thread 7), whichever engine read it."""
+    if thread_id.isascii() and thread_id.isdigit():
+        thread_id = thread_id.lstrip("0") or "0"
     host = origin.host
     if ":" in host:  # IPv6: every group spelled out, so the name starts with a digit
         host = ipaddress.IPv6Address(host).exploded.replace(":", "_")

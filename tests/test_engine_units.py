@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from scraper.demo_forum.pages import render_thread_page
-from scraper.engines import engine_for_url
+from scraper.engines import engine_for_url, engines_claiming
 from scraper.engines.dates import iso_from_machine_time, parse_shown_date
 from scraper.engines.xenforo import XenForo2
+from scraper.engines.xenforo1 import XenForo1
 from scraper.errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from scraper.localize import localize_urls
 
@@ -28,9 +29,9 @@ from scraper.localize import localize_urls
     ],
 )
 def test_xenforo_thread_urls(url: str, thread_id: str) -> None:
-    engine = engine_for_url(url)
-    assert isinstance(engine, XenForo2)
-    assert engine.thread_id(url) == thread_id
+    claiming = engines_claiming(url)  # XenForo 1 has the same URL shapes: pages tell them apart
+    assert [type(e) for e in claiming][:2] == [XenForo2, XenForo1]
+    assert claiming[0].thread_id(url) == thread_id
 
 
 def test_first_page_and_key_ignore_the_page_number() -> None:

@@ -191,7 +191,7 @@ def login_wall_server() -> Iterator[str]:
 @pytest.mark.parametrize(
     ("make_url", "exit_code", "message"),
     [
-        (lambda base: "https://forum.example/forums/news.12/", 2, "supported forum engine"),
+        (lambda base: f"{base}/forums/news.12/", 2, "cannot tell which forum software"),
         (lambda base: "http://127.0.0.1:9/threads/t.1/", 4, "127.0.0.1:9"),
         (lambda base: f"{base}/threads/t.1/", 5, "not a XenForo 2 page"),
         (lambda base: f"{base}/threads/members-only.2/", 7, "login wall"),

@@ -88,7 +88,10 @@ class Engine(ABC):
     @classmethod
     def matches(cls, url: str) -> bool:
         """Whether `url`, in canonical form, is a thread URL of this engine."""
-        return cls.pattern.match(url) is not None
+        try:
+            return cls.pattern.match(canonical_url(url)) is not None
+        except UnsupportedUrl:
+            return False
 
     def thread_id(self, url: str) -> str:
         """The thread's id in `url` (leading zeros dropped); `UnsupportedUrl` if none."""

@@ -44,7 +44,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import AccessBlocked, LayoutChanged
+from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, node_text
@@ -208,7 +208,7 @@ def canonical_thread_url(url: str) -> str:
     URLs keep their form with only the topic id. ValueError when the URL names no topic."""
     topic = _topic_id(url)
     if topic is None:
-        raise ValueError(
+        raise UnsupportedUrl(
             f"{url} names no Invision topic; its page does (parse_page(...).thread.id)")
     origin, folder = _board_root(url)
     match = _topic_match(url)
@@ -259,6 +259,7 @@ def _without_sessions(url: str) -> str:
 
 class Invision(Engine):
     """Invision Community 4.x topic pages (default theme and themes built on it)."""
+    summary = "Invision Community (IPS) 4.x"
 
     name = "invision"
     # /topic/ID[-slug]/ anywhere (friendly, or after index.php?), the 4.x raw route, 3.x
@@ -284,13 +285,17 @@ class Invision(Engine):
         "https://forum.example/index.php?app=forums&module=forums&section=findpost&pid=456",
     )
 
+    @classmethod
+    def markers(cls, html: str) -> list[str]:
+        return detection_markers(html)
+
     def thread_id(self, url: str) -> str:
         """The topic id `url` names; ValueError for a post permalink that names none."""
         if not self.matches(url):
-            raise ValueError(f"{url} is not an {self.name} topic URL")
+            raise UnsupportedUrl(f"{url} is not an {self.name} topic URL")
         topic = _topic_id(url)
         if topic is None:
-            raise ValueError(
+            raise UnsupportedUrl(
                 f"{url} is an Invision post permalink: it does not name its topic; the topic id "
                 "is on the page it leads to (parse_page(...).thread.id), or paste the topic's URL"
             )

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import AccessBlocked, LayoutChanged
+from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from .base import Engine, absolutize_urls, node_text
 from .canonical import (
@@ -39,6 +39,15 @@ from .dates import parse_shown_date
 from .walls import check_not_a_wall
 
 log = logging.getLogger(__name__)
+
+# What a MyBB page carries whatever its theme: detection scores pages by these.
+_MARKERS = (
+    ("my_post_key", re.compile(r"\bmy_post_key\b")),
+    ("MyBB-js", re.compile(r"\bMyBB\.[a-zA-Z]+\(")),
+    ("powered-by-mybb", re.compile(r"https?://(?:www\.)?mybb\.com/?[\"']", re.IGNORECASE)),
+    ("showthread-links", re.compile(r"showthread\.php\?tid=[0-9]", re.IGNORECASE)),
+)
+
 
 
 @dataclass(frozen=True)
@@ -130,11 +139,11 @@ def _tid(url: str) -> str:
         if ASCII_NUMBER.fullmatch(tid):
             return tid
         if query.get("pid"):
-            raise ValueError(
+            raise UnsupportedUrl(
                 f"{url} is a MyBB post permalink (pid): it does not name its thread; "
                 "fetch it and read the thread id from the page (parse_page(...).thread.id)"
             )
-    raise ValueError(f"{url} is not a MyBB thread URL (showthread.php?tid=N or thread-N.html)")
+    raise UnsupportedUrl(f"{url} is not a MyBB thread URL (showthread.php?tid=N or thread-N.html)")
 
 
 def clean_page_url(url: str) -> str:
@@ -154,6 +163,7 @@ def clean_page_url(url: str) -> str:
 
 class MyBB(Engine):
     """MyBB 1.8 thread pages; the board's date and time formats are settings (MyBB's defaults)."""
+    summary = "MyBB 1.8"
 
     name = "mybb"
     # showthread.php?...tid=N or ?pid=N, and the SEO forms thread-N[-page-M|-post-P].html,
@@ -174,6 +184,10 @@ class MyBB(Engine):
         "https://forum.example/thread-123-page-2.html",
         "https://forum.example/thread-123-post-456.html#pid456",
     )
+
+    @classmethod
+    def markers(cls, html: str) -> list[str]:
+        return [name for name, sign in _MARKERS if sign.search(html)]
 
     def __init__(self, date_format: str = "m-d-Y", time_format: str = "h:i A",
                  datetime_separator: str = ", ") -> None:

@@ -39,12 +39,20 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import AccessBlocked, LayoutChanged
+from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, node_text
 from .dates import iso_from_machine_time, parse_shown_date
 from .walls import check_not_a_wall
+
+# What a phpBB page carries whatever its style: detection scores pages by these.
+_MARKERS = (
+    ("body#phpbb", re.compile(r"<body[^>]*\bid=[\"']?phpbb\b", re.IGNORECASE)),
+    ("powered-by-phpbb", re.compile(r"https?://(?:www\.)?phpbb\.com/?[\"']", re.IGNORECASE)),
+    ("viewtopic-links", re.compile(r"viewtopic\.php\?(?:[^\"']*&amp;)?[tp]=[0-9]", re.IGNORECASE)),
+    ("phpbb-cookie", re.compile(r"phpbb[0-9]*_[a-z0-9]+_(?:u|sid|k)\b", re.IGNORECASE)),
+)
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,7 @@ _ATTACH_PATH = "download/file.php"
 
 class PhpBB(Engine):
     """phpBB 3.0-3.3 topic pages (prosilver, subsilver2 and prosilver-based styles)."""
+    summary = "phpBB 3.0-3.3: prosilver, subsilver2 and styles like them"
 
     name = "phpbb"
     # viewtopic.php with t=TOPIC (group "id") or p=POST, in any order, optionally in a folder.
@@ -179,15 +188,19 @@ class PhpBB(Engine):
         "http://127.0.0.1:8082/viewtopic.php?t=2&start=4",
     )
 
+    @classmethod
+    def markers(cls, html: str) -> list[str]:
+        return [name for name, sign in _MARKERS if sign.search(html)]
+
     def thread_id(self, url: str) -> str:
         """The topic id of a `t=` URL; a `p=` permalink names no topic (read the page)."""
         if not self.matches(url):
-            raise ValueError(f"{url} is not a {self.name} topic URL")
+            raise UnsupportedUrl(f"{url} is not a {self.name} topic URL")
         query = _query(url)
         topic = query.get("t", "")
         if _NUMBER.fullmatch(topic):
             return topic
-        raise ValueError(
+        raise UnsupportedUrl(
             f"{url} is a phpBB post permalink (p=): it does not name its topic; the topic id "
             "is on the page it leads to (parse_page(...).thread.id), or paste the topic's URL"
         )

@@ -42,7 +42,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import AccessBlocked, LayoutChanged
+from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from .base import Engine, absolutize_urls, node_text
 from .canonical import (
@@ -198,11 +198,11 @@ def canonical_thread_url(url: str) -> str:
     topic = _topic_of(url)
     if topic is None:
         if ASCII_NUMBER.fullmatch(_parameters(url).get("msg", "")):
-            raise ValueError(
+            raise UnsupportedUrl(
                 f"{url} is an SMF post permalink (msg=N): it does not name its topic; fetch it "
                 "and read the topic id from the page (parse_page(...).thread.id)"
             )
-        raise ValueError(f"{url} is not an SMF topic URL (index.php?topic=N.0)")
+        raise UnsupportedUrl(f"{url} is not an SMF topic URL (index.php?topic=N.0)")
     return _thread_url(url, topic[0])
 
 
@@ -223,6 +223,7 @@ def clean_page_url(url: str) -> str:
 
 class SMF(Engine):
     """SMF 2.0 and 2.1 topic pages (default Curve/Curve2 themes, 2.0 core where cheap)."""
+    summary = "SMF (Simple Machines Forum) 2.0 and 2.1"
 
     name = "smf"
     # index.php?...topic=ID[.N] or ?msg=N (not an action=... page), or the queryless
@@ -245,14 +246,18 @@ class SMF(Engine):
         "https://forum.example/?topic=123.0",
     )
 
+    @classmethod
+    def markers(cls, html: str) -> list[str]:
+        return detection_markers(html)
+
     def thread_id(self, url: str) -> str:
         """The topic id of a `topic=` URL; ValueError for a `msg=N` permalink (read the page)."""
         if not self.matches(url):
-            raise ValueError(f"{url} is not an SMF topic URL")
+            raise UnsupportedUrl(f"{url} is not an SMF topic URL")
         topic = _topic_of(url)
         if topic is None:
             canonical_thread_url(url)  # raises the permalink's explanation
-            raise ValueError(f"{url} names no SMF topic")
+            raise UnsupportedUrl(f"{url} names no SMF topic")
         return topic[0]
 
     def first_page_url(self, url: str) -> str:

@@ -44,7 +44,7 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import AccessBlocked, LayoutChanged
+from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, node_text
@@ -222,6 +222,7 @@ PAGE_PARAMETERS = ("t", "page")
 
 class VBulletin(Engine):
     """vBulletin 3.x/4.x thread pages; the board's shown date formats are a setting."""
+    summary = "vBulletin 3.x and 4.x"
 
     name = "vbulletin"
     # showthread.php with t=/threadid=/p=/postid= (any order), the friendly forms
@@ -250,16 +251,20 @@ class VBulletin(Engine):
         "https://forum.example/showpost.php?p=456&postcount=7",
     )
 
+    @classmethod
+    def markers(cls, html: str) -> list[str]:
+        return detection_markers(html)
+
     def __init__(self, date_formats: tuple[str, ...] = STOCK_DATE_FORMATS) -> None:
         self.date_formats = date_formats
 
     def thread_id(self, url: str) -> str:
         """The thread id a URL names; ValueError for a post permalink (p= only)."""
         if not self.matches(url):
-            raise ValueError(f"{url} is not a {self.name} thread URL")
+            raise UnsupportedUrl(f"{url} is not a {self.name} thread URL")
         found = thread_id_in_url(url)
         if found is None:
-            raise ValueError(
+            raise UnsupportedUrl(
                 f"{url} is a vBulletin post permalink (p=): it does not name its thread; the "
                 "thread id is on the page it leads to (parse_page(...).thread.id), or paste "
                 "the thread's URL")
@@ -419,7 +424,7 @@ def canonical_thread_url(url: str) -> str:
     """
     thread = thread_id_in_url(url)
     if thread is None:
-        raise ValueError(f"{url} names no vBulletin thread (a post permalink, or not a "
+        raise UnsupportedUrl(f"{url} names no vBulletin thread (a post permalink, or not a "
                          "thread URL): read the thread id from its page")
     scheme, host, root = _board_root(url)
     return f"{scheme}://{host}{root}/showthread.php?t={thread}"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import LayoutChanged
+from ..errors import LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
-from ..urls import page_url, same_site
+from ..urls import canonical_url, page_url, same_site, shown
 from .base import Engine, absolutize_urls, board_number, node_text
 from .canonical import (
     code_html,
@@ -24,16 +24,44 @@ from .canonical import (
 from .dates import iso_from_machine_time, parse_shown_date
 from .walls import check_not_a_wall
 
+# What a XenForo 2 page carries: detection scores pages by these.
+_MARKERS = (
+    ("html#XF", re.compile(r"<html[^>]*\bid=[\"']?XF\b")),
+    ("data-xf-init", re.compile(r"\bdata-xf-init=")),
+    ("XF.config", re.compile(r"\bXF\.(?:config|ready|extendObject)\b")),
+    ("message--post", re.compile(r"\bmessage--post\b")),
+)
+
 
 class XenForo2(Engine):
+    summary = "XenForo 2.0-2.3 (html#XF)"
     name = "xenforo2"
-    # /threads/slug.123/, /threads/123/, optionally /page-N and index.php? routing. Digits
-    # are ASCII ones: `\d` would take "١٢٣", which names no thread and no folder.
+    # /threads/slug.123/, /threads/123/, optionally /page-N and index.php? routing; and the
+    # post permalinks /posts/N/ and /goto/post?id=N, which name no thread (their page does).
+    # Digits are ASCII ones: `\d` would take "١٢٣", which names no thread and no folder.
     pattern = re.compile(
-        r"^https?://[^/?#]+(?P<root>/[^?#]*?)?/(?:index\.php\?)?threads/"
-        r"(?:[^/?#]*\.)?(?P<id>[0-9]+)/?(?:page-(?P<page>[0-9]+))?(?:[?#].*)?$"
+        r"^https?://[^/?#]+(?P<root>/[^?#]*?)?/(?:index\.php\?)?(?:threads/"
+        r"(?:[^/?#]*\.)?(?P<id>[0-9]+)/?(?:page-(?P<page>[0-9]+))?|posts/[0-9]+/?"
+        r"|goto/post[?&](?:[^#]*&)?id=[0-9]+)(?:[?#&].*)?$"
     )
     example = "https://forum.example/threads/some-title.123/"
+    examples: ClassVar[tuple[str, ...]] = (
+        "https://forum.example/threads/some-title.123/",
+        "https://forum.example/threads/123/page-4",
+        "https://forum.example/community/index.php?threads/some-title.123/",
+        "https://forum.example/posts/4567/",
+        "https://forum.example/goto/post?id=4567",
+    )
+
+    def thread_id(self, url: str) -> str:
+        match = self.pattern.match(canonical_url(url))
+        if match is not None and match.group("id") is None:
+            raise UnsupportedUrl(f"{shown(url)} is a post permalink: its page names the thread")
+        return super().thread_id(url)
+
+    @classmethod
+    def markers(cls, html: str) -> list[str]:
+        return [name for name, sign in _MARKERS if sign.search(html)]
 
     def canonical_content(self, content_html: str) -> str:
         return _canonical_html(content_html)

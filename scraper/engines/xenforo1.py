@@ -43,7 +43,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import AccessBlocked, LayoutChanged
+from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, node_text
@@ -230,11 +230,11 @@ def canonical_thread_url(url: str) -> str:
     thread = _thread_of(route) if route is not None else None
     if route is None or thread is None:
         if route is not None and _post_of(route) is not None:
-            raise ValueError(
+            raise UnsupportedUrl(
                 f"{url} is a XenForo post permalink: it does not name its thread; fetch it and "
                 "read the thread id from the page (parse_page(...).thread.id)"
             )
-        raise ValueError(f"{url} is not a XenForo 1 thread URL (threads/slug.ID/)")
+        raise UnsupportedUrl(f"{url} is not a XenForo 1 thread URL (threads/slug.ID/)")
     return f"{route.root}threads/{thread[0]}/"
 
 
@@ -274,6 +274,7 @@ def _thread_page_url(root: str, thread_id: str, page: int) -> str:
 
 class XenForo1(Engine):
     """XenForo 1.x thread pages (default style and styles that keep its markup)."""
+    summary = "XenForo 1.x (html#XenForo, ol.messageList)"
 
     name = "xenforo1"
     # threads/[slug.]ID/[page-N], posts/N/ and goto/post?id=N, with or without index.php?.
@@ -296,12 +297,16 @@ class XenForo1(Engine):
         "https://forum.example/goto/post?id=4567#post-4567",
     )
 
+    @classmethod
+    def markers(cls, html: str) -> list[str]:
+        return detection_markers(html)
+
     def thread_id(self, url: str) -> str:
         """The thread id a thread URL names; ValueError for a post permalink (read its page)."""
         route = _split(url)
         thread = _thread_of(route) if route is not None else None
         if thread is not None:
-            return thread[0]
+            return thread[0].lstrip("0") or "0"  # as every engine: `x.007` is thread 7
         return canonical_thread_url(url)  # raises the right ValueError
 
     def first_page_url(self, url: str) -> str:
