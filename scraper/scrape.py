@@ -22,6 +22,7 @@ from . import __version__
 from .archive import ThreadArchive
 from .engines import Engine, detect, engine_named, engines_claiming, url_thread_key
 from .engines.base import Cursor, Request, Response
+from .engines.traps import crawler_trap
 from .errors import (
     AccessBlocked,
     ArchiveError,
@@ -495,6 +496,11 @@ def _fetch_pages(
             return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} is not "
                                       "a URL this scraper can fetch"),
                         page.parsed.page_number, page.capture.url)
+        if (trap := crawler_trap(canonical_next)) is not None:
+            return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} is "
+                                      f"{trap}, not the thread ({shown(canonical_next)}); "
+                                      "not followed"),
+                        page.parsed.page_number, page.capture.url)
         next_url = canonical_next
 
 
@@ -526,6 +532,10 @@ def _fetch_assets(
     for page in pages:
         for post in page.parsed.posts:
             for ref in post.assets:
+                if (trap := crawler_trap(ref.url)) is not None:
+                    log.warning("not fetching %s for post %s: it is %s", shown(ref.url),
+                                post.id, trap)
+                    continue
                 refs.setdefault(ref.url, ref)
             if (avatar := _avatar_ref(post)) is not None:  # once per member (same URL)
                 refs.setdefault(avatar.url, avatar)
