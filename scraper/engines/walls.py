@@ -20,27 +20,29 @@ CHALLENGE_MARKERS = re.compile(
     re.IGNORECASE,
 )
 CHALLENGE_TITLES = ("just a moment", "attention required", "ddos-guard", "checking your browser")
-# XenForo's own templates for pages that are not the thread a guest asked for.
-XENFORO_WALL_TEMPLATES = {"login": "a login wall", "error": "an error page",
-                          "message_page": "a notice page", "register_form": "a sign-up wall"}
+
+
+def page_title(tree: LexborHTMLParser) -> str:
+    """The page's <title> text, "" when it has none."""
+    node = tree.css_first("title")
+    return node.text(strip=True) if node else ""
+
+
+def wall(url: str, what: str, title: str) -> AccessBlocked:
+    """The error for a page that is `what` ("a login wall") instead of the thread."""
+    return AccessBlocked(
+        f"{url} answered with {what} ({title or 'no title'}), not the thread; nothing was "
+        "archived from it (the thread may need a login: see --help)")
 
 
 def check_not_a_wall(tree: LexborHTMLParser, url: str) -> None:
     """Raise AccessBlocked when the page is a challenge, a login wall or an error page."""
-    title_node = tree.css_first("title")
-    title = title_node.text(strip=True) if title_node else ""
+    title = page_title(tree)
     html = tree.html or ""
     if CHALLENGE_MARKERS.search(html) or title.lower().startswith(CHALLENGE_TITLES):
         raise AccessBlocked(
             f"{url} answered with an anti-bot challenge ({title or 'no title'}), not the thread; "
             "nothing was archived from it (try again later, or from a browser session's cookies)"
-        )
-    root = tree.css_first("html")
-    template = (root.attributes.get("data-template") or "") if root else ""
-    if template in XENFORO_WALL_TEMPLATES:
-        raise AccessBlocked(
-            f"{url} answered with {XENFORO_WALL_TEMPLATES[template]} ({title or template}), not "
-            "the thread; nothing was archived from it (the thread may need a login: see --help)"
         )
     if tree.css_first("form input[type=password]") is not None:
         raise AccessBlocked(

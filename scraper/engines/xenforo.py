@@ -22,7 +22,7 @@ from .canonical import (
     unwrap_redirect,
 )
 from .dates import iso_from_machine_time, parse_shown_date
-from .walls import check_not_a_wall
+from .walls import check_not_a_wall, page_title, wall
 
 # What a XenForo 2 page carries: detection scores pages by these.
 _MARKERS = (
@@ -87,6 +87,7 @@ class XenForo2(Engine):
                 spans = []  # the contents' ends are not all found: read the page as it is
         post_nodes = tree.css("article.message--post")
         if not post_nodes:
+            _check_not_a_xenforo_wall(tree, url)
             check_not_a_wall(tree, url)
         if tree.css_first("html#XF") is None:
             raise LayoutChanged(
@@ -310,6 +311,18 @@ class XenForo2(Engine):
 # Outgoing links as XenForo wraps them: the board's redirect and its link proxy.
 _LINK_WRAPPERS = (("/redirect/", "to"), ("/proxy.php", "link"))
 _MEMBER_ID = re.compile(r"/members/(?:[^/?#]*\.)?([0-9]+)/?(?:[?#]|$)")
+
+
+# XenForo's own templates for pages that are not the thread a guest asked for.
+_WALL_TEMPLATES = {"login": "a login wall", "error": "an error page",
+                   "message_page": "a notice page", "register_form": "a sign-up wall"}
+
+
+def _check_not_a_xenforo_wall(tree: LexborHTMLParser, url: str) -> None:
+    root = tree.css_first("html")
+    template = (root.attributes.get("data-template") or "") if root else ""
+    if template in _WALL_TEMPLATES:
+        raise wall(url, _WALL_TEMPLATES[template], page_title(tree) or template)
 
 
 def _member_id(profile_url: str | None) -> str | None:
