@@ -218,11 +218,23 @@ class ThreadArchive:
             path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def warc_payload(self, warc_file: str, record_id: str) -> bytes:
-        """The payload (content-encoding removed) of one response record of the archive."""
+    def warc_payload(self, warc_file: str, record_id: str, offset: int | None = None) -> bytes:
+        """The payload (content-encoding removed) of one response record of the archive.
+
+        With the record's `offset` it is read from there, else (older archives, or an offset
+        that does not hold it) the file is scanned for it.
+        """
         path = path_inside(self.root, warc_file, self.root, "warc_file")
         try:
             with path.open("rb") as stream:
+                if offset is not None:
+                    stream.seek(offset)
+                    record = next(iter(ArchiveIterator(stream)), None)
+                    if record is not None and (
+                            record.rec_headers.get_header("WARC-Record-ID") == record_id):
+                        found: bytes = record.content_stream().read()
+                        return found
+                    stream.seek(0)
                 for record in ArchiveIterator(stream):
                     if record.rec_headers.get_header("WARC-Record-ID") == record_id:
                         payload: bytes = record.content_stream().read()

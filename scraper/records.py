@@ -124,6 +124,7 @@ class Capture:
     warc_file: str  # relative to the archive root
     warc_record_id: str  # WARC-Record-ID of the response record
     scraper_version: str
+    warc_offset: int | None = None  # where that record starts in the file (older: unknown)
 
 
 @dataclass
@@ -194,6 +195,7 @@ class ArchivedPost:
     warc_file: str
     warc_record_id: str
     first_seen_at: str
+    warc_offset: int | None = None  # of that record in its file: the board's own markup
     revisions: list[PostRevision] = field(default_factory=list)  # oldest first
     removed_upstream_at: str | None = None  # first run that read the whole thread without it
 

@@ -454,7 +454,8 @@ def _fetch_pages(
             else:
                 fetched = client.fetch(next_url, recorder, kind="page", validators=validators)
             if fetched.not_modified and known is not None:
-                payload = archive.warc_payload(known.warc_file, known.warc_record_id)
+                payload = archive.warc_payload(known.warc_file, known.warc_record_id,
+                                               known.warc_offset)
                 capture, text = known, decode_body(payload)
             else:
                 capture, text = fetched.capture, fetched.text()
@@ -618,7 +619,8 @@ def _download(ref: AssetRef, damaged: StoredAsset | None, archive: ThreadArchive
         if not fetched.not_modified:
             return fetched.body, fetched.capture
         try:
-            body = archive.warc_payload(capture.warc_file, capture.warc_record_id)
+            body = archive.warc_payload(capture.warc_file, capture.warc_record_id,
+                                        capture.warc_offset)
         except ArchiveError as error:
             log.warning("%s; fetching %s again in full", error, ref.url)
         else:
@@ -749,5 +751,6 @@ def _archived_post(
         source_url=engine.post_url(capture.final_url, parsed.id),
         fetched_at=capture.fetched_at, page_sha256=capture.sha256,
         warc_file=capture.warc_file, warc_record_id=capture.warc_record_id,
+        warc_offset=capture.warc_offset,
         first_seen_at=capture.fetched_at,
     )

@@ -242,6 +242,7 @@ class PoliteClient:
             bytes=len(exchange.body),
             warc_file=recorder.warc_file_label,
             warc_record_id=exchange.record_id,
+            warc_offset=recorder.offset_of(exchange.record_id),
             scraper_version=__version__,
         )
         return Fetched(capture=capture, body=exchange.body, headers=dict(headers))

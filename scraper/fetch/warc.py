@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 from warcio.statusandheaders import StatusAndHeaders
@@ -84,6 +85,7 @@ class WarcRecorder:
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         self._lock = threading.Lock()
         self._closed = False
+        self._offsets: dict[str, int] = {}  # WARC-Record-ID -> where its record starts
         self._write_warcinfo(settings)
 
     def _write_warcinfo(self, settings: FetchSettings) -> None:
@@ -106,11 +108,13 @@ class WarcRecorder:
         record = self._writer.create_warcinfo_record(self.path.name, info)
         self._write(record)
 
-    def _write(self, *records: object) -> None:
+    def _write(self, *records: Any) -> None:  # warcio ArcWarcRecord (untyped)
         with self._lock:
             if self._closed:
                 raise ValueError(f"WARC file {self.path} is already closed")
             for record in records:
+                # Each record is its own gzip member: reading can start right at its offset.
+                self._offsets[record.rec_headers.get_header("WARC-Record-ID")] = self._file.tell()
                 self._writer.write_record(record)
 
     def record_exchange(
@@ -163,6 +167,11 @@ class WarcRecorder:
         )
         self._write(request_record, response_record)
         return response_id
+
+    def offset_of(self, record_id: str) -> int | None:
+        """The byte offset in the file of the record `record_id` written here, if any."""
+        with self._lock:
+            return self._offsets.get(record_id)
 
     def record_metadata(self, url: str, fields: dict[str, str]) -> str:
         """Write a `metadata` record of `fields` about `url`; return its WARC-Record-ID."""

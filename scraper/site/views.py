@@ -93,6 +93,7 @@ class PostView:
     page_sha256: str
     warc_file: str
     warc_record_id: str
+    warc_offset: int | None  # where that record starts in the file (None: older archives)
     avatar_path: str | None = None  # the archived uploaded avatar, relative to the thread folder
     joined: str | None = None  # ISO date the author joined the board
     joined_text: str = ""  # as the board showed it, when it could not be read
@@ -368,6 +369,7 @@ def build_thread_view(
             page_sha256=post.page_sha256,
             warc_file=post.warc_file,
             warc_record_id=post.warc_record_id,
+            warc_offset=post.warc_offset,
             avatar_path=_avatar_path(post, thread.key, assets),
             joined=post.author.joined,
             joined_text=post.author.joined_text,
