@@ -1,0 +1,53 @@
+"""Milliseconds per thread page for every engine, over the pages of its test fixtures.
+
+Run: `.venv/bin/python -m benchmarks.engine_parse [--rounds N]`. Each page is parsed once to
+warm the caches (dates, URL parsing), then `rounds` times; the best round counts, since the
+others only add the noise of a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from scraper.demo_forum import pages
+from scraper.engines import ENGINES, Engine
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+
+
+def fixture_pages(engine: Engine) -> list[tuple[str, str]]:
+    """(name, HTML) of the engine's thread pages; the demo forum's for XenForo 2."""
+    if engine.name == "xenforo2":
+        return [(f"demo page-{n}", pages.render_thread_page(n)) for n in (1, 2)]
+    files = sorted(FIXTURES.glob(f"{engine.name}*/**/*page-*.html"))
+    return [(str(f.relative_to(FIXTURES)), f.read_text("utf-8")) for f in files]
+
+
+def milliseconds_per_page(engine: Engine, html: str, rounds: int) -> float:
+    engine.parse_page(html, engine.example)
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        engine.parse_page(html, engine.example)
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    print(f"{'engine':<10} {'page':<44} {'KB':>5} {'posts':>5} {'ms/page':>8}")
+    for engine_class in ENGINES:
+        engine = engine_class()
+        for name, html in fixture_pages(engine):
+            posts = len(engine.parse_page(html, engine.example).posts)
+            ms = milliseconds_per_page(engine, html, args.rounds)
+            print(f"{engine.name:<10} {name:<44} {len(html.encode()) // 1024:>5} {posts:>5} "
+                  f"{ms:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
