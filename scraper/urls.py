@@ -17,7 +17,7 @@ import encodings.idna
 import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from .errors import UnsupportedUrl
 
@@ -35,6 +35,7 @@ _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
 _PORT = re.compile(r"[0-9]{1,5}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_WHITESPACE = re.compile(r"\s")
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 SHOWN_LENGTH = 200
 
@@ -70,7 +71,8 @@ def canonical_url(url: str) -> str:
     """The one spelling of a thread URL; `UnsupportedUrl` if it is not a usable http(s) URL
     or carries a user name or password."""
     parts, origin = _parse(url, drop_userinfo=False)
-    return urlunsplit((origin.scheme, origin.netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit((origin.scheme, origin.netloc, _spaces_encoded(parts.path) or "/",
+                       _spaces_encoded(parts.query), ""))
 
 
 def origin_of(url: str) -> Origin:
@@ -92,7 +94,8 @@ def page_url(value: str, base: str) -> str | None:
         parts, origin = _parse(joined, drop_userinfo=True)
     except UnsupportedUrl:
         return None
-    return urlunsplit((origin.scheme, origin.netloc, parts.path or "/", parts.query,
+    return urlunsplit((origin.scheme, origin.netloc, _spaces_encoded(parts.path) or "/",
+                       _spaces_encoded(parts.query),
                        parts.fragment))
 
 
@@ -126,6 +129,12 @@ def thread_key(origin: Origin, thread_id: str) -> str:
             "is too long or unusual"
         )
     return key
+
+
+def _spaces_encoded(text: str) -> str:
+    """`text` with its white space percent-encoded, as browsers send it: a URL read back
+    is stripped of white space at its ends, so a space that ends a path must not be bare."""
+    return _WHITESPACE.sub(lambda space: quote(space.group()), text)
 
 
 def _parse(url: str, *, drop_userinfo: bool) -> tuple[SplitResult, Origin]:

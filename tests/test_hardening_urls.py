@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scraper.cli import main
@@ -308,6 +308,7 @@ PROPERTY = settings(max_examples=1500, deadline=None,
 
 @PROPERTY
 @given(URLS)
+@example("http://forum.example/threads/ #.0/")  # a bare space that ended the path
 def test_property_canonical_url_is_a_clean_http_url_or_unsupported(url: str) -> None:
     try:
         canonical = canonical_url(url)
