@@ -156,16 +156,18 @@ class FetchServer:
         )
         with self._lock:
             self._log.append(seen)
-            script = self._scripts.get(handler.path) or self._scripts.get(
-                urlsplit(handler.path).path
-            )
-            if script is None:
-                reply = NOT_FOUND
-            elif len(script) > 1:
-                reply = script.pop(0)
-            else:
-                reply = script[0]
+            reply = self.reply_for(seen)
         reply.send(handler)
+
+    def reply_for(self, seen: SeenRequest) -> Reply:
+        """The answer to `seen`: the next reply of its path's script (a subclass may answer
+        otherwise; it is called under the server's lock)."""
+        script = self._scripts.get(seen.path) or self._scripts.get(urlsplit(seen.path).path)
+        if script is None:
+            return NOT_FOUND
+        if len(script) > 1:
+            return script.pop(0)
+        return script[0]
 
     def start(self) -> FetchServer:
         self._thread.start()
