@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from types import TracebackType
+from typing import Self
 from urllib.parse import urlsplit
 
 from scraper.serve import LoopbackHTTPServer
@@ -169,7 +170,7 @@ class FetchServer:
             return script.pop(0)
         return script[0]
 
-    def start(self) -> FetchServer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -178,7 +179,7 @@ class FetchServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> FetchServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(

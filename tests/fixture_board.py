@@ -95,10 +95,13 @@ def _route_key(url: str) -> tuple[str, dict[str, str]]:
 class FixtureBoard(FetchServer):
     """Serves a `BoardSpec`; every request is logged (`requests`, from FetchServer)."""
 
-    def __init__(self, spec: BoardSpec) -> None:
+    def __init__(self, spec: BoardSpec, neutral_path: str | None = None) -> None:
         super().__init__()
         self.spec = spec
         self.updated = False
+        # Also serves the first page here, at a URL no engine claims (detection by page).
+        self.neutral_path = neutral_path
+        self.served: list[str] = []  # the page file of each page answer, in order
         # Parameters that pick a page: those of any page's URL (the rest are ignored).
         self._page_keys = {k for p in spec.pages for k in _route_key(p.url)[1]}
 
@@ -132,10 +135,12 @@ class FixtureBoard(FetchServer):
 
     def reply_for(self, seen: SeenRequest) -> Reply:
         path, params = _route_key(seen.path)
+        if self.neutral_path is not None and urlsplit(seen.path).path == self.neutral_path:
+            return self._page_reply(self.spec.pages[0], seen)
         picked = {k: v for k, v in params.items() if k in self._page_keys}
         for page in self.spec.pages:
             if _route_key(page.url) == (path, picked):
-                return _page_reply(self._page_body(page), seen)
+                return self._page_reply(page, seen)
         for url, file in self.spec.files.items():
             file_path, file_params = _route_key(url)
             if file_path == path and file_params.items() <= params.items():
@@ -143,12 +148,13 @@ class FixtureBoard(FetchServer):
                 return Reply(200, file.read_bytes(), [("Content-Type", content_type)])
         return NOT_FOUND
 
-
-def _page_reply(body: bytes, seen: SeenRequest) -> Reply:
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if seen.headers.get("if-none-match") == etag:
-        return Reply(304, b"", [("ETag", etag)])
-    return Reply(200, body, [("Content-Type", "text/html; charset=UTF-8"), ("ETag", etag)])
+    def _page_reply(self, page: PageRoute, seen: SeenRequest) -> Reply:
+        self.served.append(page.file)
+        body = self._page_body(page)
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        if seen.headers.get("if-none-match") == etag:
+            return Reply(304, b"", [("ETag", etag)])
+        return Reply(200, body, [("Content-Type", "text/html; charset=UTF-8"), ("ETag", etag)])
 
 
 def with_new_post(html: str, new: NewPost) -> str:
