@@ -38,6 +38,7 @@ class Attachment:
     file: Path | None  # what the board serves there; None: it answers 404
     filename: str = ""  # checked where the truth table names it
     size: int | None = None
+    content_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class Thread:
     board_classes: tuple[str, ...]  # the board's own post markup, never in the mirror
     new_post_id: str
     session: str = ""  # the session parameter the board's links carry, pasted with the URL
+    thread_id: str = ""  # checked where the truth table gives them
+    title: str = ""
 
 
 def _files(board: FixtureBoard) -> dict[str, Path]:
@@ -83,7 +86,8 @@ def _phpbb_or_mybb(board: FixtureBoard, folder: str, id_key: str, attachment_url
         for a in post["attachments"]:
             url = board.origin + attachment_url.format(a[id_key])
             assert files[url] == FIXTURES / folder / a["saved_as"]
-            attachments.append(Attachment(url, files[url], a["file_name"], a["size"]))
+            attachments.append(Attachment(url, files[url], a["file_name"], a["size"],
+                                          a["mimetype"]))
         quoted = post["quotes_post_id"]
         wants.append(Want(
             id=str(post["post_id"]), position=post["position"], page=post["page"],
@@ -98,13 +102,17 @@ def phpbb(board: FixtureBoard) -> Thread:
     wants = _phpbb_or_mybb(board, "phpbb-3.3", "attach_id", "/download/file.php?id={}")
     for want, post in zip(wants, expected("phpbb-3.3")["posts"], strict=True):
         assert want.published == post["time_datetime_attr"]  # the unix time, as the page says
-    return Thread("phpbb", 3, wants, ("postbody", "postprofile", "content"), "11",
-                  "&sid=b1d015305ce257c7f4d9dca57efb67b2")
+    truth = expected("phpbb-3.3")
+    return Thread("phpbb", truth["pages"], wants, ("postbody", "postprofile", "content"), "11",
+                  "&sid=b1d015305ce257c7f4d9dca57efb67b2", str(truth["topic_id"]),
+                  truth["thread_title"])
 
 
 def mybb(board: FixtureBoard) -> Thread:
     wants = _phpbb_or_mybb(board, "mybb-1.8", "aid", "/attachment.php?aid={}")
-    return Thread("mybb", 3, wants, ("post_body", "post_author", "mycode_quote"), "10")
+    truth = expected("mybb-1.8")
+    return Thread("mybb", truth["pages"], wants, ("post_body", "post_author", "mycode_quote"),
+                  "10", thread_id=str(truth["thread_id"]), title=truth["thread_title"])
 
 
 Truth = dict[str, Any]  # one post of a hand-made fixture's expected.json
@@ -222,6 +230,8 @@ def check_posts(data: dict[str, Any], thread: Thread, archive: Path) -> None:
             assert image["filename"] == attachment.filename, label
             if attachment.size is not None:
                 assert image["bytes"] == attachment.size, label
+            if attachment.content_type:
+                assert image["content_type"] == attachment.content_type, label
     served_files = {a.url for w in thread.posts for a in w.attachments if a.file is not None}
     assert not failed & served_files, "a file the board serves was not archived"
 
@@ -249,6 +259,9 @@ def test_scrape_build_update_over_http(engine: str, tmp_path: Path) -> None:
         data = thread_json(archive)
         assert data["engine"] == engine
         assert len(data["pages"]) == thread.pages
+        if thread.title:
+            assert (data["thread"]["id"], data["thread"]["title"]) == (thread.thread_id,
+                                                                       thread.title)
         check_posts(data, thread, archive)
         stored = (archive / "threads" / data["key"] / "thread.json").read_text("utf-8")
         assert not SESSION_ID.search(stored), SESSION_ID.search(stored)
