@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from types import TracebackType
+from typing import Self
 from urllib.parse import urlsplit
 
 from scraper.serve import LoopbackHTTPServer
@@ -156,18 +157,20 @@ class FetchServer:
         )
         with self._lock:
             self._log.append(seen)
-            script = self._scripts.get(handler.path) or self._scripts.get(
-                urlsplit(handler.path).path
-            )
-            if script is None:
-                reply = NOT_FOUND
-            elif len(script) > 1:
-                reply = script.pop(0)
-            else:
-                reply = script[0]
+            reply = self.reply_for(seen)
         reply.send(handler)
 
-    def start(self) -> FetchServer:
+    def reply_for(self, seen: SeenRequest) -> Reply:
+        """The answer to `seen`: the next reply of its path's script (a subclass may answer
+        otherwise; it is called under the server's lock)."""
+        script = self._scripts.get(seen.path) or self._scripts.get(urlsplit(seen.path).path)
+        if script is None:
+            return NOT_FOUND
+        if len(script) > 1:
+            return script.pop(0)
+        return script[0]
+
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -176,7 +179,7 @@ class FetchServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> FetchServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
