@@ -41,6 +41,10 @@ SEED_IMAGES = {"FE9CNKiWUAM6iQM.jpeg": SEED_FILES / "1-FE9CNKiWUAM6iQM.jpeg",
 NEW_POST_TEXT = "مشاركة جديدة بعد الأرشفة: التحديث يلتقطها"  # what the added post says
 
 
+# An absolute or protocol-relative URL of any host but loopback ones.
+_OTHER_SITE = re.compile(rb"(https?:)?//(?!127\.)([a-z0-9][a-z0-9.-]*\.[a-z]{2,})/", re.IGNORECASE)
+
+
 def query_params(query: str) -> dict[str, str]:
     """A query string's parameters; `&` and SMF's `;` both separate them."""
     params: dict[str, str] = {}
@@ -125,7 +129,11 @@ class FixtureBoard(FetchServer):
         for origin in self.spec.origins:
             own = self.origin.removeprefix("http:") if origin.startswith("//") else self.origin
             body = body.replace(origin.encode(), own.encode())
-        return body
+        # Other sites the pages name (image hosts, YouTube, the software's home page) are
+        # served here too, under /offsite/ (404): a test never asks anything of the internet,
+        # not even a name server.
+        return _OTHER_SITE.sub(lambda m: b"%s/offsite/%s/" % (self.origin.encode(), m[2]),
+                               body)
 
     def _page_body(self, page: PageRoute) -> bytes:
         html = (self.spec.folder / page.file).read_text("utf-8")
