@@ -266,6 +266,8 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
                         engine.name, engine_name)
     elif engine_name:
         engine = engine_named(engine_name)
+        if not engine.matches(url):
+            key = None  # a shape the engine does not read: its page names the thread
     candidates = [engine] if engine is not None else engines_claiming(url)
     if engine is None and len(candidates) == 1:
         engine = candidates[0]
@@ -280,7 +282,10 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
         path.parent.mkdir(parents=True, exist_ok=True)
         recorder, before = WarcRecorder(path, warc_file_label=archive.relative(path),
                                         settings=client.settings), set()
-    first_url = (engine or candidates[0]).first_page_url(url) if candidates else url
+    # A URL of the engine's own shape starts at its thread's first page; any other (a forced
+    # engine at a URL it does not claim) is read where it points.
+    reader = engine or (candidates[0] if candidates else None)
+    first_url = reader.first_page_url(url) if reader and reader.matches(url) else url
     try:
         fetched = client.fetch(first_url, recorder, kind="page")
         chosen = engine or detect(fetched.text(), url, candidates or None)

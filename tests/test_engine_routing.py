@@ -131,3 +131,43 @@ def test_the_readme_lists_exactly_the_engines(capsys: pytest.CaptureFixture[str]
     for name, example in listed.items():
         assert example in engines[name]["examples"], name
         assert name in claimed(example) and engine_named(name).matches(example)
+
+
+def test_a_forum_engine_in_the_config_is_used_without_asking_the_page(tmp_path: Path) -> None:
+    """`engine = "xenforo1"` in the forum's table reads an XF1 thread at a neutral URL."""
+    archive = tmp_path / "archive"
+    neutral = "/some/neutral/path"
+    with FixtureBoard(BOARDS["xenforo1"], neutral_path=neutral) as board:
+        config = archive / "forum-mirror.toml"
+        config.parent.mkdir(parents=True)
+        host = urlsplit(board.origin).netloc
+        config.write_text(f'[forums."{host}"]\nengine = "xenforo1"\n', "utf-8")
+        assert main(["scrape", board.origin + neutral, "--archive", str(archive), "--delay",
+                     "0", "--max-retries", "0"]) == 0
+    (path,) = archive.glob("threads/*/thread.json")
+    assert json.loads(path.read_text("utf-8"))["engine"] == "xenforo1"
+
+
+def test_engine_option_forces_an_engine_and_add_records_it(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    with FixtureBoard(BOARDS["smf"]) as board:
+        # The page is SMF's; forcing phpBB reads it as phpBB, which finds no posts there.
+        assert main(["scrape", board.thread_url, "--engine", "phpbb", "--archive",
+                     str(archive), "--delay", "0", "--max-retries", "0"]) == 5
+        assert not list(archive.glob("threads/*/thread.json"))
+        neutral = "http://127.0.0.1:1/a/neutral/thread"
+        assert main(["add", neutral, "--engine", "smf", "--archive", str(archive)]) == 0
+    text = (archive / "forum-mirror.toml").read_text("utf-8")
+    assert 'engine = "smf"' in text and neutral in text
+
+
+def test_an_unknown_engine_is_a_usage_or_config_error(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as usage:
+        main(["scrape", "http://127.0.0.1:1/t", "--engine", "nosuch"])
+    assert usage.value.code == 2
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "forum-mirror.toml").write_text('[forums."127.0.0.1"]\nengine = "nosuch"\n')
+    assert main(["update", "--archive", str(archive)]) == 12
+    assert "engine must be one of" in capsys.readouterr().err
