@@ -308,7 +308,7 @@ class Invision(Engine):
         except ValueError:
             return _without_sessions(url)
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         post_nodes = _post_nodes(tree)
         if not post_nodes:

@@ -206,7 +206,7 @@ class MyBB(Engine):
         except ValueError:
             return clean_page_url(url)
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         post_nodes = tree.css(SELECTORS.post)
         if not post_nodes:

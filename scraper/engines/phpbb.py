@@ -209,7 +209,7 @@ class PhpBB(Engine):
         """The topic's first page; for a `p=` permalink, the permalink itself (sid-free)."""
         return canonical_thread_url(url)
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         style, post_nodes = _find_posts(tree)
         if not post_nodes:

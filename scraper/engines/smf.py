@@ -267,7 +267,7 @@ class SMF(Engine):
         except ValueError:
             return clean_page_url(strip_session(url))
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         bodies = tree.css(SELECTORS.body)
         if not bodies:

@@ -277,7 +277,7 @@ class VBulletin(Engine):
         except ValueError:
             return clean_page_url(url)
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         style, post_nodes = _find_posts(tree)
         if not post_nodes:

@@ -73,7 +73,7 @@ class XenForo2(Engine):
         page_suffix = re.compile(r"page-\d+/?(?=$|[?#])")
         return page_suffix.sub("", url.split("#", 1)[0])
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         spans: list[tuple[int, int]] = []
         if not _contents_end_in_place(tree, html):

@@ -316,7 +316,7 @@ class XenForo1(Engine):
         except ValueError:
             return clean_page_url(url)
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         post_nodes = _post_nodes(tree)
         if not post_nodes:
