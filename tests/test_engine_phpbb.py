@@ -263,8 +263,8 @@ def test_an_edit_notice_gives_time_text_and_editor() -> None:
     end_of_post_8 = "بين الرباط وتل أبيب.</div>"
     html = page_html(2).replace(end_of_post_8, end_of_post_8 + markup("edit-notice-3.3.html"), 1)
     post = next(p for p in PhpBB().parse_page(html, PAGE_URLS[1]).posts if p.id == "8")
-    assert (post.edited, post.edited_text, post.edited_by) == (
-        "2021-11-24T19:30:00", "Wed Nov 24, 2021 7:30 pm", "admin")
+    assert (post.edited, post.edited_text, post.edited_by) == (  # the footer's zone: UTC
+        "2021-11-24T19:30:00+00:00", "Wed Nov 24, 2021 7:30 pm", "admin")
     assert "Last edited" not in post.content_text
 
 
