@@ -363,7 +363,7 @@ def test_day_first_boards_pass_their_date_format() -> None:
     source = html("vb4-page-1.html").replace("11-24-2021,&nbsp;", "05-11-2021,&nbsp;", 1)
     url = THREADS["vb4"]["thread_url"]
     assert VBulletin().parse_page(source, url).posts[0].published == "2021-05-11T10:42:00+02:00"
-    day_first = VBulletin(date_formats=("%d-%m-%Y, %I:%M %p",))
+    day_first = VBulletin(date_formats=("d-m-Y, h:i A",))
     assert day_first.parse_page(source, url).posts[0].published == "2021-11-05T10:42:00+02:00"
 
 
