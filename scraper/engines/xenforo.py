@@ -1,9 +1,10 @@
 """XenForo 2 boards (2.0-2.3): thread pages as the default style renders them to guests.
 
-Times: `<time datetime>` (with its offset) first; a `<time>` without it is read from its
-title or text by `dates.parse_shown_date` in the board's language, relative forms ("Today at
-10:42") against the fetch time. XenForo 2 does not state its zone to guests, so those times
-(and the members' joined dates) are naive ISO 8601: zone unknown.
+Times: `<time datetime>` (with its offset) first, then its unix `data-time` (UTC); a `<time>`
+without either is read from its title or text by `dates.parse_shown_date` in the board's
+language, relative forms ("Today at 10:42") against the fetch time. XenForo 2 does not state
+its zone to guests, so those times (and the members' joined dates) are naive ISO 8601: zone
+unknown.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .canonical import (
     spoiler_html,
     unwrap_redirect,
 )
-from .dates import PageDates, iso_from_machine_time
+from .dates import PageDates, iso_from_machine_time, iso_from_unix
 from .walls import check_not_a_wall
 
 # What a XenForo 2 page carries: detection scores pages by these.
@@ -235,6 +236,8 @@ class XenForo2(Engine):
         machine = node.attributes.get("datetime")
         if machine:
             return iso_from_machine_time(machine)
+        if unix := node.attributes.get("data-time"):
+            return iso_from_unix(unix)
         return dates.read(node.attributes.get("title") or node.text(strip=True))
 
     @staticmethod
