@@ -253,7 +253,7 @@ def _for_dateparser(text: str) -> str:
     return " ".join(text.replace(" على ", " ").split())
 
 
-# --- our own grammar: relative forms and Arabic months of every region ----------------------
+# --- our own grammar: relative forms, month names (Arabic of every region, English, Hebrew) -
 
 # AM and PM as boards write them (as `_letters` spells them): English, Arabic, Hebrew.
 _MORNING = frozenset({"am", "a.m.", "ص", "صباحا", 'לפנה"צ', "לפנה״צ"})
