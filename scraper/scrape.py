@@ -290,7 +290,8 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
         fetched = client.fetch(first_url, recorder, kind="page")
         chosen = engine or detect(fetched.text(), url, candidates or None)
         if key is None:
-            page = chosen.parse_page(fetched.text(), fetched.capture.final_url)
+            page = chosen.parse_page(fetched.text(), fetched.capture.final_url,
+                                     fetched_at=fetched.capture.fetched_at)
             key = thread_key(origin_of(url), page.thread.id)
     except ForumMirrorError:
         recorder.close()

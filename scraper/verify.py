@@ -161,7 +161,7 @@ def _verify_pages(thread: ArchivedThread, records: dict[str, _Record], name: str
             continue
         try:
             parsed = engine.parse_page(decode_body(records[capture.warc_record_id].payload),
-                                       capture.final_url)
+                                       capture.final_url, fetched_at=capture.fetched_at)
         except ForumMirrorError as error:
             problems.append(Problem(capture.warc_file, None, f"page {page.number}: {error}"))
             continue

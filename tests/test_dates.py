@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.engines.dates import iso_from_unix, parse_shown_date
+from scraper.engines.dates import PageDates, iso_from_unix, parse_shown_date, php_date_pattern
 
 # Fetch times as the WARC records them (WARC-Date): a Wednesday morning, and a late evening
 # that is already the next day in Riyadh.
@@ -94,7 +94,34 @@ SHOWN_DATES = [
     # A date without its year is the last such day up to the fetch.
     ("Nov 24", "en", FETCHED, None, "2021-11-24T00:00:00"),
     ("Dec 24", "en", FETCHED, None, "2020-12-24T00:00:00"),
+    # English month names in any order, as phpBB, XenForo 1 and SMF print them (our grammar).
+    ("Thu Nov 25, 2021 11:05 pm", "en", None, None, "2021-11-25T23:05:00"),
+    ("November 24th, 2021, 8:12 am", "en", None, None, "2021-11-24T08:12:00"),
+    ("Nov 24th, '21, 10:42", "en", None, "UTC", "2021-11-24T10:42:00+00:00"),
+    ("Apr 3, 2018 at 1:50 PM", "en", None, None, "2018-04-03T13:50:00"),
+    ("3 Apr 2018 at 13:50", "en", None, None, "2018-04-03T13:50:00"),
+    ("2018-04-03 at 13:50", "en", None, None, "2018-04-03T13:50:00"),
+    ("Mar 2008", "en", None, None, "2008-03-01T00:00:00"),
+    ("November 24, 2021, 08:12:00 AM", "en", None, None, "2021-11-24T08:12:00"),
+    ("November 24, 2021, 12:05:00 AM", "en", None, None, "2021-11-24T00:05:00"),
+    ("Nov 24, 2021, 01:30:00 PM", "en", None, None, "2021-11-24T13:30:00"),
+    ("Wed, 24 November 2021, 21:47:00", "en", None, None, "2021-11-24T21:47:00"),
+    # Month first in Arabic (SMF), on a board of any language.
+    ("نوفمبر 25, 2021, 01:30:00 م", "en", None, None, "2021-11-25T13:30:00"),
+    ("نوفمبر 24, 2021, 08:12:00 ص", "ar", None, None, "2021-11-24T08:12:00"),
+    ("24 نونبر 2021، 10:42", "en", None, None, "2021-11-24T10:42:00"),
+    ("٢٤ تشرين الثاني ٢٠٢١، ١٠:٤٢", "ar-SY", None, None, "2021-11-24T10:42:00"),
+    # MyBB's relative forms, and times a little ahead of the fetch.
+    ("Less than 1 minute ago", "en", FETCHED, None, "2021-11-24T09:49:35"),
+    ("In 3 minutes", "en", FETCHED, None, "2021-11-24T09:53:35"),
+    ("Yesterday, 11:59 PM", "en", "2021-11-24T00:30:00", None, "2021-11-23T23:59:00"),
+    ("Today, 12:05 AM", "en", "2021-11-24T09:00:00+01:00", None, "2021-11-24T00:05:00"),
+    # vBulletin's footer zones: decimal hours.
+    ("Nov 24, 2021 at 10:42 AM", "en", None, "GMT +5.5", "2021-11-24T10:42:00+05:30"),
+    ("Nov 24, 2021 at 10:42 AM", "en", None, "GMT -3.5", "2021-11-24T10:42:00-03:30"),
     # Hebrew.
+    ("24 נובמבר 2021, 10:42:00", "he", None, None, "2021-11-24T10:42:00"),
+    ("24 בנובמבר 2021 10:42 אחה\"צ", "he", None, "Asia/Jerusalem", "2021-11-24T22:42:00+02:00"),
     ("היום ב-10:42", "he", FETCHED, "Asia/Jerusalem", "2021-11-24T10:42:00+02:00"),
     ("אתמול בשעה 22:15", "he", FETCHED, "Asia/Jerusalem", "2021-11-23T22:15:00+02:00"),
     ("לפני 5 דקות", "he", FETCHED, None, "2021-11-24T09:45:35"),
@@ -148,3 +175,45 @@ def test_unix_times_are_utc() -> None:
     assert iso_from_unix(" 0 ") == "1970-01-01T00:00:00+00:00"
     assert [iso_from_unix(bad) for bad in ("", "soon", "1.6e9", "١٦٣٧٧٤٦٩٥٥", "9" * 20)] == [
         None] * 5
+
+
+def test_the_boards_formats_come_first() -> None:
+    """Numeric dates are ambiguous: the board's PHP date() format says which is the month."""
+    shown = "05-11-2021, 10:42 AM"
+    assert parse_shown_date(shown, "en") == "2021-05-11T10:42:00"
+    assert parse_shown_date(shown, "en", formats=("d-m-Y, h:i A",)) == "2021-11-05T10:42:00"
+    assert parse_shown_date(shown, "en", formats=("m-d-Y, h:i A",), time_zone="GMT +2") == (
+        "2021-05-11T10:42:00+02:00")
+    # Arabic and Hebrew AM/PM, Arabic-Indic digits and comma, localized month names.
+    assert parse_shown_date("١١-٢٤-٢٠٢١، ٠٩:١٢ م", "ar", formats=("m-d-Y, h:i A",)) == (
+        "2021-11-24T21:12:00")
+    assert parse_shown_date('11-24-2021, 09:12 לפנה"צ', "he", formats=("m-d-Y, h:i A",)) == (
+        "2021-11-24T09:12:00")
+    assert parse_shown_date("نونبر 2021", "ar-MA", formats=("F Y",)) == "2021-11-01T00:00:00"
+    assert parse_shown_date("11/24/21 08:12  PM", "en", formats=("m/d/y h:i A",)) == (
+        "2021-11-24T20:12:00")
+    # A format that does not match leaves the text to the grammar and dateparser.
+    assert parse_shown_date("Today, 10:42 AM", "en", reference=FETCHED,
+                            formats=("m-d-Y, h:i A",)) == "2021-11-24T10:42:00"
+
+
+def test_php_date_patterns_search_raw_text() -> None:
+    pattern = php_date_pattern("d.m.Y - H:i")
+    found = pattern.search("(last modified: 24.11.2021 - 08:12 by admin)")
+    assert found is not None and found.group() == "24.11.2021 - 08:12"
+    assert php_date_pattern(r"j \d\e F Y").fullmatch("24 de november 2021") is not None
+    assert php_date_pattern("m-d-Y").search("١١-٢٤-٢٠٢١") is None  # raw text: ASCII digits only
+
+
+def test_impossible_and_mangled_dates_are_not_read() -> None:
+    assert parse_shown_date("February 30, 2021, 10:00:00 AM", "en") is None
+    assert parse_shown_date("13-24-2021, 10:42 AM", "en", formats=("m-d-Y, h:i A",)) is None
+    assert parse_shown_date("نوفمبر ²⁴, ²⁰²¹, 08:59:00 ص", "ar") is None  # superscripts
+    assert parse_shown_date("", "en") is None
+
+
+def test_page_dates_read_with_the_pages_settings() -> None:
+    dates = PageDates("ar-MA", reference=FETCHED, time_zone="Africa/Casablanca",
+                      formats=("d/m/Y H:i",))
+    assert dates.read("أمس") == "2021-11-23T00:00:00+01:00"
+    assert dates.read("05/11/2021 10:42") == "2021-11-05T10:42:00+01:00"

@@ -263,8 +263,8 @@ def test_an_edit_notice_gives_time_text_and_editor() -> None:
     end_of_post_8 = "بين الرباط وتل أبيب.</div>"
     html = page_html(2).replace(end_of_post_8, end_of_post_8 + markup("edit-notice-3.3.html"), 1)
     post = next(p for p in PhpBB().parse_page(html, PAGE_URLS[1]).posts if p.id == "8")
-    assert (post.edited, post.edited_text, post.edited_by) == (
-        "2021-11-24T19:30:00", "Wed Nov 24, 2021 7:30 pm", "admin")
+    assert (post.edited, post.edited_text, post.edited_by) == (  # the footer's zone: UTC
+        "2021-11-24T19:30:00+00:00", "Wed Nov 24, 2021 7:30 pm", "admin")
     assert "Last edited" not in post.content_text
 
 
@@ -353,3 +353,35 @@ def test_subsilver2_pagination() -> None:
     assert (page.page_number, page.last_page) == (2, 3)
     assert page.next_url == "https://classic.example/viewtopic.php?f=2&t=8&start=20"
     assert page.posts[0].position == 11
+
+
+# -- the board's zone and the fetch time -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("footer", "edited"),
+    [('All times are <span title="UTC">UTC</span>', "2021-11-24T19:30:00+00:00"),
+     ('All times are <span title="Europe/Paris">UTC+01:00</span>', "2021-11-24T19:30:00+01:00"),
+     ("", "2021-11-24T19:30:00")],
+    ids=["utc", "named-zone", "zone-unknown"],
+)
+def test_shown_times_carry_the_zone_the_footer_states(footer: str, edited: str) -> None:
+    end_of_post_8 = "بين الرباط وتل أبيب.</div>"
+    html = page_html(2).replace(end_of_post_8, end_of_post_8 + markup("edit-notice-3.3.html"), 1)
+    html = html.replace('All times are <span title="UTC">UTC</span>', footer)
+    post = next(p for p in PhpBB().parse_page(html, PAGE_URLS[1]).posts if p.id == "8")
+    assert post.edited == edited
+    assert post.published == "2021-11-24T18:12:00+00:00"  # <time datetime> wins
+
+
+def test_prosilver_30_footer_zone_and_relative_dates() -> None:
+    """3.0 states its zone in words ("UTC + 1 hour"); "Today" is read against the fetch time."""
+    posts = "".join(markup("prosilver-3.0-post.html", id=str(i), date=d) for i, d in (
+        (51, "Wed Nov 24, 2021 8:12 am"), (52, "Today, 10:42 am")))
+    footer = '<div id="page-footer"><ul><li class="rightside">All times are UTC + 1 hour </li>'
+    html = markup("prosilver-3.0-page.html", posts=posts).replace(
+        "</body>", footer + "</ul></div></body>")
+    url = "https://old.example/viewtopic.php?f=2&t=5&start=10"
+    first, second = PhpBB().parse_page(html, url, fetched_at="2021-11-25T23:30:00Z").posts
+    assert first.published == "2021-11-24T08:12:00+01:00"
+    assert second.published == "2021-11-26T10:42:00+01:00"  # already the 26th at UTC+1

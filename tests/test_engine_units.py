@@ -10,6 +10,7 @@ import pytest
 
 from scraper.demo_forum.pages import render_thread_page
 from scraper.engines import engine_for_url, engines_claiming
+from scraper.engines.base import Response
 from scraper.engines.dates import iso_from_machine_time, parse_shown_date
 from scraper.engines.xenforo import XenForo2
 from scraper.engines.xenforo1 import XenForo1
@@ -64,6 +65,34 @@ def test_xenforo_page_without_posts_says_the_layout_may_have_changed() -> None:
 def test_machine_time_gets_an_iso_offset() -> None:
     assert iso_from_machine_time("2021-11-24T10:42:35+0100") == "2021-11-24T10:42:35+01:00"
     assert iso_from_machine_time("yesterday") is None
+
+
+FIRST_POST_TIME = (
+    '<time class="u-dt" dir="auto" datetime="2021-11-23T23:48:12+0100" data-time="1637707692" '
+    'data-date-string="23 نونبر 2021" data-time-string="23:48" title="23 نونبر 2021 على 23:48" '
+    'itemprop="datePublished">23 نونبر 2021</time>')
+
+
+@pytest.mark.parametrize(
+    ("time_element", "published"),
+    [(FIRST_POST_TIME, "2021-11-23T23:48:12+01:00"),
+     (FIRST_POST_TIME.replace('datetime="2021-11-23T23:48:12+0100" ', ""),
+      "2021-11-23T22:48:12+00:00"),
+     ('<time class="u-dt" itemprop="datePublished">أمس على 23:48</time>', "2021-11-23T23:48:00"),
+     ('<time class="u-dt" itemprop="datePublished">منذ 3 ساعات</time>', "2021-11-24T07:00:00")],
+    ids=["datetime", "unix", "yesterday", "hours-ago"],
+)
+def test_read_passes_the_fetch_time_for_relative_dates(time_element: str, published: str) -> None:
+    """Machine time first; shown relative text against the fetch time the WARC records (the
+    page states no zone: naive)."""
+    html = render_thread_page(1)
+    assert FIRST_POST_TIME in html
+    html = html.replace(FIRST_POST_TIME, time_element, 1)
+    url = "https://f.example/threads/a.2741/"
+    response = Response(url, url, 200, html, fetched_at="2021-11-24T10:00:00+00:00")
+    assert XenForo2().read(response, None).page.posts[0].published == published
+    if "datetime=" not in time_element and "data-time=" not in time_element:
+        assert XenForo2().parse_page(html, url).posts[0].published is None  # no fetch time
 
 
 @pytest.mark.parametrize(

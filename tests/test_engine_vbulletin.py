@@ -359,11 +359,26 @@ def test_times_carry_the_offset_the_footer_states(footer: str, published: str) -
     assert page.posts[0].published == published
 
 
+@pytest.mark.parametrize(
+    ("fetched_at", "published"),
+    [("2021-11-26T09:00:00Z", "2021-11-25T23:02:00+02:00"),
+     ("2021-11-26T22:30:00Z", "2021-11-26T23:02:00+02:00"),  # already the 27th at GMT +2
+     (None, None)],
+    ids=["morning", "late-evening", "no-fetch-time"],
+)
+def test_yesterday_is_read_against_the_fetch_time_in_the_footers_zone(
+        fetched_at: str | None, published: str | None) -> None:
+    want = THREADS["vb4"]["pages"][1]
+    page = VBulletin().parse_page(html(want["file"]), want["url"], fetched_at=fetched_at)
+    post = next(p for p in page.posts if p.id == "30025")
+    assert (post.published, post.published_text) == (published, "Yesterday, 11:02 PM")
+
+
 def test_day_first_boards_pass_their_date_format() -> None:
     source = html("vb4-page-1.html").replace("11-24-2021,&nbsp;", "05-11-2021,&nbsp;", 1)
     url = THREADS["vb4"]["thread_url"]
     assert VBulletin().parse_page(source, url).posts[0].published == "2021-05-11T10:42:00+02:00"
-    day_first = VBulletin(date_formats=("%d-%m-%Y, %I:%M %p",))
+    day_first = VBulletin(date_formats=("d-m-Y, h:i A",))
     assert day_first.parse_page(source, url).posts[0].published == "2021-11-05T10:42:00+02:00"
 
 

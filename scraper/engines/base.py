@@ -115,8 +115,13 @@ class Engine(ABC):
         """The URL of the thread's first page, whatever page `url` points to."""
 
     @abstractmethod
-    def parse_page(self, html: str, url: str) -> ParsedPage:
-        """Read one thread page; raise LayoutChanged when it has no posts to read."""
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
+        """Read one thread page; raise LayoutChanged when it has no posts to read.
+
+        `fetched_at` is when the page was fetched (ISO 8601 UTC, as the WARC records it):
+        relative dates ("Yesterday", "منذ 3 ساعات") are read against it, and without it
+        they stay unread (None), never read against this machine's clock.
+        """
 
     def first_request(self, url: str) -> Request:
         """Where reading the thread at `url` starts."""
@@ -128,7 +133,8 @@ class Engine(ABC):
         The cursor remembers the page a run started at (None: this response starts it), so
         a run that began at page 1 and reached a page without "next" read the whole thread.
         """
-        page = self.parse_page(response.text, response.final_url)
+        page = self.parse_page(response.text, response.final_url,
+                               fetched_at=response.fetched_at or None)
         started_at = cursor["started_at"] if cursor else page.page_number
         following = Request(page.next_url, page.page_number + 1) if page.next_url else None
         return Reading(

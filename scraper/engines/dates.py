@@ -1,6 +1,12 @@
 """Post dates for every engine: the board's machine-readable time first, the shown text as a
 fallback, read in the board's language and zone.
 
+Numeric dates are ambiguous (`05-11-2021` is May or November): only the board knows its
+order, so an engine passes the board's date formats as PHP `date()` letters (`m-d-Y, h:i A`),
+the form every PHP board keeps them in; they are tried first. Month names of every Arabic
+region, English and Hebrew, relative forms and times are read by our own grammar below;
+dateparser only reads what that leaves (other languages), as it costs milliseconds a call.
+
 Results are ISO 8601 strings. A result carries an offset only when its zone is known (the
 machine time, a zone the shown text states, or the board's zone the caller passes); a naive
 result means "zone unknown", never "UTC". Relative forms ("Yesterday at 10:42", "منذ 3
@@ -58,6 +64,7 @@ def parse_shown_date(
     *,
     reference: str | None = None,
     time_zone: str | None = None,
+    formats: tuple[str, ...] = (),
 ) -> str | None:
     """A date as the board shows it (`24 نونبر 2021 على 10:42`, `Today at 10:42 AM`) as ISO 8601.
 
@@ -66,12 +73,13 @@ def parse_shown_date(
     known, else as naive UTC. Without it a relative form gives None. `time_zone` is the
     board's zone where the page states it ("UTC", "+01:00", "Africa/Casablanca"): with it
     the result carries its offset; without it (or when it cannot be read) the result is
-    naive, meaning the zone is unknown. None when the text cannot be read. Raises
-    ValueError when `reference` is not an ISO 8601 time.
+    naive, meaning the zone is unknown. `formats` are the board's own date formats as PHP
+    `date()` letters (`m-d-Y, h:i A`, `D M d, Y g:i a`), tried first on the whole text. None
+    when the text cannot be read. Raises ValueError when `reference` is not an ISO 8601 time.
     """
     if not text or not text.strip():
         return None
-    reading = _reading(text, (board_language or "en").strip())
+    reading = _reading(text, (board_language or "en").strip(), formats)
     if reading is None:
         return None
     zone = _zone(time_zone) if time_zone else None
@@ -95,6 +103,22 @@ def parse_shown_date(
         return datetime.combine(day, reading.clock or time(0), tzinfo=zone).isoformat()
     moment_at = _dateparser_at(reading.text, reading.locales, local.replace(tzinfo=None))
     return _in_zone(moment_at, zone).isoformat() if moment_at else None
+
+
+@dataclass(frozen=True)
+class PageDates:
+    """How one page's shown dates are read: the board's language, the fetch time (for relative
+    forms), the zone the page states (None: unknown) and the board's date formats."""
+
+    language: str
+    reference: str | None = None  # the page's fetched_at
+    time_zone: str | None = None
+    formats: tuple[str, ...] = ()
+
+    def read(self, text: str) -> str | None:
+        """`text` as ISO 8601, or None (`parse_shown_date` with this page's settings)."""
+        return parse_shown_date(text, self.language, reference=self.reference,
+                                time_zone=self.time_zone, formats=self.formats)
 
 
 # --- what a shown text says, before any reference or zone is applied ------------------------
@@ -131,11 +155,15 @@ _Reading = _Absolute | _Ago | _OnDay | _FromDateparser
 
 
 @lru_cache(maxsize=8192)
-def _reading(text: str, board_language: str) -> _Reading | None:
+def _reading(text: str, board_language: str, formats: tuple[str, ...] = ()) -> _Reading | None:
     """What `text` says; cached, since pages repeat the same strings (members' joined dates)."""
-    plain = _plain(text)
+    if any(char.isdigit() and not char.isdecimal() for char in text):
+        # Superscripts and circled digits are no board's date digits (NFKC would make them so).
+        log.warning("unreadable date %r", text)
+        return None
     try:
-        reading = _own_reading(_without_connectors(plain))
+        reading = _board_format_reading(_letters(text), formats) or _own_reading(
+            _without_connectors(_plain(text)))
     except ValueError:  # e.g. "31 فبراير 2021"
         log.warning("impossible date %r", text)
         return None
@@ -146,11 +174,19 @@ def _reading(text: str, board_language: str) -> _Reading | None:
     return reading
 
 
+def _board_format_reading(letters: str, formats: tuple[str, ...]) -> _Reading | None:
+    for php_format in formats:
+        if match := php_date_pattern(php_format).fullmatch(letters):
+            return _Absolute(_from_php_match(match))
+    return None
+
+
 def _own_reading(words: str) -> _Reading | None:
     if _MOMENT_AGO.fullmatch(words):
         return _Ago(timedelta(0))
-    if match := _ago_match(words):
-        amount, unit = _amount(match), _UNITS[match["unit"]]
+    if found := _ago_match(words):
+        ago, sign = found
+        amount, unit = sign * _amount(ago), _UNITS[ago["unit"]]
         if unit == "month":
             return _Ago(timedelta(0), months=amount)
         if unit == "year":
@@ -162,14 +198,24 @@ def _own_reading(words: str) -> _Reading | None:
         if day in _WEEKDAYS:
             return _OnDay(0, clock, weekday=_WEEKDAYS[day])
         return _OnDay(_DAYS_BACK[day], clock)
-    if match := _ARABIC_DATE.fullmatch(words):
-        month = _ARABIC_MONTHS[match["month"]]
-        if match["month2"] and _ARABIC_MONTHS[match["month2"]] != month:
+    if match := _MONTH_DATE.fullmatch(words):
+        month = _MONTHS[match["month"] or match["month_first"]]
+        if match["month2"] and _MONTHS[match["month2"]] != month:
             raise ValueError("two different months")
-        day = int(match["day"] or 1)  # a month alone ("دجنبر 2020") means its first day
-        return _Absolute(datetime.combine(date(int(match["year"]), month, day),
-                                          _clock(match) or time(0)))
+        # A month alone ("دجنبر 2020") means its first day.
+        day = int(match["day"] or match["day_after"] or 1)
+        year = int(match["year"]) if match["year"] else _full_year(match["year2"])
+        return _Absolute(datetime.combine(date(year, month, day), _clock(match) or time(0)))
+    if match := _NUMERIC_ISO_DATE.fullmatch(words):
+        return _Absolute(datetime.combine(
+            date(int(match["year"]), int(match["month"]), int(match["day"])),
+            _clock(match) or time(0)))
     return None
+
+
+def _full_year(two_digits: str) -> int:
+    """`'21` as 2021 and `'98` as 1998 (strptime's `%y` rule)."""
+    return int(two_digits) + (2000 if int(two_digits) < 69 else 1900)
 
 
 # --- text normalisation ---------------------------------------------------------------------
@@ -182,11 +228,15 @@ _LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": 
                           "ی": "ي", "ک": "ك", "،": ","})
 
 
-def _plain(text: str) -> str:
+def _letters(text: str) -> str:
     """`text` with ASCII digits, one spelling of each Arabic letter, lower case, single spaces."""
     text = unicodedata.normalize("NFKC", text).translate(_DIGITS)
-    text = _MARKS.sub("", text).translate(_LETTERS).casefold()
-    return " ".join(text.replace(",", " , ").split())
+    return " ".join(_MARKS.sub("", text).translate(_LETTERS).casefold().split())
+
+
+def _plain(text: str) -> str:
+    """`_letters`, with commas as words of their own (the grammar drops them)."""
+    return " ".join(_letters(text).replace(",", " , ").split())
 
 
 # Words boards print between a date and its time: "at", "على", "في", "الساعة", "בשעה", "ב-".
@@ -203,22 +253,30 @@ def _for_dateparser(text: str) -> str:
     return " ".join(text.replace(" على ", " ").split())
 
 
-# --- our own grammar: relative forms and Arabic months of every region ----------------------
+# --- our own grammar: relative forms, month names (Arabic of every region, English, Hebrew) -
 
+# AM and PM as boards write them (as `_letters` spells them): English, Arabic, Hebrew.
+_MORNING = frozenset({"am", "a.m.", "ص", "صباحا", 'לפנה"צ', "לפנה״צ"})
+_AFTERNOON = frozenset({"pm", "p.m.", "م", "مساء", "مساءا", "ظهرا", 'אחה"צ', "אחה״צ"})
+_HALF = "|".join(re.escape(half) for half in sorted(_MORNING | _AFTERNOON, key=len, reverse=True))
 _CLOCK = (r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
-          r"(?: ?(?P<half>am|pm|a\.m\.|p\.m\.|ص|م|صباحا|مساء|مساءا|ظهرا))?")
-_AFTERNOON = frozenset({"pm", "p.m.", "م", "مساء", "مساءا", "ظهرا"})
+          rf"(?: ?(?P<half>{_HALF}))?")
 
 
 def _clock(match: re.Match[str]) -> time | None:
     if match["hour"] is None:
         return None
-    hour, half = int(match["hour"]), match["half"]
-    if half is not None:
-        if not 1 <= hour <= 12:
-            raise ValueError("hour out of range for AM/PM")
-        hour = hour % 12 + (12 if half in _AFTERNOON else 0)
+    hour = _clock_hour(int(match["hour"]), match["half"])
     return time(hour, int(match["minute"]), int(match["second"] or 0))
+
+
+def _clock_hour(hour: int, half: str | None) -> int:
+    """The 24-hour hour of `hour` followed by AM/PM (`half`, if any)."""
+    if half is None:
+        return hour
+    if not 1 <= hour <= 12:
+        raise ValueError("hour out of range for AM/PM")
+    return hour % 12 + (12 if _letters(half) in _AFTERNOON else 0)
 
 
 def _alternatives(words: Iterable[str]) -> str:
@@ -226,22 +284,25 @@ def _alternatives(words: Iterable[str]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
-# Month names as `_plain` spells them. Our own table: dateparser's locales hold one region each.
+# Month names as `_letters` spells them. Our own table: dateparser's locales hold one region
+# each. Arabic of every region, English (as `%B`, `%b` print them), Hebrew (also as "בנובמבר").
 _MONTH_NAMES = {
-    1: ("يناير", "جانفي", "كانون الثاني", "كانون ثاني"),
-    2: ("فبراير", "فيفري", "شباط"),
-    3: ("مارس", "اذار"),
-    4: ("ابريل", "افريل", "نيسان"),
-    5: ("مايو", "ماي", "ايار"),
-    6: ("يونيو", "يونيه", "جوان", "حزيران"),
-    7: ("يوليو", "يوليه", "يوليوز", "جويليه", "تموز"),
-    8: ("اغسطس", "غشت", "اوت", "اب"),
-    9: ("سبتمبر", "شتنبر", "ايلول"),
-    10: ("اكتوبر", "تشرين الاول", "تشرين اول"),
-    11: ("نوفمبر", "نونبر", "تشرين الثاني", "تشرين ثاني"),
-    12: ("ديسمبر", "دجنبر", "كانون الاول", "كانون اول"),
+    1: ("يناير", "جانفي", "كانون الثاني", "كانون ثاني", "january", "jan", "ינואר"),
+    2: ("فبراير", "فيفري", "شباط", "february", "feb", "פברואר"),
+    3: ("مارس", "اذار", "march", "mar", "מרץ", "מרס"),
+    4: ("ابريل", "افريل", "نيسان", "april", "apr", "אפריל"),
+    5: ("مايو", "ماي", "ايار", "may", "מאי"),
+    6: ("يونيو", "يونيه", "جوان", "حزيران", "june", "jun", "יוני"),
+    7: ("يوليو", "يوليه", "يوليوز", "جويليه", "تموز", "july", "jul", "יולי"),
+    8: ("اغسطس", "غشت", "اوت", "اب", "august", "aug", "אוגוסט"),
+    9: ("سبتمبر", "شتنبر", "ايلول", "september", "sept", "sep", "ספטמבר"),
+    10: ("اكتوبر", "تشرين الاول", "تشرين اول", "october", "oct", "אוקטובר"),
+    11: ("نوفمبر", "نونبر", "تشرين الثاني", "تشرين ثاني", "november", "nov", "נובמבר"),
+    12: ("ديسمبر", "دجنبر", "كانون الاول", "كانون اول", "december", "dec", "דצמבר"),
 }
-_ARABIC_MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names}
+_MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names}
+_MONTHS |= {f"ב{name}": number for name, number in _MONTHS.items()
+            if "\u05d0" <= name[0] <= "\u05ea"}  # Hebrew: "24 בנובמבר 2021"
 
 _WEEKDAYS = {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
@@ -255,12 +316,21 @@ _DAYS_BACK = {"today": 0, "اليوم": 0, "היום": 0,
               "yesterday": 1, "امس": 1, "البارحه": 1, "אתמול": 1, "שלשום": 2}
 _DAY = re.compile(rf"(?P<day>{_alternatives([*_WEEKDAYS, *_DAYS_BACK])})(?: {_CLOCK})?")
 
-_ARABIC_WEEKDAY = rf"(?:(?:يوم )?(?:{_alternatives(w for w in _WEEKDAYS if w.startswith('ال'))}) )?"
-_ARABIC_MONTH = _alternatives(_ARABIC_MONTHS)
-_ARABIC_DATE = re.compile(
-    rf"{_ARABIC_WEEKDAY}(?:(?P<day>\d{{1,2}}) )?(?P<month>{_ARABIC_MONTH})"
-    rf"(?: ?[/(] ?(?P<month2>{_ARABIC_MONTH})\)?)? (?P<year>\d{{4}})(?: ?م)?(?: {_CLOCK})?"
+# A weekday before a date says nothing the date does not ("Wed Nov 24, 2021", "الأربعاء 24 نونبر").
+_WEEKDAY_NAMES = (*_WEEKDAYS, "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat",
+                  "sun")
+_WEEKDAY = rf"(?:(?:يوم )?(?:{_alternatives(_WEEKDAY_NAMES)}) )?"
+_MONTH = _alternatives(_MONTHS)
+_ORDINAL = r"(?:st|nd|rd|th)?"
+# "24 نونبر 2021", "نوفمبر 24, 2021", "24 تشرين الثاني/نوفمبر 2021", "Nov 24th, '21", then a time;
+# the year may be followed by "م" (AD), which is not the PM of a time after it.
+_MONTH_DATE = re.compile(
+    rf"{_WEEKDAY}(?:(?:(?P<day>\d{{1,2}}){_ORDINAL} )?(?P<month>{_MONTH})"
+    rf"(?: ?[/(] ?(?P<month2>{_MONTH})\)?)?|(?P<month_first>{_MONTH}) (?P<day_after>\d{{1,2}})"
+    rf"{_ORDINAL}) (?:(?P<year>\d{{4}})|'(?P<year2>\d{{2}}))(?: ?م)?(?: {_CLOCK})?"
 )
+_NUMERIC_ISO_DATE = re.compile(
+    rf"(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}})(?: {_CLOCK})?")
 
 _MOMENT_AGO = re.compile(
     r"just now|now|a moment ago|moments ago|a few seconds ago|few seconds ago"
@@ -305,7 +375,12 @@ _NUMBER_WORDS = {
 _AMOUNT = (rf"(?:(?P<number>\d{{1,4}}|{_alternatives(_NUMBER_WORDS)}) )?"
            rf"(?P<unit>{_alternatives(_UNITS)})")
 _AGO = tuple(re.compile(pattern) for pattern in (
-    rf"{_AMOUNT} ago", rf"(?:منذ|قبل) (?:حوالي |نحو )?{_AMOUNT}", rf"לפני (?:כ-?)?{_AMOUNT}",
+    rf"(?:less than )?{_AMOUNT} ago", rf"(?:منذ|قبل) (?:حوالي |نحو |اقل من )?{_AMOUNT}",
+    rf"לפני (?:כ-?|פחות מ-?)?{_AMOUNT}",
+))
+# Times a little ahead of the fetch (the board's clock runs fast): "In 3 minutes".
+_AHEAD = tuple(re.compile(pattern) for pattern in (
+    rf"in {_AMOUNT}", rf"بعد {_AMOUNT}", rf"בעוד {_AMOUNT}",
 ))
 
 
@@ -316,13 +391,78 @@ def _amount(match: re.Match[str]) -> int:
     return int(number) if number.isdigit() else _NUMBER_WORDS[number]
 
 
-def _ago_match(words: str) -> re.Match[str] | None:
-    return next((m for m in (pattern.fullmatch(words) for pattern in _AGO) if m), None)
+def _ago_match(words: str) -> tuple[re.Match[str], int] | None:
+    """The amount-and-unit match of "N units ago" (sign 1) or "in N units" (sign -1)."""
+    for patterns, sign in ((_AGO, 1), (_AHEAD, -1)):
+        for pattern in patterns:
+            if match := pattern.fullmatch(words):
+                return match, sign
+    return None
+
+
+# --- the board's own formats: PHP date() letters ----------------------------------------------
+
+# What each letter matches in `_letters` text; letters not here are taken as they stand. ASCII
+# digits only: a search in a page's raw text (MyBB) must not stop inside other digits.
+_PHP_LETTERS = {
+    "d": r"(?P<day>[0-9]{2})", "j": r"(?P<day>[0-9]{1,2})", "S": r"(?:st|nd|rd|th)",
+    "m": r"(?P<month>[0-9]{2})", "n": r"(?P<month>[0-9]{1,2})",
+    "M": rf"(?P<month_name>{_MONTH})", "F": rf"(?P<month_name>{_MONTH})",
+    "Y": r"(?P<year>[0-9]{4})", "y": r"(?P<year2>[0-9]{2})",
+    "D": r"[^\W\d_]+", "l": r"[^\W\d_]+",
+    "g": r"(?P<hour12>[0-9]{1,2})", "h": r"(?P<hour12>[0-9]{1,2})",
+    "G": r"(?P<hour>[0-9]{1,2})", "H": r"(?P<hour>[0-9]{1,2})",
+    "i": r"(?P<minute>[0-9]{2})", "s": r"(?P<second>[0-9]{2})",
+    "A": rf"(?P<half>{_HALF})", "a": rf"(?P<half>{_HALF})",
+}
+
+
+@lru_cache(maxsize=256)
+def php_date_pattern(php_format: str) -> re.Pattern[str]:
+    """A PHP `date()` format (`m-d-Y, h:i A`) as a regex over the shown text (any case, any run
+    of spaces where the format has one); a backslash takes the next letter as it stands."""
+    parts = []
+    escaped = False
+    for char in php_format:
+        if escaped:
+            parts.append(re.escape(char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in _PHP_LETTERS:
+            parts.append(_PHP_LETTERS[char])
+        else:
+            parts.append(r"\s*" if char.isspace() else re.escape(char))
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+def _from_php_match(match: re.Match[str]) -> datetime:
+    """The naive moment a `php_date_pattern` match names; ValueError when it is no real date."""
+    fields = {name: value for name, value in match.groupdict().items() if value is not None}
+    if "month" in fields:
+        month = int(fields["month"])
+    elif "month_name" in fields:
+        month = _MONTHS[_letters(fields["month_name"])]
+    else:
+        raise ValueError("a board format without a month")
+    if "year" in fields:
+        year = int(fields["year"])
+    elif "year2" in fields:
+        year = _full_year(fields["year2"])
+    else:
+        raise ValueError("a board format without a year")
+    hour = int(fields.get("hour", 0))
+    if "hour12" in fields:
+        hour = _clock_hour(int(fields["hour12"]), fields.get("half"))
+    return datetime(year, month, int(fields.get("day", 1)), hour, int(fields.get("minute", 0)),
+                    int(fields.get("second", 0)))
 
 
 # --- zones and the reference ----------------------------------------------------------------
 
-_OFFSET = re.compile(r"(?:utc|gmt)? ?(?P<sign>[+-])(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?")
+# "+01:00", "UTC+1", "GMT +5.5" (vBulletin's decimal hours).
+_OFFSET = re.compile(r"(?:utc|gmt)? ?(?P<sign>[+-]) ?(?P<hours>\d{1,2})"
+                     r"(?::?(?P<minutes>\d{2})|\.(?P<fraction>\d{1,2}))?")
 
 
 @lru_cache(maxsize=64)
@@ -332,7 +472,8 @@ def _zone(name: str) -> tzinfo | None:
     if key.casefold() in {"utc", "gmt", "z"}:
         return UTC
     if match := _OFFSET.fullmatch(key.casefold()):
-        offset = timedelta(hours=int(match["hours"]), minutes=int(match["minutes"] or 0))
+        minutes = int(match["minutes"] or 0) or round(float(f"0.{match['fraction'] or 0}") * 60)
+        offset = timedelta(hours=int(match["hours"]), minutes=minutes)
         if offset < timedelta(hours=24):
             return timezone(-offset if match["sign"] == "-" else offset)
     else:

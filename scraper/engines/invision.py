@@ -16,7 +16,9 @@ What a page gives and where it comes from:
   count from `.cAuthorPane_stats` where the theme shows it.
 - Times: `<time datetime>` (UTC, `Z`) gives ISO 8601 with an offset; else a unix
   `data-time`/`data-timestamp`, else `data-quotedata`'s `timestamp`; only then the shown text,
-  read by `dates.parse_shown_date` as a naive ISO time (time zone unknown). The edit line
+  read by `dates.parse_shown_date` (Invision's title formats `TITLE_FORMATS` first, relative
+  forms against the fetch time) as a naive ISO time: Invision does not state the zone it shows
+  guests, so the zone is unknown. The edit line
   (`Edited <time> by NAME`, inside the content) gives `edited`, `edited_text`, `edited_by`.
 - Content: `div[data-role="commentContent"]` turned into the canonical HTML of `canonical.py`:
   quotes (`blockquote.ipsQuote`, quoted post from `data-ipsquote-contentcommentid`), code
@@ -36,7 +38,6 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
 from typing import ClassVar
@@ -48,7 +49,7 @@ from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, node_text
-from .dates import iso_from_machine_time, parse_shown_date
+from .dates import PageDates, iso_from_machine_time, iso_from_unix
 from .walls import check_not_a_wall
 
 log = logging.getLogger(__name__)
@@ -308,7 +309,7 @@ class Invision(Engine):
         except ValueError:
             return _without_sessions(url)
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         post_nodes = _post_nodes(tree)
         if not post_nodes:
@@ -316,8 +317,9 @@ class Invision(Engine):
         thread = _parse_thread(tree, url)
         page_number = _page_number(tree, url)
         per_page = _per_page(tree, page_number, len(post_nodes), url)
+        dates = PageDates(thread.language, reference=fetched_at, formats=TITLE_FORMATS)
         posts = [
-            _parse_post(node, url, (page_number - 1) * per_page + index + 1, thread.language)
+            _parse_post(node, url, (page_number - 1) * per_page + index + 1, dates)
             for index, node in enumerate(post_nodes)
         ]
         next_link = tree.css_first(SELECTORS.next_link)
@@ -509,7 +511,7 @@ def _quote_data(node: LexborNode) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def _parse_post(node: LexborNode, url: str, position: int, language: str) -> ParsedPost:
+def _parse_post(node: LexborNode, url: str, position: int, dates: PageDates) -> ParsedPost:
     found = re.fullmatch(r"elComment_([0-9]+)", node.attributes.get("id") or "")
     if found is None:
         raise LayoutChanged(f"a post on {url} has no id=\"elComment_N\"")
@@ -521,8 +523,8 @@ def _parse_post(node: LexborNode, url: str, position: int, language: str) -> Par
     data = _quote_data(comment) if comment is not None else {}
     absolutize_urls(body, url)
 
-    published, published_text = _published(node, body, data, language)
-    edited, edited_text, edited_by = _edited(body, language)
+    published, published_text = _published(node, body, data, dates)
+    edited, edited_text, edited_by = _edited(body, dates)
     removed: list[LexborNode] = []
     for chrome in _select(body, SELECTORS.chrome):
         if not any(_inside(chrome, other) for other in removed):
@@ -601,16 +603,16 @@ def _machine_time(element: LexborNode) -> str | None:
     """ISO 8601 of a `<time>`: its `datetime`, else a unix `data-time`/`data-timestamp`."""
     machine = (element.attributes.get("datetime") or "").strip()
     if machine:
-        return iso_from_machine_time(machine.replace("Z", "+00:00"))
+        return iso_from_machine_time(machine)
     for attribute in ("data-time", "data-timestamp"):
         unix = element.attributes.get(attribute) or ""
         if NUMBER.fullmatch(unix):
-            return datetime.fromtimestamp(int(unix), UTC).isoformat()
+            return iso_from_unix(unix)
     return None
 
 
 def _published(node: LexborNode, body: LexborNode, data: dict[str, object],
-               language: str) -> tuple[str | None, str]:
+               dates: PageDates) -> tuple[str | None, str]:
     """(ISO time, the text shown) of the post: machine time first, the shown text last."""
     element = None
     for candidate in node.css(SELECTORS.published):
@@ -623,30 +625,14 @@ def _published(node: LexborNode, body: LexborNode, data: dict[str, object],
         return machine, text
     timestamp = str(data.get("timestamp") or "")
     if NUMBER.fullmatch(timestamp):
-        return datetime.fromtimestamp(int(timestamp), UTC).isoformat(), text
+        return iso_from_unix(timestamp), text
     shown = (element.attributes.get("title") or text) if element is not None else ""
-    return _shown_date(shown, language), text
+    return dates.read(shown), text
 
 
-# A `<time>`'s title as Invision writes it (`11/24/21 08:12  PM`); Arabic packs say ص/م.
-TITLE_FORMATS = ("%m/%d/%y %I:%M %p", "%m/%d/%Y %I:%M %p", "%d/%m/%y %H:%M", "%m/%d/%y %H:%M")
-_MERIDIEM = {"ص": "AM", "م": "PM", "am": "AM", "pm": "PM"}
-
-
-@lru_cache(maxsize=4096)
-def _shown_date(text: str, language: str) -> str | None:
-    """A date as the board shows it, as naive ISO 8601 (time zone unknown); pages repeat dates.
-
-    Invision's own title format is tried first (exact, microseconds), then dateparser."""
-    if not text:
-        return None
-    words = [_MERIDIEM.get(word.lower(), word) for word in text.split()]
-    for pattern in TITLE_FORMATS:
-        try:
-            return datetime.strptime(" ".join(words), pattern).isoformat()
-        except ValueError:
-            continue
-    return parse_shown_date(text, language)
+# A `<time>`'s title as Invision writes it (`11/24/21 08:12  PM`, PHP date() letters); Arabic
+# packs say ص/م.
+TITLE_FORMATS = ("m/d/y h:i A", "m/d/Y h:i A", "d/m/y H:i", "m/d/y H:i")
 
 
 def _select(node: LexborNode, selector: str) -> list[LexborNode]:
@@ -669,7 +655,7 @@ def _inside(node: LexborNode, ancestor: LexborNode) -> bool:
     return False
 
 
-def _edited(body: LexborNode, language: str) -> tuple[str | None, str, str]:
+def _edited(body: LexborNode, dates: PageDates) -> tuple[str | None, str, str]:
     """(edited time, its date as shown, the editor) from the edit line, which is then removed.
 
     `<span data-excludequote><strong>Edited <time ...>DATE</time> by NAME</strong><br>reason`:
@@ -680,8 +666,7 @@ def _edited(body: LexborNode, language: str) -> tuple[str | None, str, str]:
         if element is None:
             continue
         shown = " ".join(element.text(separator=" ").split())
-        machine = _machine_time(element) or _shown_date(
-            element.attributes.get("title") or shown, language)
+        machine = _machine_time(element) or dates.read(element.attributes.get("title") or shown)
         holder = line.css_first("strong") or line
         after = []
         seen_time = False

@@ -2,12 +2,12 @@
 
 MyBB pages carry no machine-readable time and no time zone: a post's time is the text the
 board shows in its own date and time format (`11-24-2021, 08:12 AM` for `m-d-Y` and `h:i A`,
-MyBB's defaults) at the board's offset for guests. `published` and `edited` are therefore
-naive ISO 8601 times in the board's time zone, which the page does not name. Recent posts are
-shown relatively ("Today, 10:42 AM", "5 minutes ago"); MyBB 1.8 puts the absolute date in the
-`title` of a span around the relative words, and the engine reads that. Relative text without
-such a title is left unresolved (`published` None, the text in `published_text`);
-`resolve_relative_time` resolves it against a reference time, e.g. the page's fetch time.
+MyBB's defaults, PHP date() letters read by `dates.parse_shown_date`) at the board's offset for
+guests. `published` and `edited` are therefore naive ISO 8601 times: zone unknown (the page
+names none). Recent posts are shown relatively ("Today, 10:42 AM", "5 minutes ago"); MyBB 1.8
+puts the absolute date in the `title` of a span around the relative words, and the engine reads
+that. Relative text without such a title is read against the page's fetch time; without one it
+is left unresolved (`published` None, the text in `published_text`).
 
 A post permalink (`showthread.php?pid=N#pidN`) does not name its thread: `thread_id` cannot
 answer for it; the page it leads to can (`parse_page(...).thread.id`).
@@ -18,8 +18,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
 from typing import ClassVar
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -35,7 +33,7 @@ from .canonical import (
     replace_with_html,
     spoiler_html,
 )
-from .dates import parse_shown_date
+from .dates import PageDates, php_date_pattern
 from .walls import check_not_a_wall
 
 log = logging.getLogger(__name__)
@@ -194,6 +192,8 @@ class MyBB(Engine):
         self.date_format = date_format
         self.time_format = time_format
         self.datetime_separator = datetime_separator
+        # The board's date with its time, then the date alone (an edit note may show no time).
+        self.date_formats = (f"{date_format}{datetime_separator}{time_format}", date_format)
 
     def thread_id(self, url: str) -> str:
         """The thread id of a `tid` or SEO URL; ValueError for a post permalink (`pid` only)."""
@@ -206,15 +206,15 @@ class MyBB(Engine):
         except ValueError:
             return clean_page_url(url)
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         post_nodes = tree.css(SELECTORS.post)
         if not post_nodes:
             _raise_for_empty_page(tree, url)
         thread = self._parse_thread(tree, url)
-        language = thread.language
+        dates = PageDates(thread.language, reference=fetched_at, formats=self.date_formats)
         page_number = _page_number(tree, url)
-        posts = [self._parse_post(node, url, language) for node in post_nodes]
+        posts = [self._parse_post(node, url, dates) for node in post_nodes]
         _fill_missing_positions(posts, [self._shown_position(node) for node in post_nodes],
                                 page_number, url)
         next_link = tree.css_first(SELECTORS.next_link)
@@ -270,7 +270,7 @@ class MyBB(Engine):
                     return int(digits)
         return None
 
-    def _parse_post(self, node: LexborNode, url: str, language: str) -> ParsedPost:
+    def _parse_post(self, node: LexborNode, url: str, dates: PageDates) -> ParsedPost:
         match = POST_ID.match(node.attributes.get("id") or "")
         if match is None:
             raise LayoutChanged(f"a post on {url} has no id=\"post_N\"")
@@ -282,12 +282,12 @@ class MyBB(Engine):
         absolutize_urls(node.css_first(SELECTORS.attachments_scope) or body, url)
 
         published_node = node.css_first(SELECTORS.post_date)
-        published, published_text = (self._time(published_node, language)
+        published, published_text = (_time(published_node, dates)
                                       if published_node is not None else (None, ""))
         edit_note = node.css_first(SELECTORS.edit_note)
         edited, edited_text, edited_by = None, "", ""
         if edit_note is not None and edit_note.text(strip=True):
-            edited, edited_text = self._time(edit_note, language)
+            edited, edited_text = _time(edit_note, dates)
             editor = edit_note.css_first("a")
             edited_by = editor.text(strip=True) if editor is not None else ""
 
@@ -318,20 +318,20 @@ class MyBB(Engine):
             assets=assets,
         )
 
-    def _time(self, node: LexborNode, language: str) -> tuple[str | None, str]:
-        """(naive ISO time, the date as shown) of a post date or an edit note."""
-        shown, absolute = _date_texts(node)
-        found = _date_pattern(self.date_format, self.time_format,
-                              self.datetime_separator).search(absolute)
+
+def _time(node: LexborNode, dates: PageDates) -> tuple[str | None, str]:
+    """(ISO time, the date as shown) of a post date or an edit note."""
+    shown, absolute = _date_texts(node)
+    for php_format in dates.formats:
+        found = php_date_pattern(php_format).search(absolute)
         if found is not None:
             # Text around the date is the same in both forms (labels, "by"): cut it off.
             tail = len(absolute) - found.end()
-            shown_date = shown[found.start(): len(shown) - tail].strip()
-            return _datetime_from(found), shown_date
-        shown = shown.strip().strip("()").strip()
-        if YEAR.search(absolute):  # an absolute date in another format or language
-            return parse_shown_date(absolute.strip().strip("()"), language), shown
-        return None, shown  # relative without a title: resolve_relative_time can, later
+            return dates.read(found.group()), shown[found.start(): len(shown) - tail].strip()
+    shown = shown.strip().strip("()").strip()
+    if YEAR.search(absolute):  # an absolute date in another format or language
+        return dates.read(absolute.strip().strip("()")), shown
+    return dates.read(shown), shown  # relative, without a title: against the fetch time
 
 
 def _raise_for_empty_page(tree: LexborHTMLParser, url: str) -> None:
@@ -470,112 +470,6 @@ def _date_texts(node: LexborNode) -> tuple[str, str]:
         shown.append(text)
         absolute.append(child.attributes.get("title") or text)
     return "".join(shown).replace("\xa0", " "), "".join(absolute).replace("\xa0", " ")
-
-
-# PHP date() letters MyBB boards use, as regular expressions with named groups.
-_PHP_DATE_TOKENS = {
-    "d": r"(?P<day>[0-9]{2})", "j": r"(?P<day>[0-9]{1,2})",
-    "m": r"(?P<month>[0-9]{2})", "n": r"(?P<month>[0-9]{1,2})",
-    "M": r"(?P<month_abbr>[A-Za-z]{3})", "F": r"(?P<month_name>[A-Za-z]+)",
-    "Y": r"(?P<year>[0-9]{4})", "y": r"(?P<year2>[0-9]{2})",
-    "D": r"[A-Za-z]{3}", "l": r"[A-Za-z]+", "S": r"(?:st|nd|rd|th)",
-    "h": r"(?P<hour12>[0-9]{1,2})", "g": r"(?P<hour12>[0-9]{1,2})",
-    "H": r"(?P<hour>[0-9]{1,2})", "G": r"(?P<hour>[0-9]{1,2})",
-    "i": r"(?P<minute>[0-9]{2})", "s": r"(?P<second>[0-9]{2})",
-    "A": r"(?P<ampm>[AaPp][Mm])", "a": r"(?P<ampm>[AaPp][Mm])",
-}
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")
-
-
-def _php_format_regex(php_format: str) -> str:
-    parts = []
-    escaped = False
-    for char in php_format:
-        if escaped:
-            parts.append(re.escape(char))
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char in _PHP_DATE_TOKENS:
-            parts.append(_PHP_DATE_TOKENS[char])
-        else:
-            parts.append(r"\s*" if char == " " else re.escape(char))
-    return "".join(parts)
-
-
-@cache
-def _date_pattern(date_format: str, time_format: str, separator: str) -> re.Pattern[str]:
-    """The board's `date + separator + time` as a regex (the time part optional)."""
-    return re.compile(
-        _php_format_regex(date_format)
-        + "(?:" + "".join(r"\s*" if c.isspace() else re.escape(c) for c in separator)
-        + _php_format_regex(time_format) + ")?",
-        re.IGNORECASE,
-    )
-
-
-@cache
-def _time_pattern(time_format: str) -> re.Pattern[str]:
-    return re.compile(_php_format_regex(time_format), re.IGNORECASE)
-
-
-def _datetime_from(found: re.Match[str]) -> str | None:
-    """Naive ISO 8601 of a date matched by `_date_pattern`, or None when it is no real date."""
-    fields = {k: v for k, v in found.groupdict().items() if v is not None}
-    try:
-        if "month" in fields:
-            month = int(fields["month"])
-        else:
-            name = (fields.get("month_name") or fields.get("month_abbr") or "").lower()
-            month = next(i for i, m in enumerate(_MONTHS, 1) if m.startswith(name[:3]))
-        year = int(fields["year"]) if "year" in fields else 2000 + int(fields["year2"])
-        moment = datetime(year, month, int(fields["day"]), *_clock(fields))
-    except (KeyError, StopIteration, ValueError):
-        log.warning("unreadable MyBB date %r", found.group())
-        return None
-    return moment.isoformat()
-
-
-def _clock(fields: dict[str, str]) -> tuple[int, int, int]:
-    """(hour, minute, second) from matched time fields; midnight when the board shows none."""
-    if "hour12" in fields:
-        hour = int(fields["hour12"]) % 12
-        if fields.get("ampm", "").lower() == "pm":
-            hour += 12
-    else:
-        hour = int(fields.get("hour", "0"))
-    return hour, int(fields.get("minute", "0")), int(fields.get("second", "0"))
-
-
-_RELATIVE_AGO = re.compile(
-    r"^\s*(?P<less>less than\s+)?(?P<in>in\s+)?(?P<n>[0-9]+)\s+(?P<unit>minute|hour)s?"
-    r"(?:\s+ago)?\s*$", re.IGNORECASE)
-_RELATIVE_DAY = re.compile(r"^\s*(?P<day>today|yesterday)\s*,?\s*(?P<time>.*)$", re.IGNORECASE)
-
-
-def resolve_relative_time(text: str, reference_iso: str, time_format: str = "h:i A") -> str | None:
-    """A relative MyBB time ("Today, 10:42 AM", "Yesterday, ...", "5 minutes ago", "In 2
-    hours") as ISO 8601, against `reference_iso` (when the page was fetched, in the board's
-    time zone); None when `text` is not relative. "N minutes ago" is exact to the minute shown.
-    The result is naive when the reference is, else it keeps the reference's offset.
-    """
-    reference = datetime.fromisoformat(reference_iso)
-    ago = _RELATIVE_AGO.match(text)
-    if ago is not None:
-        delta = timedelta(**{f"{ago.group('unit').lower()}s": int(ago.group("n"))})
-        moment = reference + delta if ago.group("in") else reference - delta
-        return moment.isoformat(timespec="seconds")
-    day = _RELATIVE_DAY.match(text)
-    if day is None:
-        return None
-    date = reference.date() - timedelta(days=day.group("day").lower() == "yesterday")
-    found = _time_pattern(time_format).search(day.group("time"))
-    hour, minute, second = _clock(
-        {k: v for k, v in found.groupdict().items() if v is not None}) if found else (0, 0, 0)
-    moment = datetime(date.year, date.month, date.day, hour, minute, second,
-                      tzinfo=reference.tzinfo)
-    return moment.isoformat(timespec="seconds")
 
 
 # -- content ------------------------------------------------------------------------------

@@ -13,9 +13,11 @@ What a page gives and where it comes from:
   read from the canonical link or the URL) plus the post's place on the page, because phpBB
   prints no post numbers; the author's name, `u=` member id, profile URL and avatar; times.
 - Times: `<time datetime>` (3.2+) gives ISO 8601 with the offset. Where it is missing (3.0,
-  3.1, and every "Last edited" notice, which phpBB prints as text) the shown text is read in
-  phpBB's stock English date formats, then by `dates.parse_shown_date`; those times are naive
-  ISO 8601 (the board's display zone, which the page does not state machine-readably).
+  3.1, and every "Last edited" notice, which phpBB prints as text) the shown text is read by
+  `dates.parse_shown_date`, phpBB's stock date formats (`STOCK_DATE_FORMATS`) first, relative
+  forms against the fetch time, in the zone the footer states ("All times are <span
+  title="Europe/Paris">UTC+01:00</span>", 3.0's "All times are UTC + 1 hour"); where the page
+  states none they are naive ISO 8601: zone unknown.
 - Content: the post's `.content` turned into the canonical HTML of `canonical.py` (quotes,
   code boxes, spoilers, video and tweet embeds), inline attachments as plain full-size
   `<img>`/`<a>`, all URLs absolute and sid-free; signatures and post buttons are outside it.
@@ -32,7 +34,6 @@ import html as html_lib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import ClassVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -43,7 +44,7 @@ from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, node_text
-from .dates import iso_from_machine_time, parse_shown_date
+from .dates import PageDates, iso_from_machine_time
 from .walls import check_not_a_wall
 
 # What a phpBB page carries whatever its style: detection scores pages by these.
@@ -149,18 +150,12 @@ WALL_TEXTS = (
     "you must be registered and logged in",
     "the board is currently disabled",
 )
-# phpBB's stock English date formats (its `dateformats` menu), as strptime patterns, tried
-# before dateparser: they are exact and cost microseconds. "jS" days lose their suffix first.
-SHOWN_DATE_FORMATS = (
-    "%a %b %d, %Y %I:%M %p",  # D M d, Y g:i a  (the default)
-    "%a %b %d, %Y %H:%M",  # D M d, Y H:i
-    "%d %b %Y, %H:%M",  # d M Y, H:i
-    "%d %b %Y %H:%M",  # d M Y H:i
-    "%b %d, '%y, %H:%M",  # M jS, 'y, H:i
-    "%B %d, %Y, %I:%M %p",  # F jS, Y, g:i a
-    "%B %d, %Y, %H:%M",
-)
-_ORDINAL_DAY = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b")
+# phpBB's stock date formats (its `dateformats` menu, PHP date() letters), the default first.
+STOCK_DATE_FORMATS = ("D M d, Y g:i a", "D M d, Y H:i", "d M Y, H:i", "d M Y H:i",
+                      "M jS, 'y, H:i", "F jS, Y, g:i a", "F jS, Y, H:i")
+# 3.0's footer: "All times are UTC + 1 hour [ DST ]".
+_UTC_HOURS = re.compile(r"\bUTC\s*(?:(?P<sign>[+-])\s*(?P<hours>[0-9]{1,2}(?:\.[0-9]{1,2})?)"
+                        r"\s*hours?)?")
 _NUMBER = re.compile(r"[0-9]+")
 _SID = re.compile(r"^[0-9a-f]{32}$")
 _ATTACH_PATH = "download/file.php"
@@ -209,7 +204,7 @@ class PhpBB(Engine):
         """The topic's first page; for a `p=` permalink, the permalink itself (sid-free)."""
         return canonical_thread_url(url)
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         style, post_nodes = _find_posts(tree)
         if not post_nodes:
@@ -228,9 +223,10 @@ class PhpBB(Engine):
         thread = self._parse_thread(tree, style, url)
         pages = _pagination(tree, style, url, thread.id)
         start = _first_index(tree, url, pages)
-        language = thread.language
+        dates = PageDates(thread.language, reference=fetched_at, time_zone=_board_zone(tree),
+                          formats=STOCK_DATE_FORMATS)
         posts = [
-            self._parse_post(node, style, url, start + index + 1, language)
+            self._parse_post(node, style, url, start + index + 1, dates)
             for index, node in enumerate(post_nodes)
         ]
         return ParsedPage(
@@ -267,7 +263,7 @@ class PhpBB(Engine):
     # -- posts ---------------------------------------------------------------------------
 
     def _parse_post(self, node: LexborNode, style: StyleSelectors, url: str, position: int,
-                    language: str) -> ParsedPost:
+                    dates: PageDates) -> ParsedPost:
         post_id = _post_id(node)
         if post_id is None:
             raise LayoutChanged(f"a post on {url} has no id (id=\"pN\" or <a name=\"pN\">)")
@@ -282,8 +278,8 @@ class PhpBB(Engine):
             published = iso_from_machine_time(published_node.attributes.get("datetime") or "")
         else:
             published_text = _shown_date_text(node.css_first(style.date_line))
-            published = shown_date(published_text, language)
-        edited, edited_text, edited_by = _edited(node, style, language)
+            published = dates.read(published_text)
+        edited, edited_text, edited_by = _edited(node, style, dates)
 
         assets = _attachbox_assets(node, style)
         for chrome in body.css(CONTENT_CHROME):
@@ -298,7 +294,7 @@ class PhpBB(Engine):
         return ParsedPost(
             id=post_id,
             position=position,
-            author=_author(node, style, language),
+            author=_author(node, style, dates),
             published=published,
             published_text=published_text,
             content_html=(body.inner_html or "").strip(),
@@ -505,14 +501,14 @@ def _first_index(tree: LexborHTMLParser, url: str, pages: _Pages) -> int:
 # -- authors and dates -------------------------------------------------------------------------
 
 
-def _author(node: LexborNode, style: StyleSelectors, language: str) -> Author:
+def _author(node: LexborNode, style: StyleSelectors, dates: PageDates) -> Author:
     name_node = node.css_first(style.author)
     name = name_node.text(strip=True) if name_node is not None else ""
     link = node.css_first(style.profile_link)
     profile = without_sid(link.attributes.get("href") or "") if link is not None else None
     member_id = _number_in(profile, "u") if profile else None
     joined_text = _labelled_value(node.css_first(style.joined)) if style.joined else ""
-    joined = shown_date(joined_text, language)
+    joined = dates.read(joined_text)
     posts_text = (_labelled_value(node.css_first(style.posts_count)).replace(",", "")
                   if style.posts_count else "")
     return Author(
@@ -557,18 +553,17 @@ def _shown_date_text(line: LexborNode | None) -> str:
     return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip(" :")
 
 
-@lru_cache(maxsize=4096)
-def shown_date(text: str, language: str) -> str | None:
-    """A date as a phpBB board shows it, as naive ISO 8601 (pages repeat dates: cached)."""
-    if not text:
-        return None
-    plain = _ORDINAL_DAY.sub(r"\1", text.strip())
-    for pattern in SHOWN_DATE_FORMATS:
-        try:
-            return datetime.strptime(plain, pattern).isoformat()
-        except ValueError:
-            continue
-    return parse_shown_date(text, language)
+def _board_zone(tree: LexborHTMLParser) -> str | None:
+    """The zone the page's times are shown in, where the footer states it: 3.1+ writes
+    `All times are <span title="Europe/Paris">UTC+01:00</span>` (the title names the zone,
+    its rules included), 3.0 "All times are UTC + 1 hour"."""
+    span = tree.css_first("li.rightside > span[title]")
+    if span is not None and (zone := (span.attributes.get("title") or "").strip()):
+        return zone
+    for line in tree.css("#page-footer li.rightside, td.gensmall"):  # prosilver, subsilver2
+        if (found := _UTC_HOURS.search(line.text())) is not None:
+            return f"UTC{found['sign']}{found['hours']}" if found["sign"] else "UTC"
+    return None
 
 
 # "Last edited by NAME on DATE, edited N times in total." (phpBB's EDITED_TIMES_TOTAL)
@@ -588,7 +583,7 @@ def _starts_with_break(node: LexborNode) -> bool:
 
 
 def _edited(node: LexborNode, style: StyleSelectors,
-            language: str) -> tuple[str | None, str, str]:
+            dates: PageDates) -> tuple[str | None, str, str]:
     """(edited time, its date as shown, the editor's name), or (None, "", "")."""
     for notice in node.css(style.edited_notice):
         editor = notice.css_first(_EDITOR)
@@ -609,7 +604,7 @@ def _edited(node: LexborNode, style: StyleSelectors,
         else:  # another language: after the editor's name and one word, up to the last comma
             after = text.split(editor_name, 1)[-1].strip()
             date_text = after.split(" ", 1)[-1].rsplit(",", 1)[0].strip()
-        return shown_date(date_text, language), date_text, editor_name
+        return dates.read(date_text), date_text, editor_name
     return None, "", ""
 
 

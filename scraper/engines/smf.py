@@ -16,10 +16,10 @@ What a page gives and where it comes from:
   `span.page_number` "#N", 2.0 "« Reply #N on: ... »"; the first post of a topic shows none),
   reply N being position N + 1; where no number can be read it follows its neighbours, else
   the page's offset. Author name, `u=` member id, profile URL and avatar from `div.poster`.
-- Times: SMF prints no machine-readable time and no time zone: the shown text is read with
-  month names in English, Arabic (including Maghrebi and Levantine names) and Hebrew, giving
-  naive ISO 8601 in the board's display zone, which the page does not state. "Today at ..."
-  and numeric-only formats fall back to `dates.parse_shown_date` (None when unreadable).
+- Times: SMF prints no machine-readable time and no time zone: the shown text (`November 24,
+  2021, 08:12:00 AM`, `نوفمبر 24, 2021, 08:12:00 ص`, `24 נובמבר 2021, 10:42:00`) is read by
+  `dates.parse_shown_date`, "Today at ..." against the fetch time (None without it), giving
+  naive ISO 8601: zone unknown (the page does not state the board's display zone).
 - Content: `div.inner` turned into the canonical HTML of `canonical.py`: quotes (2.0
   `div.quoteheader` + `blockquote`, 2.1 `blockquote > cite`) with the quoted post's id from
   the header link, code boxes, spoiler mods, iframe players as embeds, attachments at their
@@ -36,7 +36,6 @@ import html as html_lib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -52,7 +51,7 @@ from .canonical import (
     replace_with_html,
     spoiler_html,
 )
-from .dates import parse_shown_date
+from .dates import PageDates
 from .walls import check_not_a_wall
 
 log = logging.getLogger(__name__)
@@ -267,7 +266,7 @@ class SMF(Engine):
         except ValueError:
             return clean_page_url(strip_session(url))
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         bodies = tree.css(SELECTORS.body)
         if not bodies:
@@ -275,11 +274,12 @@ class SMF(Engine):
         thread = self._parse_thread(tree, url)
         pages = _pagination(tree, url)
         offset = _page_offset(tree, url)
+        dates = PageDates(thread.language, reference=fetched_at)
         posts = []
         shown: list[int | None] = []
         for body in bodies:
             scope = _post_scope(body)
-            posts.append(self._parse_post(scope, body, url, thread.language))
+            posts.append(self._parse_post(scope, body, url, dates))
             shown.append(_shown_position(scope))
         _fill_positions(posts, shown, offset, url)
         return ParsedPage(
@@ -315,7 +315,7 @@ class SMF(Engine):
     # -- posts ----------------------------------------------------------------------------
 
     def _parse_post(self, scope: LexborNode, body: LexborNode, url: str,
-                    language: str) -> ParsedPost:
+                    dates: PageDates) -> ParsedPost:
         post_id = (body.attributes.get("id") or "").removeprefix("msg_")
         if not ASCII_NUMBER.fullmatch(post_id):
             raise LayoutChanged(f"a post on {url} has no id=\"msg_N\"")
@@ -339,9 +339,9 @@ class SMF(Engine):
             id=post_id,
             position=0,  # set by _fill_positions
             author=_author(scope, url),
-            published=shown_time(published_text, language),
+            published=dates.read(published_text),
             published_text=published_text,
-            edited=shown_time(edited_text, language) if edited_text else None,
+            edited=dates.read(edited_text),
             edited_text=edited_text,
             edited_by=edited_by,
             content_html=(body.inner_html or "").strip(),
@@ -572,71 +572,6 @@ def _edit_note(scope: LexborNode) -> tuple[str, str]:
 
 def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
-
-
-# -- times ----------------------------------------------------------------------------------
-
-# Month names as SMF's language packs print them (%B, %b), lower-cased: English, Arabic
-# (Egyptian/Gulf, Maghrebi and Levantine names), Hebrew.
-_MONTH_NAMES: dict[str, int] = {}
-for _number, _names in enumerate((
-    ("january", "jan", "يناير", "جانفي", "كانون الثاني", "ינואר"),
-    ("february", "feb", "فبراير", "فيفري", "شباط", "פברואר"),
-    ("march", "mar", "مارس", "آذار", "מרץ", "מרס"),
-    ("april", "apr", "أبريل", "ابريل", "إبريل", "أفريل", "نيسان", "אפריל"),
-    ("may", "مايو", "ماي", "أيار", "מאי"),
-    ("june", "jun", "يونيو", "يونيه", "جوان", "حزيران", "יוני"),
-    ("july", "jul", "يوليو", "يوليوز", "جويلية", "تموز", "יולי"),
-    ("august", "aug", "أغسطس", "غشت", "أوت", "آب", "אוגוסט"),
-    ("september", "sep", "sept", "سبتمبر", "شتنبر", "أيلول", "ספטמבר"),
-    ("october", "oct", "أكتوبر", "اكتوبر", "تشرين الأول", "אוקטובר"),
-    ("november", "nov", "نوفمبر", "نونبر", "تشرين الثاني", "נובמבר"),
-    ("december", "dec", "ديسمبر", "دجنبر", "كانون الأول", "דצמבר"),
-), start=1):
-    for _name in _names:
-        _MONTH_NAMES[_name] = _number
-_MONTH = re.compile("|".join(sorted(map(re.escape, _MONTH_NAMES), key=len, reverse=True)),
-                    re.IGNORECASE)
-_CLOCK = re.compile(r"(?<![0-9])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?\s*"
-                    r"(am|pm|a\.m\.|p\.m\.|ص|م|לפנה\"צ|אחה\"צ)?", re.IGNORECASE)
-_YEAR = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
-_DAY = re.compile(r"(?<![0-9:])[0-9]{1,2}(?![0-9:])")
-_EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-
-
-def shown_time(text: str, language: str = "") -> str | None:
-    """An SMF date as shown (`November 24, 2021, 08:12:00 AM`, `نوفمبر 24, 2021, 08:12:00 ص`,
-    `24 נובמבר 2021, 10:42:00`) as naive ISO 8601; None for relative or unreadable dates."""
-    if not text:
-        return None
-    plain = text.translate(_EASTERN_DIGITS)
-    month = _MONTH.search(plain)
-    year = _YEAR.search(plain)
-    if month is None or year is None:
-        if _YEAR.search(plain) is None:
-            return None  # "Today at 10:42:00 AM": relative, the page gives no date
-        return parse_shown_date(plain, language)
-    rest = plain[: month.start()] + " " + plain[month.end():]
-    rest = rest.replace(year.group(), " ", 1)
-    clock = _CLOCK.search(rest)
-    hour = minute = second = 0
-    if clock is not None:
-        hour, minute = int(clock.group(1)), int(clock.group(2))
-        second = int(clock.group(3) or 0)
-        marker = (clock.group(4) or "").lower()
-        if marker:
-            hour = hour % 12 + (12 if marker in ("pm", "p.m.", "م", 'אחה"צ') else 0)
-        rest = rest[: clock.start()] + " " + rest[clock.end():]
-    day = _DAY.search(rest)
-    if day is None:
-        return parse_shown_date(plain, language)
-    try:
-        moment = datetime(int(year.group()), _MONTH_NAMES[month.group().lower()],
-                          int(day.group()), hour, minute, second)
-    except ValueError:
-        log.warning("unreadable SMF date %r", text)
-        return None
-    return moment.isoformat()
 
 
 # -- content --------------------------------------------------------------------------------

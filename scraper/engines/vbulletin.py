@@ -16,11 +16,12 @@ What a page gives and where it comes from:
   `a.postcounter` "#N", vB3's `<strong>N</strong>`); author name, member id (`u=`), profile,
   avatar (not the "unknown" placeholder), join date and post count; times.
 - Times: vBulletin writes no machine-readable time. The shown text ("11-24-2021, 10:42 AM",
-  the stock `m-d-Y` and `h:i A`) is read with the board's formats (`date_formats`, stock ones
-  by default), localized month names by `dates.parse_shown_date`. The footer states the zone
-  the times are shown in ("All times are GMT +1"); when it does, times carry that offset,
-  else they are naive ISO 8601 (the board's zone, unknown). "Today"/"Yesterday" are left
-  unresolved (`published` None, the words in `published_text`).
+  the stock `m-d-Y` and `h:i A`) is read by `dates.parse_shown_date` with the board's formats
+  (`date_formats`, PHP date() letters, stock ones by default) first, localized month names
+  and "Today"/"Yesterday" (against the fetch time) after. The footer states the zone the times
+  are shown in ("All times are GMT +1"); when it does, times carry that offset, else they are
+  naive ISO 8601: zone unknown. Without the fetch time "Today"/"Yesterday" are left unresolved
+  (`published` None, the words in `published_text`).
 - Content: `post_message_N` turned into the canonical HTML of `canonical.py` (quotes with the
   quoted post id, code boxes, spoilers, video and tweet embeds), inline attachments and lazy
   images at full size, redirect wrappers unwrapped, URLs absolute and session-free, board
@@ -37,7 +38,6 @@ import html as html_lib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import ClassVar
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
@@ -48,7 +48,7 @@ from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, node_text
-from .dates import parse_shown_date
+from .dates import PageDates
 from .walls import check_not_a_wall
 
 log = logging.getLogger(__name__)
@@ -164,42 +164,26 @@ DETECTION_MARKERS = (
     ("html-id", re.compile(r'<html[^>]*\bid="vbulletin_html"', re.I)),
 )
 
-# The board's shown date formats (strptime), tried in order before dateparser: vBulletin's
-# stock "m-d-Y" + "h:i A" first, then formats boards commonly pick. Day-first boards (d-m-Y)
-# are ambiguous with the stock order: pass their formats to VBulletin(date_formats=...).
+# The board's shown date formats (PHP date() letters), tried in order: vBulletin's stock "m-d-Y"
+# and "h:i A" first, then formats boards commonly pick. Day-first boards (d-m-Y) are ambiguous
+# with the stock order: pass their formats to VBulletin(date_formats=...).
 STOCK_DATE_FORMATS = (
-    "%m-%d-%Y, %I:%M %p",
-    "%m-%d-%Y %I:%M %p",
-    "%m-%d-%Y, %H:%M",
-    "%d-%m-%Y, %I:%M %p",
-    "%d-%m-%Y, %H:%M",
-    "%d.%m.%Y, %H:%M",
-    "%B %d, %Y, %I:%M %p",
-    "%B %d, %Y %I:%M %p",
-    "%b %d, %Y, %I:%M %p",
-    "%d %B %Y, %H:%M",
-    "%m-%d-%Y",
-    "%d-%m-%Y",
-    "%B %d, %Y",
-    "%b %Y",
-    "%B %Y",
+    "m-d-Y, h:i A", "m-d-Y h:i A", "m-d-Y, H:i", "d-m-Y, h:i A", "d-m-Y, H:i", "d.m.Y, H:i",
+    "F jS, Y, h:i A", "F jS, Y h:i A", "M jS, Y, h:i A", "d F Y, H:i", "m-d-Y", "d-m-Y",
+    "F jS, Y", "M Y", "F Y",
 )
-# AM/PM as vBulletin's Arabic and Hebrew language packs write them.
-MERIDIEM = {"صباحاً": "AM", "مساءً": "PM", "ص": "AM", "م": "PM", 'לפנה"צ': "AM",
-            'אחה"צ': "PM"}
-RELATIVE_DAYS = re.compile(r"^\s*(today|yesterday|اليوم|أمس|امس|היום|אתמול)", re.I)
 # "Last edited by NAME; DATE at TIME." (vB4) / "Last edited by NAME : DATE at TIME." (vB3)
 EDIT_NOTE = re.compile(r"^(?P<label>.*?(?:\bby|بواسطة|על ידי|\bvon|\bpar|\bpor|\bdoor))\s+"
                        r"(?P<name>[^;:]+?)\s*[;:]\s+(?P<date>.+?)\.?\s*"
                        r"(?:(?:Reason|السبب|סיבה)\s*:.*)?$", re.S | re.I)
 AT_WORDS = re.compile(r"\s+(?:at|في|ב-?|um|à|a las)\s+", re.I)
-GMT_OFFSET = re.compile(r"GMT\s*(?P<sign>[+-])\s*(?P<hours>[0-9]{1,2})(?:\.(?P<frac>[0-9]+))?")
+# The footer's zone: "GMT +2", "GMT -5", "GMT +5.5" (decimal hours), "GMT".
+GMT_ZONE = re.compile(r"\bGMT(?:\s*[+-]\s*[0-9]{1,2}(?:\.[0-9]{1,2})?)?")
 JOINED_LABELS = frozenset({"join date", "joined", "تاريخ التسجيل", "تاريخ الانضمام",
                            "תאריך הצטרפות", "registriert seit", "inscription"})
 POSTS_LABELS = frozenset({"posts", "المشاركات", "مشاركات", "הודעות", "beiträge", "messages"})
 _NUMBER = re.compile(r"[0-9]+")
 _SESSION = re.compile(r"^[0-9a-f]{32}$", re.I)
-_ORDINAL_DAY = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b")
 _POST_ID = re.compile(r"^post_?([0-9]+)$")
 _MEMBER_ID = re.compile(r"(?:[?&;]u(?:serid)?=|member\.php\?|/members/)([0-9]+)")
 _QUOTED_POST = re.compile(r"[?&;]p=([0-9]+)|#post([0-9]+)")
@@ -277,17 +261,17 @@ class VBulletin(Engine):
         except ValueError:
             return clean_page_url(url)
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         style, post_nodes = _find_posts(tree)
         if not post_nodes:
             _raise_for_empty_page(tree, url)
         base = _base_url(tree, url)  # vB4 pages carry <base href="BBURL/">
         thread = _parse_thread(tree, style, url, base)
-        language = thread.language
-        offset = _board_offset(tree)
+        dates = PageDates(thread.language, reference=fetched_at, time_zone=_board_zone(tree),
+                          formats=self.date_formats)
         page_number, last_page = _pages(tree, style, url)
-        posts = [self._parse_post(node, style, base, language, offset) for node in post_nodes]
+        posts = [self._parse_post(node, style, base, dates) for node in post_nodes]
         _fill_positions(posts, [_shown_position(node, style) for node in post_nodes],
                         page_number, url)
         next_link = tree.css_first(style.next_link)
@@ -303,8 +287,8 @@ class VBulletin(Engine):
 
     # -- posts -------------------------------------------------------------------------------
 
-    def _parse_post(self, node: LexborNode, style: StyleSelectors, base: str, language: str,
-                    offset: timezone | None) -> ParsedPost:
+    def _parse_post(self, node: LexborNode, style: StyleSelectors, base: str,
+                    dates: PageDates) -> ParsedPost:
         match = _POST_ID.match(node.attributes.get("id") or "")
         if match is None:
             raise LayoutChanged(f"a post on {base} has no id=\"post_N\" (vB4) or \"postN\" (vB3)")
@@ -315,7 +299,7 @@ class VBulletin(Engine):
 
         date_node = node.css_first(style.date)
         published_text = _shown_text(date_node) if date_node is not None else ""
-        edited, edited_text, edited_by = self._edit_note(node, style, language, offset)
+        edited, edited_text, edited_by = _edit_note(node, style, dates)
 
         assets = _attachment_box_assets(node, style, base)
         absolutize_urls(body, base)
@@ -333,8 +317,8 @@ class VBulletin(Engine):
         return ParsedPost(
             id=post_id,
             position=0,  # set by _fill_positions from the shown number
-            author=_author(node, style, base, language),
-            published=self._time(published_text, language, offset),
+            author=_author(node, style, base, dates),
+            published=dates.read(published_text),
             published_text=published_text,
             content_html=(body.inner_html or "").strip(),
             content_text=node_text(body),
@@ -346,27 +330,21 @@ class VBulletin(Engine):
             assets=_unique(inline + assets + images),
         )
 
-    def _time(self, shown: str, language: str, offset: timezone | None) -> str | None:
-        """ISO 8601 of a shown date: with the footer's offset when it states one."""
-        naive = shown_date(shown, language, self.date_formats)
-        if naive is None or offset is None:
-            return naive
-        return datetime.fromisoformat(naive).replace(tzinfo=offset).isoformat()
 
-    def _edit_note(self, node: LexborNode, style: StyleSelectors, language: str,
-                   offset: timezone | None) -> tuple[str | None, str, str]:
-        """(edited ISO time, the date as shown, the editor) of "Last edited by X; DATE"."""
-        note = node.css_first(style.edit_note)
-        if note is None:
-            return None, "", ""
-        text = _shown_text(note)
-        found = EDIT_NOTE.match(text)
-        if found is None:
-            log.warning("unreadable vBulletin edit note %r", text)
-            return None, text, ""
-        shown = found.group("date").strip()
-        edited = self._time(AT_WORDS.sub(", ", shown), language, offset)
-        return edited, shown, found.group("name").strip()
+
+def _edit_note(node: LexborNode, style: StyleSelectors,
+               dates: PageDates) -> tuple[str | None, str, str]:
+    """(edited ISO time, the date as shown, the editor) of "Last edited by X; DATE"."""
+    note = node.css_first(style.edit_note)
+    if note is None:
+        return None, "", ""
+    text = _shown_text(note)
+    found = EDIT_NOTE.match(text)
+    if found is None:
+        log.warning("unreadable vBulletin edit note %r", text)
+        return None, text, ""
+    shown = found.group("date").strip()
+    return dates.read(AT_WORDS.sub(", ", shown)), shown, found.group("name").strip()
 
 
 # -- URLs --------------------------------------------------------------------------------------
@@ -584,25 +562,13 @@ def _page_in_url(url: str) -> int:
     return int(page) if _NUMBER.fullmatch(page) else 1
 
 
-@lru_cache(maxsize=64)
-def _offset_of(text: str) -> timezone | None:
-    """The offset of "GMT +5.5" / "GMT -4" / "GMT" (decimal hours), else None."""
-    found = GMT_OFFSET.search(text)
-    if found is None:
-        return UTC if re.search(r"\bGMT\b(?!\s*[+-])", text) else None
-    minutes = round(float(f"{found.group('hours')}.{found.group('frac') or 0}") * 60)
-    return timezone(timedelta(minutes=-minutes if found.group("sign") == "-" else minutes))
-
-
-def _board_offset(tree: LexborHTMLParser) -> timezone | None:
+def _board_zone(tree: LexborHTMLParser) -> str | None:
     """The zone the page's times are shown in: the footer's "All times are GMT +2"."""
     footer = tree.css_first("#footer_time, div.footer_time")
-    if footer is not None:
-        return _offset_of(footer.text(strip=True))
-    for node in tree.css("div.smallfont[align=center]"):  # vB3's footer line
-        text = node.text(strip=True)
-        if "GMT" in text:
-            return _offset_of(text)
+    lines = [footer] if footer is not None else tree.css("div.smallfont[align=center]")  # vB3
+    for line in lines:
+        if (found := GMT_ZONE.search(line.text(strip=True))) is not None:
+            return found.group()
     return None
 
 
@@ -649,31 +615,7 @@ def _shown_text(node: LexborNode) -> str:
     return re.sub(r"\s+", " ", (node.text() or "").replace("\xa0", " ")).strip()
 
 
-@lru_cache(maxsize=4096)
-def shown_date(text: str, language: str, formats: tuple[str, ...] = STOCK_DATE_FORMATS
-               ) -> str | None:
-    """A date as vBulletin shows it, as naive ISO 8601; None for relative or unreadable ones.
-
-    The board's formats first (exact and cheap), then `dates.parse_shown_date` for localized
-    month names. Cached: a page repeats the same join dates and days.
-    """
-    if not text or RELATIVE_DAYS.match(text):
-        return None
-    cleaned = _ORDINAL_DAY.sub(r"\1", text.strip().rstrip("."))
-    for word, meridiem in MERIDIEM.items():
-        cleaned = re.sub(rf"(?<=[0-9])\s*{re.escape(word)}(?=\s|$)", f" {meridiem}", cleaned)
-    cleaned = cleaned.replace("،", ",")
-    for fmt in formats:
-        try:
-            return datetime.strptime(cleaned, fmt).isoformat()
-        except ValueError:
-            continue
-    if not re.search(r"[0-9]{4}", cleaned):
-        return None
-    return parse_shown_date(cleaned, language)
-
-
-def _author(node: LexborNode, style: StyleSelectors, base: str, language: str) -> Author:
+def _author(node: LexborNode, style: StyleSelectors, base: str, dates: PageDates) -> Author:
     link = node.css_first(style.author_link)
     if link is None:
         guest = node.css_first(style.guest_name)
@@ -688,7 +630,7 @@ def _author(node: LexborNode, style: StyleSelectors, base: str, language: str) -
         avatar_url = without_session(urljoin(base, html_lib.unescape(source)))
     if DEFAULT_AVATAR.search(avatar_url) or not avatar_url.startswith(("http://", "https://")):
         avatar_url = ""
-    joined_text, joined, count = _user_extras(node, style, language)
+    joined_text, joined, count = _user_extras(node, style, dates)
     return Author(
         name=link.text(strip=True),
         url=_profile_url(href, member_id),
@@ -708,7 +650,7 @@ def _profile_url(href: str, member_id: str | None) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
 
-def _user_extras(node: LexborNode, style: StyleSelectors, language: str
+def _user_extras(node: LexborNode, style: StyleSelectors, dates: PageDates
                  ) -> tuple[str, str | None, int | None]:
     """(join date shown, as ISO date, post count) from `dt`/`dd` pairs or "Label: value"."""
     pairs: list[tuple[str, str]] = []
@@ -730,7 +672,7 @@ def _user_extras(node: LexborNode, style: StyleSelectors, language: str
         key = label.rstrip(":").strip().casefold()
         if key in JOINED_LABELS and not joined_text:
             joined_text = value
-            shown = shown_date(value, language)
+            shown = dates.read(value)
             joined = shown[:10] if shown else None
         elif key in POSTS_LABELS and count is None:
             digits = "".join(_NUMBER.findall(value))

@@ -1,4 +1,11 @@
-"""XenForo 2 boards (2.0-2.3): thread pages as the default style renders them to guests."""
+"""XenForo 2 boards (2.0-2.3): thread pages as the default style renders them to guests.
+
+Times: `<time datetime>` (with its offset) first, then its unix `data-time` (UTC); a `<time>`
+without either is read from its title or text by `dates.parse_shown_date` in the board's
+language, relative forms ("Today at 10:42") against the fetch time. XenForo 2 does not state
+its zone to guests, so those times (and the members' joined dates) are naive ISO 8601: zone
+unknown.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ from .canonical import (
     spoiler_html,
     unwrap_redirect,
 )
-from .dates import iso_from_machine_time, parse_shown_date
+from .dates import PageDates, iso_from_machine_time, iso_from_unix
 from .walls import check_not_a_wall, page_title, wall
 
 # What a XenForo 2 page carries: detection scores pages by these.
@@ -73,7 +80,7 @@ class XenForo2(Engine):
         page_suffix = re.compile(r"page-\d+/?(?=$|[?#])")
         return page_suffix.sub("", url.split("#", 1)[0])
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         spans: list[tuple[int, int]] = []
         if not _contents_end_in_place(tree, html):
@@ -96,7 +103,10 @@ class XenForo2(Engine):
             )
         contents: list[str | None] = [html[start:end] for start, end in spans]
         contents = contents or [None] * len(post_nodes)
-        posts = [self._parse_post(node, url, content)
+        html_node = tree.css_first("html")
+        dates = PageDates((html_node.attributes.get("lang") or "") if html_node else "",
+                          reference=fetched_at)
+        posts = [self._parse_post(node, url, content, dates)
                  for node, content in zip(post_nodes, contents, strict=True)]
         if not posts:
             raise LayoutChanged(
@@ -173,7 +183,8 @@ class XenForo2(Engine):
         numbers = [n for n in (board_number(a.text(strip=True)) for a in links) if n is not None]
         return max(numbers) if numbers else None
 
-    def _parse_post(self, node: LexborNode, url: str, content: str | None) -> ParsedPost:
+    def _parse_post(self, node: LexborNode, url: str, content: str | None,
+                    dates: PageDates) -> ParsedPost:
         """One post; `content` is the source of its content when it was cut from the page."""
         content_key = node.attributes.get("data-content") or ""
         if not content_key.startswith("post-"):
@@ -192,9 +203,8 @@ class XenForo2(Engine):
             name_link.text(strip=True) if name_link else ""
         )
         author_url = name_link.attributes.get("href") if name_link else None
-        language = ((node.parser.css_first("html") or node).attributes.get("lang")) or ""
         author = Author(author_name, author_url, avatar_url=_avatar_url(node, url),
-                        member_id=_member_id(author_url), **_user_extras(node, language))
+                        member_id=_member_id(author_url), **_user_extras(node, dates))
 
         published_node = node.css_first(".message-attribution-main time")
         edited_node = node.css_first(".message-lastEdit time")
@@ -209,9 +219,9 @@ class XenForo2(Engine):
             id=post_id,
             position=self._position(node, post_id),
             author=author,
-            published=self._time(published_node, language),
+            published=self._time(published_node, dates),
             published_text=published_text,
-            edited=self._time(edited_node, language),
+            edited=self._time(edited_node, dates),
             edited_text=edited_text,
             content_html=(body.inner_html or "").strip(),
             content_text=node_text(body),
@@ -221,13 +231,15 @@ class XenForo2(Engine):
         )
 
     @staticmethod
-    def _time(node: LexborNode | None, language: str) -> str | None:
+    def _time(node: LexborNode | None, dates: PageDates) -> str | None:
         if node is None:
             return None
         machine = node.attributes.get("datetime")
         if machine:
             return iso_from_machine_time(machine)
-        return parse_shown_date(node.attributes.get("title") or node.text(strip=True), language)
+        if unix := node.attributes.get("data-time"):
+            return iso_from_unix(unix)
+        return dates.read(node.attributes.get("title") or node.text(strip=True))
 
     @staticmethod
     def _position(node: LexborNode, post_id: str) -> int:
@@ -475,7 +487,7 @@ def _avatar_url(node: LexborNode, base: str) -> str | None:
     return url if url is not None and url.startswith(("http://", "https://")) else None
 
 
-def _user_extras(node: LexborNode, language: str) -> dict[str, Any]:
+def _user_extras(node: LexborNode, dates: PageDates) -> dict[str, Any]:
     """Join date and message count from `.message-userExtras`, when the board shows them."""
     found: dict[str, Any] = {}
     for pair in node.css(".message-userExtras dl.pairs"):
@@ -486,7 +498,7 @@ def _user_extras(node: LexborNode, language: str) -> dict[str, Any]:
         text = value.text(strip=True)
         if label in _JOINED_LABELS and "joined_text" not in found:
             found["joined_text"] = text
-            shown = parse_shown_date(text, language)
+            shown = dates.read(text)
             found["joined"] = shown[:10] if shown else None
         elif label in _MESSAGES_LABELS and "message_count" not in found:
             found["message_count"] = board_number(text)

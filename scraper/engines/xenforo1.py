@@ -17,8 +17,9 @@ What a page gives and where it comes from:
   `#N` (`a.postNumber`), else derived from the neighbours.
 - Times: `abbr.DateTime[data-time]` (unix seconds, recent dates) gives ISO 8601 in UTC.
   Older dates are `span.DateTime[title]` with text only ("Apr 3, 2018 at 1:50 PM", in the
-  board's language and its guests' time zone): read in XenForo's stock English formats, then by
-  `dates.parse_shown_date`; those are naive ISO 8601, time zone unknown (the page does not say).
+  board's language and its guests' time zone), read by `dates.parse_shown_date` (relative
+  forms against the fetch time); XenForo 1 does not state its zone to guests, so those are
+  naive ISO 8601: zone unknown.
   `published_text` is the text the post shows. The last edit is `.editDate`; XenForo 1 names no
   editor: a self-edit gives the author as `edited_by`, "a moderator" gives "".
 - Content: `blockquote.messageText` in canonical form (`canonical.py`): quotes (with the quoted
@@ -36,7 +37,6 @@ import html as html_lib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import ClassVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -47,7 +47,7 @@ from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, node_text
-from .dates import parse_shown_date
+from .dates import PageDates, iso_from_unix
 from .walls import check_not_a_wall
 
 log = logging.getLogger(__name__)
@@ -122,17 +122,6 @@ DETECTION_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("DateTime", re.compile(r"<(?:abbr|span)\b[^>]*class=[\"']DateTime[\"']")),
 )
 
-# XenForo 1's English phrases for a date (`datetimehtml`'s title), as strptime patterns: exact,
-# microseconds; other languages go to dateparser.
-SHOWN_DATE_FORMATS = (
-    "%b %d, %Y at %I:%M %p",  # Apr 3, 2018 at 1:50 PM (the default)
-    "%b %d, %Y at %H:%M",
-    "%b %d, %Y",
-    "%d %b %Y at %H:%M",
-    "%d %b %Y",
-    "%Y-%m-%d at %H:%M",
-    "%Y-%m-%d",
-)
 # The user extras' labels in XenForo's languages.
 JOINED_LABELS = frozenset({"joined", "تاريخ التسجيل", "انضم", "التسجيل", "הצטרף", "inscrit",
                            "注册", "registriert"})
@@ -316,16 +305,16 @@ class XenForo1(Engine):
         except ValueError:
             return clean_page_url(url)
 
-    def parse_page(self, html: str, url: str) -> ParsedPage:
+    def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
         post_nodes = _post_nodes(tree)
         if not post_nodes:
             _raise_for_empty_page(tree, url)
         base = _base_url(tree, url)
         thread = self._parse_thread(tree, url, base)
-        language = thread.language
+        dates = PageDates(thread.language, reference=fetched_at)
         page_number, last_page = _pages(tree, url)
-        posts = [self._parse_post(node, url, base, language) for node in post_nodes]
+        posts = [self._parse_post(node, url, base, dates) for node in post_nodes]
         _fill_positions(posts, [_shown_position(node) for node in post_nodes], page_number, url)
         return ParsedPage(
             thread=thread,
@@ -368,7 +357,7 @@ class XenForo1(Engine):
 
     # -- posts -----------------------------------------------------------------------------
 
-    def _parse_post(self, node: LexborNode, url: str, base: str, language: str) -> ParsedPost:
+    def _parse_post(self, node: LexborNode, url: str, base: str, dates: PageDates) -> ParsedPost:
         match = _POST_ID.fullmatch(node.attributes.get("id") or "")
         if match is None:
             raise LayoutChanged(f"a post on {url} has no id=\"post-N\"")
@@ -380,10 +369,10 @@ class XenForo1(Engine):
         absolutize_urls(content, base)
 
         published_node = node.css_first(SELECTORS.post_date)
-        published, published_text = (_time(published_node, language)
+        published, published_text = (_time(published_node, dates)
                                      if published_node is not None else (None, ""))
-        author = _author(node, base, language)
-        edited, edited_text, edited_by = _edited(node, author.name, language)
+        author = _author(node, base, dates)
+        edited, edited_text, edited_by = _edited(node, author.name, dates)
 
         assets = _attachment_list(node)
         for unwanted in body.css(SELECTORS.chrome):
@@ -547,7 +536,7 @@ def _fill_positions(posts: list[ParsedPost], shown: list[int | None], page_numbe
 # -- authors and dates -----------------------------------------------------------------------
 
 
-def _author(node: LexborNode, base: str, language: str) -> Author:
+def _author(node: LexborNode, base: str, dates: PageDates) -> Author:
     link = node.css_first(SELECTORS.author_link)
     name_node = link or node.css_first(SELECTORS.author_name)
     name = node.attributes.get("data-author") or (
@@ -561,7 +550,7 @@ def _author(node: LexborNode, base: str, language: str) -> Author:
         found = _AVATAR_CLASS.search(avatar_link.attributes.get("class") or "") if (
             avatar_link is not None) else None
         member_id = found.group(1) if found and found.group(1) != "0" else None
-    joined_text, joined, messages = _user_extras(node, language)
+    joined_text, joined, messages = _user_extras(node, dates)
     return Author(
         name=name,
         url=profile,
@@ -589,7 +578,7 @@ def _avatar_url(node: LexborNode, base: str) -> str | None:
     return url
 
 
-def _user_extras(node: LexborNode, language: str) -> tuple[str, str | None, int | None]:
+def _user_extras(node: LexborNode, dates: PageDates) -> tuple[str, str | None, int | None]:
     """(joined as shown, joined ISO date, message count) from `.extraUserInfo`."""
     joined_text, joined, messages = "", None, None
     for pair in node.css(SELECTORS.extras):
@@ -600,7 +589,7 @@ def _user_extras(node: LexborNode, language: str) -> tuple[str, str | None, int 
         text = value.text(strip=True)
         if label in JOINED_LABELS and not joined_text:
             joined_text = text
-            shown = shown_date(text, language)
+            shown = dates.read(text)
             joined = shown[:10] if shown else None
         elif label in MESSAGES_LABELS and messages is None:
             digits = re.sub(r"[,.\s\u066c\u00a0\u202f']", "", text)
@@ -608,30 +597,17 @@ def _user_extras(node: LexborNode, language: str) -> tuple[str, str | None, int 
     return joined_text, joined, messages
 
 
-def _time(node: LexborNode, language: str) -> tuple[str | None, str]:
+def _time(node: LexborNode, dates: PageDates) -> tuple[str | None, str]:
     """(ISO time, the text shown) of a `.DateTime`: unix `data-time` first, then its title."""
     shown = re.sub(r"\s+", " ", node.text().replace("\xa0", " ")).strip()
     unix = (node.attributes.get("data-time") or "").strip()
     if _NUMBER.fullmatch(unix):
-        return datetime.fromtimestamp(int(unix), UTC).isoformat(), shown
+        return iso_from_unix(unix), shown
     title = re.sub(r"\s+", " ", node.attributes.get("title") or "").strip()
-    return shown_date(title or shown, language), shown
+    return dates.read(title or shown), shown
 
 
-@lru_cache(maxsize=4096)
-def shown_date(text: str, language: str) -> str | None:
-    """A date as a XenForo 1 board shows it, as naive ISO 8601 (pages repeat dates: cached)."""
-    if not text:
-        return None
-    for pattern in SHOWN_DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), pattern).isoformat()
-        except ValueError:
-            continue
-    return parse_shown_date(text, language)
-
-
-def _edited(node: LexborNode, author: str, language: str) -> tuple[str | None, str, str]:
+def _edited(node: LexborNode, author: str, dates: PageDates) -> tuple[str | None, str, str]:
     """(edited time, its text as shown, the editor) from `.editDate`, or (None, "", "")."""
     note = node.css_first(SELECTORS.edit_date)
     if note is None:
@@ -640,8 +616,8 @@ def _edited(node: LexborNode, author: str, language: str) -> tuple[str | None, s
     if stamp is None:
         text = re.sub(r"\s+", " ", note.text()).strip()
         date_text = text.split(":", 1)[-1].strip()
-        return shown_date(date_text, language), date_text, ""
-    edited, edited_text = _time(stamp, language)
+        return dates.read(date_text), date_text, ""
+    edited, edited_text = _time(stamp, dates)
     label = re.sub(r"\s+", " ", note.text()).strip()
     return edited, edited_text, "" if MODERATOR_EDIT.search(label) else author
 
