@@ -15,14 +15,15 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import UnsupportedUrl
-from ..records import ParsedPage
+from ..records import AssetRef, ParsedPage, ParsedPost
 from ..urls import canonical_url, origin_of, page_url, shown, thread_key
 
 # Attributes whose URLs are made absolute so the archive does not depend on the page's URL.
@@ -36,6 +37,8 @@ MAX_NUMBER_DIGITS = 15
 
 
 Cursor = dict[str, Any]  # an engine's own state between requests and runs (JSON-ready)
+# An engine's signs in a page's raw HTML: (name, pattern), as `Engine.markers` reads them.
+Markers = tuple[tuple[str, re.Pattern[str]], ...]
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ class Engine(ABC):
     example: ClassVar[str]
     examples: ClassVar[tuple[str, ...]] = ()  # more URL forms users paste (tests route them)
     summary: ClassVar[str] = ""  # the software and versions it reads, for `forum-mirror engines`
+    # The signs (generator meta, root ids, script globals) its pages carry, for `markers`.
+    marker_patterns: ClassVar[Markers] = ()
 
     @classmethod
     def matches(cls, url: str) -> bool:
@@ -100,6 +105,17 @@ class Engine(ABC):
             raise UnsupportedUrl(f"{shown(url)} is not a {self.name} thread URL")
         return match.group("id").lstrip("0") or "0"
 
+    def thread_id_named(self, url: str, read: Callable[[str], str | None],
+                        permalink: str) -> str:
+        """The thread id `read` finds in `url`, a URL this engine claims; `UnsupportedUrl` for
+        any other URL, and, saying `permalink` (what `url` is instead), when it names none."""
+        if not self.matches(url):
+            raise UnsupportedUrl(f"{shown(url)} is not a {self.name} thread URL")
+        found = read(url)
+        if found is None:
+            raise UnsupportedUrl(f"{url} is {permalink}")
+        return found
+
     def thread_key(self, url: str) -> str:
         """A stable folder name for the thread, the same for every spelling of its URL."""
         return thread_key(origin_of(url), self.thread_id(url))
@@ -108,7 +124,7 @@ class Engine(ABC):
     def markers(cls, html: str) -> list[str]:
         """Which of this engine's signs (generator meta, root ids, script globals) `html`
         carries: detection picks the engine whose page shows the most."""
-        return []
+        return [name for name, sign in cls.marker_patterns if sign.search(html)]
 
     @abstractmethod
     def first_page_url(self, url: str) -> str:
@@ -202,3 +218,72 @@ def board_number(text: str) -> int | None:
     if digits.isdecimal() and len(digits) <= MAX_NUMBER_DIGITS:
         return int(digits)
     return None
+
+
+def one_line(text: str) -> str:
+    """`text` as one line: each run of white space (non-breaking spaces too) one space."""
+    return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
+
+
+def url_filename(url: str) -> str:
+    """The last segment of a URL's path: the name a hot-linked file goes by."""
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def base_href(tree: LexborHTMLParser, url: str) -> str:
+    """What the page's relative links resolve against: its `<base href>`, else its URL."""
+    base = tree.css_first("base[href]")
+    href = (base.attributes.get("href") or "").strip() if base is not None else ""
+    return urljoin(url, href) if href else url
+
+
+class _PostSelector(Protocol):
+    @property
+    def post(self) -> str: ...
+
+
+Style = TypeVar("Style", bound=_PostSelector)
+
+
+def first_style_with_posts(tree: LexborHTMLParser,
+                           styles: Sequence[Style]) -> tuple[Style, list[LexborNode]]:
+    """The first of a board's `styles` whose `post` selector finds posts, and those posts;
+    the first style and no posts when none does."""
+    for style in styles:
+        nodes = tree.css(style.post)
+        if nodes:
+            return style, nodes
+    return styles[0], []
+
+
+def fill_positions(posts: list[ParsedPost], shown: list[int | None],
+                   first_index: int) -> list[ParsedPost]:
+    """Set each post's position to its `shown` number (None: unreadable) and return the posts
+    whose position was assumed instead: such a post follows its nearest numbered neighbour
+    (the one before it first); on a page showing no number, it is the post `first_index` +
+    its place on the page (`first_index`: how many posts come before the page)."""
+    assumed = []
+    for index, post in enumerate(posts):
+        number = shown[index]
+        if number is not None:
+            post.position = number
+            continue
+        before = next(((i, n) for i, n in reversed(list(enumerate(shown[:index])))
+                       if n is not None), None)
+        after = next(((i, n) for i, n in enumerate(shown) if i > index and n is not None), None)
+        if before is not None:
+            post.position = before[1] + index - before[0]
+        elif after is not None:
+            post.position = max(1, after[1] - (after[0] - index))
+        else:
+            post.position = first_index + index + 1
+        assumed.append(post)
+    return assumed
+
+
+def unique_assets(assets: list[AssetRef]) -> list[AssetRef]:
+    """`assets` without repeats: the first reference to each URL is kept, in order."""
+    seen: dict[str, AssetRef] = {}
+    for asset in assets:
+        seen.setdefault(asset.url, asset)
+    return list(seen.values())

@@ -24,17 +24,20 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
-from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
-from .base import Engine, absolutize_urls, node_text
+from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
+from .base import Engine, absolutize_urls, fill_positions, node_text, url_filename
 from .canonical import (
     code_html,
-    embed_placeholder_html,
-    quote_html,
+    code_text,
+    drop_board_classes,
+    drop_comments,
+    replace_quotes,
     replace_with_html,
     spoiler_html,
+    take_players,
 )
 from .dates import PageDates, php_date_pattern
-from .walls import check_not_a_wall
+from .walls import check_not_a_wall, page_title
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +102,6 @@ SEO_THREAD = re.compile(
     r"^thread-(?P<id>[0-9]+)(?:-(?:page-(?P<page>[0-9]+)|post-(?P<post>[0-9]+)|"
     r"lastpost|newpost|nextnewest|nextoldest))?\.html$"
 )
-YOUTUBE_EMBED = re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
 ASCII_NUMBER = re.compile(r"[0-9]+")
 YEAR = re.compile(r"[0-9]{4}")
 # Query parameters of showthread.php that name the thread or its page; everything else
@@ -172,6 +174,7 @@ class MyBB(Engine):
         r"nextoldest))?\.html)(?:[&?#].*)?$"
     )
     example = "https://forum.example/showthread.php?tid=123"
+    marker_patterns = _MARKERS
     examples: ClassVar[tuple[str, ...]] = (
         "https://forum.example/showthread.php?tid=123",
         "https://forum.example/showthread.php?tid=123&page=4",
@@ -182,10 +185,6 @@ class MyBB(Engine):
         "https://forum.example/thread-123-page-2.html",
         "https://forum.example/thread-123-post-456.html#pid456",
     )
-
-    @classmethod
-    def markers(cls, html: str) -> list[str]:
-        return [name for name, sign in _MARKERS if sign.search(html)]
 
     def __init__(self, date_format: str = "m-d-Y", time_format: str = "h:i A",
                  datetime_separator: str = ", ") -> None:
@@ -215,8 +214,10 @@ class MyBB(Engine):
         dates = PageDates(thread.language, reference=fetched_at, formats=self.date_formats)
         page_number = _page_number(tree, url)
         posts = [self._parse_post(node, url, dates) for node in post_nodes]
-        _fill_missing_positions(posts, [self._shown_position(node) for node in post_nodes],
-                                page_number, url)
+        shown = [self._shown_position(node) for node in post_nodes]
+        for post in fill_positions(posts, shown, (page_number - 1) * len(posts)):
+            log.warning("post %s on %s shows no readable #N; position %d assumed",
+                        post.id, url, post.position)
         next_link = tree.css_first(SELECTORS.next_link)
         next_href = next_link.attributes.get("href") if next_link is not None else None
         return ParsedPage(
@@ -294,17 +295,16 @@ class MyBB(Engine):
         assets = _assets(node, body)
         for unwanted in body.css(f"{SELECTORS.signature}, {SELECTORS.chrome}"):
             unwanted.decompose()
-        for comment in [n for n in body.traverse(include_text=True) if n.tag == "-comment"]:
-            comment.decompose()  # the templates' "start: postbit_..." markers
+        drop_comments(body)  # the templates' "start: postbit_..." markers
         quotes = _canonical_quotes(body)
         _canonical_code(body)
         _canonical_spoilers(body)
-        embeds = _take_videos(body)
+        embeds = take_players(body, SELECTORS.video_frame)  # [video]: no third-party player
         _show_full_size_attachments(body)
-        _drop_board_classes(body)
+        drop_board_classes(body)
         return ParsedPost(
             id=post_id,
-            position=0,  # set by _fill_missing_positions from the shown #N
+            position=0,  # set by fill_positions from the shown #N
             author=_author(node, url),
             published=published,
             published_text=published_text,
@@ -336,8 +336,7 @@ def _time(node: LexborNode, dates: PageDates) -> tuple[str | None, str]:
 
 def _raise_for_empty_page(tree: LexborHTMLParser, url: str) -> None:
     """A page without posts: a MyBB wall, another wall, or a layout we do not know."""
-    title_node = tree.css_first("title")
-    title = title_node.text(strip=True) if title_node else ""
+    title = page_title(tree)
     for modal in tree.css(SELECTORS.quick_login):
         modal.decompose()  # the header's login modal is on every guest page
     if tree.css_first(SELECTORS.login_action) is not None:
@@ -405,27 +404,6 @@ def _last_page(tree: LexborHTMLParser, page_number: int) -> int:
     if label is not None and (digits := ASCII_NUMBER.search(label.text(strip=True))):
         numbers.append(int(digits.group()))
     return max(numbers)
-
-
-def _fill_missing_positions(posts: list[ParsedPost], shown: list[int | None],
-                            page_number: int, url: str) -> None:
-    """Positions from the shown `#N`; a post whose number is unreadable follows its neighbour."""
-    for index, post in enumerate(posts):
-        number = shown[index]
-        if number is not None:
-            post.position = number
-            continue
-        before = next(((i, p) for i, p in reversed(list(enumerate(shown[:index])))
-                       if p is not None), None)
-        after = next(((i, p) for i, p in enumerate(shown) if i > index and p is not None), None)
-        if before is not None:
-            post.position = before[1] + index - before[0]
-        elif after is not None:
-            post.position = max(1, after[1] - (after[0] - index))
-        else:  # no number on the page at all: assume full pages of this size before it
-            post.position = (page_number - 1) * len(posts) + index + 1
-        log.warning("post %s on %s shows no readable #N; position %d assumed",
-                    post.id, url, post.position)
 
 
 def _author(node: LexborNode, page_url: str) -> Author:
@@ -500,8 +478,7 @@ def _assets(post: LexborNode, body: LexborNode) -> list[AssetRef]:
         src = image.attributes.get("src") or ""
         if src.startswith(("http://", "https://")):
             found.setdefault(src, AssetRef(
-                url=src, filename=urlsplit(src).path.rstrip("/").rsplit("/", 1)[-1],
-                kind="image"))
+                url=src, filename=url_filename(src), kind="image"))
     return list(found.values())
 
 
@@ -538,13 +515,15 @@ def _canonical_quotes(body: LexborNode) -> list[Quote]:
     """MyBB quotes as canonical quotes (innermost first, so nesting survives), in page order."""
     blocks = body.css(SELECTORS.quote)
     quotes = [_quote_of(block) for block in blocks]
-    for block, quote in zip(reversed(blocks), reversed(quotes), strict=True):
-        cite = block.css_first("cite")
-        if cite is not None:
-            cite.decompose()
-        replace_with_html(block, quote_html(quote.author, quote.post_id,
-                                            (block.inner_html or "").strip()))
+    replace_quotes(blocks, quotes, _quote_content)
     return quotes
+
+
+def _quote_content(block: LexborNode) -> LexborNode:
+    cite = block.css_first("cite")
+    if cite is not None:
+        cite.decompose()
+    return block
 
 
 def _quote_of(block: LexborNode) -> Quote:
@@ -568,9 +547,7 @@ def _canonical_code(body: LexborNode) -> None:
     """`div.codeblock` (Code:, PHP Code:) as a canonical code block of plain text."""
     for block in body.css(SELECTORS.code):
         code = block.css_first("code") or block.css_first(".body") or block
-        html = re.sub(r"<br\s*/?>\n?", "\n", code.inner_html or "", flags=re.IGNORECASE)
-        text = (LexborHTMLParser(f"<pre>{html}</pre>").css_first("pre") or code).text()
-        replace_with_html(block, code_html(text.replace("\xa0", " ").strip("\n")))
+        replace_with_html(block, code_html(code_text(code)))
 
 
 def _canonical_spoilers(body: LexborNode) -> None:
@@ -585,30 +562,3 @@ def _canonical_spoilers(body: LexborNode) -> None:
         for toggle in content.css("input, button"):
             toggle.decompose()
         replace_with_html(block, spoiler_html(title, (content.inner_html or "").strip()))
-
-
-def _take_videos(body: LexborNode) -> list[Embed]:
-    """MyBB's [video] players as static links with placeholders: no third-party player."""
-    embeds = []
-    for frame in body.css(SELECTORS.video_frame):
-        source = frame.attributes.get("src") or ""
-        youtube = YOUTUBE_EMBED.match(source)
-        if youtube is not None:
-            url, site = f"https://www.youtube.com/watch?v={youtube.group(1)}", "youtube"
-        elif source.startswith(("http://", "https://", "//")):
-            url, site = urljoin("https:", source), urlsplit(urljoin("https:", source)).netloc
-        else:
-            continue
-        embeds.append(Embed(kind="video", url=url, handle=site))
-        replace_with_html(frame, embed_placeholder_html(len(embeds) - 1))
-    return embeds
-
-
-def _drop_board_classes(body: LexborNode) -> None:
-    """Keep only the canonical `fm-` classes: the site reads no MyBB class."""
-    for element in body.css("[class]"):
-        kept = [c for c in (element.attributes.get("class") or "").split() if c.startswith("fm-")]
-        if kept:
-            element.attrs["class"] = " ".join(kept)
-        else:
-            del element.attrs["class"]

@@ -42,17 +42,20 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
-from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
-from .base import Engine, absolutize_urls, node_text
+from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
+from .base import Engine, absolutize_urls, fill_positions, node_text, one_line, url_filename
 from .canonical import (
     code_html,
-    embed_placeholder_html,
-    quote_html,
+    code_text,
+    drop_board_classes,
+    drop_comments,
+    replace_quotes,
     replace_with_html,
     spoiler_html,
+    take_players,
 )
 from .dates import PageDates
-from .walls import check_not_a_wall
+from .walls import check_not_a_wall, page_title
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +119,25 @@ TOPIC_VALUE = re.compile(r"^([0-9]+)(?:\.([0-9]+|msg[0-9]+|new|from[0-9]+))?")
 SESSION_PARAMETER = re.compile(r"^(?:PHPSESSID|sesc|(?=[a-f]*[0-9])[a-f0-9]{5,12})=",
                                re.IGNORECASE)
 DEFAULT_AVATAR = re.compile(r"/default_avatar\.(?:png|gif|jpe?g|svg)$", re.IGNORECASE)
-YOUTUBE_EMBED = re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
 # Words SMF's language packs put in a quote header ("Quote from: NAME on DATE") before the
 # date, and in the edit note ("Last Edit: DATE by NAME") before the editor.
 QUOTE_ON_WORDS = (" on ", " في ", " ב ", " am ", " le ", " el ", " op ", " il ")
 EDIT_BY_WORDS = (" by ", " بواسطة ", " من قبل ", " על ידי ", " von ", " par ", " por ", " door ",
                  " da ")
+
+# What an SMF page carries whatever its theme: detection scores pages by these.
+_DETECTION_MARKERS = (
+    ("generator meta", re.compile(r'<meta\s+name="generator"\s+content="(?:SMF|Simple Machines)',
+                                  re.IGNORECASE)),
+    ("smf_scripturl", re.compile(r"\bvar\s+smf_scripturl\s*=")),
+    ("smf_theme_url", re.compile(r"\bvar\s+smf_theme_url\s*=")),
+    ("smf_session_var", re.compile(r"\bvar\s+smf_session_(?:var|id)\s*=")),
+    ("Powered by SMF", re.compile(r">\s*(?:Powered by )?SMF [0-9][^<]*</a>|>Powered by SMF")),
+    ("simplemachines.org link", re.compile(r'href="https?://(?:www\.)?simplemachines\.org')),
+    ("PHPSESSID", re.compile(r"[?&;]PHPSESSID=")),
+    ("SMFCookie", re.compile(r"SMFCookie[0-9]*")),
+    ("dlattach", re.compile(r"[?;]action=dlattach;")),
+)
 
 
 def _session_free_query(query: str) -> str | None:
@@ -234,6 +250,7 @@ class SMF(Engine):
         re.IGNORECASE,
     )
     example = "https://forum.example/index.php?topic=123.0"
+    marker_patterns = _DETECTION_MARKERS
     examples: ClassVar[tuple[str, ...]] = (
         "https://forum.example/index.php?topic=123.0",
         "https://forum.example/index.php?topic=123.40",
@@ -244,10 +261,6 @@ class SMF(Engine):
         "https://forum.example/index.php?msg=456",
         "https://forum.example/?topic=123.0",
     )
-
-    @classmethod
-    def markers(cls, html: str) -> list[str]:
-        return detection_markers(html)
 
     def thread_id(self, url: str) -> str:
         """The topic id of a `topic=` URL; ValueError for a `msg=N` permalink (read the page)."""
@@ -281,7 +294,10 @@ class SMF(Engine):
             scope = _post_scope(body)
             posts.append(self._parse_post(scope, body, url, dates))
             shown.append(_shown_position(scope))
-        _fill_positions(posts, shown, offset, url)
+        for post in fill_positions(posts, shown, offset):
+            if post is not posts[0] or offset:  # the topic's first post shows no number
+                log.info("post %s on %s shows no readable reply number; position %d assumed",
+                         post.id, url, post.position)
         return ParsedPage(
             thread=thread,
             page_number=pages.current,
@@ -326,18 +342,17 @@ class SMF(Engine):
         assets = _assets(scope, body)
         for unwanted in body.css(SELECTORS.chrome):
             unwanted.decompose()
-        for comment in [n for n in body.traverse(include_text=True) if n.tag == "-comment"]:
-            comment.decompose()
+        drop_comments(body)
         quotes = _canonical_quotes(body)
         _canonical_code(body)
         _canonical_spoilers(body)
-        embeds = _take_videos(body)
+        embeds = take_players(body, SELECTORS.video_frame)  # media mods' players
         _show_full_size(body)
         _clean_links(body)
-        _drop_board_classes(body)
+        drop_board_classes(body)
         return ParsedPost(
             id=post_id,
-            position=0,  # set by _fill_positions
+            position=0,  # set by fill_positions
             author=_author(scope, url),
             published=dates.read(published_text),
             published_text=published_text,
@@ -494,27 +509,6 @@ def _shown_position(scope: LexborNode) -> int | None:
     return int("".join(ASCII_NUMBER.findall(found.group(1)))) + 1
 
 
-def _fill_positions(posts: list[ParsedPost], shown: list[int | None], offset: int,
-                    url: str) -> None:
-    """Positions from the shown numbers; a post without one follows its neighbours."""
-    for index, post in enumerate(posts):
-        if shown[index] is not None:
-            post.position = shown[index] or 0
-            continue
-        before = next(((i, n) for i, n in reversed(list(enumerate(shown[:index])))
-                       if n is not None), None)
-        after = next(((i, n) for i, n in enumerate(shown) if i > index and n is not None), None)
-        if before is not None:
-            post.position = before[1] + index - before[0]
-        elif after is not None:
-            post.position = max(1, after[1] - (after[0] - index))
-        else:
-            post.position = offset + index + 1
-        if index or offset:  # the topic's first post shows no number by design
-            log.info("post %s on %s shows no readable reply number; position %d assumed",
-                     post.id, url, post.position)
-
-
 def _author(scope: LexborNode, page_url: str) -> Author:
     link = scope.css_first(SELECTORS.author_link)
     count = scope.css_first(SELECTORS.message_count)
@@ -545,7 +539,7 @@ def _shown_date(scope: LexborNode) -> str:
     """The post date as shown: 2.1's date link, or 2.0's "« Reply #N on: DATE »" line."""
     node = scope.css_first(SELECTORS.date_21)
     if node is not None:
-        return _plain(node.text())
+        return one_line(node.text())
     node = scope.css_first(SELECTORS.date_20)
     if node is None:
         return ""
@@ -553,13 +547,13 @@ def _shown_date(scope: LexborNode) -> str:
     text = node.text()
     if label is not None:
         text = text.replace(label.text(), "", 1)
-    return _plain(text).strip("«»").strip()
+    return one_line(text).strip("«»").strip()
 
 
 def _edit_note(scope: LexborNode) -> tuple[str, str]:
     """(date as shown, editor) from "« Last Edit: DATE by NAME »"; ("", "") when unedited."""
     node = scope.css_first(SELECTORS.modified)
-    text = _plain(node.text()).strip("«»").strip() if node is not None else ""
+    text = one_line(node.text()).strip("«»").strip() if node is not None else ""
     if not text:
         return "", ""
     text = text.split(": ", 1)[-1]
@@ -568,10 +562,6 @@ def _edit_note(scope: LexborNode) -> tuple[str, str]:
         if found:
             return date.strip(), editor.strip()
     return text, ""
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
 
 
 # -- content --------------------------------------------------------------------------------
@@ -600,7 +590,7 @@ def _assets(scope: LexborNode, body: LexborNode) -> list[AssetRef]:
         if thumb is not None:
             thumbs[attach.group(1)] = strip_session(thumb.attributes.get("src") or "")
         elif link.text(strip=True):
-            names.setdefault(attach.group(1), _plain(link.text()))
+            names.setdefault(attach.group(1), one_line(link.text()))
     for image in body.css(SELECTORS.image):
         source = _image_source(image)
         if "dlattach" not in source:
@@ -624,8 +614,7 @@ def _assets(scope: LexborNode, body: LexborNode) -> list[AssetRef]:
         full = _full_image(image)
         if full.startswith(("http://", "https://")) and "dlattach" not in full:
             found.setdefault(full, AssetRef(
-                url=full, filename=urlsplit(full).path.rstrip("/").rsplit("/", 1)[-1],
-                kind="image"))
+                url=full, filename=url_filename(full), kind="image"))
     return list(found.values())
 
 
@@ -673,17 +662,18 @@ def _show_full_size(body: LexborNode) -> None:
 def _canonical_quotes(body: LexborNode) -> list[Quote]:
     """SMF quotes as canonical quotes (innermost first, so nesting survives), in page order."""
     blocks = body.css(SELECTORS.quote)
-    headers = [_quote_header(block) for block in blocks]
-    quotes = [_quote_of(header) for header in headers]
-    for block, header, quote in zip(reversed(blocks), reversed(headers), reversed(quotes),
-                                    strict=True):
+    headers = {block.mem_id: _quote_header(block) for block in blocks}
+    quotes = [_quote_of(headers[block.mem_id]) for block in blocks]
+
+    def content_of(block: LexborNode) -> LexborNode:
         footer = _sibling_element(block, forward=True)
         if footer is not None and SELECTORS.quote_footer in (footer.attributes.get("class") or ""):
             footer.decompose()
-        if header is not None:
+        if (header := headers[block.mem_id]) is not None:
             header.decompose()
-        replace_with_html(block, quote_html(quote.author, quote.post_id,
-                                            (block.inner_html or "").strip()))
+        return block
+
+    replace_quotes(blocks, quotes, content_of)
     return quotes
 
 
@@ -712,7 +702,7 @@ def _quote_of(header: LexborNode | None) -> Quote:
     """"Quote from: NAME on DATE" (translated) with a link to the quoted post, or "Quote"."""
     if header is None:
         return Quote(author="")
-    text = _plain(header.text())
+    text = one_line(header.text())
     author = text.split(": ", 1)[1] if ": " in text else ""
     for word in QUOTE_ON_WORDS:
         name, found, date = author.rpartition(word)
@@ -732,9 +722,7 @@ def _canonical_code(body: LexborNode) -> None:
         header = _sibling_element(block, forward=False)
         if header is not None and SELECTORS.code_header in (header.attributes.get("class") or ""):
             header.decompose()
-        html = re.sub(r"<br\s*/?>\n?", "\n", block.inner_html or "", flags=re.IGNORECASE)
-        text = (LexborHTMLParser(f"<pre>{html}</pre>").css_first("pre") or block).text()
-        replace_with_html(block, code_html(text.replace("\xa0", " ").strip("\n")))
+        replace_with_html(block, code_html(code_text(block)))
 
 
 def _canonical_spoilers(body: LexborNode) -> None:
@@ -753,24 +741,6 @@ def _canonical_spoilers(body: LexborNode) -> None:
             replace_with_html(block, spoiler_html(title, (content.inner_html or "").strip()))
 
 
-def _take_videos(body: LexborNode) -> list[Embed]:
-    """Players of media mods (SMF core embeds none) as static links with placeholders."""
-    embeds = []
-    for frame in body.css(SELECTORS.video_frame):
-        source = frame.attributes.get("src") or ""
-        youtube = YOUTUBE_EMBED.match(source)
-        if youtube is not None:
-            video, site = f"https://www.youtube.com/watch?v={youtube.group(1)}", "youtube"
-        elif source.startswith(("http://", "https://", "//")):
-            video = urljoin("https:", source)
-            site = urlsplit(video).netloc
-        else:
-            continue
-        embeds.append(Embed(kind="video", url=video, handle=site))
-        replace_with_html(frame, embed_placeholder_html(len(embeds) - 1))
-    return embeds
-
-
 def _clean_links(body: LexborNode) -> None:
     """Links inside the message without the guest's session id; no script links."""
     for element in body.css("[href], [src]"):
@@ -783,26 +753,15 @@ def _clean_links(body: LexborNode) -> None:
                 del element.attrs[attribute]
 
 
-def _drop_board_classes(body: LexborNode) -> None:
-    """Keep only the canonical `fm-` classes: the site reads no SMF class."""
-    for element in body.css("[class]"):
-        kept = [c for c in (element.attributes.get("class") or "").split() if c.startswith("fm-")]
-        if kept:
-            element.attrs["class"] = " ".join(kept)
-        else:
-            del element.attrs["class"]
-
-
 # -- walls ----------------------------------------------------------------------------------
 
 
 def _raise_for_empty_page(tree: LexborHTMLParser, url: str) -> None:
     """A page without posts: an SMF wall, another wall, or a layout we do not know."""
-    title_node = tree.css_first("title")
-    title = title_node.text(strip=True) if title_node else ""
+    title = page_title(tree)
     if tree.css_first(SELECTORS.fatal_error) is not None:
         message = tree.css_first(SELECTORS.fatal_message)
-        text = _plain(message.text()) if message is not None else title
+        text = one_line(message.text()) if message is not None else title
         raise AccessBlocked(
             f"{url} answered with an SMF error page ({text or title}), not the topic; nothing "
             "was archived from it (check the URL; the topic may be gone or need a login)"
@@ -822,22 +781,4 @@ def _raise_for_empty_page(tree: LexborHTMLParser, url: str) -> None:
                         "(the board may use another engine or theme)")
 
 
-# -- detection ------------------------------------------------------------------------------
-
-_DETECTION_MARKERS = (
-    ("generator meta", re.compile(r'<meta\s+name="generator"\s+content="(?:SMF|Simple Machines)',
-                                  re.IGNORECASE)),
-    ("smf_scripturl", re.compile(r"\bvar\s+smf_scripturl\s*=")),
-    ("smf_theme_url", re.compile(r"\bvar\s+smf_theme_url\s*=")),
-    ("smf_session_var", re.compile(r"\bvar\s+smf_session_(?:var|id)\s*=")),
-    ("Powered by SMF", re.compile(r">\s*(?:Powered by )?SMF [0-9][^<]*</a>|>Powered by SMF")),
-    ("simplemachines.org link", re.compile(r'href="https?://(?:www\.)?simplemachines\.org')),
-    ("PHPSESSID", re.compile(r"[?&;]PHPSESSID=")),
-    ("SMFCookie", re.compile(r"SMFCookie[0-9]*")),
-    ("dlattach", re.compile(r"[?;]action=dlattach;")),
-)
-
-
-def detection_markers(html: str) -> list[str]:
-    """Which of SMF's page markers `html` carries, for the engine-detection score."""
-    return [name for name, marker in _DETECTION_MARKERS if marker.search(html)]
+detection_markers = SMF.markers  # which of SMF's page markers `html` carries
