@@ -34,7 +34,8 @@ EMBED_CLASS = "fm-embed"
 # The `data-*` attributes of the elements above: every other one is the board's.
 DATA_ATTRIBUTES = frozenset({"data-author", "data-post-id", "data-embed-index"})
 # A YouTube player (`/embed/ID`), as boards' media BBCodes and embed plugins frame it.
-YOUTUBE_PLAYER = re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
+YOUTUBE_PLAYER = re.compile(
+    r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
 
 
 def quote_html(author: str, post_id: str | None, body_html: str) -> str:

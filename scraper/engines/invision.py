@@ -34,6 +34,7 @@ raw 4.x route (`index.php?app=forums&module=forums&controller=topic&id=ID`) and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -48,9 +49,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
-from .base import Engine, absolutize_urls, node_text
+from .base import Engine, absolutize_urls, node_text, unique_assets
 from .dates import PageDates, iso_from_machine_time, iso_from_unix
-from .walls import check_not_a_wall
+from .walls import check_not_a_wall, page_title
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,6 @@ UPLOAD_NAME = re.compile(r"^(?P<name>.+?)(?:\.thumb)?\.(?P<ext>[A-Za-z0-9]{1,5})
                          r"[A-Za-z0-9]{1,5}$")
 TOPIC_PATH = re.compile(r"/topic/(?P<id>[0-9]+)(?P<slug>-[^/?#&]*)?/?(?:page/(?P<page>[0-9]+)/?)?")
 PROFILE_ID = re.compile(r"/profile/([0-9]+)(?:-|/|$)|[?&](?:showuser|id)=([0-9]+)")
-YOUTUBE_EMBED = re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
 TWEET_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/[^/]+/status/[0-9]+")
 # What `detection_markers` looks for: (name, pattern) over the raw page.
 MARKERS = (
@@ -138,11 +138,6 @@ MARKERS = (
     ("powered-by", re.compile(r"Powered by Invision|invisioncommunity\.com|invisionpower\.com",
                               re.IGNORECASE)),
 )
-
-
-def detection_markers(html: str) -> list[str]:
-    """Which of Invision Community's page markers `html` carries (for engine detection)."""
-    return [name for name, pattern in MARKERS if pattern.search(html)]
 
 
 # -- URLs ------------------------------------------------------------------------------------
@@ -272,6 +267,7 @@ class Invision(Engine):
         r"|section=findpost&(?:[^#]*&)?pid=[0-9]+))"
     )
     example = "https://forum.example/topic/123-some-title/"
+    marker_patterns = MARKERS
     examples: ClassVar[tuple[str, ...]] = (
         "https://forum.example/topic/123-some-title/",
         "https://forum.example/topic/123-some-title/page/3/",
@@ -286,21 +282,11 @@ class Invision(Engine):
         "https://forum.example/index.php?app=forums&module=forums&section=findpost&pid=456",
     )
 
-    @classmethod
-    def markers(cls, html: str) -> list[str]:
-        return detection_markers(html)
-
     def thread_id(self, url: str) -> str:
         """The topic id `url` names; ValueError for a post permalink that names none."""
-        if not self.matches(url):
-            raise UnsupportedUrl(f"{url} is not an {self.name} topic URL")
-        topic = _topic_id(url)
-        if topic is None:
-            raise UnsupportedUrl(
-                f"{url} is an Invision post permalink: it does not name its topic; the topic id "
-                "is on the page it leads to (parse_page(...).thread.id), or paste the topic's URL"
-            )
-        return topic
+        return self.thread_id_named(url, _topic_id, (
+            "an Invision post permalink: it does not name its topic; the topic id is on the "
+            "page it leads to (parse_page(...).thread.id), or paste the topic's URL"))
 
     def first_page_url(self, url: str) -> str:
         """The topic's first page; a permalink naming no topic stays itself (session-free)."""
@@ -353,8 +339,7 @@ def _post_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
 
 def _raise_for_empty_page(tree: LexborHTMLParser, url: str) -> None:
     """A page without posts: IPS's login page or error page, another wall, or a new layout."""
-    title_node = tree.css_first("title")
-    title = title_node.text(strip=True) if title_node is not None else ""
+    title = page_title(tree)
     if tree.css_first(SELECTORS.login_page) is not None or (
             tree.css_first(SELECTORS.error_box) is None
             and tree.css_first(f"#ipsLayout_mainArea {SELECTORS.login_form}") is not None):
@@ -552,7 +537,7 @@ def _parse_post(node: LexborNode, url: str, position: int, dates: PageDates) -> 
         content_text=node_text(body),
         quotes=quotes,
         embeds=embeds,
-        assets=_unique(assets),
+        assets=unique_assets(assets),
     )
 
 
@@ -709,17 +694,20 @@ def _canonical_quotes(body: LexborNode) -> list[Quote]:
                   or block.attributes.get("data-cite") or "")
         quotes.append(Quote(author=author.strip(),
                             post_id=post_id if NUMBER.fullmatch(post_id) else None))
-    for block, quote_record in zip(reversed(blocks), reversed(quotes), strict=True):
-        inner = block.css_first(SELECTORS.quote_contents)
-        if inner is None:
-            for citation in block.css(SELECTORS.quote_citation):
-                citation.decompose()
-            inner = block
-        elif (holder := block.css_first(SELECTORS.quote_citation)) is not None:
-            holder.decompose()
-        canonical.replace_with_html(block, canonical.quote_html(
-            quote_record.author, quote_record.post_id, (inner.inner_html or "").strip()))
+    canonical.replace_quotes(blocks, quotes, _quote_content)
     return quotes
+
+
+def _quote_content(block: LexborNode) -> LexborNode:
+    """The quoted words: `.ipsQuote_contents`, else the quote without its citation."""
+    inner = block.css_first(SELECTORS.quote_contents)
+    if inner is None:
+        for citation in block.css(SELECTORS.quote_citation):
+            citation.decompose()
+        return block
+    if (holder := block.css_first(SELECTORS.quote_citation)) is not None:
+        holder.decompose()
+    return inner
 
 
 def _canonical_code(body: LexborNode) -> None:
@@ -779,9 +767,8 @@ def _take_embeds(body: LexborNode, page_url: str) -> list[Embed]:
         embed = _tweet(wrapper) if kind == "tweet" else _framed_embed(wrapper, kind, page_url)
         if embed is None:
             wrapper.decompose()
-            continue
-        embeds.append(embed)
-        canonical.replace_with_html(wrapper, canonical.embed_placeholder_html(len(embeds) - 1))
+        else:
+            canonical.place_embed(wrapper, embed, embeds)
     for frame in body.css("iframe, object, embed"):
         frame.decompose()
     return embeds
@@ -791,9 +778,8 @@ def _framed_embed(wrapper: LexborNode, kind: str, page_url: str) -> Embed | None
     """A video player or an oEmbed iframe (`controller=embed&url=X`) as a static link."""
     frame = wrapper if wrapper.tag == "iframe" else wrapper.css_first("iframe, video source")
     source = (frame.attributes.get("src") or "") if frame is not None else ""
-    if (youtube := YOUTUBE_EMBED.match(source)) is not None:
-        return Embed(kind="video", url=f"https://www.youtube.com/watch?v={youtube.group(1)}",
-                     handle="youtube")
+    if (video_id := canonical.youtube_video_id(source)) is not None:
+        return canonical.youtube_embed(video_id)
     target = _embed_target(urljoin(page_url, source)) if source else ""
     if not target.startswith(("http://", "https://")):
         return None
@@ -803,29 +789,9 @@ def _framed_embed(wrapper: LexborNode, kind: str, page_url: str) -> Embed | None
 
 
 def _tweet(blockquote: LexborNode) -> Embed:
-    """A tweet's oEmbed blockquote: its text, then '— Name (@handle) <a>date</a>'."""
-    paragraph = blockquote.css_first("p")
-    status = None
-    for anchor in blockquote.css("a[href]"):
-        if "/status/" in (anchor.attributes.get("href") or ""):
-            status = anchor
-    byline = node_text(blockquote)
-    if paragraph is not None:
-        byline = byline.replace(node_text(paragraph), "", 1)
-    if status is not None:
-        byline = byline.replace(status.text(strip=True), "")
-    byline = byline.strip().lstrip("—-–").strip()
-    handle = re.search(r"\(@(\w+)\)", byline)
-    link = (status.attributes.get("href") or "") if status is not None else ""
-    return Embed(
-        kind="tweet",
-        url=link.split("?", 1)[0],
-        author=byline[: handle.start()].strip() if handle else byline,
-        handle=f"@{handle.group(1)}" if handle else "",
-        date_text=status.text(strip=True) if status is not None else "",
-        text=node_text(paragraph) if paragraph is not None else "",
-        lang=(paragraph.attributes.get("lang") or "") if paragraph is not None else "",
-    )
+    """A tweet's oEmbed blockquote; its link without the query IPS's embed appends."""
+    tweet = canonical.tweet_embed(blockquote)
+    return dataclasses.replace(tweet, url=tweet.url.split("?", 1)[0])
 
 
 def upload_filename(url: str) -> str:
@@ -889,20 +855,13 @@ def _unwrap_redirects(body: LexborNode) -> None:
             anchor.attrs["href"] = target
 
 
-_KEPT_DATA = frozenset({"data-author", "data-post-id", "data-embed-index"})
-
-
 def _drop_board_markup(body: LexborNode) -> None:
     """Keep only canonical classes and data: the site reads no IPS class or attribute."""
     for element in body.css("*"):
         attributes = dict(element.attributes)
-        classes = [c for c in (attributes.get("class") or "").split() if c.startswith("fm-")]
-        if classes:
-            element.attrs["class"] = " ".join(classes)
-        elif "class" in attributes:
-            del element.attrs["class"]
+        canonical.keep_canonical_classes(element)
         for name in attributes:
-            if (name.startswith("data-") and name not in _KEPT_DATA) or name in (
+            if (name.startswith("data-") and name not in canonical.DATA_ATTRIBUTES) or name in (
                     "contenteditable", "onclick", "loading"):
                 del element.attrs[name]
         for attribute in ("href", "src"):
@@ -911,8 +870,4 @@ def _drop_board_markup(body: LexborNode) -> None:
                 element.attrs[attribute] = _without_sessions(value)
 
 
-def _unique(assets: list[AssetRef]) -> list[AssetRef]:
-    seen: dict[str, AssetRef] = {}
-    for asset in assets:
-        seen.setdefault(asset.url, asset)
-    return list(seen.values())
+detection_markers = Invision.markers  # which of Invision Community's page markers `html` carries

@@ -40,10 +40,17 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
+from ..errors import AccessBlocked, LayoutChanged
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
-from .base import Engine, absolutize_urls, node_text
+from .base import (
+    Engine,
+    absolutize_urls,
+    first_style_with_posts,
+    node_text,
+    unique_assets,
+    url_filename,
+)
 from .dates import PageDates, iso_from_machine_time
 from .walls import check_not_a_wall
 
@@ -173,6 +180,7 @@ class PhpBB(Engine):
         r"(?:(?:[^#]*[&;])?t=(?P<id>[0-9]+))?"
     )
     example = "https://forum.example/viewtopic.php?t=123"
+    marker_patterns = _MARKERS
     examples: ClassVar[tuple[str, ...]] = (
         "https://forum.example/viewtopic.php?t=123",
         "https://forum.example/viewtopic.php?f=2&t=123",
@@ -183,22 +191,11 @@ class PhpBB(Engine):
         "http://127.0.0.1:8082/viewtopic.php?t=2&start=4",
     )
 
-    @classmethod
-    def markers(cls, html: str) -> list[str]:
-        return [name for name, sign in _MARKERS if sign.search(html)]
-
     def thread_id(self, url: str) -> str:
         """The topic id of a `t=` URL; a `p=` permalink names no topic (read the page)."""
-        if not self.matches(url):
-            raise UnsupportedUrl(f"{url} is not a {self.name} topic URL")
-        query = _query(url)
-        topic = query.get("t", "")
-        if _NUMBER.fullmatch(topic):
-            return topic
-        raise UnsupportedUrl(
-            f"{url} is a phpBB post permalink (p=): it does not name its topic; the topic id "
-            "is on the page it leads to (parse_page(...).thread.id), or paste the topic's URL"
-        )
+        return self.thread_id_named(url, lambda topic_url: _number_in(topic_url, "t"), (
+            "a phpBB post permalink (p=): it does not name its topic; the topic id is on the "
+            "page it leads to (parse_page(...).thread.id), or paste the topic's URL"))
 
     def first_page_url(self, url: str) -> str:
         """The topic's first page; for a `p=` permalink, the permalink itself (sid-free)."""
@@ -206,7 +203,7 @@ class PhpBB(Engine):
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
-        style, post_nodes = _find_posts(tree)
+        style, post_nodes = first_style_with_posts(tree, STYLES)
         if not post_nodes:
             check_not_a_phpbb_wall(tree, url)
             check_not_a_wall(tree, url)
@@ -304,7 +301,7 @@ class PhpBB(Engine):
             edited_by=edited_by,
             quotes=quotes,
             embeds=embeds,
-            assets=_unique(inline_assets + assets + images),
+            assets=unique_assets(inline_assets + assets + images),
         )
 
 
@@ -381,15 +378,6 @@ def _topic_id_on_page(tree: LexborHTMLParser, url: str) -> str | None:
 
 
 # -- page structure --------------------------------------------------------------------------
-
-
-def _find_posts(tree: LexborHTMLParser) -> tuple[StyleSelectors, list[LexborNode]]:
-    """The first style whose post selector finds posts, and those posts."""
-    for style in STYLES:
-        nodes = tree.css(style.post)
-        if nodes:
-            return style, nodes
-    return PROSILVER, []
 
 
 def _post_id(node: LexborNode) -> str | None:
@@ -696,16 +684,9 @@ def _hotlinked_images(body: LexborNode) -> list[AssetRef]:
             continue
         if attachment_url(source) is not None:
             continue
-        name = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1]
+        name = url_filename(source)
         found.append(AssetRef(url=source, filename=name, kind="image"))
     return found
-
-
-def _unique(assets: list[AssetRef]) -> list[AssetRef]:
-    seen: dict[str, AssetRef] = {}
-    for asset in assets:
-        seen.setdefault(asset.url, asset)
-    return list(seen.values())
 
 
 # -- canonical content -----------------------------------------------------------------------
@@ -788,7 +769,6 @@ def _canonical_quotes(body: LexborNode) -> list[Quote]:
     return quotes
 
 
-_YOUTUBE = re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
 _TWEET_IFRAME = re.compile(r"twitter[^#]*#([0-9]+)")
 
 
@@ -802,19 +782,16 @@ def _take_embeds(body: LexborNode) -> list[Embed]:
         frame = wrapper if wrapper.tag == "iframe" else wrapper.css_first("iframe")
         source = (frame.attributes.get("src") or frame.attributes.get("data-s9e-mediaembed-src")
                   or "") if frame is not None else ""
-        embed = None
-        if (match := _YOUTUBE.match(source)) is not None:
-            embed = Embed(kind="video", url=f"https://www.youtube.com/watch?v={match.group(1)}",
-                          handle=site or "youtube")
-        elif site == "twitter" and (match := _TWEET_IFRAME.search(source)) is not None:
-            embed = Embed(kind="tweet", url=f"https://twitter.com/i/status/{match.group(1)}")
-        elif source.startswith(("https://", "http://", "//")):
-            embed = Embed(kind="video", url=urljoin("https:", source), handle=site)
+        tweet = _TWEET_IFRAME.search(source) if site == "twitter" else None
+        if tweet is not None and canonical.youtube_video_id(source) is None:
+            embed: Embed | None = Embed(kind="tweet",
+                                        url=f"https://twitter.com/i/status/{tweet.group(1)}")
+        else:
+            embed = canonical.video_embed(source, site)
         if embed is None:
             wrapper.decompose()
-            continue
-        embeds.append(embed)
-        canonical.replace_with_html(wrapper, canonical.embed_placeholder_html(len(embeds) - 1))
+        else:
+            canonical.place_embed(wrapper, embed, embeds)
     for frame in body.css("iframe, object, embed"):
         frame.decompose()
     return embeds

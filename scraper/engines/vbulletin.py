@@ -47,9 +47,19 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
-from .base import Engine, absolutize_urls, node_text
+from .base import (
+    Engine,
+    absolutize_urls,
+    base_href,
+    fill_positions,
+    first_style_with_posts,
+    node_text,
+    one_line,
+    unique_assets,
+    url_filename,
+)
 from .dates import PageDates
-from .walls import check_not_a_wall
+from .walls import check_not_a_wall, page_title
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +202,7 @@ _THREADS_PATH = re.compile(
     r"^(?P<root>.*?)/(?:threads|showthread\.php)/(?P<id>[0-9]+)(?:-[^/]*)?"
     r"(?:/page(?P<page>[0-9]+))?/?$")
 _ATTACHMENT = re.compile(r"attachment\.php\?(?:[^#]*?[&;])?attachmentid=([0-9]+)", re.I)
+# vBulletin's [video] writes YouTube's flash players (`/v/ID`) as well as its iframes.
 _YOUTUBE = re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/(?:embed|v)/"
                       r"([\w-]{6,})")
 # The file name in a thumbnail's alt ("Click image for larger version. Name: x.jpg Views: 3
@@ -221,6 +232,7 @@ class VBulletin(Engine):
         r")"
     )
     example = "https://forum.example/showthread.php?t=123"
+    marker_patterns = DETECTION_MARKERS
     examples: ClassVar[tuple[str, ...]] = (
         "https://forum.example/showthread.php?t=123",
         "https://forum.example/showthread.php?t=123&page=2",
@@ -235,24 +247,14 @@ class VBulletin(Engine):
         "https://forum.example/showpost.php?p=456&postcount=7",
     )
 
-    @classmethod
-    def markers(cls, html: str) -> list[str]:
-        return detection_markers(html)
-
     def __init__(self, date_formats: tuple[str, ...] = STOCK_DATE_FORMATS) -> None:
         self.date_formats = date_formats
 
     def thread_id(self, url: str) -> str:
         """The thread id a URL names; ValueError for a post permalink (p= only)."""
-        if not self.matches(url):
-            raise UnsupportedUrl(f"{url} is not a {self.name} thread URL")
-        found = thread_id_in_url(url)
-        if found is None:
-            raise UnsupportedUrl(
-                f"{url} is a vBulletin post permalink (p=): it does not name its thread; the "
-                "thread id is on the page it leads to (parse_page(...).thread.id), or paste "
-                "the thread's URL")
-        return found
+        return self.thread_id_named(url, thread_id_in_url, (
+            "a vBulletin post permalink (p=): it does not name its thread; the thread id is on "
+            "the page it leads to (parse_page(...).thread.id), or paste the thread's URL"))
 
     def first_page_url(self, url: str) -> str:
         """The thread's first page; a post permalink becomes `showthread.php?p=N`."""
@@ -263,17 +265,19 @@ class VBulletin(Engine):
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
-        style, post_nodes = _find_posts(tree)
+        style, post_nodes = first_style_with_posts(tree, STYLES)
         if not post_nodes:
             _raise_for_empty_page(tree, url)
-        base = _base_url(tree, url)  # vB4 pages carry <base href="BBURL/">
+        base = base_href(tree, url)  # vB4 pages carry <base href="BBURL/">
         thread = _parse_thread(tree, style, url, base)
         dates = PageDates(thread.language, reference=fetched_at, time_zone=_board_zone(tree),
                           formats=self.date_formats)
         page_number, last_page = _pages(tree, style, url)
         posts = [self._parse_post(node, style, base, dates) for node in post_nodes]
-        _fill_positions(posts, [_shown_position(node, style) for node in post_nodes],
-                        page_number, url)
+        shown = [_shown_position(node, style) for node in post_nodes]
+        for post in fill_positions(posts, shown, (page_number - 1) * len(posts)):
+            log.warning("post %s on %s shows no readable post number; position %d assumed",
+                        post.id, url, post.position)
         next_link = tree.css_first(style.next_link)
         next_href = (next_link.attributes.get("href") or "") if next_link is not None else ""
         return ParsedPage(
@@ -298,14 +302,14 @@ class VBulletin(Engine):
             raise LayoutChanged(f"post {post_id} on {base} has no message ({style.message})")
 
         date_node = node.css_first(style.date)
-        published_text = _shown_text(date_node) if date_node is not None else ""
+        published_text = one_line(date_node.text()) if date_node is not None else ""
         edited, edited_text, edited_by = _edit_note(node, style, dates)
 
         assets = _attachment_box_assets(node, style, base)
         absolutize_urls(body, base)
         for chrome in body.css(CONTENT_CHROME):
             chrome.decompose()
-        _drop_comments(body)
+        canonical.drop_comments(body)  # "google_ad_section_start" markers, template comments
         inline = _canonical_attachments(body)
         _canonical_code(body)
         _canonical_spoilers(body)
@@ -316,7 +320,7 @@ class VBulletin(Engine):
         _drop_board_attributes(body)
         return ParsedPost(
             id=post_id,
-            position=0,  # set by _fill_positions from the shown number
+            position=0,  # set by fill_positions from the shown number
             author=_author(node, style, base, dates),
             published=dates.read(published_text),
             published_text=published_text,
@@ -327,7 +331,7 @@ class VBulletin(Engine):
             edited_by=edited_by,
             quotes=quotes,
             embeds=embeds,
-            assets=_unique(inline + assets + images),
+            assets=unique_assets(inline + assets + images),
         )
 
 
@@ -338,7 +342,7 @@ def _edit_note(node: LexborNode, style: StyleSelectors,
     note = node.css_first(style.edit_note)
     if note is None:
         return None, "", ""
-    text = _shown_text(note)
+    text = one_line(note.text())
     found = EDIT_NOTE.match(text)
     if found is None:
         log.warning("unreadable vBulletin edit note %r", text)
@@ -445,21 +449,6 @@ def without_session(url: str) -> str:
 
 
 # -- thread and pages --------------------------------------------------------------------------
-
-
-def _find_posts(tree: LexborHTMLParser) -> tuple[StyleSelectors, list[LexborNode]]:
-    for style in STYLES:
-        nodes = tree.css(style.post)
-        if nodes:
-            return style, nodes
-    return VB4, []
-
-
-def _base_url(tree: LexborHTMLParser, url: str) -> str:
-    """What the page's relative links resolve against: `<base href>`, else the page's URL."""
-    base = tree.css_first("base[href]")
-    href = (base.attributes.get("href") or "").strip() if base is not None else ""
-    return urljoin(url, href) if href else url
 
 
 def _parse_thread(tree: LexborHTMLParser, style: StyleSelectors, url: str,
@@ -588,33 +577,6 @@ def _shown_position(node: LexborNode, style: StyleSelectors) -> int | None:
     return None
 
 
-def _fill_positions(posts: list[ParsedPost], shown: list[int | None], page_number: int,
-                    url: str) -> None:
-    """Positions from the shown numbers; a post whose number is unreadable follows its
-    neighbour, and a page with none assumes full pages of this size before it."""
-    for index, post in enumerate(posts):
-        number = shown[index]
-        if number is not None:
-            post.position = number
-            continue
-        before = next(((i, p) for i, p in reversed(list(enumerate(shown[:index])))
-                       if p is not None), None)
-        after = next(((i, p) for i, p in enumerate(shown) if i > index and p is not None), None)
-        if before is not None:
-            post.position = before[1] + index - before[0]
-        elif after is not None:
-            post.position = max(1, after[1] - (after[0] - index))
-        else:
-            post.position = (page_number - 1) * len(posts) + index + 1
-        log.warning("post %s on %s shows no readable post number; position %d assumed",
-                    post.id, url, post.position)
-
-
-def _shown_text(node: LexborNode) -> str:
-    """An element's text as shown: non-breaking spaces as spaces, runs of space collapsed."""
-    return re.sub(r"\s+", " ", (node.text() or "").replace("\xa0", " ")).strip()
-
-
 def _author(node: LexborNode, style: StyleSelectors, base: str, dates: PageDates) -> Author:
     link = node.css_first(style.author_link)
     if link is None:
@@ -664,7 +626,7 @@ def _user_extras(node: LexborNode, style: StyleSelectors, dates: PageDates
                 if sibling is not None:
                     pairs.append((term.text(strip=True), sibling.text(strip=True)))
         else:
-            label, _, value = _shown_text(box).partition(":")
+            label, _, value = one_line(box.text()).partition(":")
             if value:
                 pairs.append((label, value.strip()))
     joined_text, joined, count = "", None, None
@@ -775,15 +737,9 @@ def _canonical_images(body: LexborNode) -> list[AssetRef]:
             if attribute in image.attributes:
                 del image.attrs[attribute]
         image.attrs["src"] = source
-        name = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1]
+        name = url_filename(source)
         found.append(AssetRef(url=source, filename=name, kind="image"))
     return found
-
-
-def _code_text(node: LexborNode) -> str:
-    markup = re.sub(r"<br\s*/?>\n?", "\n", node.inner_html or "", flags=re.IGNORECASE)
-    text = LexborHTMLParser(f"<pre>{markup}</pre>").css_first("pre")
-    return (text.text(deep=True) if text is not None else "").replace("\xa0", " ").strip("\n")
 
 
 def _canonical_code(body: LexborNode) -> None:
@@ -793,13 +749,13 @@ def _canonical_code(body: LexborNode) -> None:
         parent = code.parent
         box = parent if parent is not None and "bbcode_container" in (
             parent.attributes.get("class") or "") else code
-        canonical.replace_with_html(box, canonical.code_html(_code_text(code)))
+        canonical.replace_with_html(box, canonical.code_html(canonical.code_text(code)))
     for code in body.css("pre.alt2, div.alt2 > code"):
         holder = code if code.tag == "pre" else code.parent
         if holder is None or holder.parent is None:
             continue
         box = holder.parent if holder.parent.tag == "div" and holder.parent != body else holder
-        canonical.replace_with_html(box, canonical.code_html(_code_text(code)))
+        canonical.replace_with_html(box, canonical.code_html(canonical.code_text(code)))
 
 
 def _canonical_spoilers(body: LexborNode) -> None:
@@ -819,7 +775,7 @@ def _canonical_spoilers(body: LexborNode) -> None:
         if header is None or box is None or box == body:
             continue
         hidden = box.css_first('div[style*="display: none"], div[style*="display:none"]')
-        title = re.sub(r"\s*:\s*$", "", _shown_text(header).replace(
+        title = re.sub(r"\s*:\s*$", "", one_line(header.text()).replace(
             button.attributes.get("value") or "", "")).strip()
         canonical.replace_with_html(box, canonical.spoiler_html(
             title or "Spoiler", ((hidden.inner_html or "") if hidden is not None else "").strip()))
@@ -887,12 +843,12 @@ def _take_embeds(body: LexborNode) -> list[Embed]:
             if "/status/" in (anchor.attributes.get("href") or ""):
                 status = anchor
         paragraph = tweet.css_first("p")
-        embeds.append(Embed(
+        canonical.place_embed(tweet, Embed(
             kind="tweet", url=(status.attributes.get("href") or "") if status else "",
             date_text=status.text(strip=True) if status is not None else "",
             text=node_text(paragraph) if paragraph is not None else "",
-            lang=(paragraph.attributes.get("lang") or "") if paragraph is not None else ""))
-        canonical.replace_with_html(tweet, canonical.embed_placeholder_html(len(embeds) - 1))
+            lang=(paragraph.attributes.get("lang") or "") if paragraph is not None else ""),
+            embeds)
     for player in body.css("iframe, object, embed"):
         if player.parent is None:
             continue
@@ -900,15 +856,11 @@ def _take_embeds(body: LexborNode) -> list[Embed]:
         if player.tag == "object" and not source:
             movie = player.css_first('param[name="movie"]')
             source = (movie.attributes.get("value") or "") if movie is not None else ""
-        youtube = _YOUTUBE.match(source)
-        if youtube is None and not source.startswith(("http://", "https://", "//")):
+        video = canonical.video_embed(source, players=_YOUTUBE)
+        if video is None:
             player.decompose()
-            continue
-        url = (f"https://www.youtube.com/watch?v={youtube.group(1)}" if youtube
-               else urljoin("https:", source))
-        embeds.append(Embed(kind="video", url=url,
-                            handle="youtube" if youtube else urlsplit(url).netloc))
-        canonical.replace_with_html(player, canonical.embed_placeholder_html(len(embeds) - 1))
+        else:
+            canonical.place_embed(player, video, embeds)
     return embeds
 
 
@@ -926,31 +878,13 @@ def _clean_links(body: LexborNode) -> None:
                 element.attrs[attribute] = cleaned
 
 
-def _drop_comments(body: LexborNode) -> None:
-    for comment in [n for n in body.traverse(include_text=True) if n.tag == "-comment"]:
-        comment.decompose()  # "google_ad_section_start" markers and template comments
-
-
 def _drop_board_attributes(body: LexborNode) -> None:
     """Keep only the canonical `fm-` classes; drop event handlers and vB's image chrome."""
     for element in body.css("[class], [onclick], [onload], [border]"):
-        classes = element.attributes.get("class")
-        if classes is not None:
-            kept = [c for c in classes.split() if c.startswith("fm-")]
-            if kept:
-                element.attrs["class"] = " ".join(kept)
-            else:
-                del element.attrs["class"]
+        canonical.keep_canonical_classes(element)
         for attribute in ("onclick", "onload", "border"):
             if attribute in element.attributes:
                 del element.attrs[attribute]
-
-
-def _unique(assets: list[AssetRef]) -> list[AssetRef]:
-    seen: dict[str, AssetRef] = {}
-    for asset in assets:
-        seen.setdefault(asset.url, asset)
-    return list(seen.values())
 
 
 # -- walls and detection -----------------------------------------------------------------------
@@ -976,10 +910,9 @@ def _raise_for_empty_page(tree: LexborHTMLParser, url: str) -> None:
 
 def check_not_a_vbulletin_wall(tree: LexborHTMLParser, url: str) -> None:
     """Raise AccessBlocked for vBulletin's no-permission/login page and its message pages."""
-    title_node = tree.css_first("title")
-    title = title_node.text(strip=True) if title_node is not None else ""
+    title = page_title(tree)
     error = tree.css_first(WALL_VB4_ERROR) or tree.css_first(WALL_VB3_PANEL)
-    message = _shown_text(error) if error is not None else ""
+    message = one_line(error.text()) if error is not None else ""
     if error is not None and (error.css_first(WALL_LOGIN_FORM) is not None
                               or "permission" in message.lower()):
         raise AccessBlocked(
@@ -998,6 +931,4 @@ def check_not_a_vbulletin_wall(tree: LexborHTMLParser, url: str) -> None:
                                 "the thread; nothing was archived from it")
 
 
-def detection_markers(html: str) -> list[str]:
-    """Which of vBulletin's page markers `html` holds (names from DETECTION_MARKERS)."""
-    return [name for name, marker in DETECTION_MARKERS if marker.search(html)]
+detection_markers = VBulletin.markers  # which of vBulletin's page markers `html` holds

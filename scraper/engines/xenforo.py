@@ -22,11 +22,15 @@ from ..urls import canonical_url, page_url, same_site, shown
 from .base import Engine, absolutize_urls, board_number, node_text
 from .canonical import (
     code_html,
-    embed_placeholder_html,
+    place_embed,
     quote_html,
     replace_with_html,
     spoiler_html,
+    tweet_embed,
     unwrap_redirect,
+    video_embed,
+    youtube_embed,
+    youtube_video_id,
 )
 from .dates import PageDates, iso_from_machine_time, iso_from_unix
 from .walls import check_not_a_wall, page_title, wall
@@ -52,6 +56,7 @@ class XenForo2(Engine):
         r"|goto/post[?&](?:[^#]*&)?id=[0-9]+)(?:[?#&].*)?$"
     )
     example = "https://forum.example/threads/some-title.123/"
+    marker_patterns = _MARKERS
     examples: ClassVar[tuple[str, ...]] = (
         "https://forum.example/threads/some-title.123/",
         "https://forum.example/threads/123/page-4",
@@ -65,10 +70,6 @@ class XenForo2(Engine):
         if match is not None and match.group("id") is None:
             raise UnsupportedUrl(f"{shown(url)} is a post permalink: its page names the thread")
         return super().thread_id(url)
-
-    @classmethod
-    def markers(cls, html: str) -> list[str]:
-        return [name for name, sign in _MARKERS if sign.search(html)]
 
     def canonical_content(self, content_html: str) -> str:
         return _canonical_html(content_html)
@@ -297,24 +298,21 @@ class XenForo2(Engine):
     @staticmethod
     def _take_embeds(body: LexborNode) -> list[Embed]:
         """Replace embedded tweets with placeholders and keep them as static data."""
-        embeds = []
+        embeds: list[Embed] = []
         for wrapper in body.css("blockquote.twitter-tweet"):
             outer = wrapper
             while outer.parent is not None and outer.parent is not body and (
                     "bbMedia" in (outer.parent.attributes.get("class") or "")):
                 outer = outer.parent
-            embeds.append(_tweet(wrapper))
-            replace_with_html(outer, embed_placeholder_html(len(embeds) - 1))
+            place_embed(outer, tweet_embed(wrapper), embeds)
         # Videos: s9e's media embeds (span[data-s9e-mediaembed]) and XenForo's own
         # bbMediaWrapper. Kept as a link only: the mirror never loads a third-party player.
         for wrapper in body.css("span[data-s9e-mediaembed], div.bbMediaWrapper"):
             if wrapper.parent is None:
                 continue  # inside a wrapper already replaced
             video = _video(wrapper)
-            if video is None:
-                continue
-            embeds.append(video)
-            replace_with_html(wrapper, embed_placeholder_html(len(embeds) - 1))
+            if video is not None:
+                place_embed(wrapper, video, embeds)
         for script in body.css("script"):
             script.decompose()
         return embeds
@@ -505,9 +503,6 @@ def _user_extras(node: LexborNode, dates: PageDates) -> dict[str, Any]:
     return found
 
 
-_YOUTUBE_EMBED = re.compile(r"^https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
-
-
 def _video(wrapper: LexborNode) -> Embed | None:
     """A video player as a static link: YouTube's watch page, else the player's own URL.
 
@@ -518,40 +513,8 @@ def _video(wrapper: LexborNode) -> Embed | None:
             or wrapper.attributes.get("data-media-site-id") or "")
     source = (frame.attributes.get("src") or frame.attributes.get("data-s9e-mediaembed-src")
               or "") if frame is not None else ""
-    if source.startswith("//"):
-        source = "https:" + source
-    if (match := _YOUTUBE_EMBED.match(source)) is not None:
-        return Embed(kind="video", url=f"https://www.youtube.com/watch?v={match.group(1)}",
-                     handle=site or "youtube")
     media_key = wrapper.attributes.get("data-media-key") or ""
-    if site == "youtube" and re.fullmatch(r"[\w-]{6,}", media_key):
-        return Embed(kind="video", url=f"https://www.youtube.com/watch?v={media_key}",
-                     handle=site)
-    if source.startswith(("https://", "http://")):
-        return Embed(kind="video", url=source, handle=site)
-    return None
-
-
-def _tweet(blockquote: LexborNode) -> Embed:
-    """A tweet as XenForo keeps it: its text paragraph, then '— Name (@handle) <a>date</a>'."""
-    paragraph = blockquote.css_first("p")
-    status_link = None
-    for anchor in blockquote.css("a"):
-        if "/status/" in (anchor.attributes.get("href") or ""):
-            status_link = anchor
-    byline = node_text(blockquote)
-    if paragraph is not None:
-        byline = byline.replace(node_text(paragraph), "", 1)
-    if status_link is not None:
-        byline = byline.replace(status_link.text(strip=True), "")
-    byline = byline.strip().lstrip("—-–").strip()
-    handle_match = re.search(r"\(@(\w+)\)", byline)
-    return Embed(
-        kind="tweet",
-        url=status_link.attributes.get("href") or "" if status_link else "",
-        author=byline[: handle_match.start()].strip() if handle_match else byline,
-        handle=f"@{handle_match.group(1)}" if handle_match else "",
-        date_text=status_link.text(strip=True) if status_link else "",
-        text=node_text(paragraph) if paragraph is not None else "",
-        lang=(paragraph.attributes.get("lang") or "") if paragraph is not None else "",
-    )
+    if (site == "youtube" and youtube_video_id(source) is None
+            and re.fullmatch(r"[\w-]{6,}", media_key)):
+        return youtube_embed(media_key, site)
+    return video_embed(source, site)

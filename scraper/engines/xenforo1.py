@@ -44,11 +44,19 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
-from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
+from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
-from .base import Engine, absolutize_urls, node_text
+from .base import (
+    Engine,
+    absolutize_urls,
+    base_href,
+    fill_positions,
+    node_text,
+    unique_assets,
+    url_filename,
+)
 from .dates import PageDates, iso_from_unix
-from .walls import check_not_a_wall
+from .walls import check_not_a_wall, page_title
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +154,6 @@ _DATA_ATTACHMENT = re.compile(r"/data/attachments/[0-9]+/([0-9]+)-[0-9a-f]+\.[a-
                               re.IGNORECASE)
 _DEFAULT_AVATAR = re.compile(r"/avatars/avatar_(?:male_|female_)?[sml]\.(?:png|gif|jpe?g)$",
                              re.IGNORECASE)
-_YOUTUBE = re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
 _BACKGROUND_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
 
 
@@ -274,6 +281,7 @@ class XenForo1(Engine):
         r"goto/post[?&](?:[^#]*&)?id=[0-9]+)"
     )
     example = "https://forum.example/threads/some-title.123/"
+    marker_patterns = DETECTION_MARKERS
     examples: ClassVar[tuple[str, ...]] = (
         "https://forum.example/threads/some-title.123/",
         "https://forum.example/threads/123/",
@@ -285,10 +293,6 @@ class XenForo1(Engine):
         "https://forum.example/posts/4567/",
         "https://forum.example/goto/post?id=4567#post-4567",
     )
-
-    @classmethod
-    def markers(cls, html: str) -> list[str]:
-        return detection_markers(html)
 
     def thread_id(self, url: str) -> str:
         """The thread id a thread URL names; ValueError for a post permalink (read its page)."""
@@ -310,12 +314,15 @@ class XenForo1(Engine):
         post_nodes = _post_nodes(tree)
         if not post_nodes:
             _raise_for_empty_page(tree, url)
-        base = _base_url(tree, url)
+        base = base_href(tree, url)  # XenForo 1 sets <base href>
         thread = self._parse_thread(tree, url, base)
         dates = PageDates(thread.language, reference=fetched_at)
         page_number, last_page = _pages(tree, url)
         posts = [self._parse_post(node, url, base, dates) for node in post_nodes]
-        _fill_positions(posts, [_shown_position(node) for node in post_nodes], page_number, url)
+        shown = [_shown_position(node) for node in post_nodes]
+        for post in fill_positions(posts, shown, (page_number - 1) * len(posts)):
+            log.warning("post %s on %s shows no readable #N; position %d assumed",
+                        post.id, url, post.position)
         return ParsedPage(
             thread=thread,
             page_number=page_number,
@@ -377,18 +384,18 @@ class XenForo1(Engine):
         assets = _attachment_list(node)
         for unwanted in body.css(SELECTORS.chrome):
             unwanted.decompose()
-        for comment in [n for n in body.traverse(include_text=True) if n.tag == "-comment"]:
-            comment.decompose()
+        canonical.drop_comments(body)
         inline = _canonical_images(body)
         quotes = _canonical_quotes(body)
         _canonical_code(body)
         _canonical_spoilers(body)
-        embeds = _take_embeds(body)
+        embeds = canonical.take_players(body, "iframe[src], object[data]",
+                                        drop_unreadable=True)  # [MEDIA] players
         _clean_links(body)
         _drop_board_attributes(body)
         return ParsedPost(
             id=post_id,
-            position=0,  # set by _fill_positions from the shown #N
+            position=0,  # set by fill_positions from the shown #N
             author=author,
             published=published,
             published_text=published_text,
@@ -399,7 +406,7 @@ class XenForo1(Engine):
             edited_by=edited_by,
             quotes=quotes,
             embeds=embeds,
-            assets=_unique(inline + assets),
+            assets=unique_assets(inline + assets),
         )
 
 
@@ -410,13 +417,6 @@ def _post_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
     """The page's posts once each, in page order (deleted-post placeholders left out)."""
     nodes = tree.css(SELECTORS.post)
     return [n for n in nodes if "placeholder" not in (n.attributes.get("class") or "").split()]
-
-
-def _base_url(tree: LexborHTMLParser, url: str) -> str:
-    """What the page's relative links are relative to: `<base href>` (XenForo 1 sets it)."""
-    base = tree.css_first("base[href]")
-    href = (base.attributes.get("href") or "").strip() if base is not None else ""
-    return urljoin(url, href) if href else url
 
 
 def _board_root(base: str) -> str:
@@ -510,27 +510,6 @@ def _shown_position(node: LexborNode) -> int | None:
     text = link.text(strip=True) if link is not None else ""
     digits = "".join(_NUMBER.findall(text)) if text.startswith("#") else ""
     return int(digits) if digits else None
-
-
-def _fill_positions(posts: list[ParsedPost], shown: list[int | None], page_number: int,
-                    url: str) -> None:
-    """Positions from the shown `#N`; a post whose number is unreadable follows its neighbour."""
-    for index, post in enumerate(posts):
-        number = shown[index]
-        if number is not None:
-            post.position = number
-            continue
-        before = next(((i, p) for i, p in reversed(list(enumerate(shown[:index])))
-                       if p is not None), None)
-        after = next(((i, p) for i, p in enumerate(shown) if i > index and p is not None), None)
-        if before is not None:
-            post.position = before[1] + index - before[0]
-        elif after is not None:
-            post.position = max(1, after[1] - (after[0] - index))
-        else:  # no number on the page at all: assume full pages of this size before it
-            post.position = (page_number - 1) * len(posts) + index + 1
-        log.warning("post %s on %s shows no readable #N; position %d assumed",
-                    post.id, url, post.position)
 
 
 # -- authors and dates -----------------------------------------------------------------------
@@ -688,7 +667,7 @@ def _canonical_images(body: LexborNode) -> list[AssetRef]:
         alt = image.attributes.get("alt") or ""
         if alt in ("[IMG]", "[\u200bIMG]"):
             alt = ""
-        name = alt or urlsplit(full).path.rstrip("/").rsplit("/", 1)[-1]
+        name = alt or url_filename(full)
         found.append(AssetRef(
             url=full, filename=name, kind="attachment" if is_attachment else "image",
             thumbnail_url=shown if is_attachment and shown.startswith("http") and shown != full
@@ -708,13 +687,6 @@ def _data_attachment(url: str) -> str | None:
         return None
     root = parts.path[: found.start()] + "/"
     return urlunsplit((parts.scheme, parts.netloc, f"{root}attachments/{found.group(1)}/", "", ""))
-
-
-def _unique(assets: list[AssetRef]) -> list[AssetRef]:
-    seen: dict[str, AssetRef] = {}
-    for asset in assets:
-        seen.setdefault(asset.url, asset)
-    return list(seen.values())
 
 
 # -- canonical content -----------------------------------------------------------------------
@@ -742,25 +714,15 @@ def _canonical_quotes(body: LexborNode) -> list[Quote]:
     """XenForo quotes as canonical quotes, innermost first (nesting survives); page order."""
     blocks = body.css(SELECTORS.quote)
     quotes = [_quote_of(block) for block in blocks]
-    for block, quote in zip(reversed(blocks), reversed(quotes), strict=True):
-        inner = block.css_first(".quoteContainer > .quote") or block.css_first(
-            "blockquote.quoteContainer") or block
-        canonical.replace_with_html(block, canonical.quote_html(
-            quote.author, quote.post_id, (inner.inner_html or "").strip()))
+    canonical.replace_quotes(blocks, quotes, lambda block: block.css_first(
+        ".quoteContainer > .quote") or block.css_first("blockquote.quoteContainer") or block)
     return quotes
-
-
-def _code_text(node: LexborNode) -> str:
-    """Code as plain text: `<br>` are line breaks (PHP blocks write them), nbsp are spaces."""
-    markup = re.sub(r"<br\s*/?>\n?", "\n", node.inner_html or "", flags=re.IGNORECASE)
-    holder = LexborHTMLParser(f"<pre>{markup}</pre>").css_first("pre")
-    return (holder.text(deep=True) if holder is not None else "").replace("\xa0", " ")
 
 
 def _canonical_code(body: LexborNode) -> None:
     for block in body.css(SELECTORS.code):
         code = block.css_first("pre") or block.css_first(".code") or block
-        canonical.replace_with_html(block, canonical.code_html(_code_text(code).strip("\n")))
+        canonical.replace_with_html(block, canonical.code_html(canonical.code_text(code)))
 
 
 def _canonical_spoilers(body: LexborNode) -> None:
@@ -773,26 +735,6 @@ def _canonical_spoilers(body: LexborNode) -> None:
             title or "Spoiler", (inner.inner_html or "").strip()))
 
 
-def _take_embeds(body: LexborNode) -> list[Embed]:
-    """[MEDIA] players as static links with placeholders: no third-party player survives."""
-    embeds: list[Embed] = []
-    for frame in body.css("iframe[src], object[data]"):
-        source = (frame.attributes.get("src") or frame.attributes.get("data") or "").strip()
-        youtube = _YOUTUBE.match(source)
-        if youtube is not None:
-            embed = Embed(kind="video", url=f"https://www.youtube.com/watch?v={youtube.group(1)}",
-                          handle="youtube")
-        elif source.startswith(("http://", "https://", "//")):
-            full = urljoin("https:", source)
-            embed = Embed(kind="video", url=full, handle=urlsplit(full).netloc)
-        else:
-            frame.decompose()
-            continue
-        embeds.append(embed)
-        canonical.replace_with_html(frame, canonical.embed_placeholder_html(len(embeds) - 1))
-    return embeds
-
-
 def _clean_links(body: LexborNode) -> None:
     """Links to their targets: `proxy.php?link=` unwrapped, XenForo sessions dropped."""
     for anchor in body.css("a[href]"):
@@ -801,24 +743,14 @@ def _clean_links(body: LexborNode) -> None:
         anchor.attrs["href"] = without_session(target)
 
 
-_KEPT_DATA = frozenset({"data-author", "data-post-id", "data-embed-index"})
-
-
 def _drop_board_attributes(body: LexborNode) -> None:
     """Keep only the canonical `fm-` classes and data: the site reads no XenForo markup."""
     for element in body.css("[class], [data-proxy-href], [data-url], [data-src], [target]"):
-        classes = [c for c in (element.attributes.get("class") or "").split()
-                   if c.startswith("fm-")]
         for attribute in list(element.attributes):
-            if attribute == "class":
-                continue
-            if (attribute.startswith("data-") and attribute not in _KEPT_DATA) or (
+            if (attribute.startswith("data-") and attribute not in canonical.DATA_ATTRIBUTES) or (
                     attribute == "target"):
                 del element.attrs[attribute]
-        if classes:
-            element.attrs["class"] = " ".join(classes)
-        elif "class" in element.attributes:
-            del element.attrs["class"]
+        canonical.keep_canonical_classes(element)
 
 
 # -- walls -----------------------------------------------------------------------------------
@@ -826,8 +758,7 @@ def _drop_board_attributes(body: LexborNode) -> None:
 
 def _raise_for_empty_page(tree: LexborHTMLParser, url: str) -> None:
     """A page without posts: a XenForo 1 wall, another wall, or a layout we do not know."""
-    title_node = tree.css_first("title")
-    title = title_node.text(strip=True) if title_node is not None else ""
+    title = page_title(tree)
     content = tree.css_first(SELECTORS.content)
     template = (content.attributes.get("class") or "").split() if content is not None else []
     login = tree.css_first(SELECTORS.login_form)
@@ -861,6 +792,4 @@ def _raise_for_empty_page(tree: LexborHTMLParser, url: str) -> None:
     raise LayoutChanged(f"found no posts on {url}: the XenForo 1 layout may have changed")
 
 
-def detection_markers(html: str) -> list[str]:
-    """The names of this engine's page markers present in `html` (for engine detection)."""
-    return [name for name, marker in DETECTION_MARKERS if marker.search(html)]
+detection_markers = XenForo1.markers  # the names of this engine's page markers in `html`
