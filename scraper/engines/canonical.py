@@ -135,8 +135,12 @@ def video_embed(source: str, site: str | None = None, *,
     return Embed(kind="video", url=url, handle=urlsplit(url).netloc if site is None else site)
 
 
-def place_embed(node: LexborNode, embed: Embed, embeds: list[Embed]) -> None:
-    """Add `embed` to the post's `embeds` and put its placeholder where `node` stood."""
+def place_embed(node: LexborNode, embed: Embed | None, embeds: list[Embed]) -> None:
+    """Add `embed` to the post's `embeds` and put its placeholder where `node` stood; an
+    embed that could not be read (None) leaves nothing: no third-party player survives."""
+    if embed is None:
+        node.decompose()
+        return
     embeds.append(embed)
     replace_with_html(node, embed_placeholder_html(len(embeds) - 1))
 
@@ -149,10 +153,8 @@ def take_players(body: LexborNode, selector: str, *, drop_unreadable: bool = Fal
     for player in body.css(selector):
         source = (player.attributes.get("src") or player.attributes.get("data") or "").strip()
         embed = video_embed(source)
-        if embed is not None:
+        if embed is not None or drop_unreadable:
             place_embed(player, embed, embeds)
-        elif drop_unreadable:
-            player.decompose()
     return embeds
 
 

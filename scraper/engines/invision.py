@@ -765,10 +765,7 @@ def _take_embeds(body: LexborNode, page_url: str) -> list[Embed]:
     embeds: list[Embed] = []
     for wrapper, kind in wrappers:
         embed = _tweet(wrapper) if kind == "tweet" else _framed_embed(wrapper, kind, page_url)
-        if embed is None:
-            wrapper.decompose()
-        else:
-            canonical.place_embed(wrapper, embed, embeds)
+        canonical.place_embed(wrapper, embed, embeds)
     for frame in body.css("iframe, object, embed"):
         frame.decompose()
     return embeds

@@ -25,17 +25,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
+from . import canonical
 from .base import Engine, absolutize_urls, fill_positions, node_text, url_filename
-from .canonical import (
-    code_html,
-    code_text,
-    drop_board_classes,
-    drop_comments,
-    replace_quotes,
-    replace_with_html,
-    spoiler_html,
-    take_players,
-)
 from .dates import PageDates, php_date_pattern
 from .walls import check_not_a_wall, page_title
 
@@ -295,13 +286,13 @@ class MyBB(Engine):
         assets = _assets(node, body)
         for unwanted in body.css(f"{SELECTORS.signature}, {SELECTORS.chrome}"):
             unwanted.decompose()
-        drop_comments(body)  # the templates' "start: postbit_..." markers
+        canonical.drop_comments(body)  # the templates' "start: postbit_..." markers
         quotes = _canonical_quotes(body)
         _canonical_code(body)
         _canonical_spoilers(body)
-        embeds = take_players(body, SELECTORS.video_frame)  # [video]: no third-party player
+        embeds = canonical.take_players(body, SELECTORS.video_frame)  # [video] players
         _show_full_size_attachments(body)
-        drop_board_classes(body)
+        canonical.drop_board_classes(body)
         return ParsedPost(
             id=post_id,
             position=0,  # set by fill_positions from the shown #N
@@ -515,7 +506,7 @@ def _canonical_quotes(body: LexborNode) -> list[Quote]:
     """MyBB quotes as canonical quotes (innermost first, so nesting survives), in page order."""
     blocks = body.css(SELECTORS.quote)
     quotes = [_quote_of(block) for block in blocks]
-    replace_quotes(blocks, quotes, _quote_content)
+    canonical.replace_quotes(blocks, quotes, _quote_content)
     return quotes
 
 
@@ -547,7 +538,7 @@ def _canonical_code(body: LexborNode) -> None:
     """`div.codeblock` (Code:, PHP Code:) as a canonical code block of plain text."""
     for block in body.css(SELECTORS.code):
         code = block.css_first("code") or block.css_first(".body") or block
-        replace_with_html(block, code_html(code_text(code)))
+        canonical.replace_with_html(block, canonical.code_html(canonical.code_text(code)))
 
 
 def _canonical_spoilers(body: LexborNode) -> None:
@@ -561,4 +552,5 @@ def _canonical_spoilers(body: LexborNode) -> None:
         content = inner if inner is not None else block
         for toggle in content.css("input, button"):
             toggle.decompose()
-        replace_with_html(block, spoiler_html(title, (content.inner_html or "").strip()))
+        canonical.replace_with_html(block, canonical.spoiler_html(
+            title, (content.inner_html or "").strip()))

@@ -788,10 +788,7 @@ def _take_embeds(body: LexborNode) -> list[Embed]:
                                         url=f"https://twitter.com/i/status/{tweet.group(1)}")
         else:
             embed = canonical.video_embed(source, site)
-        if embed is None:
-            wrapper.decompose()
-        else:
-            canonical.place_embed(wrapper, embed, embeds)
+        canonical.place_embed(wrapper, embed, embeds)
     for frame in body.css("iframe, object, embed"):
         frame.decompose()
     return embeds

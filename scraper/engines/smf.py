@@ -43,17 +43,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
+from . import canonical
 from .base import Engine, absolutize_urls, fill_positions, node_text, one_line, url_filename
-from .canonical import (
-    code_html,
-    code_text,
-    drop_board_classes,
-    drop_comments,
-    replace_quotes,
-    replace_with_html,
-    spoiler_html,
-    take_players,
-)
 from .dates import PageDates
 from .walls import check_not_a_wall, page_title
 
@@ -342,14 +333,14 @@ class SMF(Engine):
         assets = _assets(scope, body)
         for unwanted in body.css(SELECTORS.chrome):
             unwanted.decompose()
-        drop_comments(body)
+        canonical.drop_comments(body)
         quotes = _canonical_quotes(body)
         _canonical_code(body)
         _canonical_spoilers(body)
-        embeds = take_players(body, SELECTORS.video_frame)  # media mods' players
+        embeds = canonical.take_players(body, SELECTORS.video_frame)  # media mods' players
         _show_full_size(body)
         _clean_links(body)
-        drop_board_classes(body)
+        canonical.drop_board_classes(body)
         return ParsedPost(
             id=post_id,
             position=0,  # set by fill_positions
@@ -673,7 +664,7 @@ def _canonical_quotes(body: LexborNode) -> list[Quote]:
             header.decompose()
         return block
 
-    replace_quotes(blocks, quotes, content_of)
+    canonical.replace_quotes(blocks, quotes, content_of)
     return quotes
 
 
@@ -722,7 +713,7 @@ def _canonical_code(body: LexborNode) -> None:
         header = _sibling_element(block, forward=False)
         if header is not None and SELECTORS.code_header in (header.attributes.get("class") or ""):
             header.decompose()
-        replace_with_html(block, code_html(code_text(block)))
+        canonical.replace_with_html(block, canonical.code_html(canonical.code_text(block)))
 
 
 def _canonical_spoilers(body: LexborNode) -> None:
@@ -738,7 +729,8 @@ def _canonical_spoilers(body: LexborNode) -> None:
                     toggle.decompose()
                 title = title_node.text(strip=True) or title
             content = inner if inner is not None else block
-            replace_with_html(block, spoiler_html(title, (content.inner_html or "").strip()))
+            canonical.replace_with_html(block, canonical.spoiler_html(
+                title, (content.inner_html or "").strip()))
 
 
 def _clean_links(body: LexborNode) -> None:

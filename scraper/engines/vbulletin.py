@@ -856,11 +856,7 @@ def _take_embeds(body: LexborNode) -> list[Embed]:
         if player.tag == "object" and not source:
             movie = player.css_first('param[name="movie"]')
             source = (movie.attributes.get("value") or "") if movie is not None else ""
-        video = canonical.video_embed(source, players=_YOUTUBE)
-        if video is None:
-            player.decompose()
-        else:
-            canonical.place_embed(player, video, embeds)
+        canonical.place_embed(player, canonical.video_embed(source, players=_YOUTUBE), embeds)
     return embeds
 
 
