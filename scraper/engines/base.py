@@ -84,6 +84,7 @@ class Engine(ABC):
     example: ClassVar[str]
     examples: ClassVar[tuple[str, ...]] = ()  # more URL forms users paste (tests route them)
     summary: ClassVar[str] = ""  # the software and versions it reads, for `forum-mirror engines`
+    cookie_prefixes: ClassVar[tuple[str, ...]] = ()  # its default cookie names (a detection sign)
 
     @classmethod
     def matches(cls, url: str) -> bool:
