@@ -20,7 +20,14 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .archive import ThreadArchive
-from .engines import Engine, detect, engine_named, engines_claiming, url_thread_key
+from .engines import (
+    Engine,
+    cookie_names,
+    detect,
+    engine_named,
+    engines_claiming,
+    url_thread_key,
+)
 from .engines.base import Cursor, Request, Response
 from .engines.traps import crawler_trap
 from .errors import (
@@ -288,7 +295,8 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
     first_url = reader.first_page_url(url) if reader and reader.matches(url) else url
     try:
         fetched = client.fetch(first_url, recorder, kind="page")
-        chosen = engine or detect(fetched.text(), url, candidates or None)
+        chosen = engine or detect(fetched.text(), url, candidates or None,
+                                  cookie_names(fetched.headers.get("set-cookie", "")))
         if key is None:
             page = chosen.parse_page(fetched.text(), fetched.capture.final_url,
                                      fetched_at=fetched.capture.fetched_at)

@@ -14,7 +14,8 @@ import pytest
 from scraper.cli import main
 from scraper.demo_forum import SEED_THREAD
 from scraper.demo_forum.pages import page_count, render_thread_page
-from scraper.engines import ENGINES, detect, engine_named, engines_claiming
+from scraper.engines import ENGINES, cookie_names, detect, engine_named, engines_claiming
+from scraper.errors import UnsupportedUrl
 
 from .fixture_board import BOARDS, FIXTURES, FixtureBoard
 
@@ -171,3 +172,17 @@ def test_an_unknown_engine_is_a_usage_or_config_error(tmp_path: Path,
     (archive / "forum-mirror.toml").write_text('[forums."127.0.0.1"]\nengine = "nosuch"\n')
     assert main(["update", "--archive", str(archive)]) == 12
     assert "engine must be one of" in capsys.readouterr().err
+
+
+def test_a_boards_cookie_names_count_as_a_marker() -> None:
+    header = ("phpbb3_x8k2_u=1; expires=Wed, 01-Dec-2027 08:00:00 GMT; path=/, "
+              "phpbb3_x8k2_sid=0f3a; path=/; HttpOnly")
+    assert cookie_names(header) == ["phpbb3_x8k2_u", "phpbb3_x8k2_sid"]
+    bare = "<html><body><p>a page with no forum markup</p></body></html>"
+    assert detect(bare, NEUTRAL_URL, cookies=cookie_names(header)).name == "phpbb"
+    assert detect(bare, NEUTRAL_URL, cookies=["ips4_member_id"]).name == "invision"
+    with pytest.raises(UnsupportedUrl, match="cookie names"):
+        detect(bare, NEUTRAL_URL, cookies=["PHPSESSID"])
+    # XenForo 1 and 2 share the xf_ prefix: the page's markers still tell them apart.
+    xf1 = (FIXTURES / "xenforo1/page-1.html").read_text("utf-8")
+    assert detect(xf1, NEUTRAL_URL, cookies=["xf_session"]).name == "xenforo1"

@@ -12,6 +12,8 @@ by its markers and the best score wins.
 
 from __future__ import annotations
 
+import re
+
 from ..errors import UnsupportedUrl
 from ..urls import canonical_url, shown
 from .base import Engine
@@ -75,8 +77,15 @@ def engine_named(name: str) -> Engine:
     raise UnsupportedUrl(f"no engine named {name!r}; known: {', '.join(e.name for e in ENGINES)}")
 
 
-def detect(html: str, url: str, candidates: list[Engine] | None = None) -> Engine:
-    """The engine whose markers `html` shows most, among `candidates` (default: all).
+def cookie_names(set_cookie: str) -> list[str]:
+    """The names of the cookies a `Set-Cookie` header sets (repeated ones joined by ", ")."""
+    return re.findall(r"(?:^|,)\s*([^=;,\s]+)=", set_cookie)
+
+
+def detect(html: str, url: str, candidates: list[Engine] | None = None,
+           cookies: list[str] | tuple[str, ...] = ()) -> Engine:
+    """The engine whose markers `html` (and whose cookie names `cookies`) show most, among
+    `candidates` (default: all).
 
     A page with no marker of any candidate is read by the first candidate whose URL shape
     it has (its reading says what is wrong: a wall, a changed layout); a tie, or no marker
@@ -84,7 +93,9 @@ def detect(html: str, url: str, candidates: list[Engine] | None = None) -> Engin
     looked for.
     """
     engines = candidates or [engine_class() for engine_class in ENGINES]
-    scores = [(len(engine.markers(html)), engine) for engine in engines]
+    scores = [(len(engine.markers(html)) + any(name.startswith(engine.cookie_prefixes)
+                                               for name in cookies), engine)
+              for engine in engines]
     best = max(score for score, _ in scores)
     winners = [engine for score, engine in scores if score == best]
     if best > 0 and len(winners) == 1:
@@ -96,10 +107,11 @@ def detect(html: str, url: str, candidates: list[Engine] | None = None) -> Engin
     raise UnsupportedUrl(
         f"cannot tell which forum software serves {shown(url)}: its page shows {why} "
         f"(generator meta, html#XF/#XenForo, body#phpbb, MyBB scripts, vBulletin's vb_ "
-        f"globals, smf_scripturl, ipsApp; scores {seen}); pass --engine NAME")
+        f"globals, smf_scripturl, ipsApp, the boards' cookie names; scores {seen}); pass "
+        "--engine NAME")
 
 
 ENGINE_NAMES = tuple(engine_class.name for engine_class in ENGINES)
 
-__all__ = ["ENGINES", "ENGINE_NAMES", "Engine", "detect", "engine_for_url", "engine_named",
-           "engines_claiming", "url_thread_key"]
+__all__ = ["ENGINES", "ENGINE_NAMES", "Engine", "cookie_names", "detect", "engine_for_url",
+           "engine_named", "engines_claiming", "url_thread_key"]

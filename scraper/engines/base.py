@@ -89,6 +89,7 @@ class Engine(ABC):
     summary: ClassVar[str] = ""  # the software and versions it reads, for `forum-mirror engines`
     # The signs (generator meta, root ids, script globals) its pages carry, for `markers`.
     marker_patterns: ClassVar[Markers] = ()
+    cookie_prefixes: ClassVar[tuple[str, ...]] = ()  # its default cookie names (a detection sign)
 
     @classmethod
     def matches(cls, url: str) -> bool:

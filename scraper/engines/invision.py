@@ -256,6 +256,7 @@ def _without_sessions(url: str) -> str:
 class Invision(Engine):
     """Invision Community 4.x topic pages (default theme and themes built on it)."""
     summary = "Invision Community (IPS) 4.x"
+    cookie_prefixes = ("ips4_",)
 
     name = "invision"
     # /topic/ID[-slug]/ anywhere (friendly, or after index.php?), the 4.x raw route, 3.x

@@ -155,6 +155,7 @@ def clean_page_url(url: str) -> str:
 class MyBB(Engine):
     """MyBB 1.8 thread pages; the board's date and time formats are settings (MyBB's defaults)."""
     summary = "MyBB 1.8"
+    cookie_prefixes = ("mybbuser", "mybb[")
 
     name = "mybb"
     # showthread.php?...tid=N or ?pid=N, and the SEO forms thread-N[-page-M|-post-P].html,

@@ -171,6 +171,7 @@ _ATTACH_PATH = "download/file.php"
 class PhpBB(Engine):
     """phpBB 3.0-3.3 topic pages (prosilver, subsilver2 and prosilver-based styles)."""
     summary = "phpBB 3.0-3.3: prosilver, subsilver2 and styles like them"
+    cookie_prefixes = ("phpbb3_", "phpbb_")
 
     name = "phpbb"
     # viewtopic.php with t=TOPIC (group "id") or p=POST, in any order, optionally in a folder.

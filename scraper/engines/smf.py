@@ -230,6 +230,7 @@ def clean_page_url(url: str) -> str:
 class SMF(Engine):
     """SMF 2.0 and 2.1 topic pages (default Curve/Curve2 themes, 2.0 core where cheap)."""
     summary = "SMF (Simple Machines Forum) 2.0 and 2.1"
+    cookie_prefixes = ("SMFCookie",)
 
     name = "smf"
     # index.php?...topic=ID[.N] or ?msg=N (not an action=... page), or the queryless

@@ -218,6 +218,7 @@ PAGE_PARAMETERS = ("t", "page")
 class VBulletin(Engine):
     """vBulletin 3.x/4.x thread pages; the board's shown date formats are a setting."""
     summary = "vBulletin 3.x and 4.x"
+    cookie_prefixes = ("bbsessionhash", "bblastvisit", "bb_")
 
     name = "vbulletin"
     # showthread.php with t=/threadid=/p=/postid= (any order), the friendly forms

@@ -46,6 +46,7 @@ _MARKERS = (
 
 class XenForo2(Engine):
     summary = "XenForo 2.0-2.3 (html#XF)"
+    cookie_prefixes = ("xf_",)
     name = "xenforo2"
     # /threads/slug.123/, /threads/123/, optionally /page-N and index.php? routing; and the
     # post permalinks /posts/N/ and /goto/post?id=N, which name no thread (their page does).

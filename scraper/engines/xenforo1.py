@@ -271,6 +271,7 @@ def _thread_page_url(root: str, thread_id: str, page: int) -> str:
 class XenForo1(Engine):
     """XenForo 1.x thread pages (default style and styles that keep its markup)."""
     summary = "XenForo 1.x (html#XenForo, ol.messageList)"
+    cookie_prefixes = ("xf_",)
 
     name = "xenforo1"
     # threads/[slug.]ID/[page-N], posts/N/ and goto/post?id=N, with or without index.php?.
