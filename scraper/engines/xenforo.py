@@ -393,9 +393,11 @@ _MESSAGES_LABELS = frozenset({"messages", "المشاركات", "مشاركات"
 
 
 def _contents_end_in_place(tree: LexborHTMLParser, html: str) -> bool:
-    """Whether, as parsed, every post's content ends where XenForo ends it."""
+    """Whether, as parsed, every post's content ends where XenForo ends it, and no post
+    took in the posts after it (an unclosed table can, while the ends still look right)."""
     ends = tree.css(".message-body > .bbWrapper + .js-selectToQuoteEnd")
-    return len(ends) == html.count("js-selectToQuoteEnd")
+    return (len(ends) == html.count("js-selectToQuoteEnd")
+            and tree.css_first("article.message--post article.message--post") is None)
 
 
 class _ContentSpans(HTMLParser):
