@@ -1,8 +1,9 @@
 """Milliseconds per thread page for every engine, over the pages of its test fixtures.
 
-Run: `.venv/bin/python -m benchmarks.engine_parse [--rounds N]`. Each page is parsed once to
-warm the caches (dates, URL parsing), then `rounds` times; the best round counts, since the
-others only add the noise of a shared machine.
+Run: `.venv/bin/python -m benchmarks.engine_parse [--rounds N]` (one line per page), or as
+part of `python -m benchmarks` (one line per engine). Each page is parsed once to warm the
+caches (dates, URL parsing), then `rounds` times; the best round counts, since the others
+only add the noise of a shared machine.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import time
 from pathlib import Path
 
+from benchmarks.report import Benchmark, Measurement, Plot, Sizes
 from scraper.demo_forum import pages
 from scraper.engines import ENGINES, Engine
 
@@ -33,6 +35,27 @@ def milliseconds_per_page(engine: Engine, html: str, rounds: int) -> float:
         engine.parse_page(html, engine.example)
         best = min(best, time.perf_counter() - started)
     return best * 1000
+
+
+def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
+    """Seconds per page for each engine: the mean over its fixture pages."""
+    measured = []
+    for engine_class in ENGINES:
+        engine = engine_class()
+        htmls = [html for _, html in fixture_pages(engine)]
+        posts = [len(engine.parse_page(html, engine.example).posts) for html in htmls]
+        ms = [milliseconds_per_page(engine, html, sizes.repeats) for html in htmls]
+        measured.append(Measurement(
+            engine.name, 1, seconds=sum(ms) / len(ms) / 1000, unit="page",
+            note=f"mean of {len(htmls)} fixture pages of {min(posts)}-{max(posts)} posts"))
+    return measured
+
+
+BENCHMARK = Benchmark(
+    "engine parse", run,
+    about="Time an engine takes to read one thread page (page HTML to posts, no I/O), over "
+          "its test fixtures; the best of `repeats` rounds per page.",
+    plots=(Plot("Parse time per page by engine", "seconds", bars=True),))
 
 
 def main() -> None:

@@ -1,0 +1,171 @@
+"""Run the benchmarks on generated data, print their tables, write docs/benchmarks.md.
+
+    python -m benchmarks                          # quick sizes: under 3 minutes
+    python -m benchmarks --full                   # adds the 100,000-post archive
+    python -m benchmarks --tiny                   # a few posts, report in a temporary folder
+    python -m benchmarks --only build --sizes posts=1000,5000
+
+Every module of this package that defines `BENCHMARK` (a `benchmarks.report.Benchmark`) is
+part of the suite; see benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import logging
+import pkgutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.report import (
+    FULL,
+    QUICK,
+    TINY,
+    Benchmark,
+    Result,
+    RunInfo,
+    Sizes,
+    describe_machine,
+    format_tables,
+    write_markdown,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+NOT_MEASUREMENTS = {"__main__", "report", "plots"}
+log = logging.getLogger("benchmarks")
+
+
+def discover() -> list[Benchmark]:
+    """The registered benchmarks, in the order of their modules' names."""
+    found: dict[str, Benchmark] = {}
+    for module in sorted(pkgutil.iter_modules([str(PACKAGE)]), key=lambda m: m.name):
+        if module.name in NOT_MEASUREMENTS:
+            continue
+        benchmark = getattr(importlib.import_module(f"benchmarks.{module.name}"), "BENCHMARK",
+                            None)
+        if isinstance(benchmark, Benchmark):
+            if benchmark.name in found:
+                raise ValueError(f"two benchmarks named {benchmark.name!r}")
+            found[benchmark.name] = benchmark
+    return list(found.values())
+
+
+def parse_sizes(base: Sizes, edits: Sequence[str]) -> Sizes:
+    """`base` with each `FIELD=N[,N...]` of `edits` applied; ValueError names a bad one."""
+    fields = {f.name: f for f in dataclasses.fields(Sizes)}
+    changes: dict[str, Any] = {}  # a tuple or an int, as the field is
+    for edit in edits:
+        name, _, values = edit.partition("=")
+        if name not in fields:
+            raise ValueError(f"--sizes {edit!r}: no size named {name!r} "
+                             f"(sizes: {', '.join(fields)})")
+        try:
+            numbers = tuple(int(value.replace("_", "")) for value in values.split(","))
+        except ValueError:
+            raise ValueError(f"--sizes {edit!r}: give whole numbers, e.g. {name}=10,100") from None
+        if not numbers or min(numbers) < 1:
+            raise ValueError(f"--sizes {edit!r}: sizes are at least 1")
+        if isinstance(getattr(base, name), tuple):
+            changes[name] = numbers
+        elif len(numbers) == 1:
+            changes[name] = numbers[0]
+        else:
+            raise ValueError(f"--sizes {edit!r}: {name} takes one number")
+    return dataclasses.replace(base, **changes)
+
+
+def git_commit() -> str:
+    """The commit measured, marked when the tracked files differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f"{commit} with uncommitted changes" if dirty else commit
+
+
+def run_benchmarks(benchmarks: Sequence[Benchmark], sizes: Sizes) -> list[Result]:
+    """Run each in a fresh folder of its own, printing its table as soon as it is done."""
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="forum-mirror-bench-") as folder:
+        for benchmark in benchmarks:
+            workdir = Path(folder) / f"{len(results):02}"
+            workdir.mkdir()
+            log.info("running %s", benchmark.name)
+            started = time.perf_counter()
+            try:
+                result = Result(benchmark, benchmark.run(sizes, workdir),
+                                time.perf_counter() - started)
+            except Exception as error:  # the other benchmarks still run
+                log.exception("%s failed", benchmark.name)
+                result = Result(benchmark, [], time.perf_counter() - started,
+                                f"{type(error).__name__}: {error}")
+            print(format_tables([result]), flush=True)
+            results.append(result)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; exit status 1 when a benchmark failed."""
+    options = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"sizes (--sizes FIELD=N,N), quick: {QUICK.as_options()}")
+    preset = options.add_mutually_exclusive_group()
+    preset.add_argument("--full", action="store_true", help="also the 100,000-post archive")
+    preset.add_argument("--tiny", action="store_true",
+                        help="tiny sizes, only to check the code runs (report in a temp folder)")
+    options.add_argument("--sizes", action="append", default=[], metavar="FIELD=N,N",
+                         help="change one size of the preset (repeatable)")
+    options.add_argument("--only", action="append", default=[], metavar="NAME",
+                         help="run only this benchmark (repeatable; see --list)")
+    options.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    options.add_argument("--output", type=Path, metavar="FILE.md",
+                         help="the report (default docs/benchmarks.md; with --tiny a temp folder)")
+    args = options.parse_args(argv)
+    # Progress of the suite only: what Pelican and the others log at INFO is not the point.
+    logging.basicConfig(format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    log.setLevel(logging.INFO)
+    benchmarks = discover()
+    if args.list:
+        for benchmark in benchmarks:
+            print(f"{benchmark.name}: {benchmark.about.splitlines()[0] if benchmark.about else ''}")
+        return 0
+    known = {b.name for b in benchmarks}
+    if unknown := [name for name in args.only if name not in known]:
+        options.error(f"--only {unknown[0]!r}: no such benchmark ({', '.join(sorted(known))})")
+    if args.only:
+        benchmarks = [b for b in benchmarks if b.name in args.only]
+    try:
+        sizes = parse_sizes(TINY if args.tiny else FULL if args.full else QUICK, args.sizes)
+    except ValueError as error:
+        options.error(str(error))
+    output = args.output or (
+        Path(tempfile.mkdtemp(prefix="forum-mirror-bench-tiny-")) / "benchmarks.md"
+        if args.tiny else ROOT / "docs" / "benchmarks.md")
+    command = " ".join(["python -m benchmarks", *(argv if argv is not None else sys.argv[1:])])
+    commit, machine = git_commit(), describe_machine()
+    started = time.perf_counter()
+    results = run_benchmarks(benchmarks, sizes)
+    info = RunInfo(command, sizes, time.perf_counter() - started, machine, commit)
+    written = write_markdown(results, info, output)
+    failed = [r.benchmark.name for r in results if r.error]
+    print(f"wrote {output} and {len(written) - 1} plots in {output.parent / output.stem}")
+    if failed:
+        print(f"FAILED: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""The benchmark suite keeps working: its entry point on tiny sizes, and the parts it is made of.
+
+Speed goals are not checked here (they are figures of benchmarks/, read as ratios of one
+run); only that every benchmark still runs and reports, and that the report is right.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from benchmarks.__main__ import discover, parse_sizes, run_benchmarks
+from benchmarks.plots import Series, line_plot_svg
+from benchmarks.report import (
+    QUICK,
+    TINY,
+    Benchmark,
+    Goal,
+    Measurement,
+    Plot,
+    Result,
+    RunInfo,
+    describe_machine,
+    measure_command,
+    write_markdown,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SVG = "{http://www.w3.org/2000/svg}"
+MIB = 2**20
+
+
+@pytest.mark.browser  # page weight, and the search benchmarks, run Chromium
+def test_the_entry_point_runs_every_benchmark_and_writes_the_report(tmp_path: Path) -> None:
+    report = tmp_path / "docs" / "benchmarks.md"
+    run = subprocess.run([sys.executable, "-m", "benchmarks", "--tiny", "--output", str(report)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=280)
+    assert run.returncode == 0, run.stdout + run.stderr
+    benchmarks = discover()
+    assert {"engine parse", "joined dates", "page weight"} <= {b.name for b in benchmarks}
+    text = report.read_text("utf-8")
+    assert "ratios" in text and "one run" in text
+    for fact in ("CPU: ", "RAM: ", "Python: ", "OS: "):
+        assert f"\n- {fact}" in text
+    assert "**Failed**" not in text
+    images = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
+    for benchmark in benchmarks:
+        assert f"\n## {benchmark.name}\n" in text
+        assert f"{benchmark.name} (" in run.stdout  # its table was printed
+        assert any(f"![{plot.title}](" in text for plot in benchmark.plots) or not benchmark.plots
+    assert len(images) >= sum(bool(b.plots) for b in benchmarks)
+    for image in images:
+        svg = ET.parse(report.parent / image).getroot()
+        assert svg.tag == f"{SVG}svg"
+        assert svg.findall(f".//{SVG}polyline") or svg.findall(f".//{SVG}rect[@y]")
+    assert re.search(r"^name +size +time", run.stdout, re.MULTILINE)  # the printed table
+
+
+def test_a_benchmark_that_fails_is_reported_and_the_others_still_run() -> None:
+    def broken(sizes: object, workdir: Path) -> list[Measurement]:
+        raise RuntimeError("the board served no posts")
+
+    def working(sizes: object, workdir: Path) -> list[Measurement]:
+        assert workdir.is_dir() and not any(workdir.iterdir())
+        return [Measurement("it", 1, seconds=0.5)]
+
+    results = run_benchmarks([Benchmark("broken", broken), Benchmark("working", working)], TINY)
+    assert results[0].error == "RuntimeError: the board served no posts"
+    assert results[1].error is None and results[1].measurements[0].name == "it"
+
+
+def test_sizes_are_chosen_field_by_field() -> None:
+    sizes = parse_sizes(QUICK, ["posts=500,5_000", "repeats=2"])
+    assert sizes.posts == (500, 5000) and sizes.repeats == 2 and sizes.pages == QUICK.pages
+    for bad in ("bogus=1", "posts=", "posts=1,x", "posts=0", "repeats=1,2"):
+        with pytest.raises(ValueError, match=re.escape(bad)):
+            parse_sizes(QUICK, [bad])
+
+
+def test_a_bad_option_exits_2_naming_it() -> None:
+    run = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "no such"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "no such" in run.stderr
+
+
+def test_goals_compare_within_a_run_at_each_size() -> None:
+    measured = [Measurement("forum-mirror", 10, seconds=2.0, unit="pages"),
+                Measurement("bare httpx", 10, seconds=1.0, unit="pages"),
+                Measurement("forum-mirror", 200, seconds=40.0, unit="pages"),
+                Measurement("bare httpx", 200, seconds=4.0, unit="pages"),
+                Measurement("forum-mirror", 400, seconds=1.0, unit="pages")]  # no baseline
+    goal = Goal("at most 3x bare", "forum-mirror", "seconds", over="bare httpx", at_most=3)
+    checks = goal.check(measured)
+    assert [(c.size, c.value, c.met) for c in checks] == [(10, 2.0, True), (200, 10.0, False)]
+    rss = Goal("at most 2 GiB", "forum-mirror", "peak_rss_bytes", at_most=2 * 2**30)
+    assert rss.check(measured) == []  # not measured is not met either: the report says so
+
+
+def test_a_line_plot_is_valid_svg_with_log_x_over_a_wide_range() -> None:
+    svg = line_plot_svg("Build <time> & RSS", "posts", "time (s)",
+                        [Series("forum-mirror", ((1000, 2.0), (10_000, 9.0), (100_000, 70.0))),
+                         Series("أرضية", ((1000, 1.0), (100_000, 30.0)))])
+    root = ET.fromstring(svg)
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "Build <time> & RSS" in texts and "أرضية" in texts and "posts (log scale)" in texts
+    lines = root.findall(f"{SVG}polyline")
+    assert len(lines) == 2
+    xs = [float(point.split(",")[0]) for point in lines[0].get("points", "").split()]
+    assert xs[1] - xs[0] == pytest.approx(xs[2] - xs[1])  # 1k, 10k, 100k evenly spaced
+    ys = [float(point.split(",")[1]) for point in lines[0].get("points", "").split()]
+    assert ys[0] > ys[1] > ys[2]  # larger values higher up
+
+
+def test_the_report_replaces_the_plots_of_an_earlier_run(tmp_path: Path) -> None:
+    report = tmp_path / "benchmarks.md"
+    info = RunInfo("python -m benchmarks", TINY, 1.0, describe_machine())
+
+    def result(title: str) -> Result:
+        benchmark = Benchmark("b", lambda sizes, workdir: [], plots=(Plot(title, "seconds"),))
+        return Result(benchmark, [Measurement("x", 1, seconds=1.0)], 1.0)
+
+    write_markdown([result("First plot")], info, report)
+    write_markdown([result("Second plot")], info, report)
+    assert sorted(p.name for p in (tmp_path / "benchmarks").iterdir()) == ["second-plot.svg"]
+    assert "(benchmarks/second-plot.svg)" in report.read_text("utf-8")
+
+
+def test_peak_rss_sums_a_process_and_the_children_it_runs_at_once() -> None:
+    # The child holds 120 MiB while its own child holds 120 MiB more: the build-and-Pagefind
+    # shape, where no single process shows the peak.
+    hold = "data = b'x' * (120 * 2**20)"
+    grandchild = f"import time; {hold}; time.sleep(1)"
+    child = (f"import subprocess, sys; {hold}; "
+             f"subprocess.run([sys.executable, '-c', {grandchild!r}], check=True)")
+    run = measure_command([sys.executable, "-c", child])
+    assert run.returncode == 0
+    assert 240 * MIB <= run.peak_rss_bytes < 400 * MIB
+    assert run.seconds >= 1
+
+
+def test_a_failed_or_overlong_command_is_loud_and_leaves_nothing_running(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="exited 3: no posts"):
+        measure_command([sys.executable, "-c",
+                         "import sys; sys.stderr.write('no posts'); sys.exit(3)"])
+    pid_file = tmp_path / "pid"
+    sleeper = ("import subprocess, sys; p = subprocess.Popen([sys.executable, '-c', "
+               "'import time; time.sleep(60)']); "
+               f"open({str(pid_file)!r}, 'w').write(str(p.pid)); p.wait()")
+    with pytest.raises(TimeoutError):
+        measure_command([sys.executable, "-c", sleeper], timeout=1.5)
+    deadline = time.monotonic() + 5
+    while running(int(pid_file.read_text())):
+        assert time.monotonic() < deadline, "the grandchild outlived the timeout"
+        time.sleep(0.05)
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is alive (a zombie waiting for its reaper is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
