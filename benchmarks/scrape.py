@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -214,10 +215,8 @@ class Run:
     """One tool's run of the same job: wall time, peak RSS, requests the board served."""
 
     tool: str
-    seconds: float
-    peak_rss_bytes: int
+    usage: ChildUsage
     requests: int
-    exit_code: int
     note: str = ""
 
 
@@ -230,20 +229,39 @@ command = sys.argv[2:]
 pid = os.posix_spawn(shutil.which(command[0]) or command[0], command, os.environ)
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as out:
-    out.write(f"{usage.ru_maxrss * 1024} {os.waitstatus_to_exitcode(status)}")
+    out.write(f"{usage.ru_maxrss * 1024} {os.waitstatus_to_exitcode(status)} "
+              f"{usage.ru_utime + usage.ru_stime}")
 """
 
 
-def run_child(argv: Sequence[str], log: Path) -> tuple[float, int, int]:
-    """Run `argv` from the project root: (wall seconds, peak RSS in bytes, exit code)."""
+@dataclass(frozen=True)
+class ChildUsage:
+    seconds: float  # wall time
+    cpu_seconds: float  # user + system: less shaken than wall time by a busy machine
+    peak_rss_bytes: int
+    exit_code: int
+
+
+def child_environment(pycache: Path) -> dict[str, str]:
+    """The environment of every measured tool: compiled modules kept (in `pycache`), as an
+    installed program has them, even where this shell asks Python not to write them."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environment["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return environment
+
+
+def run_child(argv: Sequence[str], log: Path) -> ChildUsage:
+    """Run `argv` from the project root, its output to `log`, and say what it used. The
+    compiled modules go next to `log` (in `pycache/`): warm them up with a first run."""
     usage = log.with_suffix(".rusage")
     started = time.perf_counter()
     with log.open("wb") as output:
         subprocess.run([sys.executable, "-c", LAUNCHER, str(usage), *argv], cwd=ROOT,
+                       env=child_environment(log.parent / "pycache"),
                        stdout=output, stderr=subprocess.STDOUT, check=True)
     seconds = time.perf_counter() - started
-    peak, code = usage.read_text().split()
-    return seconds, int(peak), int(code)
+    peak, code, cpu = usage.read_text().split()
+    return ChildUsage(seconds, float(cpu), int(peak), int(code))
 
 
 def forum_mirror(*args: str, profile: Path | None = None) -> list[str]:
@@ -281,6 +299,14 @@ class ScrapeComparison:
         return next((r for r in self.runs if r.tool == tool), None)
 
 
+def warm_up(work: Path, forum_dl: Path | None) -> None:
+    """Start each tool once, so that every measured run finds its modules compiled."""
+    run_child(forum_mirror("--help"), work / "warm-up.log")
+    run_child([sys.executable, "-c", "import httpx"], work / "warm-up.log")
+    if forum_dl is not None and forum_dl.exists():
+        run_child([str(forum_dl), "--version"], work / "warm-up.log")
+
+
 def compare_scrape(pages_count: int, posts_per_page: int, work: Path, *,
                    forum_dl: Path | None = FORUM_DL, profile: Path | None = None
                    ) -> ScrapeComparison:
@@ -289,29 +315,28 @@ def compare_scrape(pages_count: int, posts_per_page: int, work: Path, *,
     work.mkdir(parents=True, exist_ok=True)
     posts = pages_count * posts_per_page
     runs: list[Run] = []
+    warm_up(work, forum_dl)
     with ReplayBoard(posts, posts_per_page) as board:
         archive = work / "archive"
-        seconds, rss, code = run_child(
+        usage = run_child(
             forum_mirror("scrape", board.thread_url, "--archive", str(archive), "--delay", "0",
                          profile=profile),
             work / "forum-mirror.log")
-        runs.append(Run("forum-mirror", seconds, rss, board.take_count(), code))
+        runs.append(Run("forum-mirror", usage, board.take_count()))
         urls = fetched_urls(archive)
         url_file = work / "urls.txt"
         url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
-        seconds, rss, code = run_child([sys.executable, "-c", BARE_LOOP, str(url_file)],
-                                       work / "bare.log")
-        runs.append(Run("bare httpx loop", seconds, rss, board.take_count(), code))
+        usage = run_child([sys.executable, "-c", BARE_LOOP, str(url_file)], work / "bare.log")
+        runs.append(Run("bare httpx loop", usage, board.take_count()))
         if forum_dl is not None and forum_dl.exists():
             output = work / "forum-dl"
             output.mkdir(exist_ok=True)
-            seconds, rss, code = run_child(
+            usage = run_child(
                 [str(forum_dl), "-f", "jsonl", "-o", str(output / "posts.jsonl"),
                  "--files-output", str(output / "files"), board.thread_url],
                 work / "forum-dl.log")
             found = _forum_dl_posts(output / "posts.jsonl")
-            runs.append(Run("forum-dl 0.3.0", seconds, rss, board.take_count(), code,
-                            f"{found} posts written"))
+            runs.append(Run("forum-dl 0.3.0", usage, board.take_count(), f"{found} posts written"))
     return ScrapeComparison(pages_count, posts, len(urls), tuple(runs))
 
 
@@ -330,6 +355,7 @@ class UpdateCost:
     requests: int  # counted by the board
     seconds: float  # the command's own summary (interpreter start-up excluded)
     wall_seconds: float
+    cpu_seconds: float
     new_posts: int
 
 
@@ -340,25 +366,26 @@ def update_costs(page_counts: Sequence[int], work: Path, posts_per_page: int = 1
     for count in page_counts:
         folder = work / f"update-{count}"
         folder.mkdir(parents=True, exist_ok=True)
+        warm_up(folder, None)
         archive = folder / "archive"
         with ReplayBoard(max(count * posts_per_page, len(seed.SEED_POSTS)),
                          posts_per_page) as board:
-            _, _, code = run_child(forum_mirror("scrape", board.thread_url, "--archive",
-                                                str(archive), "--delay", "0"),
-                                   folder / "scrape.log")
-            if code != 0:
+            scraped = run_child(forum_mirror("scrape", board.thread_url, "--archive",
+                                             str(archive), "--delay", "0"),
+                                folder / "scrape.log")
+            if scraped.exit_code != 0:
                 raise RuntimeError(f"scrape of {count} pages failed: see {folder}/scrape.log")
             board.take_count()
             events = folder / "update.jsonl"
-            wall, _, code = run_child(
+            updated = run_child(
                 forum_mirror("update", board.thread_url, "--archive", str(archive),
                              "--delay", "0", "--log-json", str(events)),
                 folder / "update.log")
-            if code != 0:
+            if updated.exit_code != 0:
                 raise RuntimeError(f"update of {count} pages failed: see {folder}/update.log")
             summary = [json.loads(line) for line in events.read_text("utf-8").splitlines()][-1]
-            costs.append(UpdateCost(board.pages, board.take_count(), summary["seconds"], wall,
-                                    summary["new_posts"]))
+            costs.append(UpdateCost(board.pages, board.take_count(), summary["seconds"],
+                                    updated.seconds, updated.cpu_seconds, summary["new_posts"]))
     return costs
 
 
@@ -374,23 +401,28 @@ def scrape_table(result: ScrapeComparison) -> str:
     bare = result.run("bare httpx loop")
     ours = result.run("forum-mirror")
     lines = [f"scrape: {result.pages} pages, {result.posts} posts, {result.urls} URLs",
-             f"{'tool':<18} {'seconds':>8} {'peak RSS':>9} {'requests':>8} {'exit':>4}"]
+             f"{'tool':<18} {'seconds':>8} {'CPU s':>7} {'peak RSS':>9} {'requests':>8} "
+             f"{'exit':>4}"]
     for run in result.runs:
-        lines.append(f"{run.tool:<18} {run.seconds:>8.2f} {_mib(run.peak_rss_bytes):>9} "
-                     f"{run.requests:>8} {run.exit_code:>4}  {run.note}".rstrip())
+        use = run.usage
+        lines.append(f"{run.tool:<18} {use.seconds:>8.2f} {use.cpu_seconds:>7.2f} "
+                     f"{_mib(use.peak_rss_bytes):>9} {run.requests:>8} {use.exit_code:>4}  "
+                     f"{run.note}".rstrip())
     if bare and ours:
-        lines.append(f"forum-mirror / bare loop: {ours.seconds / bare.seconds:.1f}x (goal <= 3x)")
+        lines.append(f"forum-mirror / bare loop: {ours.usage.seconds / bare.usage.seconds:.1f}x "
+                     "wall time (goal <= 3x)")
     forum_dl = result.run("forum-dl 0.3.0")
     if forum_dl and ours:
-        lines.append(f"forum-dl / forum-mirror: {forum_dl.seconds / ours.seconds:.1f}x "
-                     "(goal >= 10x)")
+        lines.append(f"forum-dl / forum-mirror: {forum_dl.usage.seconds / ours.usage.seconds:.1f}x "
+                     "wall time (goal >= 10x)")
     return "\n".join(lines)
 
 
 def update_table(costs: Sequence[UpdateCost]) -> str:
-    lines = ["unchanged update", f"{'pages':>6} {'requests':>8} {'seconds':>8} {'wall s':>7}"]
-    lines += [f"{c.pages:>6} {c.requests:>8} {c.seconds:>8.2f} {c.wall_seconds:>7.2f}"
-              for c in costs]
+    lines = ["unchanged update",
+             f"{'pages':>6} {'requests':>8} {'seconds':>8} {'wall s':>7} {'CPU s':>6}"]
+    lines += [f"{c.pages:>6} {c.requests:>8} {c.seconds:>8.2f} {c.wall_seconds:>7.2f} "
+              f"{c.cpu_seconds:>6.2f}" for c in costs]
     return "\n".join(lines)
 
 

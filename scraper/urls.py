@@ -38,6 +38,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WHITESPACE = re.compile(r"\s")
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 SHOWN_LENGTH = 200
+# Every link of a page names the same few hosts: each spelling is read once (IDNA and
+# address parsing cost more than the rest of a URL), up to this many spellings.
+_KNOWN_HOSTS_LIMIT = 4096
+_known_hosts: dict[str, tuple[str, int | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,17 @@ def _parse(url: str, *, drop_userinfo: bool) -> tuple[SplitResult, Origin]:
 
 
 def _host_and_port(hostport: str, url: str) -> tuple[str, int | None]:
+    """The canonical host and port of a URL's `host[:port]`; `UnsupportedUrl` names `url`."""
+    known = _known_hosts.get(hostport)
+    if known is not None:
+        return known
+    found = _read_host_and_port(hostport, url)
+    if len(_known_hosts) < _KNOWN_HOSTS_LIMIT:  # refusals are not kept: they name their URL
+        _known_hosts[hostport] = found
+    return found
+
+
+def _read_host_and_port(hostport: str, url: str) -> tuple[str, int | None]:
     if hostport.startswith("["):
         literal, _, port_part = hostport[1:].partition("]")
         host = _ipv6(literal, url)
