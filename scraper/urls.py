@@ -14,6 +14,7 @@ a page), never another exception.
 from __future__ import annotations
 
 import encodings.idna
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -87,8 +88,28 @@ def origin_of(url: str) -> Origin:
 def page_url(value: str, base: str) -> str | None:
     """A URL found on the page at `base`, made absolute: http(s) ones with a canonical origin
     and no user name or password, others as joined; None if it cannot be read at all."""
+    value = value.strip()
+    if value.startswith("/") and not value.startswith("//"):
+        # A path from the root means the same on every page of a site: read it once per
+        # site (each post repeats its author's links, each page the same avatars).
+        base = _site_root(base)
+    return _page_url(value, base)
+
+
+@functools.lru_cache(maxsize=1024)
+def _site_root(base: str) -> str:
+    """`base` without its path, query and fragment: all a root path is joined with."""
     try:
-        joined = urljoin(base, value.strip())
+        parts = urlsplit(base)
+    except ValueError:
+        return base  # unreadable: joining fails the same way
+    return urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+
+
+@functools.lru_cache(maxsize=16384)
+def _page_url(value: str, base: str) -> str | None:
+    try:
+        joined = urljoin(base, value)
         scheme = urlsplit(joined).scheme
     except ValueError:  # e.g. "http://[::1/x": an unbalanced IPv6 bracket
         return None
