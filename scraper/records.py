@@ -252,6 +252,8 @@ def to_dict(record: Any) -> Any:
     thread that copying was most of the time spent saving it, and the values here are
     strings and numbers, which need no copy.
     """
+    if isinstance(record, str | int | float | None):  # most values: no lookups for them
+        return record
     names = _FIELD_NAMES.get(type(record))
     if names is not None:
         return {name: to_dict(getattr(record, name)) for name in names}
