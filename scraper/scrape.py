@@ -143,7 +143,7 @@ def scrape_thread(
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     found = _identify(url, archive, client, run_id, key, engine_name)
     engine, key, recorder, paths_before = found.engine, found.key, found.recorder, found.before
-    existing = archive.load(key)
+    existing = found.existing
     warc_path = recorder.path
     resuming = existing is not None and existing.incomplete is not None
     try:
@@ -256,6 +256,8 @@ class _Identified:
     recorder: WarcRecorder
     before: set[Path]  # the thread folder's paths before this run wrote anything
     first_page: Fetched | None = None  # already fetched to tell the engine or the key
+    # The thread as archived (read once: a long thread's thread.json takes a while to read).
+    existing: ArchivedThread | None = None
 
 
 def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: str,
@@ -279,7 +281,8 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
     if engine is None and len(candidates) == 1:
         engine = candidates[0]
     if engine is not None and key is not None:
-        return _Identified(engine, key, *_recorder(archive, key, run_id, client))
+        return _Identified(engine, key, *_recorder(archive, key, run_id, client),
+                           existing=existing)
     # Only the first page can tell. Record it where it belongs when the key is known.
     in_thread = key is not None
     if key is not None:
@@ -307,12 +310,12 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
             _remove_new_paths(archive.thread_dir(key), before)
         raise
     if in_thread:
-        return _Identified(chosen, key, recorder, before, fetched)
+        return _Identified(chosen, key, recorder, before, fetched, existing)
     recorder.close()  # the probe's own WARC: the evidence of how the thread was told
     log.info("%s is thread %s of a %s board", shown(url), key, chosen.name)
     if (archived := archive.load(key)) is not None:
         chosen = engine_named(archived.engine)  # a permalink of a thread archived before
-    return _Identified(chosen, key, *_recorder(archive, key, run_id, client), fetched)
+    return _Identified(chosen, key, *_recorder(archive, key, run_id, client), fetched, archived)
 
 
 def _recorder(archive: ThreadArchive, key: str, run_id: str, client: PoliteClient

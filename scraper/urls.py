@@ -14,6 +14,7 @@ a page), never another exception.
 from __future__ import annotations
 
 import encodings.idna
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WHITESPACE = re.compile(r"\s")
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 SHOWN_LENGTH = 200
+# Every link of a page names the same few hosts: each spelling is read once (IDNA and
+# address parsing cost more than the rest of a URL), up to this many spellings.
+_KNOWN_HOSTS_LIMIT = 4096
+_known_hosts: dict[str, tuple[str, int | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,28 @@ def origin_of(url: str) -> Origin:
 def page_url(value: str, base: str) -> str | None:
     """A URL found on the page at `base`, made absolute: http(s) ones with a canonical origin
     and no user name or password, others as joined; None if it cannot be read at all."""
+    value = value.strip()
+    if value.startswith("/") and not value.startswith("//"):
+        # A path from the root means the same on every page of a site: read it once per
+        # site (each post repeats its author's links, each page the same avatars).
+        base = _site_root(base)
+    return _page_url(value, base)
+
+
+@functools.lru_cache(maxsize=1024)
+def _site_root(base: str) -> str:
+    """`base` without its path, query and fragment: all a root path is joined with."""
     try:
-        joined = urljoin(base, value.strip())
+        parts = urlsplit(base)
+    except ValueError:
+        return base  # unreadable: joining fails the same way
+    return urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+
+
+@functools.lru_cache(maxsize=16384)
+def _page_url(value: str, base: str) -> str | None:
+    try:
+        joined = urljoin(base, value)
         scheme = urlsplit(joined).scheme
     except ValueError:  # e.g. "http://[::1/x": an unbalanced IPv6 bracket
         return None
@@ -164,6 +189,17 @@ def _parse(url: str, *, drop_userinfo: bool) -> tuple[SplitResult, Origin]:
 
 
 def _host_and_port(hostport: str, url: str) -> tuple[str, int | None]:
+    """The canonical host and port of a URL's `host[:port]`; `UnsupportedUrl` names `url`."""
+    known = _known_hosts.get(hostport)
+    if known is not None:
+        return known
+    found = _read_host_and_port(hostport, url)
+    if len(_known_hosts) < _KNOWN_HOSTS_LIMIT:  # refusals are not kept: they name their URL
+        _known_hosts[hostport] = found
+    return found
+
+
+def _read_host_and_port(hostport: str, url: str) -> tuple[str, int | None]:
     if hostport.startswith("["):
         literal, _, port_part = hostport[1:].partition("]")
         host = _ipv6(literal, url)

@@ -444,6 +444,7 @@ def test_redirects_follow_xenforo(forum: DemoForum, client: httpx.Client) -> Non
         THREAD_PATH + "page-3": (301, THREAD_PATH + "page-2"),
         THREAD_PATH + "page-1": (301, THREAD_PATH),
         "/threads/2741/": (301, THREAD_PATH),
+        THREAD_PATH.rstrip("/"): (301, THREAD_PATH),
         "/threads/wrong-slug.2741/page-2": (301, THREAD_PATH + "page-2"),
         THREAD_PATH + "post-118421": (301, THREAD_PATH + "page-2#post-118421"),
         "/posts/118201/": (301, THREAD_PATH + "#post-118201"),

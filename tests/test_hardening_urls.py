@@ -380,3 +380,20 @@ def test_property_urls_on_a_page_never_raise_and_never_keep_a_password(
     assert same_site(value, base) in (True, False)
     if absolute is not None and same_site(value, base):
         assert same_site(base, value)
+
+
+def test_urls_read_once_resolve_as_on_every_page() -> None:
+    """Root paths and host spellings are read once per site: the answers stay per page."""
+    for page in ("http://Forum.Example:80/threads/a.1/", "http://forum.example/threads/b.2/page-7"):
+        assert page_url("/members/x.5/", page) == "http://forum.example/members/x.5/"
+    # A relative path still resolves against the page it is on, not against the site root.
+    assert page_url("page-2", "http://forum.example/threads/a.1/") == (
+        "http://forum.example/threads/a.1/page-2")
+    assert page_url("page-2", "http://forum.example/threads/b.2/") == (
+        "http://forum.example/threads/b.2/page-2")
+    assert page_url("/a/../b", "http://forum.example/threads/a.1/") == "http://forum.example/b"
+    # A refused host is refused every time, not only the first (refusals are not kept).
+    for _ in range(2):
+        assert page_url("http://forum.example:99999/x", "http://forum.example/") is None
+        with pytest.raises(UnsupportedUrl, match="port"):
+            canonical_url("http://forum.example:99999/threads/1/")

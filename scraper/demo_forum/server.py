@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 DEFAULT_ROBOTS_TXT = "User-agent: *\nDisallow:\n"
 
 _THREAD_RE = re.compile(r"^/threads/(?:(?P<slug>[^/]*)\.)?(?P<id>\d+)/(?P<rest>[^/]*)$")
+_THREAD_NO_SLASH_RE = re.compile(r"^/threads/(?:[^/]*\.)?(?P<id>\d+)$")
 _FORUM_RE = re.compile(r"^/forums/(?:(?P<slug>[^/]*)\.)?(?P<id>\d+)/(?P<rest>[^/]*)$")
 _MEMBER_RE = re.compile(r"^/members/(?:(?P<slug>[^/]*)\.)?(?P<id>\d+)/$")
 _POST_RE = re.compile(r"^/posts/(?P<id>\d+)/$")
@@ -163,6 +164,10 @@ class _Site:
             )
         if match := _THREAD_RE.match(path):
             return self._thread_route(match)
+        if (match := _THREAD_NO_SLASH_RE.match(path)) and int(match["id"]) == thread.thread_id:
+            # XenForo sends a thread URL without its trailing slash to the canonical one
+            # (forum-dl asks for that form first).
+            return self._redirect(pages.thread_path(thread))
         if match := _FORUM_RE.match(path):
             return self._forum_route(match)
         if match := _MEMBER_RE.match(path):

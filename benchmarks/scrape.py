@@ -1,0 +1,498 @@
+"""Scrape speed against a bare fetch loop and forum-dl, and the cost of an unchanged update.
+
+A XenForo-shaped board (the demo forum with generated posts) is rendered once, recorded into
+memory and replayed by a tiny loopback server, so the board is not what is measured. Then,
+side by side in one run and each in its own child process (wall time and peak RSS):
+
+- a bare httpx loop over exactly the URLs our scrape fetched (read from its archive),
+- `forum-mirror scrape` at `--delay 0`, with robots.txt, the throttle, WARC and hashing on,
+- forum-dl 0.3.0, when its virtual environment exists (`--forum-dl`, default
+  /tmp/forumdl/bin/forum-dl; make it with `python -m venv /tmp/forumdl &&
+  /tmp/forumdl/bin/pip install forum-dl==0.3.0 'pydantic<2'`).
+
+And for threads of several lengths: what an `update` that finds nothing new costs (requests,
+seconds). Run: `.venv/bin/python -m benchmarks.scrape [--pages 200] [--update-pages 10 100 1000]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import httpx
+
+from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes
+from scraper.archive import ThreadArchive
+from scraper.demo_forum import DemoForum, SeedPost, pages, seed
+from scraper.demo_forum.seed import Attachment, Member, Text
+from scraper.serve import LoopbackHTTPServer
+
+ROOT = Path(__file__).resolve().parents[1]
+FORUM_DL = Path("/tmp/forumdl/bin/forum-dl")
+MEMBERS = 37  # a long thread's regulars: their names, avatars and joined dates repeat
+IMAGE_EVERY = 100  # one post in this many carries a photo
+
+# The bare loop: one kept-alive httpx client, every URL in turn, the body read and dropped.
+BARE_LOOP = """
+import sys, httpx
+urls = open(sys.argv[1], encoding="utf-8").read().split()
+with httpx.Client(headers={"User-Agent": "bare-loop"}) as client:
+    for url in urls:
+        client.get(url).read()
+"""
+
+
+# --- the board ------------------------------------------------------------------------------
+
+
+def members(count: int = MEMBERS) -> tuple[Member, ...]:
+    """`count` members with their own joined dates; every other one uploaded an avatar."""
+    return tuple(
+        Member(
+            user_id=2000 + number, username=f"عضو_{number}", slug=f"member_{number}",
+            user_title="عضو نشيط", joined=date(2009, 1, 1) + timedelta(days=137 * number),
+            message_count=100 + 37 * number, reaction_score=10 * number,
+            avatar_colors=("#1f477a", "#709edb"),
+            avatar_date=1637000000 + number if number % 2 else None,
+        )
+        for number in range(count)
+    )
+
+
+def generated_posts(total: int, image_every: int = IMAGE_EVERY) -> list[SeedPost]:
+    """The posts after the seed thread's, for a thread of `total` posts: seed texts cycled,
+    written by `members()` in turn, a photo of its own every `image_every` posts."""
+    extra = total - len(seed.SEED_POSTS)
+    if extra < 0:
+        raise ValueError(f"a thread has at least the {len(seed.SEED_POSTS)} seed posts")
+    texts = [v for k, v in sorted(vars(seed).items()) if k.startswith("_P") and isinstance(v, str)]
+    people = members()
+    posts = []
+    for number in range(extra):
+        attachments: tuple[Attachment, ...] = ()
+        if number % image_every == image_every - 1:
+            attachment_id = 500_000 + number
+            # A name of its own: the demo forum draws every file name as a different JPEG.
+            attachments = (Attachment(attachment_id, attachment_id, f"photo-{number}.jpg", 10),)
+        posts.append(SeedPost(
+            post_id=300_000 + number, author=people[number % len(people)],
+            segments=(Text(f"{texts[number % len(texts)]} ({number})"),),
+            attachments=attachments,
+        ))
+    return posts
+
+
+def board_paths(forum: DemoForum) -> list[str]:
+    """Every path a reader of the thread may ask for: robots.txt, the board and forum
+    pages, the thread URL without its slash, each thread page, every attachment and
+    thumbnail, every size of each avatar."""
+    thread = forum.thread
+    # The thread URL without its slash is where forum-dl starts (the board redirects it).
+    paths = ["/robots.txt", "/", pages.forum_path(thread), pages.thread_path(thread).rstrip("/")]
+    paths += [pages.thread_path(thread, page)
+              for page in range(1, pages.page_count(thread, forum.posts_per_page) + 1)]
+    for post in thread.posts:
+        for attachment in post.attachments:
+            paths += [pages.attachment_path(attachment), pages.thumbnail_path(attachment)]
+    paths += [pages.avatar_path(member, size) for member in thread.members
+              if member.avatar_date is not None for size in AVATAR_SIZES]
+    return paths
+
+
+AVATAR_SIZES = ("s", "m", "l", "h")
+# Hop-by-hop and per-response headers the replay writes itself.
+_OWN_HEADERS = frozenset({"content-length", "date", "connection", "keep-alive"})
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One recorded answer, ready to send: status line and headers, then the body."""
+
+    head: bytes
+    body: bytes
+    not_modified: bytes | None  # the 304 answer, for a response with an ETag
+    etag: str | None
+
+
+def _record(response: httpx.Response, old_base: str, new_base: str) -> Recorded:
+    # Pages link with absolute URLs: point them at the replay server instead.
+    body = response.content.replace(old_base.encode(), new_base.encode())
+    lines = [f"HTTP/1.1 {response.status_code} {response.reason_phrase}"]
+    for name, value in response.headers.multi_items():
+        if name.lower() not in _OWN_HEADERS:
+            lines.append(f"{name}: {value.replace(old_base, new_base)}")
+    lines.append(f"Content-Length: {len(body)}")
+    etag = response.headers.get("etag")
+    not_modified = None
+    if etag is not None:
+        validators = [f"ETag: {etag}"]
+        if "last-modified" in response.headers:
+            validators.append(f"Last-Modified: {response.headers['last-modified']}")
+        not_modified = "\r\n".join(["HTTP/1.1 304 Not Modified", *validators, "", ""]).encode()
+    return Recorded("\r\n".join([*lines, "", ""]).encode("latin-1"), body, not_modified, etag)
+
+
+_NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+
+
+class _ReplayHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # kept alive, as the board is
+    disable_nagle_algorithm = True  # one write per answer; no wait for a delayed ACK
+    board: ReplayBoard  # set on the per-board subclass
+
+    def do_GET(self) -> None:
+        self.board.count()
+        found = self.board.recorded.get(self.path.split("?", 1)[0])
+        if found is None:
+            self.wfile.write(_NOT_FOUND)
+        elif found.not_modified and found.etag and found.etag in self.headers.get(
+                "If-None-Match", ""):
+            self.wfile.write(found.not_modified)
+        else:
+            self.wfile.write(found.head + found.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: a request per line would cost more than the answer."""
+
+
+class ReplayBoard:
+    """The demo board with `posts` posts in pages of `posts_per_page`, rendered once and
+    replayed from memory on 127.0.0.1 (with ETags and 304s, as the board answers)."""
+
+    def __init__(self, posts: int, posts_per_page: int, image_every: int = IMAGE_EVERY) -> None:
+        handler = type("ReplayHandler", (_ReplayHandler,), {"board": self})
+        self._server = LoopbackHTTPServer(("127.0.0.1", 0), handler)
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.requests = 0
+        self._lock = threading.Lock()
+        with DemoForum(posts_per_page=posts_per_page,
+                       extra_posts=generated_posts(posts, image_every)) as forum, \
+                httpx.Client(base_url=forum.base_url) as client:
+            self.thread_url = self.base_url + pages.thread_path(forum.thread)
+            self.pages = pages.page_count(forum.thread, posts_per_page)
+            self.recorded = {
+                path.split("?", 1)[0]: _record(client.get(path), forum.base_url, self.base_url)
+                for path in board_paths(forum)
+            }
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def count(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def take_count(self) -> int:
+        """Requests served since the last call."""
+        with self._lock:
+            count, self.requests = self.requests, 0
+        return count
+
+    def __enter__(self) -> ReplayBoard:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+# --- child processes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One tool's run of the same job: wall time, peak RSS, requests the board served."""
+
+    tool: str
+    usage: ChildUsage
+    requests: int
+    note: str = ""
+
+
+# Peak RSS of a child as its parent sees it (wait4) also counts the memory of whoever forked
+# it, up to its exec: this benchmark holds the whole board. A small launcher in between, a
+# fresh interpreter, forks the tool from a small process instead.
+LAUNCHER = """
+import os, shutil, sys
+command = sys.argv[2:]
+pid = os.posix_spawn(shutil.which(command[0]) or command[0], command, os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{usage.ru_maxrss * 1024} {os.waitstatus_to_exitcode(status)} "
+              f"{usage.ru_utime + usage.ru_stime}")
+"""
+
+
+@dataclass(frozen=True)
+class ChildUsage:
+    seconds: float  # wall time
+    cpu_seconds: float  # user + system: less shaken than wall time by a busy machine
+    peak_rss_bytes: int
+    exit_code: int
+
+
+def child_environment(pycache: Path) -> dict[str, str]:
+    """The environment of every measured tool: compiled modules kept (in `pycache`), as an
+    installed program has them, even where this shell asks Python not to write them."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environment["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return environment
+
+
+def run_child(argv: Sequence[str], log: Path) -> ChildUsage:
+    """Run `argv` from the project root, its output to `log`, and say what it used. The
+    compiled modules go next to `log` (in `pycache/`): warm them up with a first run."""
+    usage = log.with_suffix(".rusage")
+    started = time.perf_counter()
+    with log.open("wb") as output:
+        subprocess.run([sys.executable, "-c", LAUNCHER, str(usage), *argv], cwd=ROOT,
+                       env=child_environment(log.parent / "pycache"),
+                       stdout=output, stderr=subprocess.STDOUT, check=True)
+    seconds = time.perf_counter() - started
+    peak, code, cpu = usage.read_text().split()
+    return ChildUsage(seconds, float(cpu), int(peak), int(code))
+
+
+def forum_mirror(*args: str, profile: Path | None = None) -> list[str]:
+    """The command line of `forum-mirror ARGS` from this tree (under cProfile: `profile`)."""
+    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    return [sys.executable, *profiler, "-m", "scraper.cli", *args]
+
+
+def fetched_urls(archive: Path) -> list[str]:
+    """What a scrape fetched, from its archive: robots.txt, each page, each asset."""
+    urls: list[str] = []
+    for thread in ThreadArchive(archive).threads():
+        urls += [robots_url(thread.thread.url)]
+        urls += [page.capture.url for page in thread.pages]
+        urls += [url for asset in thread.assets for url in asset.urls]
+    return urls
+
+
+def robots_url(url: str) -> str:
+    split = httpx.URL(url)
+    return str(split.copy_with(path="/robots.txt", query=None, fragment=None))
+
+
+# --- the measurements -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScrapeComparison:
+    pages: int
+    posts: int
+    urls: int  # fetched by our scrape (the bare loop fetches the same)
+    runs: tuple[Run, ...]
+
+    def run(self, tool: str) -> Run | None:
+        return next((r for r in self.runs if r.tool == tool), None)
+
+
+def warm_up(work: Path, forum_dl: Path | None) -> None:
+    """Start each tool once, so that every measured run finds its modules compiled."""
+    run_child(forum_mirror("--help"), work / "warm-up.log")
+    run_child([sys.executable, "-c", "import httpx"], work / "warm-up.log")
+    if forum_dl is not None and forum_dl.exists():
+        run_child([str(forum_dl), "--version"], work / "warm-up.log")
+
+
+def compare_scrape(pages_count: int, posts_per_page: int, work: Path, *,
+                   forum_dl: Path | None = FORUM_DL, profile: Path | None = None
+                   ) -> ScrapeComparison:
+    """Scrape a thread of `pages_count` pages with forum-mirror, the bare loop and forum-dl
+    (when `forum_dl` exists), one after the other against one replayed board."""
+    work.mkdir(parents=True, exist_ok=True)
+    posts = pages_count * posts_per_page
+    runs: list[Run] = []
+    warm_up(work, forum_dl)
+    with ReplayBoard(posts, posts_per_page) as board:
+        archive = work / "archive"
+        usage = run_child(
+            forum_mirror("scrape", board.thread_url, "--archive", str(archive), "--delay", "0",
+                         profile=profile),
+            work / "forum-mirror.log")
+        runs.append(Run("forum-mirror", usage, board.take_count()))
+        urls = fetched_urls(archive)
+        url_file = work / "urls.txt"
+        url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
+        usage = run_child([sys.executable, "-c", BARE_LOOP, str(url_file)], work / "bare.log")
+        runs.append(Run("bare httpx loop", usage, board.take_count()))
+        if forum_dl is not None and forum_dl.exists():
+            output = work / "forum-dl"
+            output.mkdir(exist_ok=True)
+            usage = run_child(
+                [str(forum_dl), "-f", "jsonl", "-o", str(output / "posts.jsonl"),
+                 "--files-output", str(output / "files"), board.thread_url],
+                work / "forum-dl.log")
+            found = _forum_dl_posts(output / "posts.jsonl")
+            runs.append(Run("forum-dl 0.3.0", usage, board.take_count(), f"{found} posts written"))
+    return ScrapeComparison(pages_count, posts, len(urls), tuple(runs))
+
+
+def _forum_dl_posts(path: Path) -> int:
+    if not path.exists():
+        return 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return sum(1 for line in lines if json.loads(line).get("type") == "post")
+
+
+@dataclass(frozen=True)
+class UpdateCost:
+    """An `update` of an archived thread of `pages` pages that found nothing new."""
+
+    pages: int
+    requests: int  # counted by the board
+    seconds: float  # the command's own summary (interpreter start-up excluded)
+    wall_seconds: float
+    cpu_seconds: float
+    new_posts: int
+
+
+def update_costs(page_counts: Sequence[int], work: Path, posts_per_page: int = 1
+                 ) -> list[UpdateCost]:
+    """For each length: scrape the thread, then time an `update` that finds it unchanged."""
+    costs = []
+    for count in page_counts:
+        folder = work / f"update-{count}"
+        folder.mkdir(parents=True, exist_ok=True)
+        warm_up(folder, None)
+        archive = folder / "archive"
+        with ReplayBoard(max(count * posts_per_page, len(seed.SEED_POSTS)),
+                         posts_per_page) as board:
+            scraped = run_child(forum_mirror("scrape", board.thread_url, "--archive",
+                                             str(archive), "--delay", "0"),
+                                folder / "scrape.log")
+            if scraped.exit_code != 0:
+                raise RuntimeError(f"scrape of {count} pages failed: see {folder}/scrape.log")
+            board.take_count()
+            events = folder / "update.jsonl"
+            updated = run_child(
+                forum_mirror("update", board.thread_url, "--archive", str(archive),
+                             "--delay", "0", "--log-json", str(events)),
+                folder / "update.log")
+            if updated.exit_code != 0:
+                raise RuntimeError(f"update of {count} pages failed: see {folder}/update.log")
+            summary = [json.loads(line) for line in events.read_text("utf-8").splitlines()][-1]
+            costs.append(UpdateCost(board.pages, board.take_count(), summary["seconds"],
+                                    updated.seconds, updated.cpu_seconds, summary["new_posts"]))
+    return costs
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB"
+
+
+def scrape_table(result: ScrapeComparison) -> str:
+    """The comparison as a text table, with the ratios the goals are stated in."""
+    bare = result.run("bare httpx loop")
+    ours = result.run("forum-mirror")
+    lines = [f"scrape: {result.pages} pages, {result.posts} posts, {result.urls} URLs",
+             f"{'tool':<18} {'seconds':>8} {'CPU s':>7} {'peak RSS':>9} {'requests':>8} "
+             f"{'exit':>4}"]
+    for run in result.runs:
+        use = run.usage
+        lines.append(f"{run.tool:<18} {use.seconds:>8.2f} {use.cpu_seconds:>7.2f} "
+                     f"{_mib(use.peak_rss_bytes):>9} {run.requests:>8} {use.exit_code:>4}  "
+                     f"{run.note}".rstrip())
+    if bare and ours:
+        lines.append(f"forum-mirror / bare loop: {ours.usage.seconds / bare.usage.seconds:.1f}x "
+                     "wall time (goal <= 3x)")
+    forum_dl = result.run("forum-dl 0.3.0")
+    if forum_dl and ours:
+        lines.append(f"forum-dl / forum-mirror: {forum_dl.usage.seconds / ours.usage.seconds:.1f}x "
+                     "wall time (goal >= 10x)")
+    return "\n".join(lines)
+
+
+def update_table(costs: Sequence[UpdateCost]) -> str:
+    lines = ["unchanged update",
+             f"{'pages':>6} {'requests':>8} {'seconds':>8} {'wall s':>7} {'CPU s':>6}"]
+    lines += [f"{c.pages:>6} {c.requests:>8} {c.seconds:>8.2f} {c.wall_seconds:>7.2f} "
+              f"{c.cpu_seconds:>6.2f}" for c in costs]
+    return "\n".join(lines)
+
+
+@contextmanager
+def _workdir(path: Path | None) -> Iterator[Path]:
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-scrape-") as temp:
+        yield Path(temp)
+
+
+def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
+    """The suite's entry (benchmarks/report.py): every thread length of `sizes.pages` scraped
+    by each tool, and an unchanged update of every length of `sizes.update_pages`."""
+    found: list[Measurement] = []
+    for pages_count in sizes.pages:
+        result = compare_scrape(pages_count, sizes.posts_per_page,
+                                workdir / f"scrape-{pages_count}", forum_dl=FORUM_DL)
+        found += [Measurement(r.tool, pages_count, r.usage.seconds, r.usage.peak_rss_bytes,
+                              requests=r.requests, unit="pages", note=r.note)
+                  for r in result.runs]
+    for cost in update_costs(sizes.update_pages, workdir / "update"):
+        found.append(Measurement("unchanged update", cost.pages, cost.seconds,
+                                 requests=cost.requests, unit="pages",
+                                 note=f"{cost.new_posts} new posts"))
+    return found
+
+
+BENCHMARK = Benchmark(
+    "scrape",
+    run,
+    about="A 20-posts-a-page thread replayed by a loopback board (pages pre-rendered): "
+          "forum-mirror at --delay 0 (robots, throttle, WARC, hashing on) against a bare "
+          "httpx loop over the same URLs and forum-dl 0.3.0 (when /tmp/forumdl has it); then "
+          "an unchanged `update` of threads of growing length.",
+    plots=(Plot("Scrape time against thread length", "seconds",
+                ("forum-mirror", "bare httpx loop", "forum-dl 0.3.0")),
+           Plot("Requests of an unchanged update", "requests", ("unchanged update",))),
+    goals=(Goal("scrape at most 3x a bare httpx loop", "forum-mirror", "seconds",
+                over="bare httpx loop", at_most=3.0),
+           Goal("forum-dl at least 10x slower than forum-mirror", "forum-dl 0.3.0", "seconds",
+                over="forum-mirror", at_least=10.0),
+           Goal("an unchanged update costs robots.txt plus one request", "unchanged update",
+                "requests", at_most=2)),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run both measurements and print their tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--posts-per-page", type=int, default=20)
+    parser.add_argument("--update-pages", type=int, nargs="*", default=[10, 100, 1000],
+                        help="thread lengths for the unchanged update (none: skip it)")
+    parser.add_argument("--forum-dl", type=Path, default=FORUM_DL)
+    parser.add_argument("--no-forum-dl", action="store_true")
+    parser.add_argument("--profile", type=Path, help="write forum-mirror's cProfile stats here")
+    parser.add_argument("--workdir", type=Path, help="keep the archives here (default: a temp)")
+    args = parser.parse_args(argv)
+    with _workdir(args.workdir) as work:
+        result = compare_scrape(args.pages, args.posts_per_page, work / "scrape",
+                                forum_dl=None if args.no_forum_dl else args.forum_dl,
+                                profile=args.profile)
+        print(scrape_table(result))
+        if args.update_pages:
+            print(update_table(update_costs(args.update_pages, work)))
+
+
+if __name__ == "__main__":
+    main()
