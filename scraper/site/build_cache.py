@@ -87,7 +87,8 @@ class BuildCache:
                 kept, data = pickle.load(handle)
         except FileNotFoundError:
             return None
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as error:
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
+                ValueError) as error:  # fmt: skip
             log.warning("build cache of %s unreadable (%s): rebuilding the thread", key, error)
             return None
         return data if kept == fingerprint and isinstance(data, ThreadSiteData) else None
