@@ -26,6 +26,9 @@ ARTICLE_PATHS: list[str] = []
 PAGE_PATHS: list[str] = []
 STATIC_PATHS: list[str] = []
 DIRECT_TEMPLATES: list[str] = []
+# The theme's static files are copied by our generator, which leaves unchanged ones alone;
+# Pelican would rewrite every one on every build (scraper/site/output.py).
+THEME_STATIC_PATHS: list[str] = []
 ARTICLE_SAVE_AS = ""
 ARTICLE_LANG_SAVE_AS = ""
 DRAFT_SAVE_AS = ""

@@ -166,20 +166,23 @@ class ThreadArchive:
         path = self.thread_dir(key) / "thread.json"
         if not path.exists():
             return None
-        return self._read(path)
+        return self.read_thread_file(path)
 
     def scan_threads(self) -> Iterator[ArchivedThread | UnreadableThread]:
         """Every archived thread, in folder-name order; one that cannot be read comes as an
         `UnreadableThread`, so that one bad file stops no command from handling the rest."""
-        base = self.root / THREADS_DIR
-        if not base.is_dir():
-            return
-        for path in sorted(base.glob("*/thread.json")):
+        for path in self.thread_files():
             try:
-                item: ArchivedThread | UnreadableThread = self._read(path)
+                item: ArchivedThread | UnreadableThread = self.read_thread_file(path)
             except ArchiveError as error:
                 item = UnreadableThread(path, error)
             yield item
+
+    def thread_files(self) -> list[Path]:
+        """Every thread's `thread.json`, in folder-name order, none of them read yet (the
+        site build reads only those that changed since the last build)."""
+        base = self.root / THREADS_DIR
+        return sorted(base.glob("*/thread.json")) if base.is_dir() else []
 
     def threads(self) -> Iterator[ArchivedThread]:
         """Every readable archived thread, in folder-name order; the others are logged and
@@ -247,7 +250,9 @@ class ThreadArchive:
         """A path inside the archive, as stored in records (POSIX, relative to the root)."""
         return path.relative_to(self.root).as_posix()
 
-    def _read(self, path: Path) -> ArchivedThread:
+    def read_thread_file(self, path: Path) -> ArchivedThread:
+        """The thread stored in `path` (a `thread.json` of this archive); ArchiveError when it
+        cannot be read or does not match the archive format."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:

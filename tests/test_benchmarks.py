@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import build as build_benchmark
 from benchmarks.__main__ import discover, parse_sizes, run_benchmarks
 from benchmarks.plots import Series, line_plot_svg
 from benchmarks.report import (
@@ -183,3 +184,13 @@ def test_scrape_benchmark_at_tiny_size(tmp_path: Path) -> None:
     # An unchanged re-check costs robots.txt and one conditional request, however long.
     assert [(c.pages, c.requests, c.new_posts) for c in costs] == [(9, 2, 0), (27, 2, 0)]
     assert "unchanged update" in update_table(costs)
+
+
+def test_build_benchmark_measures_the_floor_and_every_rebuild(tmp_path: Path) -> None:
+    result = build_benchmark.measure(posts=60, threads=3, work=tmp_path)
+    for step in ("floor", "full", "unchanged", "one_thread_changed"):
+        assert result[step]["seconds"] > 0 and result[step]["peak_rss_mb"] > 0, step
+    assert result["files_written_unchanged"] == 0
+    assert result["files_written_one_changed"] > 0
+    assert result["other_threads_files_written"] == 0
+    assert len(list((tmp_path / "floor-site").rglob("*.html"))) == 3  # 20 posts a page

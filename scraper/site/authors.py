@@ -156,28 +156,38 @@ def thread_participants(thread: ArchivedThread, view: ThreadView) -> list[Partic
     return sorted(people, key=lambda p: (-p.posts, order[p.page]))
 
 
-@dataclass
-class AuthorIndex:
-    """Every author of the site, filled one thread at a time while the pages are written."""
+@dataclass(frozen=True)
+class AuthorContribution:
+    """One post of a thread as its author's page lists it, with what it says of the author.
 
-    authors: dict[str, AuthorRecord] = field(default_factory=dict)
+    A thread's contributions are kept between builds (build_cache.py): an author page can be
+    made again without reading the threads that did not change.
+    """
 
-    def add_thread(self, thread: ArchivedThread, view: ThreadView) -> None:
-        """Add the thread's posts to their authors' records."""
-        places = _post_places(view)
-        views = {post.id: post for page in view.pages for post in page.posts}
-        summary = view.summary
-        host = urlsplit(thread.thread.url).netloc.lower()
-        for post in sorted(thread.posts, key=lambda p: p.position):
-            page = author_page(post.author, thread.thread.url)
-            record = self.authors.setdefault(
-                page, AuthorRecord(page=page, name=post.author.name, host=host, profile_url=None)
-            )
-            record.name = post.author.name
-            record.profile_url = _member_url(post.author) or record.profile_url
-            shown = views.get(post.id)
-            record.posts.append(
-                AuthorPost(
+    page: str
+    name: str  # the name on this post
+    host: str
+    profile_url: str  # "" when the post links no member page
+    post: AuthorPost
+    lang: str  # the thread's language
+
+
+def thread_author_posts(thread: ArchivedThread, view: ThreadView) -> list[AuthorContribution]:
+    """The thread's posts for their authors' pages, in thread order."""
+    places = _post_places(view)
+    views = {post.id: post for page in view.pages for post in page.posts}
+    summary = view.summary
+    host = urlsplit(thread.thread.url).netloc.lower()
+    contributions = []
+    for post in sorted(thread.posts, key=lambda p: p.position):
+        shown = views.get(post.id)
+        contributions.append(
+            AuthorContribution(
+                page=author_page(post.author, thread.thread.url),
+                name=post.author.name,
+                host=host,
+                profile_url=_member_url(post.author),
+                post=AuthorPost(
                     thread_title=summary.title,
                     thread_href=summary.href,
                     href=f"{summary.href.rsplit('/', 1)[0]}/{places.get(post.id, 'index.html')}",
@@ -188,9 +198,30 @@ class AuthorIndex:
                     lang=shown.lang if shown else summary.lang,
                     dir=shown.dir if shown else summary.dir,
                     removed_upstream_at=post.removed_upstream_at,
-                )
+                ),
+                lang=summary.lang,
             )
-            record.langs.append(summary.lang)
+        )
+    return contributions
+
+
+@dataclass
+class AuthorIndex:
+    """Every author of the site, filled one thread at a time while the pages are written."""
+
+    authors: dict[str, AuthorRecord] = field(default_factory=dict)
+
+    def add(self, contributions: list[AuthorContribution]) -> None:
+        """Add one thread's posts to their authors' records."""
+        for item in contributions:
+            record = self.authors.setdefault(
+                item.page,
+                AuthorRecord(page=item.page, name=item.name, host=item.host, profile_url=None),
+            )
+            record.name = item.name
+            record.profile_url = item.profile_url or record.profile_url
+            record.posts.append(item.post)
+            record.langs.append(item.lang)
 
     def records(self) -> list[AuthorRecord]:
         """The authors by page, each with their posts newest first."""

@@ -13,8 +13,9 @@ from pelican.log import console as pelican_console
 from pelican.settings import read_settings
 
 from ..archive import ThreadArchive, UnreadableThread
+from .build_cache import CACHE_SETTING
 from .generator import ThreadSiteGenerator
-from .search import index_site
+from .search import PAGEFIND_DIR, index_site
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ DEFAULT_SETTINGS_FILE = Path(__file__).resolve().parents[2] / "pelicanconf.py"
 class BuildReport:
     threads: int
     posts: int
-    pages: int  # HTML files written
+    pages: int  # HTML pages of the site (not permalink stubs), written or already current
     seconds: float
     unreadable: tuple[UnreadableThread, ...] = ()  # left out of the site
 
@@ -59,6 +60,13 @@ class _WrittenPages:
             self.posts += len(context["page"].posts)
 
 
+def cache_folder(output: Path) -> Path:
+    """Where builds of `output` keep what the next one can reuse: beside it, not in it, so
+    publishing the folder publishes only the site."""
+    resolved = output.resolve()
+    return resolved.with_name(f".{resolved.name}.cache")
+
+
 def build_site(archive: Path, output: Path, settings_file: Path | None = None) -> BuildReport:
     """Write the static mirror of `archive` to `output`, with its search index.
 
@@ -69,7 +77,11 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
     ThreadArchive(archive).require()
     settings = read_settings(
         str(settings_file or DEFAULT_SETTINGS_FILE),
-        override={"PATH": str(archive.resolve()), "OUTPUT_PATH": str(output.resolve())},
+        override={
+            "PATH": str(archive.resolve()),
+            "OUTPUT_PATH": str(output.resolve()),
+            CACHE_SETTING: str(cache_folder(output)),
+        },
     )
     written = _WrittenPages()
     generators = _ThreadGenerators()
@@ -83,11 +95,18 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
         pelican_console.quiet = False
         signals.content_written.disconnect(written.count)
         signals.all_generators_finalized.disconnect(generators.keep)
-    index_site(output, settings["DEFAULT_LANG"])
+    reused = [data for g in generators.found for data in g.reused]
+    search_changed = any(g.search_files_changed for g in generators.found)
+    if search_changed or not (output / PAGEFIND_DIR).is_dir():
+        index_site(output, settings["DEFAULT_LANG"])
+    else:
+        # Pagefind cannot add to an index, only make one of every post: with the same
+        # search data its index would come out the same, so it is not run at all.
+        log.debug("search data unchanged: Pagefind's index kept")
     report = BuildReport(
-        threads=len(written.threads),
-        posts=written.posts,
-        pages=written.pages,
+        threads=len(written.threads | {data.summary.key for data in reused}),
+        posts=written.posts + sum(len(data.search_posts) for data in reused),
+        pages=written.pages + sum(g.pages_kept for g in generators.found),
         seconds=round(time.monotonic() - started, 3),
         unreadable=tuple(u for g in generators.found for u in g.unreadable),
     )

@@ -20,8 +20,8 @@ from urllib.parse import quote, urljoin
 
 from feedgenerator import Atom1Feed
 
-from ..archive import atomic_write_bytes
 from ..records import ArchivedThread
+from .output import write_if_changed
 from .views import ThreadView, web_url
 
 log = logging.getLogger(__name__)
@@ -145,5 +145,5 @@ def write_atom_feed(
             unique_id=entry.id,
             content=entry_html(entry),
         )
-    atomic_write_bytes(path, feed.writeString("utf-8").encode("utf-8"))
+    write_if_changed(path, feed.writeString("utf-8").encode("utf-8"))
     return len(entries)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
+import tempfile
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
@@ -20,9 +22,11 @@ from ..errors import ArchiveError
 from ..records import ArchivedThread
 from . import i18n
 from .activity import date_text
+from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
 from .offline_index import SearchData, write_search_files
-from .pages import SitePages, thread_extras
+from .output import sync_folder
+from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
@@ -59,43 +63,76 @@ class ThreadSiteGenerator(Generator):
         self.written_pages: list[str] = []
         # Threads whose thread.json cannot be read: left out of the site, reported by the build.
         self.unreadable: list[UnreadableThread] = []
+        # Threads unchanged since the last build, whose pages were left as they were.
+        self.reused: list[ThreadSiteData] = []
+        self.search_files_changed = 0  # files of search/ this build changed
+        self.pages_kept = 0  # HTML pages left as the last build wrote them, not rendered
         signals.content_written.connect(self._page_written)
 
     def generate_output(self, writer: Writer) -> None:
+        sync_folder(
+            Path(self.theme) / "static", Path(self.output_path) / self.settings["THEME_STATIC_DIR"]
+        )
         archive = ThreadArchive(self.path)
-        embed_template = self.get_template("partials/embed")
-        summaries: list[ThreadSummary] = []
-        search = SearchData()
-        site_pages = SitePages(
+        cache = BuildCache(self._cache_folder(), build_signature(self.settings, Path(self.theme)))
+        site = SitePages(
             feed_limit=int(self.settings.get("FEED_MAX_ENTRIES", DEFAULT_MAX_ENTRIES))
         )
-        # One thread at a time, so a large archive is never all in memory.
-        for thread in archive.scan_threads():
-            if isinstance(thread, UnreadableThread):
-                log.error("left out of the site: %s", thread.error)
-                self.unreadable.append(thread)
-                continue
-            view = build_thread_view(
-                thread,
-                posts_per_page=int(
-                    self.settings.get("THREAD_POSTS_PER_PAGE", DEFAULT_POSTS_PER_PAGE)
-                ),
-                fallback_lang=self.settings["DEFAULT_LANG"],
-                render_embed=lambda embed: embed_template.render(embed=embed),
-                # install, not just read: embed cards are rendered (with `_`) while the
-                # thread view is built, in the thread's language.
-                translations_for=lambda lang: i18n.install(self.env, self.translations_dir, lang),
-                thread_dir=archive.thread_dir(thread.key),
-            )
-            extras = self._write_thread_zip(archive, thread, view)
-            self._write_thread(writer, view, extras)
-            copy_thread_assets(archive, thread, Path(self.output_path))
-            summaries.append(view.summary)
-            search.add_thread(view)
-            site_pages.add_thread(thread, view)
-        self._write_index(writer, summaries)
-        self._write_search(writer, summaries, search)
-        self._write_site_pages(writer, summaries, site_pages)
+        # One thread at a time, so a large archive is never all in memory; a thread whose
+        # folder is as the last build saw it is not read at all (build_cache.py).
+        for path in archive.thread_files():
+            key = path.parent.name
+            try:
+                fingerprint: str | None = folder_fingerprint(path.parent, cache.signature)
+            except OSError:
+                fingerprint = None  # reading it will say what is wrong
+            data = cache.thread(key, fingerprint) if fingerprint else None
+            if data is not None and self._pages_present(data):
+                self.reused.append(data)
+                self.written_pages += data.pages
+                self.pages_kept += len(data.pages)
+            else:
+                try:
+                    thread = archive.read_thread_file(path)
+                except ArchiveError as error:
+                    log.error("left out of the site: %s", error)
+                    self.unreadable.append(UnreadableThread(path, error))
+                    continue
+                data = self._build_thread(writer, archive, thread, site.feed_limit)
+                if fingerprint:
+                    cache.keep_thread(key, fingerprint, data)
+            site.add(data)
+        self._write_index(writer, site.summaries)
+        self._write_search(writer, site.summaries, site.search, cache)
+        self._write_site_pages(writer, site, cache)
+
+    def _cache_folder(self) -> Path:
+        return Path(self.settings.get(CACHE_SETTING) or self.settings["CACHE_PATH"])
+
+    def _pages_present(self, data: ThreadSiteData) -> bool:
+        """Whether the thread's pages are still in the output (someone may have deleted them)."""
+        output = Path(self.output_path)
+        return all((output / page).is_file() for page in data.pages)
+
+    def _build_thread(
+        self, writer: Writer, archive: ThreadArchive, thread: ArchivedThread, feed_limit: int
+    ) -> ThreadSiteData:
+        """Write the thread's pages, zip and assets; what the site-wide pages need of it."""
+        embed_template = self.get_template("partials/embed")
+        view = build_thread_view(
+            thread,
+            posts_per_page=int(self.settings.get("THREAD_POSTS_PER_PAGE", DEFAULT_POSTS_PER_PAGE)),
+            fallback_lang=self.settings["DEFAULT_LANG"],
+            render_embed=lambda embed: embed_template.render(embed=embed),
+            # install, not just read: embed cards are rendered (with `_`) while the
+            # thread view is built, in the thread's language.
+            translations_for=lambda lang: i18n.install(self.env, self.translations_dir, lang),
+            thread_dir=archive.thread_dir(thread.key),
+        )
+        extras = self._write_thread_zip(archive, thread, view)
+        self._write_thread(writer, view, extras)
+        copy_thread_assets(archive, thread, Path(self.output_path))
+        return thread_site_data(thread, view, feed_limit)
 
     def _write_thread(
         self, writer: Writer, view: ThreadView, extras: ThreadExtras | None = None
@@ -176,13 +213,22 @@ class ThreadSiteGenerator(Generator):
         )
 
     def _write_search(
-        self, writer: Writer, summaries: list[ThreadSummary], search: SearchData
+        self,
+        writer: Writer,
+        summaries: list[ThreadSummary],
+        search: SearchData,
+        cache: BuildCache,
     ) -> None:
         """`search.html` in the index's language, and the posts for search.js (search/)."""
         self._write_page(
             writer, "search.html", self.get_template("search"), self._site_lang(summaries)
         )
-        write_search_files(Path(self.output_path), search)
+        # Written aside and copied over only where the bytes differ: an unchanged archive
+        # leaves the search files (and so Pagefind's index, build.py) as they are.
+        cache.folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache.folder) as staging:
+            write_search_files(Path(staging), search)
+            self.search_files_changed = sync_folder(Path(staging), Path(self.output_path))
 
     # --- Site-wide pages and per-thread extras (pages.py) ------------------------------------
 
@@ -209,12 +255,10 @@ class ThreadSiteGenerator(Generator):
         langs = Counter(summary.lang for summary in summaries)
         return langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
 
-    def _write_site_pages(
-        self, writer: Writer, summaries: list[ThreadSummary], pages: SitePages
-    ) -> None:
+    def _write_site_pages(self, writer: Writer, pages: SitePages, cache: BuildCache) -> None:
         """`about.html`, `authors/*.html`, `feed.atom` and (with a public address) `sitemap.xml`."""
         output = Path(self.output_path)
-        lang = self._site_lang(summaries)
+        lang = self._site_lang(pages.summaries)
         self._write_page(
             writer,
             "about.html",
@@ -223,11 +267,7 @@ class ThreadSiteGenerator(Generator):
             threads=pages.provenance,
             scraper_version=__version__,
         )
-        template = self.get_template("author")
-        for author in pages.authors.records():
-            # An author's page speaks the language of most threads they wrote in.
-            author_lang = Counter(author.langs).most_common(1)[0][0] if author.langs else lang
-            self._write_page(writer, author.page, template, author_lang, author=author)
+        self._write_author_pages(writer, pages, lang, cache)
         catalog = i18n.install(self.env, self.translations_dir, lang)
         base_url = sitemap_base_url(self.settings)
         write_atom_feed(
@@ -241,6 +281,25 @@ class ThreadSiteGenerator(Generator):
             write_sitemap(output, base_url, self.written_pages)
         else:
             log.debug("no SITEMAP_BASE_URL: sitemap.xml needs absolute URLs, none written")
+
+    def _write_author_pages(
+        self, writer: Writer, pages: SitePages, lang: str, cache: BuildCache
+    ) -> None:
+        """Each author's page, rendered only when what it shows changed since the last build."""
+        template = self.get_template("author")
+        kept = cache.digests("authors")
+        digests: dict[str, str] = {}
+        for author in pages.authors.records():
+            # An author's page speaks the language of most threads they wrote in.
+            author_lang = Counter(author.langs).most_common(1)[0][0] if author.langs else lang
+            digest = hashlib.sha256(repr((author, author_lang)).encode()).hexdigest()
+            digests[author.page] = digest
+            if kept.get(author.page) == digest and (Path(self.output_path) / author.page).is_file():
+                self.written_pages.append(author.page)
+                self.pages_kept += 1
+                continue
+            self._write_page(writer, author.page, template, author_lang, author=author)
+        cache.keep_digests("authors", digests)
 
 
 def copy_thread_assets(archive: ThreadArchive, thread: ArchivedThread, output: Path) -> int:

@@ -1,21 +1,24 @@
 """What the site-wide pages need, gathered one thread at a time while thread pages are written.
 
-The author pages, the Atom feed and the about page each need something of every thread; the
-generator hands each thread to `SitePages.add_thread` and writes those pages at the end, so
-the archive is still read only once and never held whole in memory (only the feed's newest
-entries and one short line per post for the author pages are kept).
+The index, the search data, the author pages, the Atom feed and the about page each need
+something of every thread. The generator takes it from each thread as a `ThreadSiteData`
+(kept between builds, so an unchanged thread is not read again: build_cache.py), hands it to
+`SitePages.add` and writes those pages at the end. The archive is never held whole in
+memory: only the feed's newest entries, one short line per post for the author pages and
+the search data are kept.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..records import ArchivedThread
 from .about import ThreadProvenance, thread_provenance
 from .activity import activity_chart
-from .authors import AuthorIndex, thread_participants
+from .authors import AuthorContribution, AuthorIndex, thread_author_posts, thread_participants
 from .feed import DEFAULT_MAX_ENTRIES, FeedEntry, newest_entries, thread_feed_entries
-from .views import ThreadExtras, ThreadView
+from .offline_index import SearchData, SearchPost, SearchThread
+from .views import ThreadExtras, ThreadSummary, ThreadView
 
 
 def thread_extras(
@@ -32,18 +35,54 @@ def thread_extras(
     )
 
 
+@dataclass(frozen=True)
+class ThreadSiteData:
+    """All the site-wide pages take from one thread, and the pages the thread has."""
+
+    summary: ThreadSummary
+    search_thread: SearchThread
+    search_posts: list[SearchPost]  # their `thread` is 0: SitePages.add numbers them
+    authors: list[AuthorContribution]
+    feed: list[FeedEntry]  # the thread's newest entries only: the feed takes no more
+    provenance: ThreadProvenance
+    pages: list[str]  # the thread's HTML pages (not permalink stubs), from the site's root
+
+
+def thread_site_data(
+    thread: ArchivedThread, view: ThreadView, feed_limit: int = DEFAULT_MAX_ENTRIES
+) -> ThreadSiteData:
+    """What the site-wide pages need of `thread`, shown as `view`."""
+    search = SearchData()
+    search.add_thread(view)
+    folder = view.summary.href.rsplit("/", 1)[0]
+    return ThreadSiteData(
+        summary=view.summary,
+        search_thread=search.threads[0],
+        search_posts=search.posts,
+        authors=thread_author_posts(thread, view),
+        feed=newest_entries(thread_feed_entries(thread, view), feed_limit),
+        provenance=thread_provenance(thread, view.summary),
+        pages=[f"{folder}/{page.file}" for page in view.pages],
+    )
+
+
 @dataclass
 class SitePages:
-    """The site-wide pages' data, filled by `add_thread`."""
+    """The site-wide pages' data, filled by `add`."""
 
     feed_limit: int = DEFAULT_MAX_ENTRIES
+    summaries: list[ThreadSummary] = field(default_factory=list)
+    search: SearchData = field(default_factory=SearchData)
     authors: AuthorIndex = field(default_factory=AuthorIndex)
     feed: list[FeedEntry] = field(default_factory=list)
     provenance: list[ThreadProvenance] = field(default_factory=list)
 
-    def add_thread(self, thread: ArchivedThread, view: ThreadView) -> None:
-        """Take what the author pages, the feed and the about page need of `thread`."""
-        self.authors.add_thread(thread, view)
-        self.feed = newest_entries([*self.feed, *thread_feed_entries(thread, view)],
-                                   self.feed_limit)  # fmt: skip
-        self.provenance.append(thread_provenance(thread, view.summary))
+    def add(self, data: ThreadSiteData) -> None:
+        """Take one thread's part of the site-wide pages."""
+        self.summaries.append(data.summary)
+        self.search.threads.append(data.search_thread)
+        number = len(self.search.threads) - 1
+        self.search.posts += [replace(post, thread=number) for post in data.search_posts]
+        self.authors.add(data.authors)
+        self.feed = newest_entries([*self.feed, *data.feed], self.feed_limit)
+        self.provenance.append(data.provenance)

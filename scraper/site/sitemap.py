@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 from xml.sax.saxutils import escape
 
-from ..archive import atomic_write_bytes
+from .output import write_if_changed
 
 log = logging.getLogger(__name__)
 
@@ -47,5 +47,5 @@ def sitemap_xml(base_url: str, pages: Iterable[str]) -> str:
 def write_sitemap(output: Path, base_url: str, pages: Iterable[str]) -> int:
     """Write `output/sitemap.xml`; returns how many URLs it lists."""
     text = sitemap_xml(base_url, pages)
-    atomic_write_bytes(output / SITEMAP_FILE, text.encode("utf-8"))
+    write_if_changed(output / SITEMAP_FILE, text.encode("utf-8"))
     return text.count("<loc>")

@@ -6,6 +6,7 @@ keeps an Arabic line that starts with an English name right-to-left.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -26,22 +27,35 @@ _SCRIPT_RANGES = (
 )
 
 
-def _script_of(char: str) -> TextDirection | None:
-    code = ord(char)
-    for script, ranges in _SCRIPT_RANGES:
-        if any(low <= code <= high for low, high in ranges):
-            return script
-    return None
+def _letter_class(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
+    """A regex matching runs of the letters (`str.isalpha`) of `ranges`: the ranges also
+    hold digits, punctuation and marks (Arabic comma, tashkeel), which do not count."""
+    letters = [code for low, high in ranges for code in range(low, high + 1) if chr(code).isalpha()]
+    spans: list[tuple[int, int]] = []
+    for code in letters:
+        if spans and spans[-1][1] == code - 1:
+            spans[-1] = (spans[-1][0], code)
+        else:
+            spans.append((code, code))
+    parts = "".join(
+        re.escape(chr(low)) + ("" if low == high else "-" + re.escape(chr(high)))
+        for low, high in spans
+    )
+    return re.compile(f"[{parts}]+")
+
+
+# One compiled pass per script: the scan runs in C, not one Python step per character
+# (that loop was most of a large build's time).
+_SCRIPT_LETTERS = tuple((script, _letter_class(ranges)) for script, ranges in _SCRIPT_RANGES)
 
 
 def detect(text: str) -> TextDirection | None:
     """The script with the most letters in `text`, or None when it has no letters."""
-    counts = {ARABIC: 0, HEBREW: 0, LATIN: 0}
-    for char in text:
-        if char.isalpha():
-            script = _script_of(char)
-            if script is not None:
-                counts[script] += 1
-    # max() keeps the first of equal counts, so a tie goes to the right-to-left script.
-    best = max(counts, key=counts.__getitem__)
-    return best if counts[best] else None
+    best: TextDirection | None = None
+    most = 0
+    for script, letters in _SCRIPT_LETTERS:
+        count = sum(map(len, letters.findall(text)))
+        # Strictly more: a tie keeps the earlier script, the right-to-left one.
+        if count > most:
+            best, most = script, count
+    return best

@@ -1,0 +1,402 @@
+"""Build time and memory of the mirror against a floor, on generated archives.
+
+The floor is the least any static build with search must do: the posts from
+`forum-mirror export`, rendered 20 a page by a bare Jinja template, indexed by the Pagefind
+CLI. Beside it, in the same run: `forum-mirror build` from scratch, the same build again with
+nothing changed, and again after one thread got a new post. Each step runs as its own
+process; peak RSS is that of the whole process tree (Pagefind included), sampled from /proc.
+Figures are ratios from one run: absolute times are noise on a shared machine.
+
+Run: `.venv/bin/python -m benchmarks.build [--posts 1000 10000] [--threads 25] [--profile]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes  # noqa: E402
+from scraper.archive import FORMAT_NAME, FORMAT_VERSION, THREADS_DIR  # noqa: E402
+from scraper.engines.canonical import quote_html  # noqa: E402
+
+POSTS_PER_PAGE = 20
+BOARD = "https://bench.example"
+AUTHORS = 60  # members of the board; each writes in many threads (author pages span them)
+FETCHED_AT = "2026-11-29T03:15:00Z"
+CHANGED_AT = "2026-12-01T08:00:00Z"
+# Arabic, Hebrew and English lines, as the boards we archive mix them.
+LINES = (
+    "مرحبا بالجميع، هذا الموضوع لأخبار المغرب اليومية. شاركونا ما تقرؤون.",
+    "زرت الرباط والمغرب كله جميل في الخريف، والناس طيبون.",
+    "أظن أن المنتخب سيتأهل إلى كأس العالم بسهولة هذه المرة.",
+    "تصحيح: المباراة يوم السبت وليس يوم الأحد، حسب ما نشرته الجامعة.",
+    "שר הביטחון Benny Gantz ביקר היום במרוקו ונפגש עם עמיתו.",
+    "לדבריו, היחסים בין ישראל לבין מרוקו חזקים מתמיד.",
+    "The match was moved to Saturday; tickets bought for Sunday stay valid.",
+    "صورة من السوق القديم في فاس، قرب باب بوجلود، صباح يوم الجمعة.",
+    "ما زلت أتذكر هذا التوقع من أول الموضوع، وكان في محله تماما.",
+    "Merci pour le partage, le reportage sur Chefchaouen était superbe.",
+)
+FLOOR_TEMPLATE = """<!doctype html>
+<html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{{ title }} · {{ number }}</title>
+</head><body><main><h1>{{ title }}</h1>
+{% for post in posts %}<article id="post-{{ post.post_id }}" data-pagefind-body>
+<h2>{{ post.author }}</h2><time datetime="{{ post.published }}">{{ post.published_text }}</time>
+<div>{{ post.content_html | safe }}</div></article>
+{% endfor %}</main></body></html>
+"""
+
+
+# --- Archives ------------------------------------------------------------------------------
+
+
+def _post(thread: int, index: int, first_seen: str = FETCHED_AT) -> dict[str, Any]:
+    """One archived post (thread.json form) of thread `thread`, at position `index + 1`."""
+    post_id = f"{thread + 1}{index:06d}"
+    member = (thread * 7 + index * 13) % AUTHORS
+    lines = [LINES[(thread + index + n) % len(LINES)] for n in range(1 + index % 4)]
+    html = "<br>\n".join(lines)
+    text = "\n".join(lines)
+    quotes = []
+    if index and index % 5 == 0:
+        quoted_id = f"{thread + 1}{index - 1:06d}"
+        html = quote_html(f"عضو {member}", quoted_id, LINES[index % len(LINES)]) + html
+        text = f"{LINES[index % len(LINES)]}\n{text}"
+        quotes = [{"author": f"عضو {member}", "post_id": quoted_id}]
+    day, hour = divmod(index, 24)
+    date = f"20{15 + thread % 10}-{1 + day // 28 % 12:02d}-{1 + day % 28:02d}"
+    published = f"{date}T{hour:02d}:07:00+01:00"
+    page = index // POSTS_PER_PAGE + 1
+    url = f"{BOARD}/threads/t.{thread + 1}/page-{page}"
+    return {
+        "id": post_id,
+        "position": index + 1,
+        "author": {
+            "name": f"عضو {member}",
+            "url": f"{BOARD}/members/m.{member}/",
+            "avatar_url": None,
+            "avatar_path": None,
+            "joined_text": "",
+            "joined": None,
+            "message_count": None,
+            "member_id": str(member),
+        },
+        "published": published,
+        "published_text": published[:10],
+        "edited": None,
+        "edited_text": "",
+        "content_html": f'<div class="bbWrapper">{html}</div>',
+        "content_text": text,
+        "quotes": quotes,
+        "embeds": [],
+        "images": [],
+        "page": page,
+        "source_url": f"{url}#post-{post_id}",
+        "fetched_at": FETCHED_AT,
+        "page_sha256": f"{page:064x}",
+        "warc_file": f"threads/bench.example-{thread + 1}/warc/run.warc.gz",
+        "warc_record_id": f"<urn:uuid:00000000-0000-4000-8000-{page:012d}>",
+        "first_seen_at": first_seen,
+        "warc_offset": None,
+        "revisions": [],
+        "removed_upstream_at": None,
+    }
+
+
+def thread_key(thread: int) -> str:
+    return f"bench.example-{thread + 1}"
+
+
+def write_thread(root: Path, thread: int, posts: int, extra_posts: int = 0) -> Path:
+    """Write thread number `thread` (0-based) with `posts` posts, plus `extra_posts` first
+    seen later (an update that found new posts); returns its thread.json."""
+    document = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "key": thread_key(thread),
+        "engine": "xenforo2",
+        "thread": {
+            "id": str(thread + 1),
+            "url": f"{BOARD}/threads/t.{thread + 1}/",
+            "title": f"{LINES[thread % len(LINES)][:40]} ({thread + 1})",
+            "prefix": "",
+            "breadcrumb": [{"title": "المنتديات", "url": f"{BOARD}/"}],
+            "language": "ar-MA",
+            "ignored_canonical": "",
+        },
+        "first_archived_at": FETCHED_AT,
+        "last_archived_at": CHANGED_AT if extra_posts else FETCHED_AT,
+        "scraper_version": "0.1.0",
+        "pages": [],
+        "posts": [_post(thread, index) for index in range(posts)]
+        + [_post(thread, posts + n, CHANGED_AT) for n in range(extra_posts)],
+        "assets": [],
+        "runs": [],
+        "unavailable_since": None,
+        "unavailable_reason": "",
+        "moves": [],
+        "incomplete": None,
+        "cursor": None,
+    }
+    path = root / THREADS_DIR / thread_key(thread) / "thread.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # As the archive writes it (indented), so reading and zipping it cost what they do.
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def make_archive(root: Path, posts: int, threads: int) -> Path:
+    """An archive of `posts` posts spread evenly over `threads` threads."""
+    for thread in range(threads):
+        share = posts // threads + (1 if thread < posts % threads else 0)
+        write_thread(root, thread, share)
+    return root
+
+
+# --- Measuring -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_rss_mb: float  # the whole process tree, sampled
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """The summed RSS of `pid` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        process = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(process)
+        rss[process] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    total, stack = 0, [pid]
+    while stack:
+        process = stack.pop()
+        total += rss.get(process, 0)
+        stack += children.get(process, [])
+    return total
+
+
+def run_measured(command: list[str], cwd: Path = ROOT) -> Run:
+    """Run `command`; its wall time and the peak RSS of its process tree."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.05):
+            peak = max(peak, _tree_rss_kb(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    seconds = time.monotonic() - started
+    done.set()
+    sampler.join()
+    if code:
+        raise RuntimeError(f"{command} exited with {code}")
+    return Run(round(seconds, 2), round(peak / 1024, 1))
+
+
+def floor_render(jsonl: Path, site: Path) -> int:
+    """Render the exported posts 20 a page per thread with a bare template; pages written."""
+    from jinja2 import Environment
+
+    template = Environment(autoescape=True).from_string(FLOOR_TEMPLATE)
+    pages = 0
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        nonlocal pages
+        if not batch:
+            return
+        first = batch[0]
+        number = (first["position"] - 1) // POSTS_PER_PAGE + 1
+        path = site / first["thread_key"] / f"page-{number}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            template.render(title=first["thread_title"], number=number, posts=batch),
+            encoding="utf-8",
+        )
+        pages += 1
+        batch.clear()
+
+    with jsonl.open(encoding="utf-8") as lines:
+        for line in lines:
+            post = json.loads(line)
+            if batch and (
+                post["thread_key"] != batch[0]["thread_key"] or len(batch) == POSTS_PER_PAGE
+            ):
+                flush()
+            batch.append(post)
+    flush()
+    return pages
+
+
+def floor_command(archive: Path, work: Path) -> list[str]:
+    """The floor as one shell pipeline: export, bare render, Pagefind CLI."""
+    python = sys.executable
+    site = work / "floor-site"
+    jsonl = work / "posts.jsonl"
+    script = " && ".join(
+        [
+            f"{python} -c 'from scraper.cli import main; main()' export --format jsonl "
+            f"--archive {archive} -o {jsonl}",
+            f"{python} -m benchmarks.build --floor-render {jsonl} {site}",
+            f"{python} -m pagefind --site {site} --force-language ar --silent",
+        ]
+    )
+    return ["sh", "-c", script]
+
+
+def build_command(archive: Path, output: Path, profile: Path | None = None) -> list[str]:
+    cli = ["-c", "from scraper.cli import main; main()"]
+    if profile is not None:
+        cli = ["-m", "cProfile", "-o", str(profile), "-m", "scraper.cli"]
+    return [sys.executable, *cli, "build", "--archive", str(archive), "--output", str(output)]
+
+
+def changed_files(output: Path, since: float) -> list[str]:
+    """Files under `output` modified after `since` (a time.time())."""
+    return sorted(
+        p.relative_to(output).as_posix()
+        for p in output.rglob("*")
+        if p.is_file() and p.stat().st_mtime > since
+    )
+
+
+def measure(posts: int, threads: int, work: Path, profile: bool = False) -> dict[str, Any]:
+    """The floor and the mirror's full, unchanged and one-thread-changed builds, one run each."""
+    archive = make_archive(work / f"archive-{posts}", posts, threads)
+    output = work / f"site-{posts}"
+    floor = run_measured(floor_command(archive, work))
+    profile_file = work / f"build-{posts}.prof" if profile else None
+    full = run_measured(build_command(archive, output, profile_file))
+    before = time.time()
+    unchanged = run_measured(build_command(archive, output))
+    unchanged_written = changed_files(output, before)
+    write_thread(archive, 0, posts // threads + (1 if posts % threads else 0), extra_posts=1)
+    before = time.time()
+    one = run_measured(build_command(archive, output))
+    one_written = changed_files(output, before)
+    other_threads = [f for f in one_written if f.startswith("threads/") and
+                     not f.startswith(f"threads/{thread_key(0)}/")]  # fmt: skip
+    result = {
+        "posts": posts,
+        "threads": threads,
+        "floor": asdict(floor),
+        "full": asdict(full),
+        "unchanged": asdict(unchanged),
+        "one_thread_changed": asdict(one),
+        "full_over_floor": round(full.seconds / floor.seconds, 2),
+        "unchanged_over_full": round(unchanged.seconds / full.seconds, 3),
+        "one_changed_over_full": round(one.seconds / full.seconds, 3),
+        "thread_share": round(1 / threads, 3),
+        "files_written_unchanged": len(unchanged_written),
+        "files_written_one_changed": len(one_written),
+        "other_threads_files_written": len(other_threads),
+    }
+    if profile_file is not None:
+        result["profile"] = str(profile_file)
+    return result
+
+
+THREADS = 25  # the issue's shape: 100,000 posts as 25 threads of 4,000
+
+
+def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
+    """The suite's entry (benchmarks/report.py): floor and builds at every `sizes.posts`."""
+    found: list[Measurement] = []
+    for posts in sizes.posts:
+        result = measure(posts, min(THREADS, max(1, posts // 20)), workdir / f"build-{posts}")
+        for step, name in (("floor", "floor"), ("full", "full build"),
+                           ("unchanged", "unchanged rebuild"),
+                           ("one_thread_changed", "one thread changed")):
+            found.append(Measurement(name, posts, result[step]["seconds"],
+                                     int(result[step]["peak_rss_mb"] * 2**20), unit="posts"))
+    return found
+
+
+BENCHMARK = Benchmark(
+    "build",
+    run,
+    about="Archives of generated posts (25 threads at most) built by `forum-mirror build`, "
+          "against a floor measured in the same run: the posts from `forum-mirror export` "
+          "rendered 20 a page by a bare Jinja template and indexed by the Pagefind CLI; then "
+          "a rebuild with nothing changed and one after a post was added to one thread. Peak "
+          "RSS is of the whole process tree (Pagefind included).",
+    plots=(Plot("Build time against posts", "seconds",
+                ("floor", "full build", "unchanged rebuild", "one thread changed")),
+           Plot("Peak RSS of the build against posts", "peak_rss_bytes",
+                ("floor", "full build"))),
+    goals=(Goal("a full build at most 2x the floor", "full build", "seconds", over="floor",
+                at_most=2.0),
+           Goal("an unchanged rebuild at most 10% of a full build", "unchanged rebuild",
+                "seconds", over="full build", at_most=0.10),
+           Goal("peak RSS of the build at most 2 GiB", "full build", "peak_rss_bytes",
+                at_most=2 * 2**30)),
+)
+
+
+def top_entries(profile: Path, count: int = 12) -> str:
+    """The profile's top entries by own time, as pstats prints them."""
+    import io
+    import pstats
+
+    stream = io.StringIO()
+    pstats.Stats(str(profile), stream=stream).sort_stats("tottime").print_stats(count)
+    return stream.getvalue()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, nargs="+", default=[1000, 10000],
+                        help="archive sizes to measure (add 100000 for the full run)")  # fmt: skip
+    parser.add_argument("--threads", type=int, default=25, help="threads the posts spread over")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the full build (cProfile) and print its top entries")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--floor-render", nargs=2, type=Path, metavar=("JSONL", "SITE"),
+                        help=argparse.SUPPRESS)  # the floor's render step, run as its own process
+    args = parser.parse_args(argv)
+    if args.floor_render:
+        floor_render(*args.floor_render)
+        return
+    with tempfile.TemporaryDirectory() as temp:
+        work = args.keep or Path(temp)
+        work.mkdir(parents=True, exist_ok=True)
+        for posts in args.posts:
+            size_dir = work / str(posts)
+            shutil.rmtree(size_dir, ignore_errors=True)
+            size_dir.mkdir()
+            result = measure(posts, min(args.threads, posts), size_dir, args.profile)
+            print(json.dumps(result), flush=True)
+            if args.profile:
+                print(top_entries(Path(result["profile"])), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""What a build keeps for the next one, so that threads that did not change are not rebuilt.
+
+A thread's pages depend only on its archive folder, the theme, the settings and this code.
+For each thread the cache keeps a fingerprint of those and the thread's `ThreadSiteData`
+(what the index, search, author pages, feed and about page take from it). When the next
+build finds the same fingerprint and the thread's pages still in the output, it skips the
+thread: its JSON is not parsed, its pages are not rendered, its zip and assets are not
+looked at. Author pages are kept by a digest of what they show, so only those a changed
+thread touches are rendered again.
+
+The cache lives outside the published folder (`FORUM_MIRROR_CACHE_PATH`, which `build_site`
+sets to `.<output>.cache/` beside the output): it is the build's, not the reader's. Deleting
+it only makes the next build a full one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from .output import write_if_changed
+from .pages import ThreadSiteData
+
+log = logging.getLogger(__name__)
+
+CACHE_SETTING = "FORUM_MIRROR_CACHE_PATH"
+# Whatever of this package decides what a page looks like: a changed file rebuilds all.
+CODE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tree_digest(digest: Any, folder: Path, pattern: str) -> None:
+    for path in sorted(folder.rglob(pattern)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+
+
+def build_signature(settings: dict[str, Any], theme: Path) -> str:
+    """A digest of everything besides the archive that the pages depend on."""
+    digest = hashlib.sha256(__version__.encode())
+    _tree_digest(digest, CODE_ROOT, "*.py")
+    _tree_digest(digest, theme, "*")
+    # Values JSON cannot hold (modules, functions) count by type: their repr holds addresses
+    # that change with every run.
+    digest.update(
+        json.dumps(settings, sort_keys=True, default=lambda value: type(value).__name__).encode()
+    )
+    return digest.hexdigest()
+
+
+def folder_fingerprint(thread_dir: Path, signature: str) -> str:
+    """A digest of the thread's folder: thread.json by content, every other file (assets,
+    WARC files: never rewritten in place) by name, size and mtime."""
+    digest = hashlib.sha256(signature.encode())
+    with (thread_dir / "thread.json").open("rb") as handle:
+        digest.update(hashlib.file_digest(handle, "sha256").digest())
+    for root, folders, files in os.walk(thread_dir):
+        folders.sort()
+        for name in sorted(files):
+            path = Path(root, name)
+            stat = path.stat()
+            digest.update(f"{path.relative_to(thread_dir)}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
+                          .encode())  # fmt: skip
+    return digest.hexdigest()
+
+
+class BuildCache:
+    """The cache folder of one site's builds."""
+
+    def __init__(self, folder: Path, signature: str) -> None:
+        self.folder = folder
+        self.signature = signature
+
+    def _thread_file(self, key: str) -> Path:
+        return self.folder / "threads" / f"{key}.pickle"
+
+    def thread(self, key: str, fingerprint: str) -> ThreadSiteData | None:
+        """The thread's data of the last build, if that build saw the same fingerprint."""
+        try:
+            with self._thread_file(key).open("rb") as handle:
+                kept, data = pickle.load(handle)
+        except FileNotFoundError:
+            return None
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
+                ValueError) as error:  # fmt: skip
+            log.warning("build cache of %s unreadable (%s): rebuilding the thread", key, error)
+            return None
+        return data if kept == fingerprint and isinstance(data, ThreadSiteData) else None
+
+    def keep_thread(self, key: str, fingerprint: str, data: ThreadSiteData) -> None:
+        write_if_changed(self._thread_file(key), pickle.dumps((fingerprint, data)))
+
+    def digests(self, name: str) -> dict[str, str]:
+        """Digests of the pages named `name` ("authors"), as the last build left them."""
+        try:
+            kept = json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(kept, dict) or kept.get("signature") != self.signature:
+            return {}
+        pages = kept.get("pages")
+        return pages if isinstance(pages, dict) else {}
+
+    def keep_digests(self, name: str, pages: dict[str, str]) -> None:
+        text = json.dumps({"signature": self.signature, "pages": pages}, sort_keys=True)
+        write_if_changed(self.folder / f"{name}.json", text.encode("utf-8"))

@@ -1,0 +1,106 @@
+"""Writing the site's files only when their bytes change.
+
+Pelican writes every output file on every build. A file rewritten with the same bytes still
+gets a new mtime, so `rsync`, a static host or a backup sees the whole mirror as changed
+after every scheduled `update --build`. Everything the build writes goes through here
+instead: a file whose bytes are already on disk is left untouched (same mtime, same inode).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import io
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pelican.writers import FileOverwriteFailedError, Writer
+
+log = logging.getLogger(__name__)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` unless the file already holds exactly it; True if written.
+
+    A file that changes is written to a temporary file and renamed: a reader of the
+    published site never sees half a page.
+    """
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        # A new file: no reader has it yet, so it is written in place (a rename per file
+        # would double the cost of a first build's 100,000 permalink stubs).
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return True
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    return True
+
+
+def sync_folder(source: Path, target: Path) -> int:
+    """Make `target` hold `source`'s files, copying only those that differ; how many were.
+
+    Files of `target` that `source` lacks are kept: callers write complete sets of files
+    whose names stay the same between builds.
+    """
+    copied = 0
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        destination = target / path.relative_to(source)
+        if destination.is_file() and filecmp.cmp(path, destination, shallow=False):
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+        copied += 1
+    return copied
+
+
+class _UnchangedSkippingFile(io.StringIO):
+    """What Pelican's writer writes a page into: on close, the page goes to disk only if
+    its bytes differ from the file's."""
+
+    def __init__(self, path: Path, writer: SkipUnchangedWriter) -> None:
+        super().__init__()
+        self._path = path
+        self._writer = writer
+
+    def close(self) -> None:
+        if not self.closed:
+            if write_if_changed(self._path, self.getvalue().encode("utf-8")):
+                self._writer.changed += 1
+            else:
+                self._writer.unchanged += 1
+        super().close()
+
+
+class SkipUnchangedWriter(Writer):
+    """Pelican's writer, except that a page whose bytes did not change is not rewritten.
+
+    Pelican opens each output file through `_open_w`; the file handed back here compares
+    before it writes. Connected through Pelican's `get_writer` signal (`__init__.py`).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.changed = 0
+        self.unchanged = 0
+
+    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
+        # Pelican's own checks (one write per file unless overridden), without its
+        # open(filename, "w"), which would empty the file before it could be compared.
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(f'Failed to overwrite "{filename}" a second time')
+            return open(os.devnull, "w", encoding=encoding)
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(f'Failed to overwrite "{filename}": already written')
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return _UnchangedSkippingFile(Path(filename), self)

@@ -1,0 +1,130 @@
+"""Rebuilds write only what changed: nothing for an unchanged archive, one thread's pages and
+the site-wide pages it touches after an update of that thread (scraper/site/build_cache.py,
+scraper/site/output.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from scraper.archive import ThreadArchive
+from scraper.site.build import build_site, cache_folder
+from scraper.site.output import write_if_changed
+
+from .archive_factory import POST_COUNT, PostSpec, build_fixture_archive, build_thread_archive
+
+OTHER_KEY = "forum.example-5000"
+
+
+def snapshot(output: Path) -> dict[str, tuple[int, int]]:
+    """Every file of the site with its mtime and inode: a rewrite changes one of them."""
+    return {
+        path.relative_to(output).as_posix(): (path.stat().st_mtime_ns, path.stat().st_ino)
+        for path in output.rglob("*")
+        if path.is_file()
+    }
+
+
+def two_thread_archive(root: Path) -> str:
+    """The fixture thread and a second, English one; returns the fixture thread's key."""
+    fixture = build_fixture_archive(root)
+    texts = [f"Post {n} about Rabat." for n in range(5)]
+    posts = [PostSpec(f"writer {n % 3}", html=text, text=text) for n, text in enumerate(texts)]
+    build_thread_archive(root, posts, key=OTHER_KEY, title="An English thread", language="en")
+    return fixture.key
+
+
+def add_post(root: Path, key: str) -> str:
+    """A later run found one more post in thread `key`; returns its id."""
+    archive = ThreadArchive(root)
+    thread = archive.load(key)
+    assert thread is not None
+    last = thread.posts[-1]
+    new = dataclasses.replace(
+        last,
+        id=str(int(last.id) + 1),
+        position=last.position + 1,
+        content_text="منشور جديد عن طنجة",
+        content_html='<div class="bbWrapper">منشور جديد عن طنجة</div>',
+        first_seen_at="2026-12-01T08:00:00Z",
+    )
+    archive.save(dataclasses.replace(thread, posts=[*thread.posts, new]))
+    return new.id
+
+
+def test_an_unchanged_rebuild_writes_no_file(tmp_path: Path) -> None:
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    two_thread_archive(archive)
+    first = build_site(archive, output)
+    before = snapshot(output)
+    second = build_site(archive, output)
+    assert snapshot(output) == before
+    # The report still counts the pages left as they were.
+    assert (second.threads, second.posts, second.pages) == (first.threads, first.posts,
+                                                              first.pages)  # fmt: skip
+    assert first.posts == POST_COUNT + 5
+
+
+def test_one_changed_thread_rewrites_its_pages_and_the_index_not_other_threads(
+    tmp_path: Path,
+) -> None:
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    build_site(archive, output)
+    before = snapshot(output)
+    new_id = add_post(archive, key)
+    report = build_site(archive, output)
+    after = snapshot(output)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert report.posts == POST_COUNT + 5 + 1
+    assert f"threads/{key}/page-2.html" in changed  # the new post's page
+    assert f"threads/{key}/posts/{new_id}.html" in changed  # its permalink stub, new
+    assert {"index.html", "feed.atom"} <= changed  # post counts, the newest post
+    assert any(name.startswith("search/") for name in changed)
+    assert any(name.startswith("pagefind/") for name in changed)
+    assert not [name for name in changed if name.startswith(f"threads/{OTHER_KEY}/")]
+    # Stubs of the thread's older posts still point at the same pages: not rewritten.
+    assert f"threads/{key}/posts/{int(new_id) - 1}.html" not in changed
+    # The other thread's authors: their pages show nothing of the changed thread.
+    others = [name for name in after if name.startswith("authors/writer-")]
+    assert others and not [name for name in others if name in changed]
+    assert (output / f"threads/{key}/page-2.html").read_text(encoding="utf-8").count(
+        "منشور جديد عن طنجة"
+    ) == 1
+
+
+def test_a_deleted_page_is_written_again(tmp_path: Path) -> None:
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    build_site(archive, output)
+    (output / "threads" / key / "page-2.html").unlink()
+    build_site(archive, output)
+    assert (output / "threads" / key / "page-2.html").is_file()
+
+
+def test_the_build_cache_is_kept_beside_the_site_not_in_it(tmp_path: Path) -> None:
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    two_thread_archive(archive)
+    build_site(archive, output)
+    assert cache_folder(output).parent == tmp_path
+    assert list(cache_folder(output).rglob("*.pickle"))
+    assert not [p for p in output.rglob("*") if p.suffix in (".pickle", ".tmp")]
+    # Without its cache a build is a full one, and still changes no byte of the site.
+    contents = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    for path in cache_folder(output).rglob("*"):
+        if path.is_file():
+            path.unlink()
+    build_site(archive, output)
+    assert {p: p.read_bytes() for p in output.rglob("*") if p.is_file()} == contents
+
+
+def test_write_if_changed_leaves_equal_bytes_alone(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    assert write_if_changed(path, b"one")
+    stat = path.stat()
+    assert not write_if_changed(path, b"one")
+    assert (path.stat().st_mtime_ns, path.stat().st_ino) == (stat.st_mtime_ns, stat.st_ino)
+    assert write_if_changed(path, b"two")
+    assert path.read_bytes() == b"two"
+    assert os.listdir(tmp_path) == ["page.html"]
