@@ -9,6 +9,7 @@ are brought to one form: marks removed, letter variants folded, clitic prefixes 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -65,6 +66,9 @@ def normalize_arabic(text: str) -> str:
     return _REMOVE.sub("", text).translate(_FOLD).lower()
 
 
+# Words repeat (a corpus is mostly its few hundred commonest words): trying every prefix
+# rule for each occurrence was most of the time spent indexing a large archive.
+@functools.lru_cache(maxsize=1 << 16)
 def strip_prefix(word: str) -> str:
     """A normalized word without its clitic prefix (`والمغرب` -> `مغرب`), if it has one."""
     for prefix, min_rest in PREFIXES:
