@@ -51,8 +51,8 @@ QUERIES = [
     "football",
 ]
 
-# Frequent words first (Zipf ranks), written as readers write them: some with tashkeel,
-# hamza forms and attached prefixes, which the index folds.
+# Frequent words first (Zipf ranks), space-separated, written as readers write them: some
+# with tashkeel, hamza forms and attached prefixes, which the index folds.
 ARABIC = (
     "في من على إلى أن هذا هذه التي الذي عن مع كان قد لا ما هو هي كل بعد ذلك بين عند "
     "المغرب والمغرب بالمغرب الحكومة الجديدة الرباط فاس مكة المدرسة مدرسة الطلاب كرة القدم "
@@ -65,7 +65,7 @@ ARABIC = (
     "وَالْمَغْرِبُ الْحُكُومَةُ إسرائيل فلسطين القدس مصر الجزائر تونس ليبيا السعودية "
     "الأردن لبنان سوريا العراق الخليج أوروبا أمريكا فرنسا إسبانيا الكبيـــــر الصغير "
     "الجميل الجديد القديم الأول الأخير كثير قليل مهم سهل صعب سريع بطيء"
-).split()
+)
 HEBREW = (
     "של את על זה לא גם עם הוא היא אני אתה כל מה יש אין היה הם שלום חברים ירושלים "
     "תל אביב ישראל מרוקו הממשלה החדשה בחירות תוצאות כדורגל משחק קבוצה שחקן מאמן "
@@ -73,7 +73,7 @@ HEBREW = (
     "מטוס טיסה ים הר מדבר מים לחם קפה ספר עיתון טלוויזיה אינטרנט טלפון תמונה וידאו "
     "תגובה נושא פורום חבר תודה רבה בוקר טוב ערב יום שבוע חודש שנה היום אתמול מחר "
     "שָׁלוֹם הִיסְטוֹרִי ביקור שר הביטחון"
-).split()
+)
 ENGLISH = (
     "the of and to in a is that for it on was with as be at by this have from or an "
     "but not are they we you all his her there their one would what so up out if about "
@@ -85,7 +85,7 @@ ENGLISH = (
     "phone picture video comment topic forum member thanks morning evening day week "
     "month today yesterday tomorrow government minister parliament economy Morocco "
     "Israel Jerusalem Rabat visit historic relations strong"
-).split()
+)
 # Letters of each script, for the long tail of rarer words (names, places, typos).
 LETTERS = {
     "ar": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي",
@@ -112,7 +112,7 @@ class Vocabulary:
 
 def vocabularies(rng: random.Random) -> dict[str, Vocabulary]:
     """Each language's common words followed by generated rarer ones."""
-    common = {"ar": ARABIC, "he": HEBREW, "en": ENGLISH}
+    common = {"ar": ARABIC.split(), "he": HEBREW.split(), "en": ENGLISH.split()}
     result = {}
     for lang, words in common.items():
         letters = LETTERS[lang]

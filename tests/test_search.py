@@ -233,6 +233,10 @@ def test_search_files_are_classic_scripts_without_closing_tags(site: SearchSite)
     )
 
 
+# Shards of a few words each, as a large archive's are: keys of several letters, prefix files.
+SMALL_SHARD_BYTES = 50
+
+
 @dataclass
 class OfflineIndex:
     """The offline index as search.js reads it: the manifest, then one shard at a time."""
@@ -276,7 +280,7 @@ def test_offline_index_answers_every_term_from_one_shard(site: SearchSite, tmp_p
     """With small shards (keys of several letters, prefix files for short terms), every
     prefix of every word finds exactly the posts a scan of all posts finds, with counts."""
     data = read_search_data(site.output)
-    write_search_files(tmp_path, data, shard_bytes=80)
+    write_search_files(tmp_path, data, shard_bytes=SMALL_SHARD_BYTES)
     index = OfflineIndex(tmp_path / SEARCH_DIR)
     manifest = index.manifest
     assert manifest["prefixes"] and max(len(key) for key in manifest["words"]) >= 3
@@ -299,7 +303,7 @@ def test_offline_index_answers_every_term_from_one_shard(site: SearchSite, tmp_p
 
 def test_rewriting_the_index_leaves_no_stale_shards(site: SearchSite, tmp_path: Path) -> None:
     data = read_search_data(site.output)
-    write_search_files(tmp_path, data, shard_bytes=200)
+    write_search_files(tmp_path, data, shard_bytes=SMALL_SHARD_BYTES)
     small = {path.name for path in (tmp_path / SEARCH_DIR / "offline" / "terms").iterdir()}
     write_search_files(tmp_path, data)
     large = {path.name for path in (tmp_path / SEARCH_DIR / "offline" / "terms").iterdir()}

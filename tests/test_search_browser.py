@@ -16,14 +16,20 @@ import pytest
 from scraper.site.offline_index import SEARCH_DIR, read_search_data, write_search_files
 
 from .conftest import Tab, serve_directory
-from .test_search import LAB_KEY, LAB_POSTS, OfflineIndex, SearchSite, build_search_site
+from .test_search import (
+    LAB_KEY,
+    LAB_POSTS,
+    SMALL_SHARD_BYTES,
+    OfflineIndex,
+    SearchSite,
+    build_search_site,
+)
 
 pytestmark = pytest.mark.browser
 
 # "shards": from file://, the offline index split into shards of a few words each, as a large
 # archive's is: every query then needs term keys of several letters or a prefix file.
 MODES = ["http", "file", "shards"]
-SMALL_SHARD_BYTES = 80
 
 
 @dataclass

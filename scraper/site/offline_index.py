@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from array import array
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 
-from .arabic import RULES, search_words
+from .arabic import RULES, normalized_words, strip_prefix
 from .views import ThreadView, time_view
 
 log = logging.getLogger(__name__)
@@ -143,83 +142,65 @@ def key_name(key: str) -> str:
     return "-".join(f"{ord(char):x}" for char in key)
 
 
-def _pairs(found: array[int]) -> dict[int, int]:
-    """`[post, count, ...]` as post -> count."""
-    return dict(zip(found[::2], found[1::2], strict=True))
+def _encode(postings: Counter[int]) -> list[int]:
+    """`[post, count, ...]` with each post number as the difference from the one before."""
+    posts = sorted(postings)
+    deltas = [post - before for post, before in zip(posts, [0, *posts], strict=False)]
+    counts = [postings[post] for post in posts]
+    return [value for pair in zip(deltas, counts, strict=True) for value in pair]
 
 
-def _encode(postings: dict[int, int]) -> list[int]:
-    """Posting pairs with each post number as the difference from the one before."""
-    encoded: list[int] = []
-    previous = 0
-    for post, count in sorted(postings.items()):
-        encoded += (post - previous, count)
-        previous = post
-    return encoded
+def _postings(posts: list[SearchPost]) -> dict[str, list[int]]:
+    """Each search word -> the number of the post of each of its occurrences, in post order.
 
-
-def _postings(posts: list[SearchPost]) -> dict[str, array[int]]:
-    """Each search word -> `[post, count, ...]` of the posts holding it, in post order."""
-    postings: dict[str, array[int]] = {}
+    One number per occurrence, not (post, count) pairs: Counter then counts and sums them
+    in C, where adding pairs in Python was most of the time spent on a large archive.
+    """
+    postings: dict[str, list[int]] = {}
+    # A word as written (`والمغرب`) -> the list of its search form (`مغرب`): the prefix
+    # rules run once per distinct word, not once per occurrence.
+    lists: dict[str, list[int]] = {}
     for number, post in enumerate(posts):
-        for word, count in Counter(search_words(post.text)).items():
-            found = postings.get(word)
+        for word in normalized_words(post.text):
+            found = lists.get(word)
             if found is None:
-                found = postings[word] = array("l")
-            found += array("l", (number, count))
+                found = lists[word] = postings.setdefault(strip_prefix(word), [])
+            found.append(number)
     return postings
-
-
-def _posting_bytes(word: str, found: array[int]) -> int:
-    # About what the word costs in its shard: digits, commas and the word itself.
-    return 3 * len(found) + 2 * len(word) + 4
 
 
 @dataclass
 class _TermShards:
     """The term shards of one index: leaf keys with their words, prefixes with summed posts."""
 
-    postings: dict[str, array[int]]
+    postings: dict[str, list[int]]
     shard_bytes: int
     words: dict[str, list[str]] = field(default_factory=dict)  # leaf key -> its words
-    prefixes: dict[str, dict[int, int]] = field(default_factory=dict)
+    prefixes: dict[str, Counter[int]] = field(default_factory=dict)
 
-    def split(self, key: str, words: list[str], sums: bool) -> dict[int, int] | None:
-        """Place `words` (sorted, all starting with `key`) under `key` or longer keys.
-
-        Returns the summed postings of all of them when `sums` (the caller is a prefix).
-        """
-        size = sum(_posting_bytes(word, self.postings[word]) for word in words)
+    def split(self, key: str, words: list[str], sums: list[Counter[int]]) -> None:
+        """Place `words` (sorted, all starting with `key`) under `key` or longer keys, and
+        count their occurrences into `sums`, the totals of the prefixes above `key`."""
+        # About what the words cost in a shard: a few digits per post, and the words.
+        size = sum(3 * len(self.postings[word]) + 2 * len(word) for word in words)
         if key and (size <= self.shard_bytes or len(words) == 1):
             self.words[key] = words
-            return self._sum(words) if sums else None
+            for word in words:
+                for total in sums:
+                    total.update(self.postings[word])
+            return
         depth = len(key)
-        total: dict[int, int] = {}
+        if key:
+            sums = [*sums, Counter()]
+            self.prefixes[key] = sums[-1]
         longer = [word for word in words if len(word) > depth]
-        for letter, group in groupby(longer, key=lambda word: word[depth]):
-            # The root has no prefix file: its children need not sum for it.
-            child = self.split(key + letter, list(group), sums=bool(key))
-            if child is not None:
-                _add(total, child)
-        if not key:
-            return None
         # A word that is the key itself (`في` under the prefix `في`) only matches a query of
-        # at most its length, which this prefix's file answers: it needs no term shard.
+        # at most its length, which the prefixes' files answer: it needs no term shard.
         if len(longer) < len(words):
-            _add(total, self._sum([key]))
-        self.prefixes[key] = total
-        return total if sums else None
-
-    def _sum(self, words: list[str]) -> dict[int, int]:
-        total: dict[int, int] = {}
-        for word in words:
-            _add(total, _pairs(self.postings[word]))
-        return total
-
-
-def _add(total: dict[int, int], more: dict[int, int]) -> None:
-    for post, count in more.items():
-        total[post] = total.get(post, 0) + count
+            for total in sums:
+                total.update(self.postings[key])
+        for letter, group in groupby(longer, key=lambda word: word[depth]):
+            self.split(key + letter, list(group), sums)
 
 
 def _runs(values: list[int]) -> list[int]:
@@ -281,9 +262,9 @@ def write_search_files(output: Path, data: SearchData, shard_bytes: int = SHARD_
     for name, value in _shards(data):
         write(name, value)
     terms = _TermShards(_postings(data.posts), shard_bytes)
-    terms.split("", sorted(terms.postings), sums=False)
+    terms.split("", sorted(terms.postings), [])
     for key, words in terms.words.items():
-        shard = {word: _encode(_pairs(terms.postings[word])) for word in words}
+        shard = {word: _encode(Counter(terms.postings[word])) for word in words}
         write(f"terms/w-{key_name(key)}", shard)
     for key, total in terms.prefixes.items():
         write(f"terms/p-{key_name(key)}", _encode(total))
