@@ -327,3 +327,6 @@ def test_filters_file_holds_each_posts_thread_author_and_year(site: SearchSite) 
     ]
     years = [filters["years"][n] if n >= 0 else "" for n in expand(filters["year"])]
     assert years == [post.year for post in data.posts]
+    assert filters["counts"]["thread"] == {"أخبار المغرب والعالم": 24, LAB_TITLE: len(LAB_POSTS)}
+    assert filters["counts"]["author"]["سلمى"] == 2
+    assert sum(filters["counts"]["year"].values()) == len(data.posts)

@@ -227,3 +227,19 @@ def test_box_loads_no_filters_and_a_short_term_one_prefix_file(served: Served, t
     index.read.clear()
     index.counts("مغرب")
     assert terms == {"terms/p-645", *index.read}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_filter_no_post_has_is_dropped_as_its_list_shows(
+    served: Served, tab: Tab, mode: str
+) -> None:
+    """The first query runs with the URL's filters before the lists are filled; a value that
+    is not in its list then does not apply, and the results say so."""
+    url = f"{served.root(mode)}search.html?q={quote('مدرسة')}&author={quote('لا أحد')}"
+    tab.page.goto(url)
+    tab.page.wait_for_function(
+        "() => document.querySelectorAll('.search-page-results a.search-hit').length === 2"
+    )
+    assert tab.page.locator("select[data-filter=author]").input_value() == ""
+    found = search_page(tab, f"{served.root(mode)}search.html?q={quote('مدرسة')}&year=2019")
+    assert found == [served.anchor("school")]

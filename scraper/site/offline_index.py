@@ -12,8 +12,8 @@ It is sharded so that a query loads only what it needs, however large the archiv
   the first letters), the posts holding a word that starts with it, counts summed: a short
   query loads one file as large as the posts it finds, not every shard under it.
 - `posts/<n>.js`: the posts themselves, `POSTS_PER_FILE` a file, for the hits shown.
-- `filters.js`: each post's thread, author and year, loaded by search.html and by a filtered
-  query only.
+- `filters.js`: each post's thread, author and year, and how many posts have each, loaded
+  by search.html and by a filtered query only.
 
 A posting list is `[post, count, post, count, ...]`, each post number the difference from the
 one before (small numbers keep the files small). Shard names spell the key's code points in
@@ -212,16 +212,28 @@ def _runs(values: list[int]) -> list[int]:
 
 
 def _filters(data: SearchData) -> dict[str, object]:
+    """Each post's thread, author and year, and how many posts have each value (the lists
+    of search.html, counted here so the browser need not walk every post)."""
     authors = sorted({post.author for post in data.posts})
     years = sorted({post.year for post in data.posts} - {""})
     author_number = {author: number for number, author in enumerate(authors)}
     year_number = {year: number for number, year in enumerate(years)}
+    titles = [data.threads[post.thread].title for post in data.posts]
+    counts = {
+        name: {value: count for value, count in Counter(values).items() if value}
+        for name, values in (
+            ("thread", titles),
+            ("author", [post.author for post in data.posts]),
+            ("year", [post.year for post in data.posts]),
+        )
+    }
     return {
         "authors": authors,
         "years": years,
         "thread": _runs([post.thread for post in data.posts]),
         "author": [author_number[post.author] for post in data.posts],
         "year": _runs([year_number.get(post.year, -1) for post in data.posts]),
+        "counts": counts,
     }
 
 

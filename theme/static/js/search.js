@@ -112,8 +112,11 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
   // The offline index (scraper/site/offline_index.py): the manifest search/offline-index.js,
   // then only the shards a query needs, each a classic script under search/offline/ that
   // registers itself in window.FORUM_MIRROR_SHARDS.
-  async function offlineEngine(rules) {
-    if (!window.FORUM_MIRROR_INDEX) await loadScript("search/offline-index.js");
+  async function offlineEngine(rulesLoaded) {
+    const [rules] = await Promise.all([
+      rulesLoaded,
+      window.FORUM_MIRROR_INDEX || loadScript("search/offline-index.js"),
+    ]);
     const index = window.FORUM_MIRROR_INDEX;
     const words = new Set(index.words);
     const prefixes = new Set(index.prefixes);
@@ -173,6 +176,7 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
           const threads = expand(filters.thread);
           const years = expand(filters.year);
           return {
+            counts: filters.counts,
             thread: (post) => index.threads[threads[post]][0],
             author: (post) => filters.authors[filters.author[post]],
             year: (post) => (years[post] < 0 ? "" : filters.years[years[post]]),
@@ -220,22 +224,15 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
         const hits = await Promise.all(found.slice(0, limit).map((hit) => post(hit.number)));
         return { total: found.length, hits };
       },
-      async filters() {
-        const values = await filterMeta();
-        const counts = Object.fromEntries(FILTERS.map((name) => [name, {}]));
-        for (let number = 0; number < index.posts; number++) {
-          for (const name of FILTERS) {
-            const value = values[name](number);
-            if (value) counts[name][value] = (counts[name][value] || 0) + 1;
-          }
-        }
-        return counts;
-      },
+      filters: async () => (await filterMeta()).counts,
     };
   }
 
-  async function pagefindEngine(rules) {
-    const pagefind = await import(new URL("pagefind/pagefind.js", siteRoot).href);
+  async function pagefindEngine(rulesLoaded) {
+    const [rules, pagefind] = await Promise.all([
+      rulesLoaded,
+      import(new URL("pagefind/pagefind.js", siteRoot).href),
+    ]);
     // Record URLs are from the site's root, wherever the site is served from.
     await pagefind.options({ baseUrl: siteRoot.pathname });
     const only = (filters) => Object.fromEntries(FILTERS.filter((name) => filters[name]).map((name) => [name, filters[name]]));
@@ -262,14 +259,15 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
 
   function engine() {
     if (!enginePromise) {
-      enginePromise = loadRules().then((rules) => {
-        if (offline) return offlineEngine(rules);
+      // The rules load while the engine does: one wait for both, not one after the other.
+      const rules = loadRules();
+      enginePromise = offline
+        ? offlineEngine(rules)
         // A server that will not run Pagefind still has the offline index to fall back on.
-        return pagefindEngine(rules).catch((error) => {
+        : pagefindEngine(rules).catch((error) => {
           console.warn("Pagefind unavailable, searching the offline index:", error);
           return offlineEngine(rules);
         });
-      });
       enginePromise.catch(() => { enginePromise = null; });
     }
     return enginePromise;
@@ -390,8 +388,11 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     input.value = params.get("q") || "";
     let latest = 0;
 
+    // Until the filter lists are filled, the URL's filters: the first query need not wait
+    // for every thread, author and year of the archive to be counted.
+    let filled = false;
     function wanted() {
-      return Object.fromEntries(FILTERS.map((name) => [name, selects[name].value]));
+      return Object.fromEntries(FILTERS.map((name) => [name, filled ? selects[name].value : params.get(name) || ""]));
     }
 
     function remember() {
@@ -448,8 +449,14 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
       select.addEventListener("change", () => { remember(); run(); });
     }
     engine()
-      .then(fillFilters)
-      .then(run)
+      .then(async (search) => {
+        const first = run();
+        await fillFilters(search);
+        filled = true;
+        // A filter of the URL that no post has is not in its list, so it does not apply.
+        const dropped = FILTERS.some((name) => (params.get(name) || "") !== selects[name].value);
+        return dropped ? run() : first;
+      })
       .catch((error) => {
         console.warn("search unavailable:", error);
         status.textContent = form.dataset.unavailable;
