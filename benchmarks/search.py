@@ -234,6 +234,8 @@ def measure(browser: Browser, root: str, output: Path, mode: str, query: str) ->
         (link.get_attribute("href") or "").rsplit("#", 1)[-1]
         for link in page.locator(".search-page-results a.search-hit").all()
     ]
+    # A request still finishing (the favicon) must not ask a closed page for its sizes.
+    page.remove_listener("requestfinished", finished)
     context.close()
     search = [(url, size) for url, size in loaded if "/search/" in url or "/pagefind/" in url]
     return Answer(

@@ -50,8 +50,8 @@ FORMAT_VERSION = 3
 # A term shard is split by the next letter above this size (uncompressed): a query loads
 # about this much per term, or one prefix file (at most every post) for a short term.
 SHARD_BYTES = 48 * 1024
-# Hits are shown 50 at most (search.html): 20 posts a file keeps that under about 1 MB
-# from file:// even when every hit is in another file.
+# search.html shows 50 hits, each likely in another file: 20 posts a file keeps that about
+# 1 MB at 100,000 posts (benchmarks/search.py), in a few thousand files.
 POSTS_PER_FILE = 20
 
 
