@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import build as build_benchmark
+from benchmarks import search
 from benchmarks.__main__ import discover, parse_sizes, run_benchmarks
 from benchmarks.plots import Series, line_plot_svg
 from benchmarks.report import (
@@ -32,6 +33,7 @@ from benchmarks.report import (
     write_markdown,
 )
 from benchmarks.scrape import compare_scrape, scrape_table, update_costs, update_table
+from scraper.site.arabic import search_words
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
@@ -194,3 +196,23 @@ def test_build_benchmark_measures_the_floor_and_every_rebuild(tmp_path: Path) ->
     assert result["files_written_one_changed"] > 0
     assert result["other_threads_files_written"] == 0
     assert len(list((tmp_path / "floor-site").rglob("*.html"))) == 3  # 20 posts a page
+
+
+@pytest.mark.browser
+def test_search_benchmark_answers_queries_over_http_and_from_files() -> None:
+    queries = ["المغرب", "في", "Benny Gantz"]
+    answers = list(search.run(60, ["http", "file"], queries))
+    assert [(a.mode, a.query) for a in answers] == [
+        (mode, query) for mode in ("http", "file") for query in queries
+    ]
+    data = search.generate(60)
+    words = [search_words(post.text) for post in data.posts]
+    for answer in answers:
+        assert answer.ms > 0 and answer.total_bytes > answer.search_bytes > 0
+        terms = search_words(answer.query)
+        expected = sum(all(any(w.startswith(t) for w in post) for t in terms) for post in words)
+        if answer.mode == "file":
+            assert len(answer.hits) == min(expected, 50)
+            assert answer.status.endswith(str(expected)) if expected else not answer.hits
+            # rules, manifest, filters, one shard a term, at most one posts file a hit
+            assert answer.files <= 3 + len(terms) + len(answer.hits)

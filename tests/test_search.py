@@ -4,10 +4,12 @@ a build writes for Pagefind and for file:// readers."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +18,12 @@ from scraper.demo_forum import seed
 from scraper.records import Author
 from scraper.site.arabic import RULES, normalize_arabic, search_words, strip_prefix
 from scraper.site.build import build_site
-from scraper.site.offline_index import SEARCH_DIR, read_search_data
+from scraper.site.offline_index import (
+    SEARCH_DIR,
+    key_name,
+    read_search_data,
+    write_search_files,
+)
 from scraper.site.search import record_fields
 
 from .archive_factory import THREAD_KEY, FixtureArchive, build_fixture_archive
@@ -211,8 +218,115 @@ def test_pagefind_records_are_per_post_in_search_form(site: SearchSite) -> None:
 def test_search_files_are_classic_scripts_without_closing_tags(site: SearchSite) -> None:
     index = (site.output / SEARCH_DIR / "offline-index.js").read_text(encoding="utf-8")
     assert index.startswith("window.FORUM_MIRROR_INDEX = {")
-    assert "</script" not in index.lower() and "<\\/script>" in index
+    shards = list((site.output / SEARCH_DIR / "offline").rglob("*.js"))
+    assert len(shards) > 3
+    texts = [path.read_text(encoding="utf-8") for path in shards]
+    for path, text in zip(shards, texts, strict=True):
+        name = path.relative_to(site.output / SEARCH_DIR / "offline").with_suffix("").as_posix()
+        assert text.startswith(f'(window.FORUM_MIRROR_SHARDS ||= {{}})["{name}"] = '), path
+    for text in [index, *texts]:
+        assert "</script" not in text.lower()
+    assert any("<\\/script>" in text for text in texts)  # the hostile post, escaped
     rules = (site.output / SEARCH_DIR / "rules.js").read_text(encoding="utf-8")
     assert json.loads(rules.removeprefix("window.FORUM_MIRROR_SEARCH_RULES = ").rstrip()[:-1]) == (
         json.loads(json.dumps(RULES))
     )
+
+
+# Shards of a few words each, as a large archive's are: keys of several letters, prefix files.
+SMALL_SHARD_BYTES = 50
+
+
+@dataclass
+class OfflineIndex:
+    """The offline index as search.js reads it: the manifest, then one shard at a time."""
+
+    folder: Path  # the site's search/
+    read: list[str] = dataclasses.field(default_factory=list)  # shard names, in order
+
+    @functools.cached_property
+    def manifest(self) -> dict[str, Any]:
+        text = (self.folder / "offline-index.js").read_text(encoding="utf-8")
+        return json.loads(text.removeprefix("window.FORUM_MIRROR_INDEX = ").rstrip()[:-1])  # type: ignore[no-any-return]
+
+    def shard(self, name: str) -> Any:
+        self.read.append(name)
+        text = (self.folder / "offline" / f"{name}.js").read_text(encoding="utf-8")
+        return json.loads(text.split(" = ", 1)[1].rstrip()[:-1])
+
+    def counts(self, term: str) -> dict[int, int]:
+        """post -> its words starting with `term`, found the way search.js finds them."""
+        manifest = self.manifest
+        counts: dict[int, int] = {}
+
+        def add(postings: list[int]) -> None:
+            post = 0
+            for delta, count in zip(postings[::2], postings[1::2], strict=True):
+                post += delta
+                counts[post] = counts.get(post, 0) + count
+
+        for length in range(len(term), 0, -1):
+            if term[:length] in manifest["words"]:
+                for word, postings in self.shard(f"terms/w-{key_name(term[:length])}").items():
+                    if word.startswith(term):
+                        add(postings)
+                return counts
+        if term in manifest["prefixes"]:
+            add(self.shard(f"terms/p-{key_name(term)}"))
+        return counts
+
+
+def test_offline_index_answers_every_term_from_one_shard(site: SearchSite, tmp_path: Path) -> None:
+    """With small shards (keys of several letters, prefix files for short terms), every
+    prefix of every word finds exactly the posts a scan of all posts finds, with counts."""
+    data = read_search_data(site.output)
+    write_search_files(tmp_path, data, shard_bytes=SMALL_SHARD_BYTES)
+    index = OfflineIndex(tmp_path / SEARCH_DIR)
+    manifest = index.manifest
+    assert manifest["prefixes"] and max(len(key) for key in manifest["words"]) >= 3
+    assert "م" in manifest["prefixes"]  # Arabic's commonest letters are split further
+    words = [search_words(post.text) for post in data.posts]
+    terms = {word[:length] for post in words for word in post for length in range(1, 9)}
+    assert len(terms) > 300
+    for term in sorted(terms):
+        index.read.clear()
+        scan = {
+            number: count
+            for number, post in enumerate(words)
+            if (count := sum(word.startswith(term) for word in post))
+        }
+        assert index.counts(term) == scan, term
+        assert len(index.read) <= 1
+    assert index.counts("zzzz") == {}
+    assert read_search_data(tmp_path) == data
+
+
+def test_rewriting_the_index_leaves_no_stale_shards(site: SearchSite, tmp_path: Path) -> None:
+    data = read_search_data(site.output)
+    write_search_files(tmp_path, data, shard_bytes=SMALL_SHARD_BYTES)
+    small = {path.name for path in (tmp_path / SEARCH_DIR / "offline" / "terms").iterdir()}
+    write_search_files(tmp_path, data)
+    large = {path.name for path in (tmp_path / SEARCH_DIR / "offline" / "terms").iterdir()}
+    assert len(large) < len(small)
+    manifest = OfflineIndex(tmp_path / SEARCH_DIR).manifest
+    named = {f"w-{key_name(key)}.js" for key in manifest["words"]}
+    assert large == named | {f"p-{key_name(key)}.js" for key in manifest["prefixes"]}
+
+
+def test_filters_file_holds_each_posts_thread_author_and_year(site: SearchSite) -> None:
+    data = read_search_data(site.output)
+    filters = OfflineIndex(site.output / SEARCH_DIR).shard("filters")
+
+    def expand(runs: list[int]) -> list[int]:
+        pairs = zip(runs[::2], runs[1::2], strict=True)
+        return [value for value, repeat in pairs for _ in range(repeat)]
+
+    assert expand(filters["thread"]) == [post.thread for post in data.posts]
+    assert [filters["authors"][number] for number in filters["author"]] == [
+        post.author for post in data.posts
+    ]
+    years = [filters["years"][n] if n >= 0 else "" for n in expand(filters["year"])]
+    assert years == [post.year for post in data.posts]
+    assert filters["counts"]["thread"] == {"أخبار المغرب والعالم": 24, LAB_TITLE: len(LAB_POSTS)}
+    assert filters["counts"]["author"]["سلمى"] == 2
+    assert sum(filters["counts"]["year"].values()) == len(data.posts)

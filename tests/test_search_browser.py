@@ -1,30 +1,47 @@
 """Search in real Chromium: served over HTTP (Pagefind) and opened from file:// (the offline
-index), typed the ways readers type, with filters, opening the post at its anchor."""
+index, as built and split into small shards), typed the ways readers type, with filters,
+opening the post at its anchor."""
 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
 
+from scraper.site.offline_index import SEARCH_DIR, read_search_data, write_search_files
+
 from .conftest import Tab, serve_directory
-from .test_search import LAB_KEY, LAB_POSTS, SearchSite, build_search_site
+from .test_search import (
+    LAB_KEY,
+    LAB_POSTS,
+    SMALL_SHARD_BYTES,
+    OfflineIndex,
+    SearchSite,
+    build_search_site,
+)
 
 pytestmark = pytest.mark.browser
 
-MODES = ["http", "file"]
+# "shards": from file://, the offline index split into shards of a few words each, as a large
+# archive's is: every query then needs term keys of several letters or a prefix file.
+MODES = ["http", "file", "shards"]
 
 
 @dataclass
 class Served:
     site: SearchSite
     http_root: str  # http://127.0.0.1:<port>/
+    sharded: Path  # a copy of the site with the small shards
 
     def root(self, mode: str) -> str:
-        return self.http_root if mode == "http" else self.site.output.as_uri() + "/"
+        if mode == "http":
+            return self.http_root
+        return (self.site.output if mode == "file" else self.sharded).as_uri() + "/"
 
     def anchor(self, role: str) -> str:
         return f"post-{self.site.post_id(role)}"
@@ -33,8 +50,11 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     site = build_search_site(tmp_path_factory.mktemp("search-browser"))
+    sharded = tmp_path_factory.mktemp("search-sharded") / "output"
+    shutil.copytree(site.output, sharded)
+    write_search_files(sharded, read_search_data(site.output), shard_bytes=SMALL_SHARD_BYTES)
     with serve_directory(site.output, 0) as http_root:
-        yield Served(site, http_root)
+        yield Served(site, http_root, sharded)
 
 
 def search_page(tab: Tab, url: str) -> list[str]:
@@ -166,3 +186,60 @@ def test_file_search_loads_only_files(served: Served, tab: Tab) -> None:
     assert any(url.endswith("/search/offline-index.js") for url in loaded)
     assert not any("pagefind" in url for url in loaded)
     assert tab.page.locator(".search-status").inner_text().endswith("3")
+
+
+def offline_files(tab: Tab) -> set[str]:
+    """The offline index's shards the page loaded, by name (`terms/w-645-62f`, `posts/1`)."""
+    marker = f"/{SEARCH_DIR}/offline/"
+    return {url.split(marker, 1)[1].removesuffix(".js") for url in tab.requests if marker in url}
+
+
+def test_file_search_loads_only_the_shards_of_its_terms_and_hits(served: Served, tab: Tab) -> None:
+    index = OfflineIndex(served.sharded / SEARCH_DIR)
+    counts = {**index.counts("مدرسه"), **index.counts("قريب")}
+    terms = set(index.read)
+    assert len(terms) == 2 and len(index.manifest["words"]) > 20
+    query = quote("مدرسة قريبة")
+    assert search_page(tab, f"{served.root('shards')}search.html?q={query}") == [
+        served.anchor("school_fa")
+    ]
+    (hit,) = [number for number in counts if number in index.counts("قريب")]
+    per_file = index.manifest["postsPerFile"]
+    # search.html lists the filters' values: filters.js, then the two terms and the hit.
+    assert offline_files(tab) == {"filters", *terms, f"posts/{hit // per_file}"}
+
+
+def test_box_loads_no_filters_and_a_short_term_one_prefix_file(served: Served, tab: Tab) -> None:
+    index = OfflineIndex(served.sharded / SEARCH_DIR)
+    assert "م" in index.manifest["prefixes"]
+    tab.page.goto(f"{served.root('shards')}threads/{served.site.fixture.key}/index.html")
+    tab.page.fill(".search-input", "م")
+    tab.page.locator(".search-results a.search-hit").first.wait_for()
+    posts = {f"posts/{n // index.manifest['postsPerFile']}" for n in index.counts("م")}
+    loaded = offline_files(tab)
+    assert "terms/p-645" in loaded and "filters" not in loaded
+    assert loaded - {"terms/p-645"} <= posts  # the first 8 hits' files only
+    # Typing on: the next letter needs a term shard, not everything under م.
+    tab.page.fill(".search-input", "مغرب")
+    hit = tab.page.locator(f'.search-results a.search-hit[href$="#{served.anchor("wal_maghrib")}"]')
+    hit.wait_for()
+    terms = {name for name in offline_files(tab) if name.startswith("terms/")}
+    index.read.clear()
+    index.counts("مغرب")
+    assert terms == {"terms/p-645", *index.read}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_filter_no_post_has_is_dropped_as_its_list_shows(
+    served: Served, tab: Tab, mode: str
+) -> None:
+    """The first query runs with the URL's filters before the lists are filled; a value that
+    is not in its list then does not apply, and the results say so."""
+    url = f"{served.root(mode)}search.html?q={quote('مدرسة')}&author={quote('لا أحد')}"
+    tab.page.goto(url)
+    tab.page.wait_for_function(
+        "() => document.querySelectorAll('.search-page-results a.search-hit').length === 2"
+    )
+    assert tab.page.locator("select[data-filter=author]").input_value() == ""
+    found = search_page(tab, f"{served.root(mode)}search.html?q={quote('مدرسة')}&year=2019")
+    assert found == [served.anchor("school")]

@@ -5,7 +5,8 @@
 // from search/rules.js, written by the build from the same Python data, and the steps
 // below mirror arabic.search_words (tests/test_search.py runs both on one corpus).
 // Served over HTTP, Pagefind answers; from file:// (a copied archive) Pagefind cannot load,
-// so search/offline-index.js, a classic script with every post, is searched here instead.
+// so the offline index, classic scripts loaded shard by shard as a query needs them, is
+// searched here instead.
 // Scraped text only ever reaches the page as text nodes (textContent), never as markup.
 "use strict";
 
@@ -108,52 +109,130 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     return ForumSearchText.compile(window.FORUM_MIRROR_SEARCH_RULES);
   }
 
-  // Every post of search/offline-index.js, its words in search form computed once.
-  async function offlineEngine(rules) {
-    if (!window.FORUM_MIRROR_INDEX) await loadScript("search/offline-index.js");
+  // The offline index (scraper/site/offline_index.py): the manifest search/offline-index.js,
+  // then only the shards a query needs, each a classic script under search/offline/ that
+  // registers itself in window.FORUM_MIRROR_SHARDS.
+  async function offlineEngine(rulesLoaded) {
+    const [rules] = await Promise.all([
+      rulesLoaded,
+      window.FORUM_MIRROR_INDEX || loadScript("search/offline-index.js"),
+    ]);
     const index = window.FORUM_MIRROR_INDEX;
-    const posts = index.posts.map(([thread, url, author, date, text, when]) => ({
-      thread: index.threads[thread][0],
-      url: new URL(url, siteRoot).href,
-      author,
-      date,
-      when,
-      year: /^\d{4}-/.test(date) ? date.slice(0, 4) : "",
-      text,
-      words: ForumSearchText.searchWords(rules, text),
-    }));
-    const passes = (post, filters) => FILTERS.every((name) => !filters[name] || post[name] === filters[name]);
+    const words = new Set(index.words);
+    const prefixes = new Set(index.prefixes);
+    const shards = new Map();
+
+    function shard(name) {
+      if (!shards.has(name)) {
+        const loaded = loadScript(`search/offline/${name}.js`).then(() => window.FORUM_MIRROR_SHARDS[name]);
+        loaded.catch(() => shards.delete(name));
+        shards.set(name, loaded);
+      }
+      return shards.get(name);
+    }
+
+    const keyName = (key) => [...key].map((char) => char.codePointAt(0).toString(16)).join("-");
+
+    // [post, count, ...] with each post as the difference from the one before, into `into`.
+    function addPostings(into, list) {
+      let post = 0;
+      for (let at = 0; at < list.length; at += 2) {
+        post += list[at];
+        into.set(post, (into.get(post) || 0) + list[at + 1]);
+      }
+    }
+
+    // post -> how many of its words start with `term`.
+    async function termCounts(term) {
+      const counts = new Map();
+      const letters = [...term];
+      for (let length = letters.length; length > 0; length--) {
+        const key = letters.slice(0, length).join("");
+        if (!words.has(key)) continue;
+        const found = await shard(`terms/w-${keyName(key)}`);
+        for (const [word, list] of Object.entries(found)) {
+          if (word.startsWith(term)) addPostings(counts, list);
+        }
+        return counts;
+      }
+      // Shorter than the keys under it: the prefix's own file has the sums.
+      if (prefixes.has(term)) addPostings(counts, await shard(`terms/p-${keyName(term)}`));
+      return counts;
+    }
+
+    let meta = null;
+    async function filterMeta() {
+      if (!meta) {
+        meta = shard("filters").then((filters) => {
+          const expand = (runs) => {
+            const values = new Int32Array(index.posts);
+            let at = 0;
+            for (let run = 0; run < runs.length; run += 2) {
+              values.fill(runs[run], at, at + runs[run + 1]);
+              at += runs[run + 1];
+            }
+            return values;
+          };
+          const threads = expand(filters.thread);
+          const years = expand(filters.year);
+          return {
+            counts: filters.counts,
+            thread: (post) => index.threads[threads[post]][0],
+            author: (post) => filters.authors[filters.author[post]],
+            year: (post) => (years[post] < 0 ? "" : filters.years[years[post]]),
+          };
+        });
+        meta.catch(() => { meta = null; });
+      }
+      return meta;
+    }
+
+    async function post(number) {
+      const rows = await shard(`posts/${Math.floor(number / index.postsPerFile)}`);
+      const [thread, url, author, date, text, when] = rows[number % index.postsPerFile];
+      return { thread: index.threads[thread][0], url: new URL(url, siteRoot).href, author, date, when, text };
+    }
+
     return {
       rules,
       async search(terms, filters, limit) {
+        const wanted = FILTERS.filter((name) => filters[name]);
+        const [counts, values] = await Promise.all([
+          Promise.all(terms.map(termCounts)),
+          wanted.length ? filterMeta() : null,
+        ]);
+        const passes = (number) => wanted.every((name) => values[name](number) === filters[name]);
         const found = [];
-        posts.forEach((post, order) => {
-          if (!passes(post, filters)) return;
-          let score = 0;
-          for (const term of terms) {
-            const count = post.words.filter((word) => word.startsWith(term)).length;
-            if (!count) return;
-            score += count;
+        if (counts.length) {
+          // Every term must match: walk the fewest candidates.
+          const fewest = counts.reduce((a, b) => (b.size < a.size ? b : a));
+          for (const number of fewest.keys()) {
+            let score = 0;
+            for (const each of counts) {
+              const count = each.get(number);
+              if (!count) { score = 0; break; }
+              score += count;
+            }
+            if (score && passes(number)) found.push({ number, score });
           }
-          found.push({ post, score, order });
-        });
-        found.sort((a, b) => b.score - a.score || a.order - b.order);
-        return { total: found.length, hits: found.slice(0, limit).map((hit) => hit.post) };
-      },
-      async filters() {
-        const counts = Object.fromEntries(FILTERS.map((name) => [name, {}]));
-        for (const post of posts) {
-          for (const name of FILTERS) {
-            if (post[name]) counts[name][post[name]] = (counts[name][post[name]] || 0) + 1;
+        } else {
+          for (let number = 0; number < index.posts; number++) {
+            if (passes(number)) found.push({ number, score: 0 });
           }
         }
-        return counts;
+        found.sort((a, b) => b.score - a.score || a.number - b.number);
+        const hits = await Promise.all(found.slice(0, limit).map((hit) => post(hit.number)));
+        return { total: found.length, hits };
       },
+      filters: async () => (await filterMeta()).counts,
     };
   }
 
-  async function pagefindEngine(rules) {
-    const pagefind = await import(new URL("pagefind/pagefind.js", siteRoot).href);
+  async function pagefindEngine(rulesLoaded) {
+    const [rules, pagefind] = await Promise.all([
+      rulesLoaded,
+      import(new URL("pagefind/pagefind.js", siteRoot).href),
+    ]);
     // Record URLs are from the site's root, wherever the site is served from.
     await pagefind.options({ baseUrl: siteRoot.pathname });
     const only = (filters) => Object.fromEntries(FILTERS.filter((name) => filters[name]).map((name) => [name, filters[name]]));
@@ -180,14 +259,15 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
 
   function engine() {
     if (!enginePromise) {
-      enginePromise = loadRules().then((rules) => {
-        if (offline) return offlineEngine(rules);
+      // The rules load while the engine does: one wait for both, not one after the other.
+      const rules = loadRules();
+      enginePromise = offline
+        ? offlineEngine(rules)
         // A server that will not run Pagefind still has the offline index to fall back on.
-        return pagefindEngine(rules).catch((error) => {
+        : pagefindEngine(rules).catch((error) => {
           console.warn("Pagefind unavailable, searching the offline index:", error);
           return offlineEngine(rules);
         });
-      });
       enginePromise.catch(() => { enginePromise = null; });
     }
     return enginePromise;
@@ -308,8 +388,11 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     input.value = params.get("q") || "";
     let latest = 0;
 
+    // Until the filter lists are filled, the URL's filters: the first query need not wait
+    // for every thread, author and year of the archive to be counted.
+    let filled = false;
     function wanted() {
-      return Object.fromEntries(FILTERS.map((name) => [name, selects[name].value]));
+      return Object.fromEntries(FILTERS.map((name) => [name, filled ? selects[name].value : params.get(name) || ""]));
     }
 
     function remember() {
@@ -366,8 +449,14 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
       select.addEventListener("change", () => { remember(); run(); });
     }
     engine()
-      .then(fillFilters)
-      .then(run)
+      .then(async (search) => {
+        const first = run();
+        await fillFilters(search);
+        filled = true;
+        // A filter of the URL that no post has is not in its list, so it does not apply.
+        const dropped = FILTERS.some((name) => (params.get(name) || "") !== selects[name].value);
+        return dropped ? run() : first;
+      })
       .catch((error) => {
         console.warn("search unavailable:", error);
         status.textContent = form.dataset.unavailable;

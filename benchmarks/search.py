@@ -1,0 +1,290 @@
+"""Search at scale: time to the first answer and bytes loaded per query, in headless Chromium.
+
+A site's search data of N generated posts (Arabic, Hebrew and English text drawn from
+Zipf-weighted vocabularies with a long tail of rarer words, 25 threads, 2,000 authors,
+eleven years) is written with the functions the build uses (`SearchData`,
+`write_search_files`, `index_site`) into the shell of a real (empty) build, so search.html,
+search.js and the CSS are the build's own. Each query then opens `search.html?q=...` in a
+fresh browser context (cold cache), served over HTTP (scraper/serve.py, gzip, Pagefind) and
+from file:// (the offline index). A query's time is from navigation start to the moment the
+results' status line is filled; its bytes are every response the page received (over HTTP
+as sent, compressed; from file:// the files' sizes).
+
+Run: `.venv/bin/python -m benchmarks.search [--posts 10000 100000] [--modes http file]`.
+Pagefind indexing of 100,000 posts takes minutes: `--modes file` measures the offline index
+alone. Figures are from one run on a shared machine: compare them side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from playwright.sync_api import Browser, sync_playwright
+
+from scraper.serve import serve_directory
+from scraper.site.build import build_site
+from scraper.site.offline_index import SearchData, SearchPost, SearchThread, write_search_files
+from scraper.site.search import index_site
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+THREADS = 25
+AUTHORS = 2000
+QUERIES = [
+    "المغرب",
+    "الحكومة الجديدة",
+    "كرة القدم",
+    "مدرسة",
+    "رمضان كريم",
+    "ירושלים",
+    "שלום חברים",
+    "Benny Gantz",
+    "election results",
+    "football",
+]
+
+# Frequent words first (Zipf ranks), space-separated, written as readers write them: some
+# with tashkeel, hamza forms and attached prefixes, which the index folds.
+ARABIC = (
+    "في من على إلى أن هذا هذه التي الذي عن مع كان قد لا ما هو هي كل بعد ذلك بين عند "
+    "المغرب والمغرب بالمغرب الحكومة الجديدة الرباط فاس مكة المدرسة مدرسة الطلاب كرة القدم "
+    "المنتخب المباراة الفريق رمضان كريم العيد الأخبار اليوم أمس غدا السوق الأسعار الناس "
+    "الشباب العمل الجامعة المستشفى الطبيب الدولة الوزير البرلمان الانتخابات النتائج "
+    "الاقتصاد المدينة القرية البيت الطريق السيارة القطار الطائرة السفر الصيف الشتاء "
+    "المطر الجو البحر الجبل الصحراء الماء الخبز الشاي القهوة الكتاب المكتبة الصحيفة "
+    "التلفزيون الإنترنت الهاتف الصورة الفيديو التعليق الموضوع المنتدى الأعضاء شكرا "
+    "جزاك الله خيرا السلام عليكم مرحبا بالجميع أظن أعتقد صحيح خطأ ربما دائما أحيانا "
+    "وَالْمَغْرِبُ الْحُكُومَةُ إسرائيل فلسطين القدس مصر الجزائر تونس ليبيا السعودية "
+    "الأردن لبنان سوريا العراق الخليج أوروبا أمريكا فرنسا إسبانيا الكبيـــــر الصغير "
+    "الجميل الجديد القديم الأول الأخير كثير قليل مهم سهل صعب سريع بطيء"
+)
+HEBREW = (
+    "של את על זה לא גם עם הוא היא אני אתה כל מה יש אין היה הם שלום חברים ירושלים "
+    "תל אביב ישראל מרוקו הממשלה החדשה בחירות תוצאות כדורגל משחק קבוצה שחקן מאמן "
+    "בית ספר תלמידים מורה אוניברסיטה עבודה כסף מחיר שוק עיר כפר רחוב מכונית רכבת "
+    "מטוס טיסה ים הר מדבר מים לחם קפה ספר עיתון טלוויזיה אינטרנט טלפון תמונה וידאו "
+    "תגובה נושא פורום חבר תודה רבה בוקר טוב ערב יום שבוע חודש שנה היום אתמול מחר "
+    "שָׁלוֹם הִיסְטוֹרִי ביקור שר הביטחון"
+)
+ENGLISH = (
+    "the of and to in a is that for it on was with as be at by this have from or an "
+    "but not are they we you all his her there their one would what so up out if about "
+    "who which when time people year good new first last long great little own other "
+    "old right big high different small large next early young important few public "
+    "Benny Gantz election results football match team player coach school students "
+    "teacher university work money price market city village street car train plane "
+    "flight sea mountain desert water bread coffee book newspaper television internet "
+    "phone picture video comment topic forum member thanks morning evening day week "
+    "month today yesterday tomorrow government minister parliament economy Morocco "
+    "Israel Jerusalem Rabat visit historic relations strong"
+)
+# Letters of each script, for the long tail of rarer words (names, places, typos).
+LETTERS = {
+    "ar": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي",
+    "he": "אבגדהוזחטיכלמנסעפצקרשת",
+    "en": "abcdefghijklmnopqrstuvwxyz",
+}
+TAIL_WORDS = 30_000  # rarer words per language
+LANGUAGE_SHARE = [("ar", 0.6), ("he", 0.2), ("en", 0.2)]
+
+
+@dataclass
+class Vocabulary:
+    """A language's words in Zipf order and their cumulative weights, for random.choices."""
+
+    words: list[str]
+    weights: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        total = 0.0
+        for rank in range(1, len(self.words) + 1):
+            total += 1 / rank**1.05
+            self.weights.append(total)
+
+
+def vocabularies(rng: random.Random) -> dict[str, Vocabulary]:
+    """Each language's common words followed by generated rarer ones."""
+    common = {"ar": ARABIC.split(), "he": HEBREW.split(), "en": ENGLISH.split()}
+    result = {}
+    for lang, words in common.items():
+        letters = LETTERS[lang]
+        tail = {
+            "".join(rng.choice(letters) for _ in range(rng.randint(3, 9)))
+            for _ in range(TAIL_WORDS)
+        }
+        result[lang] = Vocabulary([*words, *sorted(tail)])
+    return result
+
+
+def generate(posts: int, seed: int = 11) -> SearchData:
+    """`posts` posts in THREADS threads, in the shape `SearchData.add_thread` collects them."""
+    rng = random.Random(seed)
+    vocab = vocabularies(rng)
+    authors = [
+        f"{rng.choice(['عضو', 'חבר', 'member'])} {rng.choice(LETTERS['ar'])}{number}"
+        for number in range(AUTHORS)
+    ]
+    langs = [lang for lang, _ in LANGUAGE_SHARE]
+    shares = [share for _, share in LANGUAGE_SHARE]
+    data = SearchData()
+    threads = min(THREADS, posts)
+    for number in range(threads):
+        lang = rng.choices(langs, shares)[0]
+        title = " ".join(rng.choices(vocab[lang].words[:200], k=4))
+        folder = f"threads/board.example-{number}"
+        data.threads.append(SearchThread(f"{title} {number}", f"{folder}/index.html"))
+        count = posts // threads + (1 if number < posts % threads else 0)
+        for position in range(count):
+            # Most posts in the thread's language, some in another (a quoted tweet).
+            post_lang = lang if rng.random() < 0.8 else rng.choices(langs, shares)[0]
+            length = max(3, int(rng.lognormvariate(math.log(45), 0.7)))
+            text = " ".join(
+                rng.choices(vocab[post_lang].words, cum_weights=vocab[post_lang].weights, k=length)
+            )
+            day = 1 + (number * 97 + position) % 4000
+            published = time.strftime(
+                "%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(1420070400 + day * 86400 + position * 61)
+            )
+            page = "index.html" if position < 20 else f"page-{position // 20 + 1}.html"
+            data.posts.append(
+                SearchPost(
+                    thread=number,
+                    url=f"{folder}/{page}#post-{number}{position:05d}",
+                    author=rng.choice(authors),
+                    published=published,
+                    text=text,
+                    date_text=published[:10],
+                )
+            )
+    return data
+
+
+def build_search_site(folder: Path, posts: int, pagefind: bool) -> Path:
+    """The build's shell (search.html, JS, CSS) holding the search data of `posts` posts."""
+    archive = folder / "archive"
+    (archive / "threads").mkdir(parents=True)
+    output = folder / "site"
+    build_site(archive, output)
+    data = generate(posts)
+    started = time.monotonic()
+    write_search_files(output, data)
+    print(f"  offline index of {posts} posts written in {time.monotonic() - started:.1f} s")
+    if pagefind:
+        started = time.monotonic()
+        index_site(output, "ar")
+        print(f"  pagefind index of {posts} posts written in {time.monotonic() - started:.1f} s")
+    return output
+
+
+# Notes the moment the results' status line first gets its text (performance.now() is
+# from navigation start). It watches that line only: watching the whole document cost the
+# page more time than some queries take.
+ANSWER_PROBE = """
+document.addEventListener('DOMContentLoaded', () => {
+  const status = document.querySelector('.search-status');
+  new MutationObserver(() => {
+    if (status.textContent && !window.__answered) window.__answered = performance.now();
+  }).observe(status, {subtree: true, childList: true, characterData: true});
+});
+"""
+
+
+@dataclass
+class Answer:
+    mode: str
+    query: str
+    ms: float
+    total_bytes: int  # everything the page loaded
+    search_bytes: int  # search/ and pagefind/ files only
+    files: int  # search/ and pagefind/ files loaded
+    status: str
+    hits: list[str]  # the listed posts' anchors, in order
+
+
+def measure(browser: Browser, root: str, output: Path, mode: str, query: str) -> Answer:
+    """One query on search.html in a fresh context (cold cache)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script(ANSWER_PROBE)
+    loaded: list[tuple[str, int]] = []
+
+    def finished(request: object) -> None:
+        url = request.url  # type: ignore[attr-defined]
+        if url.startswith("file://"):
+            size = Path(unquote(urlsplit(url).path)).stat().st_size
+        else:
+            sizes = request.sizes()  # type: ignore[attr-defined]
+            size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        loaded.append((url, size))
+
+    page.on("requestfinished", finished)
+    page.goto(f"{root}search.html?q={quote(query)}")
+    page.wait_for_function("() => window.__answered", timeout=300_000)
+    ms = page.evaluate("() => window.__answered")
+    status = page.locator(".search-status").inner_text()
+    hits = [
+        (link.get_attribute("href") or "").rsplit("#", 1)[-1]
+        for link in page.locator(".search-page-results a.search-hit").all()
+    ]
+    # A request still finishing (the favicon) must not ask a closed page for its sizes.
+    page.remove_listener("requestfinished", finished)
+    context.close()
+    search = [(url, size) for url, size in loaded if "/search/" in url or "/pagefind/" in url]
+    return Answer(
+        mode,
+        query,
+        round(ms),
+        sum(size for _, size in loaded),
+        sum(size for _, size in search),
+        len(search),
+        status,
+        hits,
+    )
+
+
+def run(posts: int, modes: Sequence[str], queries: Sequence[str] = QUERIES) -> Iterator[Answer]:
+    """Build the search data of `posts` posts and answer each query in each mode."""
+    with tempfile.TemporaryDirectory() as temp:
+        output = build_search_site(Path(temp), posts, pagefind="http" in modes)
+        with serve_directory(output, 0) as http_root, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                roots = {"http": http_root, "file": output.as_uri() + "/"}
+                for mode in modes:
+                    for query in queries:
+                        yield measure(browser, roots[mode], output, mode, query)
+            finally:
+                browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--modes", nargs="+", choices=["http", "file"], default=["http", "file"])
+    parser.add_argument("--json", type=Path, help="also write every answer (with its hits) here")
+    args = parser.parse_args()
+    answers = []
+    print(f"{'posts':>7} {'mode':5} {'ms':>7} {'kB all':>8} {'kB search':>9} {'files':>5}  query")
+    for posts in args.posts:
+        print(f"{posts} posts:")
+        for answer in run(posts, args.modes):
+            answers.append({"posts": posts, **answer.__dict__})
+            print(
+                f"{posts:>7} {answer.mode:5} {answer.ms:>7.0f} {answer.total_bytes / 1024:>8.0f} "
+                f"{answer.search_bytes / 1024:>9.0f} {answer.files:>5}  {answer.query} "
+                f"({answer.status})"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(answers, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
