@@ -270,12 +270,13 @@ def main() -> None:
     parser.add_argument("--posts", type=int, nargs="+", default=[10_000])
     parser.add_argument("--modes", nargs="+", choices=["http", "file"], default=["http", "file"])
     parser.add_argument("--json", type=Path, help="also write every answer (with its hits) here")
+    parser.add_argument("--queries", nargs="+", default=list(QUERIES))
     args = parser.parse_args()
     answers = []
     print(f"{'posts':>7} {'mode':5} {'ms':>7} {'kB all':>8} {'kB search':>9} {'files':>5}  query")
     for posts in args.posts:
         print(f"{posts} posts:")
-        for answer in run(posts, args.modes):
+        for answer in run(posts, args.modes, args.queries):
             answers.append({"posts": posts, **answer.__dict__})
             print(
                 f"{posts:>7} {answer.mode:5} {answer.ms:>7.0f} {answer.total_bytes / 1024:>8.0f} "

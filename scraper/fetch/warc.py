@@ -127,6 +127,9 @@ class WarcRecorder:
                 self._file.write(compressor.flush())
                 self._record_buffer.seek(0)
                 self._record_buffer.truncate()
+            # Into the kernel's hands at once: a run killed after this (a second Ctrl-C,
+            # os._exit, SIGKILL) still leaves these records in its .part file as evidence.
+            self._file.flush()
 
     def record_exchange(
         self,
