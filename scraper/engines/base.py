@@ -186,27 +186,44 @@ def absolutize_urls(node: LexborNode, base_url: str) -> None:
     A URL that cannot be read is removed, leaving its text (a link becomes a dead link):
     nothing could fetch it, and the page's WARC record keeps it as the board sent it.
     """
-    for element in node.css("[href], [src], [data-src], [data-url]"):
+    for element in node.css(_URL_SELECTOR):
+        attributes = element.attributes  # a new dict at each access: read it once
         for attribute in URL_ATTRIBUTES:
-            value = element.attributes.get(attribute)
-            if value and not value.startswith(("#", "data:", "javascript:", "mailto:")):
+            value = attributes.get(attribute)
+            if value and not value.startswith(_KEPT_URL_PREFIXES):
                 absolute = page_url(value, base_url)
                 if absolute is None:
                     del element.attrs[attribute]
-                else:
+                elif absolute != value:  # most links of a page are absolute already
                     element.attrs[attribute] = absolute
 
 
+_URL_SELECTOR = ", ".join(f"[{attribute}]" for attribute in URL_ATTRIBUTES)
+_KEPT_URL_PREFIXES = ("#", "data:", "javascript:", "mailto:")
+
+
 def node_text(node: LexborNode) -> str:
-    """Readable plain text of an element: line breaks kept, blank runs collapsed."""
-    html = re.sub(r"<br\s*/?>", "\n", node.html or "", flags=re.IGNORECASE)
-    html = re.sub(r"</(p|div|li|blockquote|h\d|tr)>", r"\g<0>\n", html, flags=re.IGNORECASE)
-    tree = LexborHTMLParser(html)
-    for hidden in tree.css(", ".join(NON_TEXT_TAGS)):
+    """Readable plain text of an element: line breaks kept, blank runs collapsed.
+
+    Read from a copy of the element, marked up in place (a newline after each `<br>` and
+    block), not by serialising and parsing it again: that cost a new document per post.
+    """
+    if node.tag in NON_TEXT_TAGS:
+        return ""
+    copy = node.clone()
+    for hidden in copy.css(_HIDDEN_SELECTOR):
         hidden.decompose()
-    text = tree.text(separator="") or ""
+    for line_end in copy.css(_LINE_END_SELECTOR):
+        line_end.insert_after("\n")
+    text = copy.text(separator="") or ""
     lines = [line.strip() for line in text.replace("\xa0", " ").splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+_HIDDEN_SELECTOR = ", ".join(NON_TEXT_TAGS)
+# Elements a line ends after: a break, and the blocks that end a paragraph of text.
+_LINE_END_SELECTOR = "br, p, div, li, blockquote, h1, h2, h3, h4, h5, h6, tr"
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def board_number(text: str) -> int | None:
