@@ -7,6 +7,7 @@ ignorant of the others.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -174,6 +175,9 @@ def scrape_thread(
             archive.save(existing)
         raise
     recorder.close()
+    # Every record is written now: the captures of this run learn their records' offsets.
+    pages = [replace(page, capture=recorder.settled(page.capture)) for page in pages]
+    assets = [replace(asset, capture=recorder.settled(asset.capture)) for asset in assets]
 
     archived_before = {a.sha256 for a in (existing.assets if existing else [])}
     if existing is not None:
@@ -312,6 +316,7 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
     if in_thread:
         return _Identified(chosen, key, recorder, before, fetched, existing)
     recorder.close()  # the probe's own WARC: the evidence of how the thread was told
+    fetched.capture = recorder.settled(fetched.capture)
     log.info("%s is thread %s of a %s board", shown(url), key, chosen.name)
     if (archived := archive.load(key)) is not None:
         chosen = engine_named(archived.engine)  # a permalink of a thread archived before
@@ -749,7 +754,7 @@ def _archived_post(
         if ref.thumbnail_url:
             local[ref.thumbnail_url] = asset.path
         images.append(PostImage(
-            url=ref.url, path=archive.relative(archive.thread_dir(key) / asset.path),
+            url=ref.url, path=_archive_path(archive, key, asset.path),
             sha256=asset.sha256, content_type=asset.content_type, bytes=asset.bytes,
             filename=ref.filename,
         ))
@@ -757,7 +762,7 @@ def _archived_post(
     author = parsed.author
     if author.avatar_url and (avatar := by_url.get(author.avatar_url)) is not None:
         author = replace(author,
-                         avatar_path=archive.relative(archive.thread_dir(key) / avatar.path))
+                         avatar_path=_archive_path(archive, key, avatar.path))
     return ArchivedPost(
         id=parsed.id, position=parsed.position, author=author,
         published=parsed.published, published_text=parsed.published_text,
@@ -771,3 +776,9 @@ def _archived_post(
         warc_offset=capture.warc_offset,
         first_seen_at=capture.fetched_at,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _archive_path(archive: ThreadArchive, key: str, path: str) -> str:
+    """A thread's asset `path` as the archive names it: the same few for thousands of posts."""
+    return archive.relative(archive.thread_dir(key) / path)

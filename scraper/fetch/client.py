@@ -241,8 +241,7 @@ class PoliteClient:
             sha256=hashlib.sha256(exchange.body).hexdigest(),
             bytes=len(exchange.body),
             warc_file=recorder.warc_file_label,
-            warc_record_id=exchange.record_id,
-            warc_offset=recorder.offset_of(exchange.record_id),
+            warc_record_id=exchange.record_id,  # its offset: `recorder.settled` once written
             scraper_version=__version__,
         )
         return Fetched(capture=capture, body=exchange.body, headers=dict(headers))

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import queue
 import threading
 import zlib
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from .. import PROJECT_URL, __version__
+from ..records import Capture
 from .settings import FetchSettings
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,9 @@ _ORIGINAL_TRANSFER_ENCODING = "X-Archive-Orig-Transfer-Encoding"
 # gzip's own default. warcio compresses at 9, which cost half as much time again for files
 # 1% smaller (forum pages, measured by benchmarks/scrape.py's archives).
 GZIP_LEVEL = 6
+# Records waiting for the writer thread, at most: the scrape goes on fetching while earlier
+# records are compressed, and waits when the writer falls this far behind.
+QUEUE_RECORDS = 64
 
 
 def utc_now_iso() -> str:
@@ -74,6 +79,11 @@ class WarcRecorder:
 
     Until `close()`, the records go to `<path>.part`; a crash leaves that file behind (each
     record is its own gzip member, so it is still readable) and the archive ignores it.
+
+    Records are serialised, hashed and compressed by a writer thread of the recorder's own,
+    in the order they were given: zlib and hashlib let go of the GIL, so the scrape fetches
+    and parses the next page meanwhile. A record's offset is known once it is written
+    (`offset_of`; `close` waits for all of them).
     """
 
     def __init__(self, path: Path, *, warc_file_label: str, settings: FetchSettings) -> None:
@@ -86,15 +96,20 @@ class WarcRecorder:
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = self._part_path.open("xb")
-        # warcio writes each record, uncompressed, here; `_write` gzips it into the file.
+        # warcio writes each record, uncompressed, here; `_write_now` gzips it into the file.
         self._record_buffer = io.BytesIO()
         self._writer = WARCWriter(self._record_buffer, gzip=False, warc_version="1.1")
         self._lock = threading.Lock()
         self._closed = False
         self._offsets: dict[str, int] = {}  # WARC-Record-ID -> where its record starts
-        self._write_warcinfo(settings)
+        self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(QUEUE_RECORDS)
+        self._failure: OSError | None = None  # the writer's, raised to the next caller
+        self._write_now(self._warcinfo_record(settings))  # the file's first record, at once
+        self._thread = threading.Thread(target=self._write_queued, name="warc-writer",
+                                        daemon=True)
+        self._thread.start()
 
-    def _write_warcinfo(self, settings: FetchSettings) -> None:
+    def _warcinfo_record(self, settings: FetchSettings) -> Any:  # warcio ArcWarcRecord
         recorded_settings = dataclasses.asdict(settings)
         # Whose cookies were sent is the archivist's business; that some were, is provenance.
         recorded_settings["cookies_file"] = settings.cookies_file is not None
@@ -111,25 +126,44 @@ class WarcRecorder:
                 recorded_settings, sort_keys=True, default=_json_value
             ),
         }
-        record = self._writer.create_warcinfo_record(self.path.name, info)
-        self._write(record)
+        return self._writer.create_warcinfo_record(self.path.name, info)
 
     def _write(self, *records: Any) -> None:  # warcio ArcWarcRecord (untyped)
+        """Hand `records` to the writer thread (waiting while its queue is full)."""
         with self._lock:
             if self._closed:
                 raise ValueError(f"WARC file {self.path} is already closed")
-            for record in records:
-                # Each record is its own gzip member: reading can start right at its offset.
-                self._offsets[record.rec_headers.get_header("WARC-Record-ID")] = self._file.tell()
-                self._writer.write_record(record)
-                compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-                self._file.write(compressor.compress(self._record_buffer.getvalue()))
-                self._file.write(compressor.flush())
-                self._record_buffer.seek(0)
-                self._record_buffer.truncate()
-            # Into the kernel's hands at once: a run killed after this (a second Ctrl-C,
-            # os._exit, SIGKILL) still leaves these records in its .part file as evidence.
-            self._file.flush()
+            if self._failure is not None:
+                raise self._failure
+        self._queue.put(records)
+
+    def _write_queued(self) -> None:
+        """The writer thread: every queued group of records, in order, until `close`."""
+        while (records := self._queue.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._write_now(*records)
+                except OSError as error:  # a full disk: the scrape learns at its next record
+                    log.error("cannot write %s: %s", self._part_path, error)
+                    with self._lock:
+                        self._failure = error
+
+    def _write_now(self, *records: Any) -> None:
+        for record in records:
+            # Each record is its own gzip member: reading can start right at its offset.
+            offset = self._file.tell()
+            self._writer.write_record(record)
+            compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+            with self._record_buffer.getbuffer() as serialized:
+                self._file.write(compressor.compress(serialized))
+            self._file.write(compressor.flush())
+            self._record_buffer.seek(0)
+            self._record_buffer.truncate()
+            with self._lock:
+                self._offsets[record.rec_headers.get_header("WARC-Record-ID")] = offset
+        # Into the kernel's hands at once: a run killed after this (a second Ctrl-C,
+        # os._exit, SIGKILL) still leaves these records in its .part file as evidence.
+        self._file.flush()
 
     def record_exchange(
         self,
@@ -183,9 +217,17 @@ class WarcRecorder:
         return response_id
 
     def offset_of(self, record_id: str) -> int | None:
-        """The byte offset in the file of the record `record_id` written here, if any."""
+        """The byte offset in the file of the record `record_id` written here; None when
+        it is not written yet (or not of this file): after `close`, every record is."""
         with self._lock:
             return self._offsets.get(record_id)
+
+    def settled(self, capture: Capture) -> Capture:
+        """`capture` with the offset of its record, when the record is one of this file's
+        (a fetch's capture has none until its record is written)."""
+        if capture.warc_file != self.warc_file_label or capture.warc_offset is not None:
+            return capture
+        return dataclasses.replace(capture, warc_offset=self.offset_of(capture.warc_record_id))
 
     def record_metadata(self, url: str, fields: dict[str, str]) -> str:
         """Write a `metadata` record of `fields` about `url`; return its WARC-Record-ID."""
@@ -203,16 +245,21 @@ class WarcRecorder:
         return record_id
 
     def close(self) -> None:
-        """Flush the file to disk and rename it from `<path>.part` to `path`."""
+        """Write what is queued, flush the file to disk and rename it from `<path>.part`
+        to `path`."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-            os.replace(self._part_path, self.path)
+        self._queue.put(None)
+        self._thread.join()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._part_path, self.path)
         log.debug("wrote %s", self.path)
+        if self._failure is not None:
+            raise self._failure
 
     def __enter__(self) -> WarcRecorder:
         return self
