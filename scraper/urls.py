@@ -93,7 +93,27 @@ def page_url(value: str, base: str) -> str | None:
         # A path from the root means the same on every page of a site: read it once per
         # site (each post repeats its author's links, each page the same avatars).
         base = _site_root(base)
+        if _PLAIN_PATH.fullmatch(value) and (origin := _root_origin(base)) is not None:
+            # A plain path (each post's own permalinks are one of a kind: no cache helps
+            # them) needs no joining: nothing in it for urljoin to resolve or drop.
+            joined = origin + value
+            if len(joined) <= MAX_URL_LENGTH:
+                return joined
     return _page_url(value, base)
+
+
+# A path that joins to a root as it is: no dot segment, empty segment (urljoin drops them),
+# parameters, query or fragment, white space (encoded) or control character.
+_PLAIN_PATH = re.compile(r"(?:/(?!\.{1,2}(?:/|$))[^/?#;\s\x00-\x1f\x7f]+)+/?")
+
+
+@functools.lru_cache(maxsize=1024)
+def _root_origin(root: str) -> str | None:
+    """The canonical `scheme://host[:port]` of a site root, or None when it is not one."""
+    try:
+        return str(_parse(root, drop_userinfo=True)[1])
+    except UnsupportedUrl:
+        return None
 
 
 @functools.lru_cache(maxsize=1024)
