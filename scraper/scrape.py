@@ -560,8 +560,8 @@ def _fetch_assets(
                                 post.id, trap)
                     continue
                 refs.setdefault(ref.url, ref)
-            if (avatar := _avatar_ref(post)) is not None:  # once per member (same URL)
-                refs.setdefault(avatar.url, avatar)
+            if post.author.avatar_url not in refs and (avatar := _avatar_ref(post)) is not None:
+                refs[avatar.url] = avatar  # once per member (same URL)
     for lost in damaged_assets:  # also those on pages this run did not read
         urls = [u for u in lost.urls if damaged.get(u) is lost]
         if urls and not any(u in refs for u in urls):

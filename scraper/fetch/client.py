@@ -179,11 +179,12 @@ class PoliteClient:
         current = url
         hops: list[tuple[str, int, str]] = []
         for _ in range(MAX_REDIRECTS + 1):
-            self._check_url(current)
+            target = self._check_url(current)
             self._address_guard.check(current)
             if self.settings.obey_robots:
                 self._check_robots(current, recorder)
-            exchange = self._send_with_retries(current, recorder, kind, max_bytes, extra_headers)
+            exchange = self._send_with_retries(current, target, recorder, kind, max_bytes,
+                                               extra_headers)
             location = exchange.headers.get("location")
             if exchange.status in REDIRECT_STATUSES and location:
                 current = str(httpx.URL(current).join(location))
@@ -199,12 +200,13 @@ class PoliteClient:
         )
 
     @staticmethod
-    def _check_url(url: str) -> None:
-        """Raise `FetchFailed` for a URL no request may be made to: not http(s), a user name
-        or password in it (never sent), or one httpx cannot send; never another error."""
+    def _check_url(url: str) -> httpx.URL:
+        """`url` as httpx sends it (read once: httpx reads a URL a character at a time);
+        `FetchFailed` for a URL no request may be made to: not http(s), a user name or
+        password in it (never sent), or one httpx cannot send; never another error."""
         try:
             origin_of(url)
-            httpx.URL(url)
+            return httpx.URL(url)
         except UnsupportedUrl as error:
             raise FetchFailed(f"not fetched: {error}") from None
         except (httpx.InvalidURL, ValueError) as error:  # idna.IDNAError is a ValueError
@@ -284,11 +286,11 @@ class PoliteClient:
         current = target
         # RFC 9309 section 2.3.1.2: follow at least five redirects.
         for _ in range(MAX_REDIRECTS + 1):
-            self._check_url(current)
+            parsed = self._check_url(current)
             self._address_guard.check(current)  # a robots.txt may redirect anywhere
             try:
                 exchange = self._send_with_retries(
-                    current, recorder, "page", self.settings.max_page_bytes, {}
+                    current, parsed, recorder, "page", self.settings.max_page_bytes, {}
                 )
             except _TransportFailure as failure:
                 if failure.cannot_connect:
@@ -308,19 +310,20 @@ class PoliteClient:
     def _send_with_retries(
         self,
         url: str,
+        parsed: httpx.URL,  # `url`, as `_check_url` read it
         recorder: WarcRecorder,
         kind: str,
         max_bytes: int,
         extra_headers: dict[str, str],
     ) -> _Exchange:
         """One URL, tried until it answers with a non-retryable status or retries run out."""
-        parsed = httpx.URL(url)
         host = parsed.host
         tries = self.settings.max_retries + 1
         for retry_number in range(tries):
             self._check_not_blocked(host)
             try:
-                exchange = self._send_once(url, recorder, kind, max_bytes, extra_headers)
+                exchange = self._send_once(url, parsed, recorder, kind, max_bytes,
+                                           extra_headers)
             except httpx.TransportError as error:
                 message = _describe_transport_error(parsed, error, self.settings.timeout)
                 recorder.record_metadata(
@@ -370,12 +373,13 @@ class PoliteClient:
     def _send_once(
         self,
         url: str,
+        parsed: httpx.URL,
         recorder: WarcRecorder,
         kind: str,
         max_bytes: int,
         extra_headers: dict[str, str],
     ) -> _Exchange:
-        request = self._http.build_request("GET", url, headers=extra_headers)
+        request = self._http.build_request("GET", parsed, headers=extra_headers)
         host = request.url.host
         with self._throttle.request_slot(host):
             self._stop.check()  # after the wait for the host's turn, right before sending
