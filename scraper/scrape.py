@@ -12,7 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -578,19 +578,25 @@ def _fetch_assets(
         else:
             by_host.setdefault(urlsplit(url).netloc, []).append(ref)
 
-    def download(host_refs: list[AssetRef]
-                 ) -> list[tuple[AssetRef, tuple[bytes, Capture] | None]]:
-        results: list[tuple[AssetRef, tuple[bytes, Capture] | None]] = []
+    def download(host_refs: list[AssetRef]) -> list[tuple[AssetRef, _Downloaded | None]]:
+        results: list[tuple[AssetRef, _Downloaded | None]] = []
         for ref in host_refs:
             try:
-                results.append((ref, _download(ref, damaged.get(ref.url), archive, client,
-                                               recorder)))
+                body, capture = _download(ref, damaged.get(ref.url), archive, client, recorder)
             except (FetchFailed, RobotsDisallowed) as error:
                 log.warning("asset not archived: %s", error)
                 results.append((ref, None))
             except Interrupted:
                 results += [(rest, None) for rest in host_refs[len(results):]]
                 break
+            else:
+                # Stored as it comes, by the writer: writing (and syncing) one file
+                # overlaps the download of the next.
+                repair = damaged.get(ref.url)
+                extension = (PurePosixPath(repair.path).suffix if repair
+                             else _extension(ref, capture.content_type))
+                results.append((ref, _Downloaded(
+                    capture, len(body), writer.submit(archive.store_asset, key, body, extension))))
             if observer:
                 observer.asset_done(ref)
         return results
@@ -598,17 +604,16 @@ def _fetch_assets(
     failed: list[str] = []
     repaired: list[str] = []
     workers = max(1, min(len(by_host), MAX_PARALLEL_HOSTS))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assets") as pool:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="asset-writer") as writer, \
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assets") as pool:
         for results in pool.map(download, by_host.values()):
             for ref, result in results:
                 if result is None:
                     failed.append(ref.url)
                     continue
-                body, capture = result
+                capture = result.capture
+                sha256, path = result.stored.result()
                 repair = damaged.get(ref.url)
-                extension = (PurePosixPath(repair.path).suffix if repair
-                             else _extension(ref, capture.content_type))
-                sha256, path = archive.store_asset(key, body, extension)
                 if repair is not None and sha256 == repair.sha256:
                     log.info("repaired %s from %s", repair.path, ref.url)
                     repaired.append(repair.path)
@@ -621,12 +626,21 @@ def _fetch_assets(
                 if asset is None:
                     stored[sha256] = StoredAsset(
                         sha256=sha256, path=path, filename=ref.filename,
-                        content_type=capture.content_type, bytes=len(body),
+                        content_type=capture.content_type, bytes=result.size,
                         urls=[ref.url], capture=capture,
                     )
                 elif ref.url not in asset.urls:
                     asset.urls.append(ref.url)
     return list(stored.values()), failed, repaired
+
+
+@dataclass(frozen=True)
+class _Downloaded:
+    """An asset downloaded: where from, how large, and its storing (sha256 and path)."""
+
+    capture: Capture
+    size: int
+    stored: Future[tuple[str, str]]  # ThreadArchive.store_asset's answer
 
 
 def _download(ref: AssetRef, damaged: StoredAsset | None, archive: ThreadArchive,
