@@ -51,7 +51,7 @@ class ThreadState:
     title: str
     posts: int  # how many the archive holds
     engine: str
-    format_version: int  # of its thread.json: an older one is rewritten by the next run
+    thread_format: int  # its thread.json's format version (an older one: rewritten next run)
     last_page: int  # the board's number of the last page archived
     last_capture: Capture  # how that page was last fetched: validators, WARC record, offset
     resume_url: str  # where a re-check without a cursor asks (see scrape._resume_url)
@@ -67,7 +67,7 @@ class ThreadState:
     def quick(self) -> bool:
         """Whether one conditional request can tell that nothing changed: a thread read to
         its end and stored in the current format."""
-        return not self.incomplete and self.format_version == CURRENT_VERSION
+        return not self.incomplete and self.thread_format == CURRENT_VERSION
 
 
 def folder_fingerprint(folder: Path) -> str:
@@ -165,7 +165,7 @@ class ThreadStates:
         state = ThreadState(
             key=thread.key, url=thread.thread.url, title=thread.thread.title,
             posts=len(thread.posts), engine=thread.engine,
-            format_version=format_version, last_page=last.number, last_capture=last.capture,
+            thread_format=format_version, last_page=last.number, last_capture=last.capture,
             resume_url=resume_url(thread, engine), cursor=thread.cursor,
             incomplete=thread.incomplete is not None,
             unavailable=thread.unavailable_since is not None,
