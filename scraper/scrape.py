@@ -222,7 +222,7 @@ def scrape_thread(
         # Nothing new, and nothing of this run in the thread's WARC file (its first answer
         # is recorded elsewhere): the folder stays as it was, byte for byte.
         _remove_new_paths(archive.thread_dir(key), paths_before)
-        ThreadStates(archive).touch(key, utc_now(), run_id)
+        ThreadStates(archive).confirm(key, utc_now(), run_id)
         summary.changed, summary.warc_file = False, ""
         return summary
     thread.runs.append({
@@ -261,8 +261,10 @@ def new_run_id() -> str:
 
 def save_thread(archive: ThreadArchive, thread: ArchivedThread, run_id: str) -> None:
     """Write the thread's `thread.json`, then its re-check state (thread_state.py)."""
+    states = ThreadStates(archive)
+    states.note_moves(thread)
     archive.save(thread)
-    ThreadStates(archive).record(thread, CURRENT_VERSION, checked_at=utc_now(), run_id=run_id)
+    states.record(thread, CURRENT_VERSION, checked_at=utc_now(), run_id=run_id)
 
 
 def record_unavailable(thread: ArchivedThread, archive: ThreadArchive, run_id: str,

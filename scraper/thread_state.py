@@ -132,14 +132,26 @@ class ThreadStates:
         return self._remade(*stored) if stored is not None else None
 
     def _remade(self, thread: ArchivedThread, version: int) -> ThreadState | None:
+        # Unverified: what the folder holds besides thread.json (assets) was not checked, so
+        # the state stays stale until a full re-check has (`confirm`, or a run's save).
         return self.record(thread, version, checked_at=self._last_checked(thread),
-                           run_id=kept.last_run if (kept := self.read(thread.key)) else "")
+                           run_id=kept.last_run if (kept := self.read(thread.key)) else "",
+                           verified=False)
+
+    def note_moves(self, thread: ArchivedThread) -> None:
+        """Store the keys the thread's moves lead to (before its thread.json, so that a run
+        killed in between leaves no move that a URL lookup cannot find)."""
+        self._write_moves(thread.key, _moved_keys(thread))
+
+    def _write_moves(self, key: str, moved_keys: tuple[str, ...]) -> None:
+        for moved in moved_keys:
+            path = self._moved_path(moved)
+            if moved != key and not path.is_file():  # a key names one thread for good
+                self._write_json(path, {"key": key})
 
     def write(self, state: ThreadState) -> None:
         """Store the state (atomically), and the keys its moves lead to."""
-        for moved in state.moved_keys:
-            if moved != state.key:
-                self._write_json(self._moved_path(moved), {"key": state.key})
+        self._write_moves(state.key, state.moved_keys)
         self._write_json(self._path(state.key), {"format": STATE_FORMAT,
                                                  "format_version": STATE_VERSION,
                                                  **to_dict(state)})
@@ -148,16 +160,18 @@ class ThreadStates:
         """Note that run `run_id` checked the thread at `at` and found it unchanged."""
         self.write(replace(state, last_checked=at, last_run=run_id))
 
-    def touch(self, key: str, at: str, run_id: str) -> None:
-        """`checked`, for a thread whose state is fresh (a stale one is rebuilt later)."""
-        state = self.fresh(key)
-        if state is not None:
-            self.checked(state, at, run_id)
+    def confirm(self, key: str, at: str, run_id: str) -> None:
+        """Note that run `run_id` re-checked the thread in full at `at` (every asset hashed)
+        and found it unchanged: its state, made from `thread.json` as stored, is fresh."""
+        stored = self.archive.load_stored(key)
+        if stored is not None:
+            self.record(*stored, checked_at=at, run_id=run_id)
 
     def record(self, thread: ArchivedThread, format_version: int, *, checked_at: str,
-               run_id: str = "") -> ThreadState | None:
-        """Write the state of `thread` as its folder now holds it; None for a thread that
-        has no page archived (nothing to re-check from)."""
+               run_id: str = "", verified: bool = True) -> ThreadState | None:
+        """Write the state of `thread` as its folder now holds it (`verified`: its assets
+        were checked too, else the state is written stale); None for a thread that has no
+        page archived (nothing to re-check from)."""
         if not thread.pages:
             return None
         engine = engine_named(thread.engine)
@@ -169,9 +183,8 @@ class ThreadStates:
             resume_url=resume_url(thread, engine), cursor=thread.cursor,
             incomplete=thread.incomplete is not None,
             unavailable=thread.unavailable_since is not None,
-            moved_keys=tuple(dict.fromkeys(k for m in thread.moves
-                                           if (k := _thread_key(engine, m.to_url)))),
-            folder=folder_fingerprint(self.archive.thread_dir(thread.key)),
+            moved_keys=_moved_keys(thread),
+            folder=folder_fingerprint(self.archive.thread_dir(thread.key)) if verified else "",
             last_checked=checked_at, last_run=run_id,
         )
         self.write(state)
@@ -260,6 +273,11 @@ def resume_url(thread: ArchivedThread, engine: Engine) -> str:
     if same_thread(engine, capture.final_url, thread.thread.url):
         return capture.final_url
     return capture.url
+
+
+def _moved_keys(thread: ArchivedThread) -> tuple[str, ...]:
+    engine = engine_named(thread.engine)
+    return tuple(dict.fromkeys(k for m in thread.moves if (k := _thread_key(engine, m.to_url))))
 
 
 def _thread_key(engine: Engine, url: str) -> str | None:
