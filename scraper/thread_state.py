@@ -118,7 +118,7 @@ class ThreadStates:
             return None
         try:
             current = folder_fingerprint(self.archive.thread_dir(key))
-        except OSError:
+        except (OSError, ArchiveError):  # gone, or no key (thread.json's reader says why)
             return None
         return state if current == state.folder else None
 
