@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 FORMAT_NAME = "forum-mirror/thread"
 FORMAT_VERSION = CURRENT_VERSION
 THREADS_DIR = "threads"
+# Archive-level folders beside threads/: the re-check state (thread_state.py) and the
+# records of update runs (runs.py).
+DERIVED_DIRS = ("state", "runs")
 SCHEMA_PATH = Path(__file__).with_name("thread.schema.json")
 
 
@@ -117,7 +120,9 @@ def remove_stale_temp_files(root: Path) -> list[Path]:
     alive, so every `.<name>.*.tmp` file is the unfinished write of a run that was killed.
     Unfinished WARC files (`*.warc.gz.part`) are kept: they hold what that run fetched.
     """
-    stale = [p for p in (root / THREADS_DIR).glob("*/**/.*.tmp") if p.is_file()]
+    stale = [p for folder in (THREADS_DIR, *DERIVED_DIRS)
+             for p in (root / folder).glob("*/**/.*.tmp") if p.is_file()]
+    stale += [p for folder in DERIVED_DIRS for p in (root / folder).glob(".*.tmp") if p.is_file()]
     for path in stale:
         log.info("removing %s, left by a run that was killed", path)
         path.unlink(missing_ok=True)
@@ -176,10 +181,8 @@ class ThreadArchive:
 
     def load(self, key: str) -> ArchivedThread | None:
         """The archived thread with this key, or None when it was never archived."""
-        path = self.thread_dir(key) / "thread.json"
-        if not path.exists():
-            return None
-        return self.read_thread_file(path)
+        stored = self.load_stored(key)
+        return stored[0] if stored is not None else None
 
     def scan_threads(self) -> Iterator[ArchivedThread | UnreadableThread]:
         """Every archived thread, in folder-name order; one that cannot be read comes as an
@@ -265,6 +268,18 @@ class ThreadArchive:
     def read_thread_file(self, path: Path) -> ArchivedThread:
         """The thread stored in `path` (a `thread.json` of this archive); ArchiveError when it
         cannot be read or does not match the archive format."""
+        return self.read_stored(path)[0]
+
+    def load_stored(self, key: str) -> tuple[ArchivedThread, int] | None:
+        """`load`, with the format version the file is stored in."""
+        path = self.thread_dir(key) / "thread.json"
+        if not path.exists():
+            return None
+        return self.read_stored(path)
+
+    def read_stored(self, path: Path) -> tuple[ArchivedThread, int]:
+        """`read_thread_file`, with the format version the file is stored in (an older one
+        is upgraded in memory: the next run that writes the thread stores the current one)."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
@@ -281,7 +296,7 @@ class ThreadArchive:
             raise ArchiveError(f"{path} does not match the archive format: {error}") from error
         # Before anything joins them to a folder: the file may say `../../elsewhere`.
         check_thread_paths(thread, path, path.parent.name)
-        return thread
+        return thread, int(data["format_version"])
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -50,9 +50,12 @@ from .fetch.settings import seconds_problem
 from .fetch.stop import StopRequest
 from .jsonlog import event, json_log
 from .lock import archive_lock
+from .recheck import recheck_thread
 from .records import AssetRef, ParsedPage
-from .scrape import ScrapeSummary, archived_key, scrape_thread, thread_is_gone
+from .runs import UpdateRun
+from .scrape import ScrapeSummary, archived_key, new_run_id, scrape_thread, thread_is_gone
 from .serve import serve_directory
+from .thread_state import ThreadState, ThreadStates
 from .urls import origin_of
 
 log = logging.getLogger("forum_mirror")
@@ -248,6 +251,14 @@ def thread_fields(summary: ScrapeSummary) -> dict[str, object]:
             "warc_file": summary.warc_file}
 
 
+def run_fields(summary: ScrapeSummary) -> dict[str, object]:
+    """What a run record keeps of a thread that was checked (runs.py)."""
+    return {"status": summary.status, "requests": summary.requests,
+            "new_posts": summary.new_posts, "edited_posts": summary.changed_posts,
+            "removed_posts": summary.removed_posts, "new_assets": summary.new_assets,
+            "moved_to": summary.moved_to or None, "warc_file": summary.warc_file or None}
+
+
 def emit_summary(command: str, totals: RunTotals, threads: int, seconds: float,
                  exit_code: int) -> None:
     """The last object of a JSON log: the run's totals and its exit code."""
@@ -274,11 +285,16 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
         return [(url, archived_key(url, archive)) for url in args.urls], []
     targets: dict[str, tuple[str, str | None]] = {}  # by key, else by URL
     unreadable: dict[str, UnreadableThread] = {}  # by folder name
-    for thread in archive.scan_threads():
+    states = ThreadStates(archive)
+    # Each thread's small state file, not its thread.json (read only where the state is stale).
+    for thread in states.followed():
         if isinstance(thread, UnreadableThread):
             unreadable[thread.path.parent.name] = thread
+        elif isinstance(thread, ThreadState):
+            targets[thread.key] = (thread.url, thread.key)
         else:
             targets[thread.key] = (thread.thread.url, thread.key)
+    states.mark_indexed()  # every folder's moves are known now
     for url in config.threads:
         key = archived_key(url, archive)
         if key not in unreadable:  # already failed: it must not be scraped over
@@ -292,6 +308,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     started = time.monotonic()
     totals = RunTotals()
     with archive_lock(args.archive), stop_on_signals() as stop:
+        run = UpdateRun(archive, new_run_id())
         targets, unreadable = update_targets(args, archive, config)
         if not targets and not unreadable:
             raise ForumMirrorError(f"no threads archived in {args.archive} or listed in "
@@ -308,16 +325,19 @@ def cmd_update(args: argparse.Namespace) -> int:
             event("thread_failed", str(bad.error), logging.ERROR, thread=bad.path.parent.name,
                   url=None, file=str(bad.path), error=type(bad.error).__name__,
                   exit_code=bad.error.exit_code, unavailable=False, status=None)
+            run.checked(bad.path.parent.name, "", "unreadable", error=str(bad.error))
         for urls in by_forum(list(keys)).values():
             settings = fetch_settings(args, urls, config.for_url(urls[0]))
+            recorder = run.forum(settings)
             with PoliteClient(settings, stop=stop) as client:
                 for url in urls:
+                    requests_before = client.requests_made
                     try:
                         stop.check()  # before each thread, not only inside them
                         with _progress() as progress:
-                            summary = scrape_thread(
-                                url, archive, client, ProgressBars(progress),
-                                from_last_page=True, key=keys[url],
+                            summary = recheck_thread(
+                                url, archive, client, recorder, ProgressBars(progress),
+                                key=keys[url], run_id=run.run_id,
                                 engine_name=args.engine or config.for_url(url).engine)
                     except Interrupted as error:
                         interrupted = error
@@ -331,10 +351,17 @@ def cmd_update(args: argparse.Namespace) -> int:
                               url=url, error=type(error).__name__, exit_code=error.exit_code,
                               unavailable=thread_is_gone(error),
                               status=getattr(error, "status", None))
+                        run.checked(keys[url], url, "failed", error=str(error),
+                                    status=getattr(error, "status", None),
+                                    unavailable=thread_is_gone(error),
+                                    requests=client.requests_made - requests_before)
                         checked += 1
                         continue
                     checked += 1
                     totals.add(summary)
+                    run.checked(summary.key, summary.url,
+                                "changed" if summary.changed else "unchanged",
+                                **run_fields(summary))
                     if summary.moved_to:
                         console.print(f"{url} moved to {summary.moved_to}; followed and "
                                       "recorded.", highlight=False)
@@ -358,15 +385,16 @@ def cmd_update(args: argparse.Namespace) -> int:
         if (args.build and interrupted is None
                 and (totals.new_posts + totals.edited_posts or site_missing)):
             build_mirror(args)  # threads it cannot read already count as failed above
-    code = 0
-    if interrupted is not None:
-        code = interrupted.exit_code
-    # By exit code: a thread that stopped at a page (ThreadIncomplete) carries that page's.
-    elif any(f.exit_code == LayoutChanged.exit_code for f in failures):
-        code = LayoutChanged.exit_code
-    elif failures:
-        code = (EXIT_TOTAL_FAILURE if len(failures) == len(targets) + len(unreadable)
-                else EXIT_PARTIAL_FAILURE)
+        code = 0
+        if interrupted is not None:
+            code = interrupted.exit_code
+        # By exit code: a thread that stopped at a page (ThreadIncomplete) carries that page's.
+        elif any(f.exit_code == LayoutChanged.exit_code for f in failures):
+            code = LayoutChanged.exit_code
+        elif failures:
+            code = (EXIT_TOTAL_FAILURE if len(failures) == len(targets) + len(unreadable)
+                    else EXIT_PARTIAL_FAILURE)
+        run.finish(code, {"threads_checked": checked, **asdict(totals)})
     emit_summary("update", totals, checked, time.monotonic() - started, code)
     return code
 

@@ -46,6 +46,7 @@ from .errors import (
 from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decode_body
 from .localize import localize_urls
+from .migrate import CURRENT_VERSION
 from .records import (
     ArchivedPost,
     ArchivedThread,
@@ -61,6 +62,7 @@ from .records import (
     ThreadMove,
     to_dict,
 )
+from .thread_state import ThreadStates, resume_url, same_thread
 from .urls import canonical_url, origin_of, page_url, same_site, shown, thread_key
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,9 @@ class ScrapeSummary:
     seconds: float = 0.0
     warc_file: str = ""
     moved_to: str = ""  # the new URL, when this run found that the thread moved (301/308)
+    # False: an update found nothing new, and left the thread's folder as it was.
+    changed: bool = True
+    status: int | None = None  # the board's answer to an update's re-check (304: unchanged)
 
 
 def utc_now() -> str:
@@ -120,6 +125,8 @@ def scrape_thread(
     engine_name: str | None = None,
     max_pages: int = MAX_PAGES,
     max_seconds: float = MAX_THREAD_SECONDS,
+    run_id: str | None = None,
+    prefetched: Fetched | None = None,
 ) -> ScrapeSummary:
     """Archive every page, post and asset of the thread at `url`; return what was done.
 
@@ -137,20 +144,30 @@ def scrape_thread(
     at. When a page after the first fails, or pagination misleads or does not end (after
     `max_pages` pages or `max_seconds`), the pages read are archived, the thread is marked
     incomplete, and `ThreadIncomplete` is raised with the exit code of the page's error.
+
+    A re-check (`from_last_page`) that finds nothing new writes nothing into the thread's
+    folder (`changed` is False in the summary): `prefetched` is then the answer to its
+    first request, recorded elsewhere (the update run's WARC, runs.py).
     """
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
     url = canonical_url(url)  # what is fetched and stored: never a password, one spelling
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    run_id = run_id or new_run_id()
     found = _identify(url, archive, client, run_id, key, engine_name)
     engine, key, recorder, paths_before = found.engine, found.key, found.recorder, found.before
     existing = found.existing
     warc_path = recorder.path
     resuming = existing is not None and existing.incomplete is not None
+    was_unavailable = existing is not None and existing.unavailable_since is not None
+    info_before = existing.thread if existing is not None else None
+    last_known = existing.pages[-1].number if existing is not None and existing.pages else 0
     try:
         start = _start(url, engine, existing, from_last_page)
+        first_page = found.first_page
+        if prefetched is not None and prefetched.capture.url == start.url:
+            first_page = prefetched
         pages, stop = _fetch_pages(start, engine, client, recorder, observer, archive,
-                                   existing, max_pages, max_seconds, found.first_page)
+                                   existing, max_pages, max_seconds, first_page)
         if stop is not None and not pages and (not resuming or thread_is_gone(stop.error)):
             # Nothing read: a failed first page fails the run, and a thread gone upstream
             # is gone whichever page a run starts at.
@@ -165,14 +182,7 @@ def scrape_thread(
         if existing is None:  # nothing was archived before: leave nothing of this run behind
             _remove_new_paths(archive.thread_dir(key), paths_before)
         elif thread_is_gone(error):
-            # Everything archived stays; the thread only learns that the board lost it.
-            existing.unavailable_since = existing.unavailable_since or utc_now()
-            existing.unavailable_reason = str(error)
-            existing.runs.append({"run_id": run_id, "finished_at": utc_now(),
-                                  "scraper_version": __version__,
-                                  "warc_file": archive.relative(warc_path),
-                                  "unavailable": str(error)})
-            archive.save(existing)
+            record_unavailable(existing, archive, run_id, archive.relative(warc_path), error)
         raise
     recorder.close()
     # Every record is written now: the captures of this run learn their records' offsets.
@@ -208,6 +218,17 @@ def scrape_thread(
         warc_file=archive.relative(warc_path),
         moved_to=moves[-1].to_url if moves else "",
     )
+    if (from_last_page and found.stored_version == CURRENT_VERSION and not was_unavailable
+            and not resuming and stop is None and not any(counts.values())
+            and not (summary.new_assets or failed or repaired or moves or summary.requests)
+            and thread.thread == info_before
+            and all(p.parsed.page_number <= last_known for p in pages)):
+        # Nothing new, and nothing of this run in the thread's WARC file (its first answer
+        # is recorded elsewhere): the folder stays as it was, byte for byte.
+        _remove_new_paths(archive.thread_dir(key), paths_before)
+        ThreadStates(archive).confirm(key, utc_now(), run_id)
+        summary.changed, summary.warc_file = False, ""
+        return summary
     thread.runs.append({
         "run_id": run_id,
         "finished_at": thread.last_archived_at,
@@ -225,7 +246,7 @@ def scrape_thread(
                      "user_agent": client.settings.user_agent},
         **({"incomplete": to_dict(stop.record)} if stop is not None else {}),
     })
-    archive.save(thread)
+    save_thread(archive, thread, run_id)
     if stop is not None:
         raise ThreadIncomplete(
             f"{key}: stopped at page {stop.record.page} ({stop.record.url}): "
@@ -237,18 +258,36 @@ def scrape_thread(
     return summary
 
 
+def new_run_id() -> str:
+    """A run's id: its UTC start time (docs/archive.md), which names its WARC files."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def save_thread(archive: ThreadArchive, thread: ArchivedThread, run_id: str) -> None:
+    """Write the thread's `thread.json`, then its re-check state (thread_state.py)."""
+    states = ThreadStates(archive)
+    states.note_moves(thread)
+    archive.save(thread)
+    states.record(thread, CURRENT_VERSION, checked_at=utc_now(), run_id=run_id)
+
+
+def record_unavailable(thread: ArchivedThread, archive: ThreadArchive, run_id: str,
+                       warc_file: str, error: ForumMirrorError) -> None:
+    """The board says the thread is gone or walled off: everything archived stays, the
+    thread only learns when the board first lost it, and why."""
+    thread.unavailable_since = thread.unavailable_since or utc_now()
+    thread.unavailable_reason = str(error)
+    thread.runs.append({"run_id": run_id, "finished_at": utc_now(),
+                        "scraper_version": __version__, "warc_file": warc_file,
+                        "unavailable": str(error)})
+    save_thread(archive, thread, run_id)
+
+
 def archived_key(url: str, archive: ThreadArchive) -> str | None:
     """The archive key of the thread at `url`: its own, or that of an archived thread that
     moved to `url` (so a moved thread keeps its one folder); None when only the thread's
-    page can name it (see `_identify`)."""
-    key = url_thread_key(url)
-    if key is not None and archive.thread_dir(key).is_dir():
-        return key
-    for thread in archive.threads():
-        engine = engine_named(thread.engine)
-        if any(_same_thread(engine, m.to_url, url) for m in thread.moves):
-            return thread.key
-    return key
+    page can name it (see `_identify`). Found in the state index, without reading threads."""
+    return ThreadStates(archive).folder_of(url) or url_thread_key(url)
 
 
 @dataclass
@@ -262,6 +301,7 @@ class _Identified:
     first_page: Fetched | None = None  # already fetched to tell the engine or the key
     # The thread as archived (read once: a long thread's thread.json takes a while to read).
     existing: ArchivedThread | None = None
+    stored_version: int = CURRENT_VERSION  # of its thread.json (an older one is upgraded)
 
 
 def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: str,
@@ -270,7 +310,8 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
     cannot tell: that page is recorded (in the thread's WARC, or, when not even the key is
     known yet, in the archive's `probes/` WARC of the run) and becomes the first page read."""
     key = key or url_thread_key(url)
-    existing = archive.load(key) if key is not None else None
+    stored = archive.load_stored(key) if key is not None else None
+    existing, version = stored if stored is not None else (None, CURRENT_VERSION)
     engine: Engine | None = None
     if existing is not None:
         engine = engine_named(existing.engine)  # an archived thread keeps its engine
@@ -286,7 +327,7 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
         engine = candidates[0]
     if engine is not None and key is not None:
         return _Identified(engine, key, *_recorder(archive, key, run_id, client),
-                           existing=existing)
+                           existing=existing, stored_version=version)
     # Only the first page can tell. Record it where it belongs when the key is known.
     in_thread = key is not None
     if key is not None:
@@ -314,13 +355,16 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
             _remove_new_paths(archive.thread_dir(key), before)
         raise
     if in_thread:
-        return _Identified(chosen, key, recorder, before, fetched, existing)
+        return _Identified(chosen, key, recorder, before, fetched, existing, version)
     recorder.close()  # the probe's own WARC: the evidence of how the thread was told
     fetched.capture = recorder.settled(fetched.capture)
     log.info("%s is thread %s of a %s board", shown(url), key, chosen.name)
-    if (archived := archive.load(key)) is not None:
+    stored = archive.load_stored(key)
+    archived, version = stored if stored is not None else (None, CURRENT_VERSION)
+    if archived is not None:
         chosen = engine_named(archived.engine)  # a permalink of a thread archived before
-    return _Identified(chosen, key, *_recorder(archive, key, run_id, client), fetched, archived)
+    return _Identified(chosen, key, *_recorder(archive, key, run_id, client), fetched, archived,
+                       version)
 
 
 def _recorder(archive: ThreadArchive, key: str, run_id: str, client: PoliteClient
@@ -334,32 +378,24 @@ def _recorder(archive: ThreadArchive, key: str, run_id: str, client: PoliteClien
                         settings=client.settings), before
 
 
-def _same_thread(engine: Engine, first: str, second: str) -> bool:
-    try:
-        return engine.thread_key(first) == engine.thread_key(second)
-    except UnsupportedUrl:  # not a thread URL of this engine
-        return False
-
-
-def _resume_url(existing: ArchivedThread, engine: Engine) -> str:
-    """Where a re-check starts: the last known page, at the address it was last served from
-    when that is the thread's current one (after a move, not the old URL again)."""
-    capture = existing.pages[-1].capture
-    if _same_thread(engine, capture.final_url, existing.thread.url):
-        return capture.final_url
-    return capture.url
-
-
 def _start(url: str, engine: Engine, existing: ArchivedThread | None, from_last_page: bool
            ) -> Request:
     """The request a run starts with."""
     if existing is not None and existing.incomplete is not None:  # where the last run stopped
         return Request(existing.incomplete.url, existing.incomplete.page)
     if from_last_page and existing is not None and existing.pages:
-        if existing.cursor:
-            return engine.recheck_request(existing.cursor)
-        return Request(_resume_url(existing, engine), existing.pages[-1].number)
+        return recheck_start(engine, existing.cursor, resume_url(existing, engine),
+                             existing.pages[-1].number)
     return engine.first_request(url)
+
+
+def recheck_start(engine: Engine, cursor: Cursor | None, last_url: str, last_page: int
+                  ) -> Request:
+    """Where a re-check of a thread read to its end starts: where the engine's cursor says,
+    else the last known page (`last_url`, see `resume_url`)."""
+    if cursor:
+        return engine.recheck_request(cursor)
+    return Request(last_url, last_page)
 
 
 def _paths_in(folder: Path) -> set[Path]:
@@ -384,7 +420,7 @@ def _new_moves(thread: ArchivedThread, pages: list[_Page], engine: Engine) -> li
     moves: list[ThreadMove] = []
     for page in pages:
         for from_url, status, to_url in page.redirects:
-            if status not in PERMANENT_REDIRECTS or _same_thread(engine, from_url, to_url):
+            if status not in PERMANENT_REDIRECTS or same_thread(engine, from_url, to_url):
                 continue  # a slug fix or page redirect within the thread is no move
             try:
                 engine.thread_key(from_url)
@@ -394,8 +430,8 @@ def _new_moves(thread: ArchivedThread, pages: list[_Page], engine: Engine) -> li
                 # thread: parsing the page decides what it is.
                 continue
             known = [*thread.moves, *moves]
-            if any(_same_thread(engine, m.from_url, from_url)
-                   and _same_thread(engine, m.to_url, to_url) for m in known):
+            if any(same_thread(engine, m.from_url, from_url)
+                   and same_thread(engine, m.to_url, to_url) for m in known):
                 continue
             log.warning("thread %s moved: %s answers %d to %s", thread.key, from_url, status,
                         to_url)

@@ -3,7 +3,9 @@
 For every thread it checks `thread.json` against its JSON Schema, re-hashes every asset,
 finds every page's and asset's WARC record (whose digests warcio re-checks), and re-reads
 each archived page from its WARC record with the thread's engine: a post whose stored text,
-author or time differs from what that record holds has been tampered with.
+author or time differs from what that record holds has been tampered with. The records of
+`update` runs (runs/) are checked too: every WARC file's digests, and every run record
+against the WARC files it names.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .engines import engine_named
 from .errors import ArchiveError, ForumMirrorError
 from .fetch.charset import decode_body
 from .records import ArchivedPost, ArchivedThread, thread_from_dict
+from .runs import RUN_FORMAT, RUNS_DIR, run_records
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,45 @@ def verify_archive(archive: ThreadArchive) -> tuple[int, list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         problems.extend(_verify_thread(archive, path, schema))
+    problems.extend(_verify_runs(archive))
     return len(paths), problems
+
+
+def _verify_runs(archive: ThreadArchive) -> list[Problem]:
+    """The update runs' WARC files (every record's digests) and run records (readable, and
+    naming only WARC files that are there). Unfinished `.part` files are a killed run's."""
+    problems = []
+    for path in sorted((archive.root / RUNS_DIR).glob("*.warc.gz")):
+        name = archive.relative(path)
+        try:
+            with path.open("rb") as stream:
+                for record in ArchiveIterator(stream, check_digests=True):
+                    record.content_stream().read()
+                    if record.digest_checker.passed is False:
+                        record_id = record.rec_headers.get_header("WARC-Record-ID")
+                        problems.append(Problem(name, None,
+                                                f"record {record_id} fails its WARC digest"))
+        except Exception as error:
+            problems.append(Problem(name, None, f"unreadable WARC file: {error}"))
+    for path in run_records(archive):
+        name = archive.relative(path)
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            if data["format"] != RUN_FORMAT:
+                raise ValueError(f"not a {RUN_FORMAT} record")
+            named = [str(w["warc_file"]) for w in data["warc_files"]]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            problems.append(Problem(name, None, f"unreadable run record: {error}"))
+            continue
+        for warc_file in named:
+            try:
+                present = path_inside(archive.root, warc_file, name, "warc_file").is_file()
+            except ArchiveError as error:
+                problems.append(_path_problem(name, error))
+                continue
+            if not present:
+                problems.append(Problem(name, None, f"names {warc_file}, which is missing"))
+    return problems
 
 
 def _verify_thread(archive: ThreadArchive, path: Path, schema: dict[str, Any]) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -104,8 +105,11 @@ def test_update_scrapes_config_threads_with_their_forum_settings(tmp_path: Path)
         later = {r.headers.get("User-Agent") for r in forum.requests} - agents
     assert len(agents) == 1 and CONTACT in agents.pop()
     assert len(later) == 1 and "https://example.net/who" in later.pop()
+    # Nothing changed: the thread's folder stays; the run record keeps the settings used.
     (thread,) = ThreadArchive(archive).threads()
-    assert thread.runs[-1]["settings"]["delay"] == 0.0
+    assert thread.runs[-1]["settings"]["delay"] == 0.01
+    last_run = json.loads(sorted((archive / "runs").glob("*.json"))[-1].read_text("utf-8"))
+    assert [f["settings"]["delay"] for f in last_run["warc_files"]] == [0.0]
 
 
 def test_config_cookies_reach_the_board(tmp_path: Path) -> None:

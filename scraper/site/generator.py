@@ -7,6 +7,7 @@ import logging
 import shutil
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,6 +21,7 @@ from ..archive import ThreadArchive, UnreadableThread
 from ..archive_paths import path_inside
 from ..errors import ArchiveError
 from ..records import ArchivedThread
+from ..thread_state import ThreadStates
 from . import i18n
 from .activity import date_text
 from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
@@ -74,6 +76,9 @@ class ThreadSiteGenerator(Generator):
             Path(self.theme) / "static", Path(self.output_path) / self.settings["THEME_STATIC_DIR"]
         )
         archive = ThreadArchive(self.path)
+        # An update that found a thread unchanged leaves its folder as it was; when it
+        # checked is in the archive's state (thread_state.py), read here for every thread.
+        states = ThreadStates(archive)
         cache = BuildCache(self._cache_folder(), build_signature(self.settings, Path(self.theme)))
         site = SitePages(
             feed_limit=int(self.settings.get("FEED_MAX_ENTRIES", DEFAULT_MAX_ENTRIES))
@@ -101,7 +106,7 @@ class ThreadSiteGenerator(Generator):
                 data = self._build_thread(writer, archive, thread, site.feed_limit)
                 if fingerprint:
                     cache.keep_thread(key, fingerprint, data)
-            site.add(data)
+            site.add(_last_checked(data, states.last_checked(key)))
         self._write_index(writer, site.summaries)
         self._write_search(writer, site.summaries, site.search, cache)
         self._write_site_pages(writer, site, cache)
@@ -300,6 +305,15 @@ class ThreadSiteGenerator(Generator):
                 continue
             self._write_page(writer, author.page, template, author_lang, author=author)
         cache.keep_digests("authors", digests)
+
+
+def _last_checked(data: ThreadSiteData, checked: str) -> ThreadSiteData:
+    """`data` saying the thread was last checked at `checked`, when that is later than its
+    own run records say (ISO 8601 UTC times compare as text)."""
+    if checked <= data.summary.last_checked:
+        return data
+    return replace(data, summary=replace(data.summary, last_checked=checked),
+                   provenance=replace(data.provenance, last_run=checked))
 
 
 def copy_thread_assets(archive: ThreadArchive, thread: ArchivedThread, output: Path) -> int:
