@@ -72,8 +72,10 @@ def recheck_thread(
                 bytes_received=client.bytes_received - bytes_before,
                 seconds=round(time.monotonic() - started, 2), changed=False,
                 status=fetched.capture.status)
+        sealed = recorder.seal()  # the thread's pages may now point to this answer's record
+        if sealed is not None:  # ... at its offset, known once the record is written
+            fetched.capture = sealed.settled(fetched.capture)
         prefetched = fetched
-        recorder.seal()  # the thread's pages may now point to this answer's record
     summary = scrape_thread(url, archive, client, observer, from_last_page=True, key=key,
                             engine_name=engine_name, run_id=run_id, prefetched=prefetched)
     # The re-check's own request counts too, though scrape_thread did not send it.

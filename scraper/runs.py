@@ -50,12 +50,14 @@ class CheckRecorder:
         """The file the last record went to (relative to the archive root)."""
         return self().warc_file_label
 
-    def seal(self) -> None:
+    def seal(self) -> WarcRecorder | None:
         """Close the file now, so that a `thread.json` may point into it (whatever it points
-        to exists: docs/archive.md); the next re-check opens another one."""
-        if self._recorder is not None:
-            self._recorder.close()
-            self._recorder = None
+        to exists: docs/archive.md); the next re-check opens another one. The closed
+        recorder knows every record's offset (`settled`)."""
+        closed, self._recorder = self._recorder, None
+        if closed is not None:
+            closed.close()
+        return closed
 
 
 @dataclass

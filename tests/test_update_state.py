@@ -141,6 +141,8 @@ def test_a_changed_update_is_recorded_in_thread_json_and_in_its_run_record(
     assert entry["warc_file"] == thread.runs[-1]["warc_file"]
     # The re-check's answer is in the run's WARC file, which the new page capture names.
     assert thread.pages[1].capture.warc_file == record["warc_files"][0]["warc_file"]
+    # ... at its record's offset, so the next 304 re-reads it without scanning the file.
+    assert all(page.capture.warc_offset is not None for page in thread.pages)
     assert main(["verify", "--archive", str(tmp_path)]) == 0
     state = ThreadStates(ThreadArchive(tmp_path)).fresh(thread.key)
     assert state is not None and state.posts == 11 and state.last_run == record["run_id"]
