@@ -176,7 +176,6 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
           const threads = expand(filters.thread);
           const years = expand(filters.year);
           return {
-            counts: filters.counts,
             thread: (post) => index.threads[threads[post]][0],
             author: (post) => filters.authors[filters.author[post]],
             year: (post) => (years[post] < 0 ? "" : filters.years[years[post]]),
@@ -224,10 +223,24 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
         const hits = await Promise.all(found.slice(0, limit).map((hit) => post(hit.number)));
         return { total: found.length, hits };
       },
-      filters: async () => (await filterMeta()).counts,
+      filters: postCounts,
     };
   }
 
+  // How many posts have each thread, author and year, for search.html's lists: the offline
+  // index's small counts file, over HTTP too (Pagefind's own counts are of pages).
+  let countsPromise = null;
+  function postCounts() {
+    if (!countsPromise) {
+      countsPromise = loadScript("search/offline/counts.js").then(() => window.FORUM_MIRROR_SHARDS.counts);
+      countsPromise.catch(() => { countsPromise = null; });
+    }
+    return countsPromise;
+  }
+
+  // Pagefind's records are thread pages (scraper/site/search.py); a hit is a post of one
+  // whose own words hold every term and whose own author and year are the filters'.
+  const PAGE_BATCH = 10;
   async function pagefindEngine(rulesLoaded) {
     const [rules, pagefind] = await Promise.all([
       rulesLoaded,
@@ -236,24 +249,49 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     // Record URLs are from the site's root, wherever the site is served from.
     await pagefind.options({ baseUrl: siteRoot.pathname });
     const only = (filters) => Object.fromEntries(FILTERS.filter((name) => filters[name]).map((name) => [name, filters[name]]));
+
+    function pageHits(record, rank, terms, filters) {
+      const thread = (record.filters.thread || [""])[0];
+      const hits = [];
+      JSON.parse(record.meta.posts).forEach(([anchor, author, date, when, year, text], position) => {
+        if ((filters.author && author !== filters.author) || (filters.year && year !== filters.year)) return;
+        let score = 0;
+        if (terms.length) {
+          const words = ForumSearchText.searchWords(rules, text);
+          for (const term of terms) {
+            const count = words.filter((word) => word.startsWith(term)).length;
+            if (!count) return;
+            score += count;
+          }
+        }
+        const url = new URL(`${record.url}#${anchor}`, siteRoot).href;
+        hits.push({ score, rank, position, hit: { thread, url, author, date, when, text } });
+      });
+      return hits;
+    }
+
     return {
       rules,
       async search(terms, filters, limit) {
         const found = await pagefind.search(terms.length ? terms.join(" ") : null, { filters: only(filters) });
-        const data = await Promise.all(found.results.slice(0, limit).map((result) => result.data()));
-        return {
-          total: found.results.length,
-          hits: data.map((record) => ({
-            thread: (record.filters.thread || [""])[0],
-            url: new URL(record.url, siteRoot).href,
-            author: (record.filters.author || [""])[0],
-            date: record.meta.date,
-            when: record.meta.when,
-            text: record.meta.text,
-          })),
-        };
+        // Pages load a batch at a time until there are enough posts to show: every page's
+        // posts would be as many bytes as the pages a common word is on.
+        const results = found.results;
+        const cap = limit + PAGE_BATCH;
+        const hits = [];
+        let loaded = 0;
+        while (loaded < results.length && loaded < cap && hits.length < limit) {
+          const batch = results.slice(loaded, loaded + PAGE_BATCH);
+          const records = await Promise.all(batch.map((result) => result.data()));
+          records.forEach((record, at) => hits.push(...pageHits(record, loaded + at, terms, filters)));
+          loaded += batch.length;
+        }
+        hits.sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
+        // A count of every matching post would need every matching page: past the pages
+        // loaded, it is "at least".
+        return { total: hits.length, more: loaded < results.length, hits: hits.slice(0, limit).map((each) => each.hit) };
       },
-      filters: () => pagefind.filters(),
+      filters: postCounts,
     };
   }
 
@@ -431,7 +469,7 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
         }
         const found = await search.search(terms, filters, PAGE_RESULTS);
         if (ticket !== latest) return;
-        status.textContent = found.total ? `${form.dataset.resultsLabel} ${found.total}` : form.dataset.noResults;
+        status.textContent = found.total ? `${form.dataset.resultsLabel} ${found.total}${found.more ? "+" : ""}` : form.dataset.noResults;
         results.replaceChildren(...found.hits.map((hit) => resultItem(hit, search.rules, terms)));
       } catch (error) {
         console.warn("search unavailable:", error);
