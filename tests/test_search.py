@@ -219,15 +219,27 @@ def test_pagefind_records_are_thread_pages_in_search_form(site: SearchSite) -> N
         "author": sorted({author for author, _, _ in LAB_POSTS.values()}),
         "year": ["2019", "2023"],
     }
-    # Every meta value is searchable in Pagefind: no title there; the posts, to show them.
-    assert set(lab["meta"]) == {"posts"}  # type: ignore[arg-type]
-    posts = json.loads(lab["meta"]["posts"])  # type: ignore[index]
-    (school,) = [row for row in posts if row[0] == f"post-{site.post_id('school')}"]
-    author, published, text = LAB_POSTS["school"]
-    assert school[:3] == [f"post-{site.post_id('school')}", author, published]
-    assert school[3] == "5 مارس 2019، 09:00"  # as the thread's page shows the date
-    assert school[4:] == ["2019", text]
-    assert len(posts) == len(LAB_POSTS)
+    # Every meta value is searchable in Pagefind: no title, no text there; per post, how
+    # many of the content's words are its own, its author and year.
+    assert set(lab["meta"]) == {"first", "postsPerFile", "posts"}  # type: ignore[arg-type]
+    meta: dict[str, str] = lab["meta"]  # type: ignore[assignment]
+    first = int(meta["first"])
+    posts = list(data.posts())
+    page = posts[first : first + len(LAB_POSTS)]
+    assert [post.url for post in page] == [
+        f"threads/{LAB_KEY}/index.html#post-{site.post_id(role)}" for role in LAB_POSTS
+    ]
+    rows = json.loads(meta["posts"])
+    assert rows == [[len(search_words(post.text)), post.author, post.year] for post in page]
+    assert rows[0] == [6, "سلمى", "2019"]  # the school post: زرنا مدرسه جديده في مكه يوم
+    # The content is the posts' words one after the other: the counts split it.
+    assert str(lab["content"]).split(" ") == [w for post in page for w in search_words(post.text)]
+    # The posts files the meta points to, as search.js reads them.
+    index = OfflineIndex(site.output / SEARCH_DIR)
+    per_file = int(meta["postsPerFile"])
+    assert per_file == index.manifest["postsPerFile"]
+    row = index.shard(f"posts/{first // per_file}")[first % per_file]
+    assert row[1] == page[0].url and row[4] == LAB_POSTS["school"][2]
     assert (site.output / "pagefind" / "pagefind.js").is_file()
 
 

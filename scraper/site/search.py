@@ -3,11 +3,13 @@
 One custom record per thread page (its 20 posts), not one per post: at 100,000 posts a
 record per post made Pagefind take most of a build's time and memory (4.4 GB), and its index
 so large that a query took seconds. A record's content is its posts' words in search form
-(arabic.search_words, which search.js brings the query to as well); its filters are the
-union of its posts' thread, authors and years; its meta carries the posts themselves.
-search.js turns each matching page into the posts that match: it matches the query against
-each post and applies the author and year filters per post, so an author filter never shows
-a post by someone else, and a hit is a post with its own author, date and anchor.
+(arabic.search_words, which search.js brings the query to as well), one post after the
+other; its filters are the union of its posts' thread, authors and years. Its meta says
+where each post's words end and who wrote it when, so search.js turns a matching page into
+the posts that match: each post's own words must hold every term, and its own author and
+year must be the filters' (an author filter never shows a post by someone else). The hits'
+text, date and anchor come from the offline index's posts files (offline_index.py), which
+the site has anyway: in the meta, Pagefind would index them all a second time.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from pagefind.service import get_executable
 
 from ..errors import ForumMirrorError
 from .arabic import search_words
-from .offline_index import SearchPost, SearchThread, search_posts, search_threads
+from .offline_index import (
+    POSTS_PER_FILE,
+    SearchPost,
+    SearchThread,
+    search_posts,
+    search_threads,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,49 +47,43 @@ class SearchIndexFailed(ForumMirrorError):
     """Pagefind could not index the built site."""
 
 
-def _page(post: SearchPost) -> str:
-    return post.url.split("#", 1)[0]
-
-
 def record_fields(
     threads: list[SearchThread], posts: Iterable[SearchPost]
 ) -> Iterator[dict[str, object]]:
     """The keyword arguments of Pagefind's `add_custom_record`, one dict per thread page
-    (`posts` in site order: a page's posts are in a row)."""
-    for page, group in groupby(posts, key=_page):
+    (`posts` in the offline index's order, so a page's posts are in a row)."""
+    numbered = enumerate(posts)
+    for page, group in groupby(numbered, key=lambda item: item[1].url.split("#", 1)[0]):
         page_posts = list(group)
-        thread = threads[page_posts[0].thread]
-        years = sorted({post.year for post in page_posts} - {""})
+        first, post = page_posts[0]
+        words = [search_words(post.text) for _, post in page_posts]
+        years = {post.year for _, post in page_posts} - {""}
         filters = {
-            "thread": [thread.title],
-            "author": sorted({post.author for post in page_posts}),
+            "thread": [threads[post.thread].title],
+            "author": sorted({post.author for _, post in page_posts}),
         }
         if years:
-            filters["year"] = years
+            filters["year"] = sorted(years)
         yield {
             # From the root: search.js sets Pagefind's baseUrl to wherever the site is.
             "url": "/" + page,
-            "content": " ".join(word for post in page_posts for word in search_words(post.text)),
-            # Pagefind searches every meta value (not the keys), so the thread's title stays
-            # out of it: search.js reads it from the filters, which are not searched. The
-            # authors and dates in here are searched too; search.js drops a page that
+            "content": " ".join(word for post_words in words for word in post_words),
+            # Pagefind searches every meta value (not the keys): no title here (search.js
+            # reads it from the filters, which are not searched), only what the filters per
+            # post need. The authors and years are searched too; search.js drops a page that
             # matched only them, as it checks each post's own words.
             "meta": {
+                # Where the page's posts are in the offline index's posts files.
+                "first": str(first),
+                "postsPerFile": str(POSTS_PER_FILE),
                 "posts": json.dumps(
                     [
-                        [
-                            post.url.split("#", 1)[1],
-                            post.author,
-                            post.published,
-                            post.date_text,
-                            post.year,
-                            post.text,  # search.js matches and cuts the snippet from it
-                        ]
-                        for post in page_posts
+                        [len(post_words), post.author, post.year]
+                        for post_words, (_, post) in zip(words, page_posts, strict=True)
                     ],
                     ensure_ascii=False,
                     separators=(",", ":"),
-                )
+                ),
             },
             "filters": filters,
         }

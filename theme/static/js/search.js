@@ -104,14 +104,25 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     });
   }
 
+  // A file of the offline index (scraper/site/offline_index.py), a classic script under
+  // search/offline/ that registers itself in window.FORUM_MIRROR_SHARDS; each loads once.
+  const shards = new Map();
+  function shard(name) {
+    if (!shards.has(name)) {
+      const loaded = loadScript(`search/offline/${name}.js`).then(() => window.FORUM_MIRROR_SHARDS[name]);
+      loaded.catch(() => shards.delete(name));
+      shards.set(name, loaded);
+    }
+    return shards.get(name);
+  }
+
   async function loadRules() {
     if (!window.FORUM_MIRROR_SEARCH_RULES) await loadScript("search/rules.js");
     return ForumSearchText.compile(window.FORUM_MIRROR_SEARCH_RULES);
   }
 
-  // The offline index (scraper/site/offline_index.py): the manifest search/offline-index.js,
-  // then only the shards a query needs, each a classic script under search/offline/ that
-  // registers itself in window.FORUM_MIRROR_SHARDS.
+  // The offline index: the manifest search/offline-index.js, then only the shards a query
+  // needs.
   async function offlineEngine(rulesLoaded) {
     const [rules] = await Promise.all([
       rulesLoaded,
@@ -120,16 +131,6 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     const index = window.FORUM_MIRROR_INDEX;
     const words = new Set(index.words);
     const prefixes = new Set(index.prefixes);
-    const shards = new Map();
-
-    function shard(name) {
-      if (!shards.has(name)) {
-        const loaded = loadScript(`search/offline/${name}.js`).then(() => window.FORUM_MIRROR_SHARDS[name]);
-        loaded.catch(() => shards.delete(name));
-        shards.set(name, loaded);
-      }
-      return shards.get(name);
-    }
 
     const keyName = (key) => [...key].map((char) => char.codePointAt(0).toString(16)).join("-");
 
@@ -229,17 +230,12 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
 
   // How many posts have each thread, author and year, for search.html's lists: the offline
   // index's small counts file, over HTTP too (Pagefind's own counts are of pages).
-  let countsPromise = null;
-  function postCounts() {
-    if (!countsPromise) {
-      countsPromise = loadScript("search/offline/counts.js").then(() => window.FORUM_MIRROR_SHARDS.counts);
-      countsPromise.catch(() => { countsPromise = null; });
-    }
-    return countsPromise;
-  }
+  const postCounts = () => shard("counts");
 
-  // Pagefind's records are thread pages (scraper/site/search.py); a hit is a post of one
-  // whose own words hold every term and whose own author and year are the filters'.
+  // Pagefind's records are thread pages (scraper/site/search.py): their content is their
+  // posts' words one post after the other, their meta how many words each post has, its
+  // author and year. A hit is a post whose own words hold every term and whose own author
+  // and year are the filters'; what it shows comes from the offline index's posts files.
   const PAGE_BATCH = 10;
   async function pagefindEngine(rulesLoaded) {
     const [rules, pagefind] = await Promise.all([
@@ -251,31 +247,37 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     const only = (filters) => Object.fromEntries(FILTERS.filter((name) => filters[name]).map((name) => [name, filters[name]]));
 
     function pageHits(record, rank, terms, filters) {
-      const thread = (record.filters.thread || [""])[0];
+      const words = record.content.split(" ");
+      const first = Number(record.meta.first);
       const hits = [];
-      JSON.parse(record.meta.posts).forEach(([anchor, author, date, when, year, text], position) => {
+      let start = 0;
+      JSON.parse(record.meta.posts).forEach(([length, author, year], position) => {
+        const own = words.slice(start, start + length);
+        start += length;
         if ((filters.author && author !== filters.author) || (filters.year && year !== filters.year)) return;
         let score = 0;
-        if (terms.length) {
-          const words = ForumSearchText.searchWords(rules, text);
-          for (const term of terms) {
-            const count = words.filter((word) => word.startsWith(term)).length;
-            if (!count) return;
-            score += count;
-          }
+        for (const term of terms) {
+          const count = own.filter((word) => word.startsWith(term)).length;
+          if (!count) return;
+          score += count;
         }
-        const url = new URL(`${record.url}#${anchor}`, siteRoot).href;
-        hits.push({ score, rank, position, hit: { thread, url, author, date, when, text } });
+        hits.push({ score, rank, position, number: first + position, perFile: Number(record.meta.postsPerFile), thread: (record.filters.thread || [""])[0] });
       });
       return hits;
+    }
+
+    async function shown(hit) {
+      const rows = await shard(`posts/${Math.floor(hit.number / hit.perFile)}`);
+      const [, url, author, date, text, when] = rows[hit.number % hit.perFile];
+      return { thread: hit.thread, url: new URL(url, siteRoot).href, author, date, when, text };
     }
 
     return {
       rules,
       async search(terms, filters, limit) {
         const found = await pagefind.search(terms.length ? terms.join(" ") : null, { filters: only(filters) });
-        // Pages load a batch at a time until there are enough posts to show: every page's
-        // posts would be as many bytes as the pages a common word is on.
+        // Pages load a batch at a time until there are enough posts to show: all of them
+        // would be as many bytes as the pages a common word is on.
         const results = found.results;
         const cap = limit + PAGE_BATCH;
         const hits = [];
@@ -287,9 +289,13 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
           loaded += batch.length;
         }
         hits.sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
-        // A count of every matching post would need every matching page: past the pages
-        // loaded, it is "at least".
-        return { total: hits.length, more: loaded < results.length, hits: hits.slice(0, limit).map((each) => each.hit) };
+        // Counting every matching post would need every matching page: past the pages
+        // loaded, the count is "at least".
+        return {
+          total: hits.length,
+          more: loaded < results.length,
+          hits: await Promise.all(hits.slice(0, limit).map(shown)),
+        };
       },
       filters: postCounts,
     };
