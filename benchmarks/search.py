@@ -10,7 +10,8 @@ from file:// (the offline index). A query's time is from navigation start to the
 results' status line is filled; its bytes are every response the page received (over HTTP
 as sent, compressed; from file:// the files' sizes).
 
-Run: `.venv/bin/python -m benchmarks.search [--posts 10000 100000] [--modes http file]`.
+Run: `.venv/bin/python -m benchmarks.search [--posts 10000 100000] [--modes http file]` (every
+query), or `python -m benchmarks --only search` (the suite: each mode's slowest and heaviest).
 Pagefind indexing of 100,000 posts takes minutes: `--modes file` measures the offline index
 alone. Figures are from one run on a shared machine: compare them side by side.
 """

@@ -54,9 +54,11 @@ FORMAT_VERSION = 4  # 4: the counts out of filters.js
 # A term shard is split by the next letter above this size (uncompressed): a query loads
 # about this much per term, or one prefix file (at most every post) for a short term.
 SHARD_BYTES = 48 * 1024
-# search.html shows 50 hits, each likely in another file: 20 posts a file keeps that about
-# 1 MB at 100,000 posts (benchmarks/search.py), in a few thousand files.
-POSTS_PER_FILE = 20
+# search.html shows 50 hits, each likely in another file (the hits of a common word are
+# spread over the archive): at 20 posts a file those 50 files were 0.9 of the 1.1 MB a
+# query loaded at 100,000 posts (benchmarks/search.py); at 5, about a quarter of that, in
+# 20,000 files.
+POSTS_PER_FILE = 5
 
 
 @dataclass(frozen=True)

@@ -276,17 +276,21 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
       rules,
       async search(terms, filters, limit) {
         const found = await pagefind.search(terms.length ? terms.join(" ") : null, { filters: only(filters) });
-        // Pages load a batch at a time until there are enough posts to show: all of them
-        // would be as many bytes as the pages a common word is on.
+        // Pages load a batch at a time until there are enough posts to show, at most twice
+        // as many pages as hits wanted: all of them would be as many bytes as the pages a
+        // common word is on. Each batch is twice the one before, so that a rare post
+        // (pages whose posts hold the terms only between them) costs few round trips.
         const results = found.results;
-        const cap = limit + PAGE_BATCH;
+        const cap = Math.min(results.length, 2 * limit);
         const hits = [];
         let loaded = 0;
-        while (loaded < results.length && loaded < cap && hits.length < limit) {
-          const batch = results.slice(loaded, loaded + PAGE_BATCH);
-          const records = await Promise.all(batch.map((result) => result.data()));
+        let batch = PAGE_BATCH;
+        while (loaded < cap && hits.length < limit) {
+          const pages = results.slice(loaded, Math.min(cap, loaded + batch));
+          const records = await Promise.all(pages.map((result) => result.data()));
           records.forEach((record, at) => hits.push(...pageHits(record, loaded + at, terms, filters)));
-          loaded += batch.length;
+          loaded += pages.length;
+          batch *= 2;
         }
         hits.sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
         // Counting every matching post would need every matching page: past the pages
