@@ -53,6 +53,9 @@ QUERIES = [
     "football",
 ]
 
+TINY_QUERIES = ["المغرب", "ירושלים", "Benny Gantz"]
+TINY_BELOW = 1000  # posts
+
 # Frequent words first (Zipf ranks), space-separated, written as readers write them: some
 # with tashkeel, hamza forms and attached prefixes, which the index folds.
 ARABIC = (
@@ -287,8 +290,11 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
     """The suite's entry (benchmarks/report.py): the ten queries at every `sizes.posts`, each
     mode's slowest answer and most bytes, and the indexing times."""
     found: list[Measurement] = []
+    # Tiny sizes (`--tiny`, which tests/test_benchmarks.py runs under a time limit) only
+    # check that the code runs: one query of each script is enough for that.
+    queries = QUERIES if max(sizes.posts) >= TINY_BELOW else TINY_QUERIES
     for posts in sizes.posts:
-        site, *rest = answers(posts, list(MODE_NAMES), folder=workdir)
+        site, *rest = answers(posts, list(MODE_NAMES), queries, folder=workdir)
         assert isinstance(site, SearchSite)
         every = [answer for answer in rest if isinstance(answer, Answer)]
         found.append(Measurement("offline index written", posts, site.offline_seconds,
