@@ -10,7 +10,8 @@ from file:// (the offline index). A query's time is from navigation start to the
 results' status line is filled; its bytes are every response the page received (over HTTP
 as sent, compressed; from file:// the files' sizes).
 
-Run: `.venv/bin/python -m benchmarks.search [--posts 10000 100000] [--modes http file]`.
+Run: `.venv/bin/python -m benchmarks.search [--posts 10000 100000] [--modes http file]` (every
+query), or `python -m benchmarks --only search` (the suite: each mode's slowest and heaviest).
 Pagefind indexing of 100,000 posts takes minutes: `--modes file` measures the offline index
 alone. Figures are from one run on a shared machine: compare them side by side.
 """
@@ -30,6 +31,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from playwright.sync_api import Browser, sync_playwright
 
+from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes
 from scraper.serve import serve_directory
 from scraper.site.build import build_site
 from scraper.site.offline_index import SearchData, SearchPost, SearchThread, write_search_files
@@ -50,6 +52,9 @@ QUERIES = [
     "election results",
     "football",
 ]
+
+TINY_QUERIES = ["المغرب", "ירושלים", "Benny Gantz"]
+TINY_BELOW = 1000  # posts
 
 # Frequent words first (Zipf ranks), space-separated, written as readers write them: some
 # with tashkeel, hamza forms and attached prefixes, which the index folds.
@@ -140,7 +145,7 @@ def generate(posts: int, seed: int = 11) -> SearchData:
         lang = rng.choices(langs, shares)[0]
         title = " ".join(rng.choices(vocab[lang].words[:200], k=4))
         folder = f"threads/board.example-{number}"
-        data.threads.append(SearchThread(f"{title} {number}", f"{folder}/index.html"))
+        thread_posts = []
         count = posts // threads + (1 if number < posts % threads else 0)
         for position in range(count):
             # Most posts in the thread's language, some in another (a quoted tweet).
@@ -154,9 +159,9 @@ def generate(posts: int, seed: int = 11) -> SearchData:
                 "%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(1420070400 + day * 86400 + position * 61)
             )
             page = "index.html" if position < 20 else f"page-{position // 20 + 1}.html"
-            data.posts.append(
+            thread_posts.append(
                 SearchPost(
-                    thread=number,
+                    thread=0,
                     url=f"{folder}/{page}#post-{number}{position:05d}",
                     author=rng.choice(authors),
                     published=published,
@@ -164,10 +169,18 @@ def generate(posts: int, seed: int = 11) -> SearchData:
                     date_text=published[:10],
                 )
             )
+        data.add(SearchThread(f"{title} {number}", f"{folder}/index.html"), thread_posts)
     return data
 
 
-def build_search_site(folder: Path, posts: int, pagefind: bool) -> Path:
+@dataclass
+class SearchSite:
+    output: Path
+    offline_seconds: float  # writing the offline index
+    pagefind_seconds: float | None  # Pagefind's indexing (None: not run)
+
+
+def build_search_site(folder: Path, posts: int, pagefind: bool) -> SearchSite:
     """The build's shell (search.html, JS, CSS) holding the search data of `posts` posts."""
     archive = folder / "archive"
     (archive / "threads").mkdir(parents=True)
@@ -176,12 +189,12 @@ def build_search_site(folder: Path, posts: int, pagefind: bool) -> Path:
     data = generate(posts)
     started = time.monotonic()
     write_search_files(output, data)
-    print(f"  offline index of {posts} posts written in {time.monotonic() - started:.1f} s")
+    site = SearchSite(output, time.monotonic() - started, None)
     if pagefind:
         started = time.monotonic()
         index_site(output, "ar")
-        print(f"  pagefind index of {posts} posts written in {time.monotonic() - started:.1f} s")
-    return output
+        site.pagefind_seconds = time.monotonic() - started
+    return site
 
 
 # Notes the moment the results' status line first gets its text (performance.now() is
@@ -250,10 +263,15 @@ def measure(browser: Browser, root: str, output: Path, mode: str, query: str) ->
     )
 
 
-def run(posts: int, modes: Sequence[str], queries: Sequence[str] = QUERIES) -> Iterator[Answer]:
-    """Build the search data of `posts` posts and answer each query in each mode."""
-    with tempfile.TemporaryDirectory() as temp:
-        output = build_search_site(Path(temp), posts, pagefind="http" in modes)
+def answers(
+    posts: int, modes: Sequence[str], queries: Sequence[str] = QUERIES, folder: Path | None = None
+) -> Iterator[SearchSite | Answer]:
+    """Build the search data of `posts` posts (the site first), then answer each query in
+    each mode."""
+    with tempfile.TemporaryDirectory(dir=folder) as temp:
+        site = build_search_site(Path(temp), posts, pagefind="http" in modes)
+        yield site
+        output = site.output
         with serve_directory(output, 0) as http_root, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
@@ -265,6 +283,66 @@ def run(posts: int, modes: Sequence[str], queries: Sequence[str] = QUERIES) -> I
                 browser.close()
 
 
+MODE_NAMES = {"http": "over HTTP", "file": "from file://"}
+
+
+def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
+    """The suite's entry (benchmarks/report.py): the ten queries at every `sizes.posts`, each
+    mode's slowest answer and most bytes, and the indexing times."""
+    found: list[Measurement] = []
+    # Tiny sizes (`--tiny`, which tests/test_benchmarks.py runs under a time limit) only
+    # check that the code runs: one query of each script is enough for that.
+    queries = QUERIES if max(sizes.posts) >= TINY_BELOW else TINY_QUERIES
+    for posts in sizes.posts:
+        site, *rest = answers(posts, list(MODE_NAMES), queries, folder=workdir)
+        assert isinstance(site, SearchSite)
+        every = [answer for answer in rest if isinstance(answer, Answer)]
+        found.append(Measurement("offline index written", posts, site.offline_seconds,
+                                 unit="posts"))  # fmt: skip
+        if site.pagefind_seconds is not None:
+            found.append(Measurement("Pagefind indexing", posts, site.pagefind_seconds,
+                                     unit="posts"))  # fmt: skip
+        for mode, shown in MODE_NAMES.items():
+            mine = [answer for answer in every if answer.mode == mode]
+            slowest = max(mine, key=lambda answer: answer.ms)
+            heaviest = max(mine, key=lambda answer: answer.total_bytes)
+            found.append(Measurement(
+                f"{shown}, slowest query", posts, slowest.ms / 1000, bytes=slowest.total_bytes,
+                unit="posts", note=f"{slowest.query} ({slowest.status})"))  # fmt: skip
+            found.append(Measurement(
+                f"{shown}, heaviest query", posts, heaviest.ms / 1000,
+                bytes=heaviest.total_bytes, unit="posts",
+                note=f"{heaviest.query} ({heaviest.status})"))  # fmt: skip
+    return found
+
+
+BENCHMARK = Benchmark(
+    "search",
+    run,
+    about="Ten typical Arabic, Hebrew and English queries on search.html over generated posts "
+          "(25 threads, 2,000 authors, Zipf-weighted words) written by the build's own "
+          "functions, each in a fresh headless Chromium context (cold cache): served over "
+          "HTTP (Pagefind; bytes as sent, gzip) and from file:// (the offline index; the "
+          "files' sizes). A query's time is from navigation to the results' status line; its "
+          "bytes are everything the page loaded. Each mode's slowest and heaviest of the ten "
+          "are shown; `python -m benchmarks.search` prints every query.",
+    plots=(Plot("Slowest query against posts", "seconds",
+                ("over HTTP, slowest query", "from file://, slowest query")),
+           Plot("Most bytes a query loaded against posts", "bytes",
+                ("over HTTP, heaviest query", "from file://, heaviest query")),
+           Plot("Indexing time against posts", "seconds",
+                ("Pagefind indexing", "offline index written"))),
+    goals=(Goal("over HTTP, every query answers within 300 ms", "over HTTP, slowest query",
+                "seconds", at_most=0.3),
+           Goal("over HTTP, a query transfers at most 1 MB", "over HTTP, heaviest query",
+                "bytes", at_most=1_000_000),
+           Goal("from file://, every first answer within 1 s", "from file://, slowest query",
+                "seconds", at_most=1.0),
+           Goal("from file://, a query loads at most 5 MB", "from file://, heaviest query",
+                "bytes", at_most=5_000_000)),
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, nargs="+", default=[10_000])
@@ -272,19 +350,24 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write every answer (with its hits) here")
     parser.add_argument("--queries", nargs="+", default=list(QUERIES))
     args = parser.parse_args()
-    answers = []
+    found = []
     print(f"{'posts':>7} {'mode':5} {'ms':>7} {'kB all':>8} {'kB search':>9} {'files':>5}  query")
     for posts in args.posts:
         print(f"{posts} posts:")
-        for answer in run(posts, args.modes, args.queries):
-            answers.append({"posts": posts, **answer.__dict__})
+        for answer in answers(posts, args.modes, args.queries):
+            if isinstance(answer, SearchSite):
+                print(f"  offline index written in {answer.offline_seconds:.1f} s")
+                if answer.pagefind_seconds is not None:
+                    print(f"  pagefind index written in {answer.pagefind_seconds:.1f} s")
+                continue
+            found.append({"posts": posts, **answer.__dict__})
             print(
                 f"{posts:>7} {answer.mode:5} {answer.ms:>7.0f} {answer.total_bytes / 1024:>8.0f} "
                 f"{answer.search_bytes / 1024:>9.0f} {answer.files:>5}  {answer.query} "
                 f"({answer.status})"
             )
     if args.json:
-        args.json.write_text(json.dumps(answers, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

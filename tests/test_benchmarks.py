@@ -48,7 +48,7 @@ def test_the_entry_point_runs_every_benchmark_and_writes_the_report(tmp_path: Pa
                          cwd=ROOT, capture_output=True, text=True, timeout=280)
     assert run.returncode == 0, run.stdout + run.stderr
     benchmarks = discover()
-    assert {"engine parse", "joined dates", "page weight"} <= {b.name for b in benchmarks}
+    assert {"engine parse", "joined dates", "page weight", "search"} <= {b.name for b in benchmarks}
     text = report.read_text("utf-8")
     assert "ratios" in text and "one run" in text
     for fact in ("CPU: ", "RAM: ", "Python: ", "OS: "):
@@ -213,7 +213,9 @@ def test_search_benchmark_answers_queries_over_http_and_from_files(tmp_path: Pat
         (mode, query) for mode in ("http", "file") for query in queries
     ]
     data = search.generate(60)
-    words = [search_words(post.text) for post in data.posts]
+    posts = list(data.posts())
+    words = [search_words(post.text) for post in posts]
+    anchors = [post.url.rsplit("#", 1)[1] for post in posts]
     for answer in answers:
         assert answer["ms"] > 0 and answer["total_bytes"] > answer["search_bytes"] > 0
         terms = search_words(answer["query"])
@@ -222,5 +224,11 @@ def test_search_benchmark_answers_queries_over_http_and_from_files(tmp_path: Pat
             assert len(answer["hits"]) == min(expected, 50)
             assert (answer["status"].endswith(str(expected)) if expected
                     else not answer["hits"])
-            # rules, manifest, filters, one shard a term, at most one posts file a hit
+            # rules, manifest, counts, one shard a term, at most one posts file a hit
             assert answer["files"] <= 3 + len(terms) + len(answer["hits"])
+        else:
+            # Pagefind finds the pages; each hit is a post that holds every term itself.
+            for anchor in answer["hits"]:
+                post = words[anchors.index(anchor)]
+                assert all(any(w.startswith(t) for w in post) for t in terms), anchor
+            assert len(answer["hits"]) <= min(expected, 50)

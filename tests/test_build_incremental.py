@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scraper.archive import ThreadArchive
 from scraper.site.build import build_site, cache_folder
-from scraper.site.output import write_if_changed
+from scraper.site.output import sync_folder, write_if_changed
 
 from .archive_factory import POST_COUNT, PostSpec, build_fixture_archive, build_thread_archive
 
@@ -128,3 +128,45 @@ def test_write_if_changed_leaves_equal_bytes_alone(tmp_path: Path) -> None:
     assert write_if_changed(path, b"two")
     assert path.read_bytes() == b"two"
     assert os.listdir(tmp_path) == ["page.html"]
+
+
+def test_sync_folder_copies_what_differs_and_deletes_what_the_source_lacks(
+    tmp_path: Path,
+) -> None:
+    source, target = tmp_path / "source", tmp_path / "target"
+    for folder, files in ((source, {"same.js": "1", "changed.js": "new", "sub/new.js": "n"}),
+                          (target, {"same.js": "1", "changed.js": "old", "stale.js": "s",
+                                    "gone/stale.js": "s"})):  # fmt: skip
+        for name, text in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text)
+    same = (target / "same.js").stat().st_ino
+    assert sync_folder(source, target) == 4  # changed, sub/new copied; two stale deleted
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
+        "changed.js",
+        "same.js",
+        "sub",
+        "sub/new.js",
+    ]
+    assert (target / "changed.js").read_text() == "new"
+    assert (target / "same.js").stat().st_ino == same
+    assert sync_folder(source, target) == 0
+
+
+def test_a_rebuild_leaves_no_stale_search_shard(tmp_path: Path) -> None:
+    """A shard an earlier build wrote (its term key, or post file number, since gone) is
+    deleted: search.js could load it, and the folder would grow with every build."""
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    build_site(archive, output)
+    offline = output / "search" / "offline"
+    written = {p.relative_to(offline) for p in offline.rglob("*.js")}
+    stale = [offline / "terms" / "w-645-63a-631-628.js", offline / "posts" / "99.js"]
+    for path in stale:
+        path.write_text("old")
+    add_post(archive, key)  # a changed archive, so the search files are written again
+    build_site(archive, output)
+    assert not [path for path in stale if path.exists()]
+    assert {p.relative_to(offline) for p in offline.rglob("*.js")} >= written
+    # Elsewhere in the site nothing was taken for stale.
+    assert (output / "index.html").is_file() and (output / "pagefind" / "pagefind.js").is_file()

@@ -20,6 +20,9 @@ from scraper.site.arabic import RULES, normalize_arabic, search_words, strip_pre
 from scraper.site.build import build_site
 from scraper.site.offline_index import (
     SEARCH_DIR,
+    SearchData,
+    SearchPost,
+    SearchThread,
     key_name,
     read_search_data,
     write_search_files,
@@ -193,7 +196,7 @@ def test_search_js_brings_text_to_the_same_words_as_python() -> None:
 def test_search_data_holds_every_post_with_its_anchor(site: SearchSite) -> None:
     data = read_search_data(site.output)
     assert {thread.title for thread in data.threads} == {"أخبار المغرب والعالم", LAB_TITLE}
-    urls = {post.url: post for post in data.posts}
+    urls = {post.url: post for post in data.posts()}
     assert len(urls) == len(site.fixture.post_ids) + len(LAB_POSTS)
     tweet = urls[f"threads/{THREAD_KEY}/page-2.html#post-{site.post_id('tweet')}"]
     assert "ביקור היסטורי במרוקו" in tweet.text and "Benny Gantz" in tweet.text
@@ -204,14 +207,39 @@ def test_search_data_holds_every_post_with_its_anchor(site: SearchSite) -> None:
         assert f'id="{anchor}"' in (site.output / page).read_text(encoding="utf-8")
 
 
-def test_pagefind_records_are_per_post_in_search_form(site: SearchSite) -> None:
+def test_pagefind_records_are_thread_pages_in_search_form(site: SearchSite) -> None:
     data = read_search_data(site.output)
-    records = {record["url"]: record for record in record_fields(data)}
-    school = records[f"/threads/{LAB_KEY}/index.html#post-{site.post_id('school')}"]
-    assert school["content"] == "زرنا مدرسه جديده في مكه يوم"
-    assert school["filters"] == {"thread": [LAB_TITLE], "author": ["سلمى"], "year": ["2019"]}
-    # Every meta value is searchable in Pagefind: no title or author there.
-    assert set(school["meta"]) == {"date", "text", "when"}  # type: ignore[arg-type]
+    records = {record["url"]: record for record in record_fields(data.threads, data.posts())}
+    pages = {post.url.split("#")[0] for post in data.posts()}
+    assert set(records) == {f"/{page}" for page in pages}  # one a page, not one a post
+    lab = records[f"/threads/{LAB_KEY}/index.html"]
+    assert "زرنا مدرسه جديده في مكه يوم" in str(lab["content"])
+    assert lab["filters"] == {
+        "thread": [LAB_TITLE],
+        "author": sorted({author for author, _, _ in LAB_POSTS.values()}),
+        "year": ["2019", "2023"],
+    }
+    # Every meta value is searchable in Pagefind: no title, no text there; per post, how
+    # many of the content's words are its own, its author and year.
+    assert set(lab["meta"]) == {"first", "postsPerFile", "posts"}  # type: ignore[arg-type]
+    meta: dict[str, str] = lab["meta"]  # type: ignore[assignment]
+    first = int(meta["first"])
+    posts = list(data.posts())
+    page = posts[first : first + len(LAB_POSTS)]
+    assert [post.url for post in page] == [
+        f"threads/{LAB_KEY}/index.html#post-{site.post_id(role)}" for role in LAB_POSTS
+    ]
+    rows = json.loads(meta["posts"])
+    assert rows == [[len(search_words(post.text)), post.author, post.year] for post in page]
+    assert rows[0] == [6, "سلمى", "2019"]  # the school post: زرنا مدرسه جديده في مكه يوم
+    # The content is the posts' words one after the other: the counts split it.
+    assert str(lab["content"]).split(" ") == [w for post in page for w in search_words(post.text)]
+    # The posts files the meta points to, as search.js reads them.
+    index = OfflineIndex(site.output / SEARCH_DIR)
+    per_file = int(meta["postsPerFile"])
+    assert per_file == index.manifest["postsPerFile"]
+    row = index.shard(f"posts/{first // per_file}")[first % per_file]
+    assert row[1] == page[0].url and row[4] == LAB_POSTS["school"][2]
     assert (site.output / "pagefind" / "pagefind.js").is_file()
 
 
@@ -285,7 +313,7 @@ def test_offline_index_answers_every_term_from_one_shard(site: SearchSite, tmp_p
     manifest = index.manifest
     assert manifest["prefixes"] and max(len(key) for key in manifest["words"]) >= 3
     assert "م" in manifest["prefixes"]  # Arabic's commonest letters are split further
-    words = [search_words(post.text) for post in data.posts]
+    words = [search_words(post.text) for post in data.posts()]
     terms = {word[:length] for post in words for word in post for length in range(1, 9)}
     assert len(terms) > 300
     for term in sorted(terms):
@@ -298,7 +326,8 @@ def test_offline_index_answers_every_term_from_one_shard(site: SearchSite, tmp_p
         assert index.counts(term) == scan, term
         assert len(index.read) <= 1
     assert index.counts("zzzz") == {}
-    assert read_search_data(tmp_path) == data
+    again = read_search_data(tmp_path)
+    assert again.threads == data.threads and list(again.posts()) == list(data.posts())
 
 
 def test_rewriting_the_index_leaves_no_stale_shards(site: SearchSite, tmp_path: Path) -> None:
@@ -315,18 +344,37 @@ def test_rewriting_the_index_leaves_no_stale_shards(site: SearchSite, tmp_path: 
 
 def test_filters_file_holds_each_posts_thread_author_and_year(site: SearchSite) -> None:
     data = read_search_data(site.output)
-    filters = OfflineIndex(site.output / SEARCH_DIR).shard("filters")
+    posts = list(data.posts())
+    index = OfflineIndex(site.output / SEARCH_DIR)
+    filters = index.shard("filters")
 
     def expand(runs: list[int]) -> list[int]:
         pairs = zip(runs[::2], runs[1::2], strict=True)
         return [value for value, repeat in pairs for _ in range(repeat)]
 
-    assert expand(filters["thread"]) == [post.thread for post in data.posts]
+    assert expand(filters["thread"]) == [post.thread for post in posts]
+    assert filters["authors"] == sorted(filters["authors"])
     assert [filters["authors"][number] for number in filters["author"]] == [
-        post.author for post in data.posts
+        post.author for post in posts
     ]
     years = [filters["years"][n] if n >= 0 else "" for n in expand(filters["year"])]
-    assert years == [post.year for post in data.posts]
-    assert filters["counts"]["thread"] == {"أخبار المغرب والعالم": 24, LAB_TITLE: len(LAB_POSTS)}
-    assert filters["counts"]["author"]["سلمى"] == 2
-    assert sum(filters["counts"]["year"].values()) == len(data.posts)
+    assert years == [post.year for post in posts]
+    counts = index.shard("counts")
+    assert counts["thread"] == {"أخبار المغرب والعالم": 24, LAB_TITLE: len(LAB_POSTS)}
+    assert counts["author"]["سلمى"] == 2
+    assert sum(counts["year"].values()) == len(posts)
+
+
+def test_search_data_reads_back_what_was_added_after_a_read() -> None:
+    """Posts spool to a file as they come: reading them part way, then adding, keeps all."""
+    data = SearchData()
+    first = [SearchPost(0, f"t/index.html#post-{n}", "a", "", f"word{n}") for n in range(3)]
+    data.add(SearchThread("t", "t/index.html"), first)
+    assert next(data.posts()).url == "t/index.html#post-0"  # a reader that stopped early
+    data.add(SearchThread("u", "u/index.html"), [SearchPost(0, "u/index.html#post-9", "b", "",
+                                                            "word9")])  # fmt: skip
+    assert [(post.thread, post.url) for post in data.posts()] == [
+        *((0, post.url) for post in first),
+        (1, "u/index.html#post-9"),
+    ]
+    assert len(data) == 4 and list(data.postings) == ["word0", "word1", "word2", "word9"]

@@ -147,6 +147,32 @@ def test_filters_narrow_the_results(served: Served, tab: Tab, mode: str) -> None
 
 
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        # The lab thread's one page has posts by both: the term is in سلمى's post only.
+        ("مستشفي", {"author": "خالد"}),
+        # The page has posts of 2019 and 2023: the term is in a post of 2023 only.
+        ("مستشفي", {"year": "2019"}),
+        # Pagefind also searches what its records carry besides the words (authors,
+        # dates): a page found only by them holds no post with the term.
+        ("سلمى", {}),
+        ("2019", {}),
+    ],
+)
+def test_a_post_must_match_the_terms_and_filters_itself(
+    served: Served, tab: Tab, mode: str, query: str, filters: dict[str, str]
+) -> None:
+    """Pagefind finds pages of 20 posts; a hit is a post whose own words, author and year
+    match, never one that merely shares a page with them."""
+    extra = "".join(f"&{name}={quote(value)}" for name, value in filters.items())
+    assert search_page(tab, f"{served.root(mode)}search.html?q={quote(query)}{extra}") == []
+    assert tab.page.locator(".search-status").inner_text() == tab.page.locator(
+        "form.search-page"
+    ).get_attribute("data-no-results")
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_box_on_a_thread_page_finds_and_opens_a_post(served: Served, tab: Tab, mode: str) -> None:
     fixture = served.site.fixture
     tab.page.goto(f"{served.root(mode)}threads/{fixture.key}/page-2.html")
@@ -205,8 +231,8 @@ def test_file_search_loads_only_the_shards_of_its_terms_and_hits(served: Served,
     ]
     (hit,) = [number for number in counts if number in index.counts("قريب")]
     per_file = index.manifest["postsPerFile"]
-    # search.html lists the filters' values: filters.js, then the two terms and the hit.
-    assert offline_files(tab) == {"filters", *terms, f"posts/{hit // per_file}"}
+    # search.html lists the filters' values (counts.js), then the two terms and the hit.
+    assert offline_files(tab) == {"counts", *terms, f"posts/{hit // per_file}"}
 
 
 def test_box_loads_no_filters_and_a_short_term_one_prefix_file(served: Served, tab: Tab) -> None:

@@ -252,16 +252,18 @@ def test_wal_maghrib_post_is_indexed_without_its_prefix(site: BuiltSite) -> None
     assert "المغرب" not in article(tree, post_id).css_first(".post-body").text().replace(
         "والمغرب", ""
     )
-    records = {r["url"]: r for r in record_fields(read_search_data(site.output))}
-    record = records[f"/threads/{site.fixture.key}/index.html#post-{post_id}"]
+    data = read_search_data(site.output)
+    records = {r["url"]: r for r in record_fields(data.threads, data.posts())}
+    record = records[f"/threads/{site.fixture.key}/index.html"]
     assert "مغرب" in str(record["content"]).split()
 
 
 def test_only_posts_are_indexed_for_search(site: BuiltSite) -> None:
-    """Pagefind indexes one record per post (search.py), not the pages themselves."""
+    """Search holds every post (search.py makes Pagefind's records of them), not the pages'
+    own HTML."""
     data = read_search_data(site.output)
-    assert len(data.posts) == POST_COUNT
-    assert [post.url.split("#")[1] for post in data.posts] == [
+    assert len(data) == POST_COUNT
+    assert [post.url.split("#")[1] for post in data.posts()] == [
         f"post-{post_id}" for post_id in site.fixture.post_ids
     ]
 

@@ -26,7 +26,7 @@ from . import i18n
 from .activity import date_text
 from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
-from .offline_index import SearchData, write_search_files
+from .offline_index import SEARCH_DIR, SearchData, write_search_files
 from .output import sync_folder
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
 from .sanitize import ASSET_PATH, unpublished_reason
@@ -233,7 +233,9 @@ class ThreadSiteGenerator(Generator):
         cache.folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache.folder) as staging:
             write_search_files(Path(staging), search)
-            self.search_files_changed = sync_folder(Path(staging), Path(self.output_path))
+            self.search_files_changed = sync_folder(
+                Path(staging) / SEARCH_DIR, Path(self.output_path) / SEARCH_DIR
+            )
 
     # --- Site-wide pages and per-thread extras (pages.py) ------------------------------------
 

@@ -43,22 +43,35 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 
 def sync_folder(source: Path, target: Path) -> int:
-    """Make `target` hold `source`'s files, copying only those that differ; how many were.
+    """Make `target` hold exactly `source`'s files, copying only those that differ and
+    deleting those `source` lacks; how many files were copied or deleted.
 
-    Files of `target` that `source` lacks are kept: callers write complete sets of files
-    whose names stay the same between builds.
+    A file an earlier build wrote under another name (a search shard whose key changed)
+    must not linger: a reader could load it, and the folder would grow with every build.
     """
-    copied = 0
+    changed = 0
+    wanted: set[Path] = set()
     for path in sorted(source.rglob("*")):
         if not path.is_file():
             continue
-        destination = target / path.relative_to(source)
+        relative = path.relative_to(source)
+        wanted.add(relative)
+        destination = target / relative
         if destination.is_file() and filecmp.cmp(path, destination, shallow=False):
             continue
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, destination)
-        copied += 1
-    return copied
+        changed += 1
+    # Deepest first, so that a folder emptied of stale files goes too.
+    for path in sorted(target.rglob("*"), key=lambda path: len(path.parts), reverse=True):
+        relative = path.relative_to(target)
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif relative not in wanted:
+            path.unlink()
+            changed += 1
+    return changed
 
 
 class _UnchangedSkippingFile(io.StringIO):

@@ -10,14 +10,14 @@ the search data are kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ..records import ArchivedThread
 from .about import ThreadProvenance, thread_provenance
 from .activity import activity_chart
 from .authors import AuthorContribution, AuthorIndex, thread_author_posts, thread_participants
 from .feed import DEFAULT_MAX_ENTRIES, FeedEntry, newest_entries, thread_feed_entries
-from .offline_index import SearchData, SearchPost, SearchThread
+from .offline_index import SearchData, SearchPost, SearchThread, thread_search_posts
 from .views import ThreadExtras, ThreadSummary, ThreadView
 
 
@@ -52,13 +52,12 @@ def thread_site_data(
     thread: ArchivedThread, view: ThreadView, feed_limit: int = DEFAULT_MAX_ENTRIES
 ) -> ThreadSiteData:
     """What the site-wide pages need of `thread`, shown as `view`."""
-    search = SearchData()
-    search.add_thread(view)
+    search_thread, search_posts = thread_search_posts(view)
     folder = view.summary.href.rsplit("/", 1)[0]
     return ThreadSiteData(
         summary=view.summary,
-        search_thread=search.threads[0],
-        search_posts=search.posts,
+        search_thread=search_thread,
+        search_posts=search_posts,
         authors=thread_author_posts(thread, view),
         feed=newest_entries(thread_feed_entries(thread, view), feed_limit),
         provenance=thread_provenance(thread, view.summary),
@@ -80,9 +79,7 @@ class SitePages:
     def add(self, data: ThreadSiteData) -> None:
         """Take one thread's part of the site-wide pages."""
         self.summaries.append(data.summary)
-        self.search.threads.append(data.search_thread)
-        number = len(self.search.threads) - 1
-        self.search.posts += [replace(post, thread=number) for post in data.search_posts]
+        self.search.add(data.search_thread, data.search_posts)
         self.authors.add(data.authors)
         self.feed = newest_entries([*self.feed, *data.feed], self.feed_limit)
         self.provenance.append(data.provenance)

@@ -104,14 +104,25 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     });
   }
 
+  // A file of the offline index (scraper/site/offline_index.py), a classic script under
+  // search/offline/ that registers itself in window.FORUM_MIRROR_SHARDS; each loads once.
+  const shards = new Map();
+  function shard(name) {
+    if (!shards.has(name)) {
+      const loaded = loadScript(`search/offline/${name}.js`).then(() => window.FORUM_MIRROR_SHARDS[name]);
+      loaded.catch(() => shards.delete(name));
+      shards.set(name, loaded);
+    }
+    return shards.get(name);
+  }
+
   async function loadRules() {
     if (!window.FORUM_MIRROR_SEARCH_RULES) await loadScript("search/rules.js");
     return ForumSearchText.compile(window.FORUM_MIRROR_SEARCH_RULES);
   }
 
-  // The offline index (scraper/site/offline_index.py): the manifest search/offline-index.js,
-  // then only the shards a query needs, each a classic script under search/offline/ that
-  // registers itself in window.FORUM_MIRROR_SHARDS.
+  // The offline index: the manifest search/offline-index.js, then only the shards a query
+  // needs.
   async function offlineEngine(rulesLoaded) {
     const [rules] = await Promise.all([
       rulesLoaded,
@@ -120,16 +131,6 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     const index = window.FORUM_MIRROR_INDEX;
     const words = new Set(index.words);
     const prefixes = new Set(index.prefixes);
-    const shards = new Map();
-
-    function shard(name) {
-      if (!shards.has(name)) {
-        const loaded = loadScript(`search/offline/${name}.js`).then(() => window.FORUM_MIRROR_SHARDS[name]);
-        loaded.catch(() => shards.delete(name));
-        shards.set(name, loaded);
-      }
-      return shards.get(name);
-    }
 
     const keyName = (key) => [...key].map((char) => char.codePointAt(0).toString(16)).join("-");
 
@@ -176,7 +177,6 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
           const threads = expand(filters.thread);
           const years = expand(filters.year);
           return {
-            counts: filters.counts,
             thread: (post) => index.threads[threads[post]][0],
             author: (post) => filters.authors[filters.author[post]],
             year: (post) => (years[post] < 0 ? "" : filters.years[years[post]]),
@@ -224,10 +224,19 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
         const hits = await Promise.all(found.slice(0, limit).map((hit) => post(hit.number)));
         return { total: found.length, hits };
       },
-      filters: async () => (await filterMeta()).counts,
+      filters: postCounts,
     };
   }
 
+  // How many posts have each thread, author and year, for search.html's lists: the offline
+  // index's small counts file, over HTTP too (Pagefind's own counts are of pages).
+  const postCounts = () => shard("counts");
+
+  // Pagefind's records are thread pages (scraper/site/search.py): their content is their
+  // posts' words one post after the other, their meta how many words each post has, its
+  // author and year. A hit is a post whose own words hold every term and whose own author
+  // and year are the filters'; what it shows comes from the offline index's posts files.
+  const PAGE_BATCH = 10;
   async function pagefindEngine(rulesLoaded) {
     const [rules, pagefind] = await Promise.all([
       rulesLoaded,
@@ -236,24 +245,63 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     // Record URLs are from the site's root, wherever the site is served from.
     await pagefind.options({ baseUrl: siteRoot.pathname });
     const only = (filters) => Object.fromEntries(FILTERS.filter((name) => filters[name]).map((name) => [name, filters[name]]));
+
+    function pageHits(record, rank, terms, filters) {
+      const words = record.content.split(" ");
+      const first = Number(record.meta.first);
+      const hits = [];
+      let start = 0;
+      JSON.parse(record.meta.posts).forEach(([length, author, year], position) => {
+        const own = words.slice(start, start + length);
+        start += length;
+        if ((filters.author && author !== filters.author) || (filters.year && year !== filters.year)) return;
+        let score = 0;
+        for (const term of terms) {
+          const count = own.filter((word) => word.startsWith(term)).length;
+          if (!count) return;
+          score += count;
+        }
+        hits.push({ score, rank, position, number: first + position, perFile: Number(record.meta.postsPerFile), thread: (record.filters.thread || [""])[0] });
+      });
+      return hits;
+    }
+
+    async function shown(hit) {
+      const rows = await shard(`posts/${Math.floor(hit.number / hit.perFile)}`);
+      const [, url, author, date, text, when] = rows[hit.number % hit.perFile];
+      return { thread: hit.thread, url: new URL(url, siteRoot).href, author, date, when, text };
+    }
+
     return {
       rules,
       async search(terms, filters, limit) {
         const found = await pagefind.search(terms.length ? terms.join(" ") : null, { filters: only(filters) });
-        const data = await Promise.all(found.results.slice(0, limit).map((result) => result.data()));
+        // Pages load a batch at a time until there are enough posts to show, at most twice
+        // as many pages as hits wanted: all of them would be as many bytes as the pages a
+        // common word is on. Each batch is twice the one before, so that a rare post
+        // (pages whose posts hold the terms only between them) costs few round trips.
+        const results = found.results;
+        const cap = Math.min(results.length, 2 * limit);
+        const hits = [];
+        let loaded = 0;
+        let batch = PAGE_BATCH;
+        while (loaded < cap && hits.length < limit) {
+          const pages = results.slice(loaded, Math.min(cap, loaded + batch));
+          const records = await Promise.all(pages.map((result) => result.data()));
+          records.forEach((record, at) => hits.push(...pageHits(record, loaded + at, terms, filters)));
+          loaded += pages.length;
+          batch *= 2;
+        }
+        hits.sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
+        // Counting every matching post would need every matching page: past the pages
+        // loaded, the count is "at least".
         return {
-          total: found.results.length,
-          hits: data.map((record) => ({
-            thread: (record.filters.thread || [""])[0],
-            url: new URL(record.url, siteRoot).href,
-            author: (record.filters.author || [""])[0],
-            date: record.meta.date,
-            when: record.meta.when,
-            text: record.meta.text,
-          })),
+          total: hits.length,
+          more: loaded < results.length,
+          hits: await Promise.all(hits.slice(0, limit).map(shown)),
         };
       },
-      filters: () => pagefind.filters(),
+      filters: postCounts,
     };
   }
 
@@ -431,7 +479,7 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
         }
         const found = await search.search(terms, filters, PAGE_RESULTS);
         if (ticket !== latest) return;
-        status.textContent = found.total ? `${form.dataset.resultsLabel} ${found.total}` : form.dataset.noResults;
+        status.textContent = found.total ? `${form.dataset.resultsLabel} ${found.total}${found.more ? "+" : ""}` : form.dataset.noResults;
         results.replaceChildren(...found.hits.map((hit) => resultItem(hit, search.rules, terms)));
       } catch (error) {
         console.warn("search unavailable:", error);
