@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import logging
 import shutil
@@ -13,6 +14,7 @@ from urllib.parse import quote
 from jinja2 import Template
 from pelican import signals
 from pelican.generators import Generator
+from pelican.utils import get_relative_path, path_to_url
 from pelican.writers import Writer
 
 from .. import __version__
@@ -25,7 +27,7 @@ from .activity import date_text
 from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
 from .offline_index import SearchData, write_search_files
-from .output import sync_folder
+from .output import sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
@@ -67,6 +69,7 @@ class ThreadSiteGenerator(Generator):
         self.reused: list[ThreadSiteData] = []
         self.search_files_changed = 0  # files of search/ this build changed
         self.pages_kept = 0  # HTML pages left as the last build wrote them, not rendered
+        self._installed_lang: str | None = None  # the language `_()` speaks now
         signals.content_written.connect(self._page_written)
 
     def generate_output(self, writer: Writer) -> None:
@@ -126,7 +129,7 @@ class ThreadSiteGenerator(Generator):
             render_embed=lambda embed: embed_template.render(embed=embed),
             # install, not just read: embed cards are rendered (with `_`) while the
             # thread view is built, in the thread's language.
-            translations_for=lambda lang: i18n.install(self.env, self.translations_dir, lang),
+            translations_for=self._install_language,
             thread_dir=archive.thread_dir(thread.key),
         )
         extras = self._write_thread_zip(archive, thread, view)
@@ -148,22 +151,47 @@ class ThreadSiteGenerator(Generator):
                 pagination=page_window(page.number, view.summary.page_count),
                 extras=extras,
             )
-        self._write_permalinks(writer, view)
+        self._write_permalinks(view)
 
-    def _write_permalinks(self, writer: Writer, view: ThreadView) -> None:
-        """`threads/<key>/posts/<id>.html` per post: a stable link that finds its page."""
+    def _write_permalinks(self, view: ThreadView) -> None:
+        """`threads/<key>/posts/<id>.html` per post: a stable link that finds its page.
+
+        The posts of a page share one file (permalink.html says why), written here rather
+        than by Pelican's writer: its bytes go to every post's name at once (output.py).
+        """
         template = self.get_template("permalink")
+        folder = Path(self.output_path) / "threads" / view.summary.key
         for page in view.pages:
-            for post in page.posts:
-                if post.permalink is not None:
-                    self._write_thread_file(
-                        writer,
-                        view,
-                        post.permalink,
-                        template,
-                        post=post,
-                        permalink_target=f"../{page.file}#{post.anchor}",
-                    )
+            names = [post.permalink for post in page.posts if post.permalink is not None]
+            if not names:
+                continue
+            (folder / names[0]).parent.mkdir(parents=True, exist_ok=True)
+            html = self._render_thread_file(view, names[0], template, page=page)
+            write_linked([folder / name for name in names], html.encode("utf-8"))
+
+    def _render_thread_file(
+        self, view: ThreadView, name: str, template: Template, **context: object
+    ) -> str:
+        """A file of the thread's folder rendered as Pelican's writer renders a page (the same
+        context, SITEURL relative to the file), but returned instead of written."""
+        summary = view.summary
+        path = f"threads/{summary.key}/{name}"
+        self._install_language(summary.lang)
+        site_url = path_to_url(get_relative_path(path)) if self.settings["RELATIVE_URLS"] else (
+            self.context.get("SITEURL", ""))  # fmt: skip
+        return template.render(
+            {
+                **self.context,
+                "SITEURL": site_url,
+                "localsiteurl": site_url,
+                "output_file": path,
+                "html_lang": view.html_lang,
+                "html_dir": summary.dir,
+                "lang": summary.lang,
+                "thread": summary,
+                **context,
+            }
+        )
 
     def _write_thread_file(
         self, writer: Writer, view: ThreadView, name: str, template: Template, **context: object
@@ -193,7 +221,7 @@ class ThreadSiteGenerator(Generator):
         **context: object,
     ) -> None:
         """Write one page in `lang`: its `_()` speak it, and `<html>` carries it and its dir."""
-        i18n.install(self.env, self.translations_dir, lang)
+        self._install_language(lang)
         writer.write_file(
             name,
             template,
@@ -204,6 +232,13 @@ class ThreadSiteGenerator(Generator):
             lang=lang,
             **context,
         )
+
+    def _install_language(self, lang: str) -> gettext.NullTranslations:
+        """Make `_()` speak `lang`; installing costs more than a page, so only on a change."""
+        if lang != self._installed_lang:
+            i18n.install(self.env, self.translations_dir, lang)
+            self._installed_lang = lang
+        return i18n.translations(self.translations_dir, lang)
 
     def _write_index(self, writer: Writer, summaries: list[ThreadSummary]) -> None:
         # The index speaks the language most threads are written in.
@@ -268,7 +303,7 @@ class ThreadSiteGenerator(Generator):
             scraper_version=__version__,
         )
         self._write_author_pages(writer, pages, lang, cache)
-        catalog = i18n.install(self.env, self.translations_dir, lang)
+        catalog = self._install_language(lang)
         base_url = sitemap_base_url(self.settings)
         write_atom_feed(
             output / FEED_FILE,
