@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gettext
-import hashlib
 import logging
 import shutil
 import tempfile
@@ -24,6 +23,7 @@ from ..errors import ArchiveError
 from ..records import ArchivedThread
 from . import i18n
 from .activity import date_text
+from .authors import AuthorStore, thread_author_posts
 from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
 from .offline_index import SearchData, write_search_files
@@ -81,8 +81,27 @@ class ThreadSiteGenerator(Generator):
         site = SitePages(
             feed_limit=int(self.settings.get("FEED_MAX_ENTRIES", DEFAULT_MAX_ENTRIES))
         )
-        # One thread at a time, so a large archive is never all in memory; a thread whose
-        # folder is as the last build saw it is not read at all (build_cache.py).
+        authors = cache.author_store()
+        try:
+            self._write_threads(writer, archive, cache, site, authors)
+            self._write_index(writer, site.summaries)
+            self._write_search(writer, site.summaries, site.search, cache)
+            self._write_site_pages(writer, site, authors)
+        finally:
+            authors.close()
+
+    def _write_threads(
+        self,
+        writer: Writer,
+        archive: ThreadArchive,
+        cache: BuildCache,
+        site: SitePages,
+        authors: AuthorStore,
+    ) -> None:
+        """Each thread's pages, one thread at a time, so a large archive is never all in
+        memory; a thread whose folder is as the last build saw it is not read at all
+        (build_cache.py)."""
+        seen: set[str] = set()
         for path in archive.thread_files():
             key = path.parent.name
             try:
@@ -90,7 +109,12 @@ class ThreadSiteGenerator(Generator):
             except OSError:
                 fingerprint = None  # reading it will say what is wrong
             data = cache.thread(key, fingerprint) if fingerprint else None
-            if data is not None and self._pages_present(data):
+            if (
+                data is not None
+                and fingerprint is not None
+                and authors.has_thread(key, fingerprint)
+                and self._pages_present(data)
+            ):
                 self.reused.append(data)
                 self.written_pages += data.pages
                 self.pages_kept += len(data.pages)
@@ -101,13 +125,13 @@ class ThreadSiteGenerator(Generator):
                     log.error("left out of the site: %s", error)
                     self.unreadable.append(UnreadableThread(path, error))
                     continue
-                data = self._build_thread(writer, archive, thread, site.feed_limit)
+                data = self._build_thread(writer, archive, thread, site.feed_limit, authors,
+                                          fingerprint)  # fmt: skip
                 if fingerprint:
                     cache.keep_thread(key, fingerprint, data)
+            seen.add(key)
             site.add(data)
-        self._write_index(writer, site.summaries)
-        self._write_search(writer, site.summaries, site.search, cache)
-        self._write_site_pages(writer, site, cache)
+        authors.keep_only(seen)
 
     def _cache_folder(self) -> Path:
         return Path(self.settings.get(CACHE_SETTING) or self.settings["CACHE_PATH"])
@@ -118,9 +142,16 @@ class ThreadSiteGenerator(Generator):
         return all((output / page).is_file() for page in data.pages)
 
     def _build_thread(
-        self, writer: Writer, archive: ThreadArchive, thread: ArchivedThread, feed_limit: int
+        self,
+        writer: Writer,
+        archive: ThreadArchive,
+        thread: ArchivedThread,
+        feed_limit: int,
+        authors: AuthorStore,
+        fingerprint: str | None,
     ) -> ThreadSiteData:
-        """Write the thread's pages, zip and assets; what the site-wide pages need of it."""
+        """Write the thread's pages, zip and assets, and give its posts to their authors;
+        what the other site-wide pages need of it."""
         embed_template = self.get_template("partials/embed")
         view = build_thread_view(
             thread,
@@ -135,6 +166,7 @@ class ThreadSiteGenerator(Generator):
         extras = self._write_thread_zip(archive, thread, view)
         self._write_thread(writer, view, extras)
         copy_thread_assets(archive, thread, Path(self.output_path))
+        authors.replace_thread(thread.key, fingerprint, thread_author_posts(thread, view))
         return thread_site_data(thread, view, feed_limit)
 
     def _write_thread(
@@ -290,7 +322,7 @@ class ThreadSiteGenerator(Generator):
         langs = Counter(summary.lang for summary in summaries)
         return langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
 
-    def _write_site_pages(self, writer: Writer, pages: SitePages, cache: BuildCache) -> None:
+    def _write_site_pages(self, writer: Writer, pages: SitePages, authors: AuthorStore) -> None:
         """`about.html`, `authors/*.html`, `feed.atom` and (with a public address) `sitemap.xml`."""
         output = Path(self.output_path)
         lang = self._site_lang(pages.summaries)
@@ -302,7 +334,7 @@ class ThreadSiteGenerator(Generator):
             threads=pages.provenance,
             scraper_version=__version__,
         )
-        self._write_author_pages(writer, pages, lang, cache)
+        self._write_author_pages(writer, authors, lang)
         catalog = self._install_language(lang)
         base_url = sitemap_base_url(self.settings)
         write_atom_feed(
@@ -317,24 +349,26 @@ class ThreadSiteGenerator(Generator):
         else:
             log.debug("no SITEMAP_BASE_URL: sitemap.xml needs absolute URLs, none written")
 
-    def _write_author_pages(
-        self, writer: Writer, pages: SitePages, lang: str, cache: BuildCache
-    ) -> None:
-        """Each author's page, rendered only when what it shows changed since the last build."""
+    def _write_author_pages(self, writer: Writer, authors: AuthorStore, lang: str) -> None:
+        """Each author's page, rendered only when a thread changed what it shows (or the
+        file is gone); one author in memory at a time."""
         template = self.get_template("author")
-        kept = cache.digests("authors")
-        digests: dict[str, str] = {}
-        for author in pages.authors.records():
-            # An author's page speaks the language of most threads they wrote in.
-            author_lang = Counter(author.langs).most_common(1)[0][0] if author.langs else lang
-            digest = hashlib.sha256(repr((author, author_lang)).encode()).hexdigest()
-            digests[author.page] = digest
-            if kept.get(author.page) == digest and (Path(self.output_path) / author.page).is_file():
-                self.written_pages.append(author.page)
+        stale = authors.stale()
+        pages = authors.pages()
+        for page in pages:
+            if page not in stale and (Path(self.output_path) / page).is_file():
+                self.written_pages.append(page)
                 self.pages_kept += 1
                 continue
-            self._write_page(writer, author.page, template, author_lang, author=author)
-        cache.keep_digests("authors", digests)
+            author = authors.record(page)
+            if author is None:
+                continue
+            # An author's page speaks the language of most threads they wrote in.
+            author_lang = Counter(author.langs).most_common(1)[0][0] if author.langs else lang
+            self._write_page(writer, page, template, author_lang, author=author)
+            authors.rendered(page)
+        for page in stale.difference(pages):
+            authors.rendered(page)  # an author whose every post left the archive
 
 
 def copy_thread_assets(archive: ThreadArchive, thread: ArchivedThread, output: Path) -> int:

@@ -57,7 +57,7 @@ def _cached_gettext(catalog: gettext.NullTranslations) -> Callable[..., Markup]:
         text = found.get(message)
         if text is None:
             text = found[message] = Markup(catalog.gettext(message))
-        return text % variables
+        return text % variables if variables else text
 
     return translate
 
