@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -57,6 +58,14 @@ def author_page(author: Author, thread_url: str) -> str:
     Both parts come from the identity alone, so a member renamed between posts keeps one
     page: a member's slug is their member id (`member-12`), anyone else's their name.
     """
+    # Asked three times per post (its heading, the participants, the author pages), and
+    # slugify is slow: a thread has far fewer authors than posts.
+    return _author_page(author.name, author.url, author.member_id, thread_url)
+
+
+@lru_cache(maxsize=4096)
+def _author_page(name: str, url: str | None, member_id: str | None, thread_url: str) -> str:
+    author = Author(name=name, url=url, member_id=member_id)
     identity = author_identity(author, thread_url)
     digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:HASH_CHARS]
     source = f"member {author.member_id}" if author.member_id else author.name

@@ -56,6 +56,9 @@ class ThreadSiteGenerator(Generator):
         super().__init__(*args, **kwargs)
         # Titles, names and embed texts are scraped: escaping must not hang on a setting.
         self.env.autoescape = True
+        # The theme does not change during a build: without this, every `{% include %}` of
+        # a post checks its template file on disk.
+        self.env.auto_reload = False
         self.env.filters["reader_time"] = time_view
         self.env.globals["page_file"] = page_file
         self.translations_dir = Path(self.theme) / "translations"
