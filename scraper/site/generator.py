@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from jinja2 import Template
+from jinja2 import FileSystemBytecodeCache, Template
 from pelican import signals
 from pelican.generators import Generator
 from pelican.utils import get_relative_path, path_to_url
@@ -59,6 +59,10 @@ class ThreadSiteGenerator(Generator):
         # The theme does not change during a build: without this, every `{% include %}` of
         # a post checks its template file on disk.
         self.env.auto_reload = False
+        # Compiling the theme's templates took most of a second of every build.
+        templates_cache = self._cache_folder() / "templates"
+        templates_cache.mkdir(parents=True, exist_ok=True)
+        self.env.bytecode_cache = FileSystemBytecodeCache(str(templates_cache))
         self.env.filters["reader_time"] = time_view
         self.env.globals["page_file"] = page_file
         self.translations_dir = Path(self.theme) / "translations"
