@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -175,6 +176,9 @@ def make_archive(root: Path, posts: int, threads: int) -> Path:
 class Run:
     seconds: float
     peak_rss_mb: float  # the whole process tree, sampled
+    # User and system time of the whole tree: on a machine shared with other work, wall
+    # time is mostly waiting, and this compares better between steps of one run.
+    cpu_seconds: float = 0.0
 
 
 def _tree_rss_kb(pid: int) -> int:
@@ -203,6 +207,7 @@ def _tree_rss_kb(pid: int) -> int:
 def run_measured(command: list[str], cwd: Path = ROOT) -> Run:
     """Run `command`; its wall time and the peak RSS of its process tree."""
     started = time.monotonic()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL)
     peak = 0
     done = threading.Event()
@@ -220,7 +225,9 @@ def run_measured(command: list[str], cwd: Path = ROOT) -> Run:
     sampler.join()
     if code:
         raise RuntimeError(f"{command} exited with {code}")
-    return Run(round(seconds, 2), round(peak / 1024, 1))
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return Run(round(seconds, 2), round(peak / 1024, 1), round(cpu, 2))
 
 
 def floor_render(jsonl: Path, site: Path) -> int:
@@ -331,8 +338,11 @@ def measure(
         "unchanged": asdict(unchanged),
         "one_thread_changed": asdict(one),
         "full_over_floor": round(full.seconds / floor.seconds, 2),
+        "full_over_floor_cpu": round(full.cpu_seconds / max(floor.cpu_seconds, 0.01), 2),
         "unchanged_over_full": round(unchanged.seconds / full.seconds, 3),
         "one_changed_over_full": round(one.seconds / full.seconds, 3),
+        "unchanged_over_full_cpu": round(unchanged.cpu_seconds / max(full.cpu_seconds, 0.01), 3),
+        "one_changed_over_full_cpu": round(one.cpu_seconds / max(full.cpu_seconds, 0.01), 3),
         "thread_share": round(1 / threads, 3),
         "files_written_unchanged": len(unchanged_written),
         "files_written_one_changed": len(one_written),

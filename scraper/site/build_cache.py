@@ -98,6 +98,21 @@ class BuildCache:
     def keep_thread(self, key: str, fingerprint: str, data: ThreadSiteData) -> None:
         write_if_changed(self._thread_file(key), pickle.dumps((fingerprint, data)))
 
+    def state(self, name: str) -> str | None:
+        """What `keep_state(name, ...)` kept, if the signature is the same."""
+        try:
+            kept = json.loads((self.folder / f"{name}.state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(kept, dict) or kept.get("signature") != self.signature:
+            return None
+        value = kept.get("state")
+        return value if isinstance(value, str) else None
+
+    def keep_state(self, name: str, state: str | None) -> None:
+        text = json.dumps({"signature": self.signature, "state": state})
+        write_if_changed(self.folder / f"{name}.state.json", text.encode("utf-8"))
+
     def author_store(self) -> AuthorStore:
         """The authors' posts of the last build (authors.AuthorStore), to be closed."""
         return AuthorStore(self.folder / AUTHORS_FILE, self.signature)
