@@ -7,7 +7,9 @@ nothing changed, and again after one thread got a new post. Each step runs as it
 process; peak RSS is that of the whole process tree (Pagefind included), sampled from /proc.
 Figures are ratios from one run: absolute times are noise on a shared machine.
 
-Run: `.venv/bin/python -m benchmarks.build [--posts 1000 10000] [--threads 25] [--profile]`.
+Run: `.venv/bin/python -m benchmarks.build [--posts 1000 10000] [--threads 25] [--profile]
+[--no-search]`. `--no-search` leaves Pagefind out of both sides (the floor renders only, the
+build skips `index_site`): what the site generator itself costs.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -173,6 +176,9 @@ def make_archive(root: Path, posts: int, threads: int) -> Path:
 class Run:
     seconds: float
     peak_rss_mb: float  # the whole process tree, sampled
+    # User and system time of the whole tree: on a machine shared with other work, wall
+    # time is mostly waiting, and this compares better between steps of one run.
+    cpu_seconds: float = 0.0
 
 
 def _tree_rss_kb(pid: int) -> int:
@@ -201,6 +207,7 @@ def _tree_rss_kb(pid: int) -> int:
 def run_measured(command: list[str], cwd: Path = ROOT) -> Run:
     """Run `command`; its wall time and the peak RSS of its process tree."""
     started = time.monotonic()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL)
     peak = 0
     done = threading.Event()
@@ -218,7 +225,9 @@ def run_measured(command: list[str], cwd: Path = ROOT) -> Run:
     sampler.join()
     if code:
         raise RuntimeError(f"{command} exited with {code}")
-    return Run(round(seconds, 2), round(peak / 1024, 1))
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return Run(round(seconds, 2), round(peak / 1024, 1), round(cpu, 2))
 
 
 def floor_render(jsonl: Path, site: Path) -> int:
@@ -256,27 +265,40 @@ def floor_render(jsonl: Path, site: Path) -> int:
     return pages
 
 
-def floor_command(archive: Path, work: Path) -> list[str]:
-    """The floor as one shell pipeline: export, bare render, Pagefind CLI."""
+def floor_command(archive: Path, work: Path, search: bool = True) -> list[str]:
+    """The floor as one shell pipeline: export, bare render, Pagefind CLI (unless not `search`)."""
     python = sys.executable
     site = work / "floor-site"
     jsonl = work / "posts.jsonl"
-    script = " && ".join(
-        [
-            f"{python} -c 'from scraper.cli import main; main()' export --format jsonl "
-            f"--archive {archive} -o {jsonl}",
-            f"{python} -m benchmarks.build --floor-render {jsonl} {site}",
-            f"{python} -m pagefind --site {site} --force-language ar --silent",
-        ]
-    )
-    return ["sh", "-c", script]
+    steps = [
+        f"{python} -c 'from scraper.cli import main; main()' export --format jsonl "
+        f"--archive {archive} -o {jsonl}",
+        f"{python} -m benchmarks.build --floor-render {jsonl} {site}",
+    ]
+    if search:
+        steps.append(f"{python} -m pagefind --site {site} --force-language ar --silent")
+    return ["sh", "-c", " && ".join(steps)]
 
 
-def build_command(archive: Path, output: Path, profile: Path | None = None) -> list[str]:
+def build_command(
+    archive: Path, output: Path, profile: Path | None = None, search: bool = True
+) -> list[str]:
     cli = ["-c", "from scraper.cli import main; main()"]
+    if not search:
+        cli = ["-m", "benchmarks.build", "--build-without-search"]
     if profile is not None:
-        cli = ["-m", "cProfile", "-o", str(profile), "-m", "scraper.cli"]
+        entry = cli if not search else ["-m", "scraper.cli"]
+        cli = ["-m", "cProfile", "-o", str(profile), *entry]
     return [sys.executable, *cli, "build", "--archive", str(archive), "--output", str(output)]
+
+
+def build_without_search(argv: list[str]) -> None:
+    """`forum-mirror ARGV` with Pagefind's indexing left out: the generator's cost alone."""
+    from scraper.cli import main as cli_main
+    from scraper.site import build
+
+    build.index_site = lambda output, language: None
+    raise SystemExit(cli_main(argv))
 
 
 def changed_files(output: Path, since: float) -> list[str]:
@@ -288,32 +310,39 @@ def changed_files(output: Path, since: float) -> list[str]:
     )
 
 
-def measure(posts: int, threads: int, work: Path, profile: bool = False) -> dict[str, Any]:
-    """The floor and the mirror's full, unchanged and one-thread-changed builds, one run each."""
+def measure(
+    posts: int, threads: int, work: Path, profile: bool = False, search: bool = True
+) -> dict[str, Any]:
+    """The floor and the mirror's full, unchanged and one-thread-changed builds, one run each
+    (without Pagefind on either side when not `search`)."""
     archive = make_archive(work / f"archive-{posts}", posts, threads)
     output = work / f"site-{posts}"
-    floor = run_measured(floor_command(archive, work))
+    floor = run_measured(floor_command(archive, work, search))
     profile_file = work / f"build-{posts}.prof" if profile else None
-    full = run_measured(build_command(archive, output, profile_file))
+    full = run_measured(build_command(archive, output, profile_file, search))
     before = time.time()
-    unchanged = run_measured(build_command(archive, output))
+    unchanged = run_measured(build_command(archive, output, search=search))
     unchanged_written = changed_files(output, before)
     write_thread(archive, 0, posts // threads + (1 if posts % threads else 0), extra_posts=1)
     before = time.time()
-    one = run_measured(build_command(archive, output))
+    one = run_measured(build_command(archive, output, search=search))
     one_written = changed_files(output, before)
     other_threads = [f for f in one_written if f.startswith("threads/") and
                      not f.startswith(f"threads/{thread_key(0)}/")]  # fmt: skip
     result = {
         "posts": posts,
         "threads": threads,
+        "search": search,
         "floor": asdict(floor),
         "full": asdict(full),
         "unchanged": asdict(unchanged),
         "one_thread_changed": asdict(one),
         "full_over_floor": round(full.seconds / floor.seconds, 2),
+        "full_over_floor_cpu": round(full.cpu_seconds / max(floor.cpu_seconds, 0.01), 2),
         "unchanged_over_full": round(unchanged.seconds / full.seconds, 3),
         "one_changed_over_full": round(one.seconds / full.seconds, 3),
+        "unchanged_over_full_cpu": round(unchanged.cpu_seconds / max(full.cpu_seconds, 0.01), 3),
+        "one_changed_over_full_cpu": round(one.cpu_seconds / max(full.cpu_seconds, 0.01), 3),
         "thread_share": round(1 / threads, 3),
         "files_written_unchanged": len(unchanged_written),
         "files_written_one_changed": len(one_written),
@@ -379,9 +408,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true",
                         help="profile the full build (cProfile) and print its top entries")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--no-search", action="store_true",
+                        help="leave Pagefind out of the floor and of the builds")
     parser.add_argument("--floor-render", nargs=2, type=Path, metavar=("JSONL", "SITE"),
                         help=argparse.SUPPRESS)  # the floor's render step, run as its own process
+    parser.add_argument("--build-without-search", nargs=argparse.REMAINDER,
+                        help=argparse.SUPPRESS)  # a build step of --no-search
     args = parser.parse_args(argv)
+    if args.build_without_search is not None:
+        build_without_search(args.build_without_search)
+        return
     if args.floor_render:
         floor_render(*args.floor_render)
         return
@@ -392,7 +428,8 @@ def main(argv: list[str] | None = None) -> None:
             size_dir = work / str(posts)
             shutil.rmtree(size_dir, ignore_errors=True)
             size_dir.mkdir()
-            result = measure(posts, min(args.threads, posts), size_dir, args.profile)
+            result = measure(posts, min(args.threads, posts), size_dir, args.profile,
+                             search=not args.no_search)
             print(json.dumps(result), flush=True)
             if args.profile:
                 print(top_entries(Path(result["profile"])), flush=True)

@@ -197,6 +197,16 @@ def test_build_benchmark_measures_the_floor_and_every_rebuild(tmp_path: Path) ->
     assert result["files_written_one_changed"] > 0
     assert result["other_threads_files_written"] == 0
     assert len(list((tmp_path / "floor-site").rglob("*.html"))) == 3  # 20 posts a page
+    assert result["full"]["cpu_seconds"] > 0
+
+
+def test_build_benchmark_can_leave_pagefind_out(tmp_path: Path) -> None:
+    result = build_benchmark.measure(posts=40, threads=2, work=tmp_path, search=False)
+    assert result["search"] is False and result["full"]["seconds"] > 0
+    assert not (tmp_path / "site-40" / "pagefind").exists()
+    assert not (tmp_path / "floor-site" / "pagefind").exists()
+    first_page = tmp_path / "site-40" / "threads" / build_benchmark.thread_key(0) / "index.html"
+    assert first_page.is_file()
 
 
 @pytest.mark.browser

@@ -9,8 +9,9 @@ import os
 from pathlib import Path
 
 from scraper.archive import ThreadArchive
+from scraper.site.authors import AuthorContribution, AuthorPost, AuthorStore
 from scraper.site.build import build_site, cache_folder
-from scraper.site.output import sync_folder, write_if_changed
+from scraper.site.output import sync_folder, write_if_changed, write_linked
 
 from .archive_factory import POST_COUNT, PostSpec, build_fixture_archive, build_thread_archive
 
@@ -170,3 +171,57 @@ def test_a_rebuild_leaves_no_stale_search_shard(tmp_path: Path) -> None:
     assert {p.relative_to(offline) for p in offline.rglob("*.js")} >= written
     # Elsewhere in the site nothing was taken for stale.
     assert (output / "index.html").is_file() and (output / "pagefind" / "pagefind.js").is_file()
+
+
+def _contribution(page: str, number: int, thread_title: str = "A thread") -> AuthorContribution:
+    post = AuthorPost(
+        thread_title=thread_title, thread_href="threads/t/index.html",
+        href=f"threads/t/index.html#post-{number}", number=number,
+        published=f"2026-11-{number:02d}T10:00:00+00:00", board_language="ar-MA",
+        snippet=f"post {number}", lang="ar", dir="rtl", removed_upstream_at=None,
+    )  # fmt: skip
+    return AuthorContribution(page=page, name=page, host="forum.example", profile_url="",
+                              post=post, lang="ar")  # fmt: skip
+
+
+def test_the_author_store_marks_only_the_authors_a_changed_thread_touches(tmp_path: Path) -> None:
+    store = AuthorStore(tmp_path / "authors.sqlite", "signature")
+    first = [_contribution("authors/a.html", 1), _contribution("authors/b.html", 2)]
+    store.replace_thread("t", "one", first)
+    store.replace_thread("u", "one", [_contribution("authors/a.html", 3, "Another")])
+    assert store.stale() == {"authors/a.html", "authors/b.html"}  # a first build: everyone
+    for page in store.pages():
+        store.rendered(page)
+    # One new post by b: a's lines in the thread are the same, so a's page is not redone.
+    store.replace_thread("t", "two", [*first, _contribution("authors/b.html", 4)])
+    assert store.stale() == {"authors/b.html"} and store.has_thread("t", "two")
+    record = store.record("authors/b.html")
+    assert record is not None and [p.number for p in record.posts] == [4, 2]  # newest first
+    store.rendered("authors/b.html")
+    store.close()
+    # The marks and the posts outlive the build; a thread gone from the archive marks its
+    # authors, and another signature (theme, settings, code) forgets everything.
+    store = AuthorStore(tmp_path / "authors.sqlite", "signature")
+    store.keep_only({"t"})
+    assert store.stale() == {"authors/a.html"}
+    assert [p.number for p in (store.record("authors/a.html") or record).posts] == [1]
+    store.close()
+    store = AuthorStore(tmp_path / "authors.sqlite", "another")
+    assert store.pages() == [] and not store.has_thread("t", "two")
+    store.close()
+
+
+def test_write_linked_gives_every_name_the_bytes_as_one_file(tmp_path: Path) -> None:
+    first, second, third = (tmp_path / f"{n}.html" for n in (1, 2, 3))
+    assert write_linked([first, second, third], b"page 1") == 3
+    assert {p.stat().st_ino for p in (first, second, third)} == {first.stat().st_ino}
+    assert write_linked([first, second, third], b"page 1") == 0  # nothing to do
+    # Another page's file under one name (its post moved there): the link is redone by
+    # rename, and the file it left keeps its bytes for its other names.
+    other = tmp_path / "4.html"
+    write_linked([other, third], b"page 2")
+    assert third.read_bytes() == b"page 2" and first.read_bytes() == b"page 1"
+    assert write_linked([first, second, third], b"page 1 again") == 3
+    assert [p.read_bytes() for p in (first, second, third, other)] == [b"page 1 again"] * 3 + [
+        b"page 2"]
+    assert not list(tmp_path.glob(".*"))  # no temporary file left

@@ -190,7 +190,7 @@ def test_no_page_has_scripts_handlers_or_remote_resources(site: BuiltSite) -> No
         tree = LexborHTMLParser(path.read_text(encoding="utf-8"))
         for script in tree.css("script"):
             assert script.attrs.get("src", "").endswith(
-                ("theme/js/search.js", "theme/js/lightbox.js")), path
+                ("theme/js/search.js", "theme/js/lightbox.js", "theme/js/permalink.js")), path
             assert not (script.text() or "").strip(), f"inline script in {path}"
         for node in tree.css("*"):
             assert not any(name.startswith("on") for name in node.attrs), (path, node.html)

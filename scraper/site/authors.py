@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from slugify import slugify
@@ -52,6 +58,14 @@ def author_page(author: Author, thread_url: str) -> str:
     Both parts come from the identity alone, so a member renamed between posts keeps one
     page: a member's slug is their member id (`member-12`), anyone else's their name.
     """
+    # Asked three times per post (its heading, the participants, the author pages), and
+    # slugify is slow: a thread has far fewer authors than posts.
+    return _author_page(author.name, author.url, author.member_id, thread_url)
+
+
+@lru_cache(maxsize=4096)
+def _author_page(name: str, url: str | None, member_id: str | None, thread_url: str) -> str:
+    author = Author(name=name, url=url, member_id=member_id)
     identity = author_identity(author, thread_url)
     digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:HASH_CHARS]
     source = f"member {author.member_id}" if author.member_id else author.name
@@ -205,26 +219,131 @@ def thread_author_posts(thread: ArchivedThread, view: ThreadView) -> list[Author
     return contributions
 
 
-@dataclass
-class AuthorIndex:
-    """Every author of the site, filled one thread at a time while the pages are written."""
+class AuthorStore:
+    """Every author's posts, kept on disk between builds: an SQLite file in the build cache.
 
-    authors: dict[str, AuthorRecord] = field(default_factory=dict)
+    An author page needs one line per post across every thread, which held in memory grows
+    with the archive (100,000 lines at 100,000 posts). Here a thread's lines are replaced
+    when the thread is rebuilt, and only the authors whose lines changed are marked to be
+    rendered again; a page is read back one author at a time. The marks are stored too, so
+    a build stopped half-way still renders them next time.
+    """
 
-    def add(self, contributions: list[AuthorContribution]) -> None:
-        """Add one thread's posts to their authors' records."""
-        for item in contributions:
-            record = self.authors.setdefault(
-                item.page,
-                AuthorRecord(page=item.page, name=item.name, host=item.host, profile_url=None),
+    def __init__(self, path: Path, signature: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # a lost cache only costs a full build
+        self._db.executescript(_SCHEMA)
+        kept = self._db.execute("SELECT value FROM meta WHERE name = 'signature'").fetchone()
+        if kept is None or kept[0] != signature:
+            # Another theme, settings or code: every thread is read again, and so every
+            # author is marked.
+            self._db.executescript("DELETE FROM threads; DELETE FROM posts;")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('signature', ?)", (signature,))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def has_thread(self, key: str, fingerprint: str) -> bool:
+        """Whether the store holds the thread's posts as of `fingerprint`."""
+        row = self._db.execute("SELECT fingerprint FROM threads WHERE key = ?", (key,)).fetchone()
+        return row is not None and row[0] == fingerprint
+
+    def replace_thread(
+        self, key: str, fingerprint: str | None, contributions: list[AuthorContribution]
+    ) -> None:
+        """Keep the thread's posts instead of those it had; mark the authors whose lines
+        changed. Without a fingerprint the thread is rebuilt by every build."""
+        rows = [
+            (item.page, key, index, item.name, item.host, item.profile_url, item.lang,
+             pickle.dumps(item.post))
+            for index, item in enumerate(contributions)
+        ]  # fmt: skip
+        with self._transaction():
+            before = self._thread_digests(key)
+            self._db.execute("DELETE FROM posts WHERE thread = ?", (key,))
+            self._db.executemany("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            after = self._thread_digests(key)
+            self._mark({page for page in before.keys() | after.keys()
+                        if before.get(page) != after.get(page)})  # fmt: skip
+            self._db.execute(
+                "INSERT OR REPLACE INTO threads VALUES (?, ?)", (key, fingerprint or "")
             )
-            record.name = item.name
-            record.profile_url = item.profile_url or record.profile_url
-            record.posts.append(item.post)
-            record.langs.append(item.lang)
 
-    def records(self) -> list[AuthorRecord]:
-        """The authors by page, each with their posts newest first."""
-        for record in self.authors.values():
+    def keep_only(self, keys: set[str]) -> None:
+        """Forget the threads that are no longer in the archive (or no longer readable)."""
+        gone = [row[0] for row in self._db.execute("SELECT key FROM threads")
+                if row[0] not in keys]  # fmt: skip
+        for key in gone:
+            with self._transaction():
+                self._mark(set(self._thread_digests(key)))
+                self._db.execute("DELETE FROM posts WHERE thread = ?", (key,))
+                self._db.execute("DELETE FROM threads WHERE key = ?", (key,))
+
+    def pages(self) -> list[str]:
+        """Every author's page, sorted."""
+        return [row[0] for row in self._db.execute("SELECT DISTINCT page FROM posts ORDER BY page")]
+
+    def stale(self) -> set[str]:
+        """The author pages marked to be rendered again."""
+        return {row[0] for row in self._db.execute("SELECT page FROM stale")}
+
+    def rendered(self, page: str) -> None:
+        """`page` is written as the store holds it now."""
+        self._db.execute("DELETE FROM stale WHERE page = ?", (page,))
+
+    def record(self, page: str) -> AuthorRecord | None:
+        """The author of `page`, with their posts newest first; None when they have none."""
+        record: AuthorRecord | None = None
+        for name, host, profile_url, lang, entry in self._db.execute(
+            "SELECT name, host, profile_url, lang, entry FROM posts WHERE page = ?"
+            " ORDER BY thread, position",
+            (page,),
+        ):
+            if record is None:
+                record = AuthorRecord(page=page, name=name, host=host, profile_url=None)
+            record.name = name  # the name on their latest post
+            record.profile_url = profile_url or record.profile_url
+            record.posts.append(pickle.loads(entry))
+            record.langs.append(lang)
+        if record is not None:
             record.posts.sort(key=lambda p: _newest_first(p.published))
-        return [self.authors[page] for page in sorted(self.authors)]
+        return record
+
+    def _thread_digests(self, key: str) -> dict[str, bytes]:
+        """Per author page, a digest of the thread's lines for it."""
+        digests: dict[str, Any] = {}
+        for page, name, profile_url, lang, entry in self._db.execute(
+            "SELECT page, name, profile_url, lang, entry FROM posts WHERE thread = ?"
+            " ORDER BY position",
+            (key,),
+        ):
+            digest = digests.setdefault(page, hashlib.sha256())
+            digest.update(repr((name, profile_url, lang)).encode())
+            digest.update(entry)
+        return {page: digest.digest() for page, digest in digests.items()}
+
+    def _mark(self, pages: set[str]) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO stale VALUES (?)", [(p,) for p in pages])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS threads (key TEXT PRIMARY KEY, fingerprint TEXT);
+CREATE TABLE IF NOT EXISTS posts (page TEXT, thread TEXT, position INTEGER, name TEXT,
+    host TEXT, profile_url TEXT, lang TEXT, entry BLOB);
+CREATE INDEX IF NOT EXISTS posts_page ON posts (page, thread, position);
+CREATE INDEX IF NOT EXISTS posts_thread ON posts (thread);
+CREATE TABLE IF NOT EXISTS stale (page TEXT PRIMARY KEY);
+"""

@@ -5,8 +5,8 @@ For each thread the cache keeps a fingerprint of those and the thread's `ThreadS
 (what the index, search, author pages, feed and about page take from it). When the next
 build finds the same fingerprint and the thread's pages still in the output, it skips the
 thread: its JSON is not parsed, its pages are not rendered, its zip and assets are not
-looked at. Author pages are kept by a digest of what they show, so only those a changed
-thread touches are rendered again.
+looked at. Each author's posts are kept there too (authors.AuthorStore), so only the author
+pages a changed thread touches are rendered again.
 
 The cache lives outside the published folder (`FORUM_MIRROR_CACHE_PATH`, which `build_site`
 sets to `.<output>.cache/` beside the output): it is the build's, not the reader's. Deleting
@@ -24,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from .authors import AuthorStore
 from .output import write_if_changed
 from .pages import ThreadSiteData
 
 log = logging.getLogger(__name__)
 
 CACHE_SETTING = "FORUM_MIRROR_CACHE_PATH"
+AUTHORS_FILE = "authors.sqlite"
 # Whatever of this package decides what a page looks like: a changed file rebuilds all.
 CODE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,17 +98,21 @@ class BuildCache:
     def keep_thread(self, key: str, fingerprint: str, data: ThreadSiteData) -> None:
         write_if_changed(self._thread_file(key), pickle.dumps((fingerprint, data)))
 
-    def digests(self, name: str) -> dict[str, str]:
-        """Digests of the pages named `name` ("authors"), as the last build left them."""
+    def state(self, name: str) -> str | None:
+        """What `keep_state(name, ...)` kept, if the signature is the same."""
         try:
-            kept = json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
+            kept = json.loads((self.folder / f"{name}.state.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {}
+            return None
         if not isinstance(kept, dict) or kept.get("signature") != self.signature:
-            return {}
-        pages = kept.get("pages")
-        return pages if isinstance(pages, dict) else {}
+            return None
+        value = kept.get("state")
+        return value if isinstance(value, str) else None
 
-    def keep_digests(self, name: str, pages: dict[str, str]) -> None:
-        text = json.dumps({"signature": self.signature, "pages": pages}, sort_keys=True)
-        write_if_changed(self.folder / f"{name}.json", text.encode("utf-8"))
+    def keep_state(self, name: str, state: str | None) -> None:
+        text = json.dumps({"signature": self.signature, "state": state})
+        write_if_changed(self.folder / f"{name}.state.json", text.encode("utf-8"))
+
+    def author_store(self) -> AuthorStore:
+        """The authors' posts of the last build (authors.AuthorStore), to be closed."""
+        return AuthorStore(self.folder / AUTHORS_FILE, self.signature)

@@ -18,7 +18,7 @@ from ..engines.canonical import QUOTE_CLASS
 from ..records import Embed
 from .imagesize import ImageSize
 from .sanitize import EXTERNAL_REL, QUOTE_TITLE_CLASS
-from .textdir import TextDirection, detect
+from .textdir import TextDirection, detect, written_only_in
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,9 @@ def render_post_body(
     _place_embeds(tree, body, embeds, render_embed)
     for image in body.css("img"):
         _localize_image(tree, image, links, gettext)
-    _mark_directions(tree, body, direction)
+    # Most posts are in one script: their parts would all be detected as the post's own.
+    if not written_only_in(body.text(deep=True), direction):
+        _mark_directions(tree, body, direction)
     for emptied in body.css('[class=""]'):
         del emptied.attrs["class"]  # nh3 leaves the attribute when it drops every class
     return body.inner_html or ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import logging
 import shutil
@@ -11,9 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
-from jinja2 import Template
+from jinja2 import FileSystemBytecodeCache, Template
 from pelican import signals
 from pelican.generators import Generator
+from pelican.utils import get_relative_path, path_to_url
 from pelican.writers import Writer
 
 from .. import __version__
@@ -24,10 +26,11 @@ from ..records import ArchivedThread
 from ..thread_state import ThreadStates
 from . import i18n
 from .activity import date_text
+from .authors import AuthorStore, thread_author_posts
 from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
-from .offline_index import SEARCH_DIR, SearchData, write_search_files
-from .output import sync_folder
+from .offline_index import OFFLINE_INDEX_FILE, SEARCH_DIR, SearchData, write_search_files
+from .output import sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
@@ -56,6 +59,13 @@ class ThreadSiteGenerator(Generator):
         super().__init__(*args, **kwargs)
         # Titles, names and embed texts are scraped: escaping must not hang on a setting.
         self.env.autoescape = True
+        # The theme does not change during a build: without this, every `{% include %}` of
+        # a post checks its template file on disk.
+        self.env.auto_reload = False
+        # Compiling the theme's templates took most of a second of every build.
+        templates_cache = self._cache_folder() / "templates"
+        templates_cache.mkdir(parents=True, exist_ok=True)
+        self.env.bytecode_cache = FileSystemBytecodeCache(str(templates_cache))
         self.env.filters["reader_time"] = time_view
         self.env.globals["page_file"] = page_file
         self.translations_dir = Path(self.theme) / "translations"
@@ -69,6 +79,9 @@ class ThreadSiteGenerator(Generator):
         self.reused: list[ThreadSiteData] = []
         self.search_files_changed = 0  # files of search/ this build changed
         self.pages_kept = 0  # HTML pages left as the last build wrote them, not rendered
+        self._installed_lang: str | None = None  # the language `_()` speaks now
+        # Each thread of the site and its folder's fingerprint (build_cache.py), in order.
+        self.thread_states: list[tuple[str, str | None]] = []
         signals.content_written.connect(self._page_written)
 
     def generate_output(self, writer: Writer) -> None:
@@ -83,8 +96,28 @@ class ThreadSiteGenerator(Generator):
         site = SitePages(
             feed_limit=int(self.settings.get("FEED_MAX_ENTRIES", DEFAULT_MAX_ENTRIES))
         )
-        # One thread at a time, so a large archive is never all in memory; a thread whose
-        # folder is as the last build saw it is not read at all (build_cache.py).
+        authors = cache.author_store()
+        try:
+            self._write_threads(writer, archive, states, cache, site, authors)
+            self._write_index(writer, site.summaries)
+            self._write_search(writer, site.summaries, site.search, cache)
+            self._write_site_pages(writer, site, authors)
+        finally:
+            authors.close()
+
+    def _write_threads(
+        self,
+        writer: Writer,
+        archive: ThreadArchive,
+        states: ThreadStates,
+        cache: BuildCache,
+        site: SitePages,
+        authors: AuthorStore,
+    ) -> None:
+        """Each thread's pages, one thread at a time, so a large archive is never all in
+        memory; a thread whose folder is as the last build saw it is not read at all
+        (build_cache.py)."""
+        seen: set[str] = set()
         for path in archive.thread_files():
             key = path.parent.name
             try:
@@ -92,7 +125,12 @@ class ThreadSiteGenerator(Generator):
             except OSError:
                 fingerprint = None  # reading it will say what is wrong
             data = cache.thread(key, fingerprint) if fingerprint else None
-            if data is not None and self._pages_present(data):
+            if (
+                data is not None
+                and fingerprint is not None
+                and authors.has_thread(key, fingerprint)
+                and self._pages_present(data)
+            ):
                 self.reused.append(data)
                 self.written_pages += data.pages
                 self.pages_kept += len(data.pages)
@@ -103,13 +141,14 @@ class ThreadSiteGenerator(Generator):
                     log.error("left out of the site: %s", error)
                     self.unreadable.append(UnreadableThread(path, error))
                     continue
-                data = self._build_thread(writer, archive, thread, site.feed_limit)
+                data = self._build_thread(writer, archive, thread, site.feed_limit, authors,
+                                          fingerprint)  # fmt: skip
                 if fingerprint:
                     cache.keep_thread(key, fingerprint, data)
+            seen.add(key)
+            self.thread_states.append((key, fingerprint))
             site.add(_last_checked(data, states.last_checked(key)))
-        self._write_index(writer, site.summaries)
-        self._write_search(writer, site.summaries, site.search, cache)
-        self._write_site_pages(writer, site, cache)
+        authors.keep_only(seen)
 
     def _cache_folder(self) -> Path:
         return Path(self.settings.get(CACHE_SETTING) or self.settings["CACHE_PATH"])
@@ -120,9 +159,16 @@ class ThreadSiteGenerator(Generator):
         return all((output / page).is_file() for page in data.pages)
 
     def _build_thread(
-        self, writer: Writer, archive: ThreadArchive, thread: ArchivedThread, feed_limit: int
+        self,
+        writer: Writer,
+        archive: ThreadArchive,
+        thread: ArchivedThread,
+        feed_limit: int,
+        authors: AuthorStore,
+        fingerprint: str | None,
     ) -> ThreadSiteData:
-        """Write the thread's pages, zip and assets; what the site-wide pages need of it."""
+        """Write the thread's pages, zip and assets, and give its posts to their authors;
+        what the other site-wide pages need of it."""
         embed_template = self.get_template("partials/embed")
         view = build_thread_view(
             thread,
@@ -131,12 +177,13 @@ class ThreadSiteGenerator(Generator):
             render_embed=lambda embed: embed_template.render(embed=embed),
             # install, not just read: embed cards are rendered (with `_`) while the
             # thread view is built, in the thread's language.
-            translations_for=lambda lang: i18n.install(self.env, self.translations_dir, lang),
+            translations_for=self._install_language,
             thread_dir=archive.thread_dir(thread.key),
         )
         extras = self._write_thread_zip(archive, thread, view)
         self._write_thread(writer, view, extras)
         copy_thread_assets(archive, thread, Path(self.output_path))
+        authors.replace_thread(thread.key, fingerprint, thread_author_posts(thread, view))
         return thread_site_data(thread, view, feed_limit)
 
     def _write_thread(
@@ -153,22 +200,47 @@ class ThreadSiteGenerator(Generator):
                 pagination=page_window(page.number, view.summary.page_count),
                 extras=extras,
             )
-        self._write_permalinks(writer, view)
+        self._write_permalinks(view)
 
-    def _write_permalinks(self, writer: Writer, view: ThreadView) -> None:
-        """`threads/<key>/posts/<id>.html` per post: a stable link that finds its page."""
+    def _write_permalinks(self, view: ThreadView) -> None:
+        """`threads/<key>/posts/<id>.html` per post: a stable link that finds its page.
+
+        The posts of a page share one file (permalink.html says why), written here rather
+        than by Pelican's writer: its bytes go to every post's name at once (output.py).
+        """
         template = self.get_template("permalink")
+        folder = Path(self.output_path) / "threads" / view.summary.key
         for page in view.pages:
-            for post in page.posts:
-                if post.permalink is not None:
-                    self._write_thread_file(
-                        writer,
-                        view,
-                        post.permalink,
-                        template,
-                        post=post,
-                        permalink_target=f"../{page.file}#{post.anchor}",
-                    )
+            names = [post.permalink for post in page.posts if post.permalink is not None]
+            if not names:
+                continue
+            (folder / names[0]).parent.mkdir(parents=True, exist_ok=True)
+            html = self._render_thread_file(view, names[0], template, page=page)
+            write_linked([folder / name for name in names], html.encode("utf-8"))
+
+    def _render_thread_file(
+        self, view: ThreadView, name: str, template: Template, **context: object
+    ) -> str:
+        """A file of the thread's folder rendered as Pelican's writer renders a page (the same
+        context, SITEURL relative to the file), but returned instead of written."""
+        summary = view.summary
+        path = f"threads/{summary.key}/{name}"
+        self._install_language(summary.lang)
+        site_url = path_to_url(get_relative_path(path)) if self.settings["RELATIVE_URLS"] else (
+            self.context.get("SITEURL", ""))  # fmt: skip
+        return template.render(
+            {
+                **self.context,
+                "SITEURL": site_url,
+                "localsiteurl": site_url,
+                "output_file": path,
+                "html_lang": view.html_lang,
+                "html_dir": summary.dir,
+                "lang": summary.lang,
+                "thread": summary,
+                **context,
+            }
+        )
 
     def _write_thread_file(
         self, writer: Writer, view: ThreadView, name: str, template: Template, **context: object
@@ -198,7 +270,7 @@ class ThreadSiteGenerator(Generator):
         **context: object,
     ) -> None:
         """Write one page in `lang`: its `_()` speak it, and `<html>` carries it and its dir."""
-        i18n.install(self.env, self.translations_dir, lang)
+        self._install_language(lang)
         writer.write_file(
             name,
             template,
@@ -209,6 +281,13 @@ class ThreadSiteGenerator(Generator):
             lang=lang,
             **context,
         )
+
+    def _install_language(self, lang: str) -> gettext.NullTranslations:
+        """Make `_()` speak `lang`; installing costs more than a page, so only on a change."""
+        if lang != self._installed_lang:
+            i18n.install(self.env, self.translations_dir, lang)
+            self._installed_lang = lang
+        return i18n.translations(self.translations_dir, lang)
 
     def _write_index(self, writer: Writer, summaries: list[ThreadSummary]) -> None:
         # The index speaks the language most threads are written in.
@@ -228,6 +307,14 @@ class ThreadSiteGenerator(Generator):
         self._write_page(
             writer, "search.html", self.get_template("search"), self._site_lang(summaries)
         )
+        # The search data comes from the threads alone: with every thread as the last build
+        # saw it, the files would come out the same, and making them costs a tenth of a
+        # full build (at 100,000 posts, most of an unchanged one).
+        state = self._threads_state()
+        manifest = Path(self.output_path) / SEARCH_DIR / OFFLINE_INDEX_FILE
+        if state is not None and cache.state("search") == state and manifest.is_file():
+            log.debug("every thread unchanged: search files kept")
+            return
         # Written aside and copied over only where the bytes differ: an unchanged archive
         # leaves the search files (and so Pagefind's index, build.py) as they are.
         cache.folder.mkdir(parents=True, exist_ok=True)
@@ -236,6 +323,13 @@ class ThreadSiteGenerator(Generator):
             self.search_files_changed = sync_folder(
                 Path(staging) / SEARCH_DIR, Path(self.output_path) / SEARCH_DIR
             )
+        cache.keep_state("search", state)
+
+    def _threads_state(self) -> str | None:
+        """A digest of every thread's fingerprint, in order; None if one has none."""
+        if any(fingerprint is None for _, fingerprint in self.thread_states):
+            return None
+        return hashlib.sha256(repr(self.thread_states).encode()).hexdigest()
 
     # --- Site-wide pages and per-thread extras (pages.py) ------------------------------------
 
@@ -262,7 +356,7 @@ class ThreadSiteGenerator(Generator):
         langs = Counter(summary.lang for summary in summaries)
         return langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
 
-    def _write_site_pages(self, writer: Writer, pages: SitePages, cache: BuildCache) -> None:
+    def _write_site_pages(self, writer: Writer, pages: SitePages, authors: AuthorStore) -> None:
         """`about.html`, `authors/*.html`, `feed.atom` and (with a public address) `sitemap.xml`."""
         output = Path(self.output_path)
         lang = self._site_lang(pages.summaries)
@@ -274,8 +368,8 @@ class ThreadSiteGenerator(Generator):
             threads=pages.provenance,
             scraper_version=__version__,
         )
-        self._write_author_pages(writer, pages, lang, cache)
-        catalog = i18n.install(self.env, self.translations_dir, lang)
+        self._write_author_pages(writer, authors, lang)
+        catalog = self._install_language(lang)
         base_url = sitemap_base_url(self.settings)
         write_atom_feed(
             output / FEED_FILE,
@@ -289,24 +383,26 @@ class ThreadSiteGenerator(Generator):
         else:
             log.debug("no SITEMAP_BASE_URL: sitemap.xml needs absolute URLs, none written")
 
-    def _write_author_pages(
-        self, writer: Writer, pages: SitePages, lang: str, cache: BuildCache
-    ) -> None:
-        """Each author's page, rendered only when what it shows changed since the last build."""
+    def _write_author_pages(self, writer: Writer, authors: AuthorStore, lang: str) -> None:
+        """Each author's page, rendered only when a thread changed what it shows (or the
+        file is gone); one author in memory at a time."""
         template = self.get_template("author")
-        kept = cache.digests("authors")
-        digests: dict[str, str] = {}
-        for author in pages.authors.records():
-            # An author's page speaks the language of most threads they wrote in.
-            author_lang = Counter(author.langs).most_common(1)[0][0] if author.langs else lang
-            digest = hashlib.sha256(repr((author, author_lang)).encode()).hexdigest()
-            digests[author.page] = digest
-            if kept.get(author.page) == digest and (Path(self.output_path) / author.page).is_file():
-                self.written_pages.append(author.page)
+        stale = authors.stale()
+        pages = authors.pages()
+        for page in pages:
+            if page not in stale and (Path(self.output_path) / page).is_file():
+                self.written_pages.append(page)
                 self.pages_kept += 1
                 continue
-            self._write_page(writer, author.page, template, author_lang, author=author)
-        cache.keep_digests("authors", digests)
+            author = authors.record(page)
+            if author is None:
+                continue
+            # An author's page speaks the language of most threads they wrote in.
+            author_lang = Counter(author.langs).most_common(1)[0][0] if author.langs else lang
+            self._write_page(writer, page, template, author_lang, author=author)
+            authors.rendered(page)
+        for page in stale.difference(pages):
+            authors.rendered(page)  # an author whose every post left the archive
 
 
 def _last_checked(data: ThreadSiteData, checked: str) -> ThreadSiteData:

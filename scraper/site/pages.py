@@ -1,11 +1,11 @@
 """What the site-wide pages need, gathered one thread at a time while thread pages are written.
 
-The index, the search data, the author pages, the Atom feed and the about page each need
-something of every thread. The generator takes it from each thread as a `ThreadSiteData`
-(kept between builds, so an unchanged thread is not read again: build_cache.py), hands it to
-`SitePages.add` and writes those pages at the end. The archive is never held whole in
-memory: only the feed's newest entries, one short line per post for the author pages and
-the search data are kept.
+The index, the search data, the Atom feed and the about page each need something of every
+thread. The generator takes it from each thread as a `ThreadSiteData` (kept between builds,
+so an unchanged thread is not read again: build_cache.py), hands it to `SitePages.add` and
+writes those pages at the end. The archive is never held whole in memory: only a summary
+per thread, the feed's newest entries and the search data are kept. Author pages, which
+need a line per post, read theirs from disk (authors.AuthorStore).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..records import ArchivedThread
 from .about import ThreadProvenance, thread_provenance
 from .activity import activity_chart
-from .authors import AuthorContribution, AuthorIndex, thread_author_posts, thread_participants
+from .authors import thread_participants
 from .feed import DEFAULT_MAX_ENTRIES, FeedEntry, newest_entries, thread_feed_entries
 from .offline_index import SearchData, SearchPost, SearchThread, thread_search_posts
 from .views import ThreadExtras, ThreadSummary, ThreadView
@@ -42,7 +42,6 @@ class ThreadSiteData:
     summary: ThreadSummary
     search_thread: SearchThread
     search_posts: list[SearchPost]  # their `thread` is 0: SitePages.add numbers them
-    authors: list[AuthorContribution]
     feed: list[FeedEntry]  # the thread's newest entries only: the feed takes no more
     provenance: ThreadProvenance
     pages: list[str]  # the thread's HTML pages (not permalink stubs), from the site's root
@@ -58,7 +57,6 @@ def thread_site_data(
         summary=view.summary,
         search_thread=search_thread,
         search_posts=search_posts,
-        authors=thread_author_posts(thread, view),
         feed=newest_entries(thread_feed_entries(thread, view), feed_limit),
         provenance=thread_provenance(thread, view.summary),
         pages=[f"{folder}/{page.file}" for page in view.pages],
@@ -72,7 +70,6 @@ class SitePages:
     feed_limit: int = DEFAULT_MAX_ENTRIES
     summaries: list[ThreadSummary] = field(default_factory=list)
     search: SearchData = field(default_factory=SearchData)
-    authors: AuthorIndex = field(default_factory=AuthorIndex)
     feed: list[FeedEntry] = field(default_factory=list)
     provenance: list[ThreadProvenance] = field(default_factory=list)
 
@@ -80,6 +77,5 @@ class SitePages:
         """Take one thread's part of the site-wide pages."""
         self.summaries.append(data.summary)
         self.search.add(data.search_thread, data.search_posts)
-        self.authors.add(data.authors)
         self.feed = newest_entries([*self.feed, *data.feed], self.feed_limit)
         self.provenance.append(data.provenance)

@@ -59,3 +59,11 @@ def detect(text: str) -> TextDirection | None:
         if count > most:
             best, most = script, count
     return best
+
+
+def written_only_in(text: str, direction: TextDirection) -> bool:
+    """Whether `text` has no letters of another script than `direction`'s (so no part of it
+    could be detected as written in another)."""
+    return not any(
+        letters.search(text) for script, letters in _SCRIPT_LETTERS if script != direction
+    )
