@@ -159,6 +159,15 @@ def test_user_extras_in_english_and_an_uploaded_avatar() -> None:
     assert observer.avatar_url == "https://f.example/data/avatars/l/0/845.jpg?1637750000"
 
 
+def test_user_extras_wrapped_by_a_theme_are_still_read() -> None:
+    """A style that wraps each term and value in a <div> inside the <dl> (HTML allows it):
+    the pair is found below the <dl>'s children too."""
+    html = re.sub(r"<(dt|dd)>(.*?)</\1>", r"<div><\1>\2</\1></div>", render_thread_page(1))
+    assert "<div><dt>" in html
+    first = XenForo2().parse_page(html, "https://f.example/threads/a.2741/").posts[0].author
+    assert (first.joined, first.message_count) == ("2016-03-12", 4812)
+
+
 def test_a_post_without_user_extras_keeps_the_defaults() -> None:
     tree_html = re.sub(r'<div class="message-userExtras">.*?</dl>\s*</div>', "",
                        render_thread_page(1), flags=re.S)

@@ -596,3 +596,50 @@ def test_charset_from_header_then_meta_then_utf8() -> None:
     assert decode_body(f"<meta charset='utf-8'>{ARABIC}".encode(), None).endswith(ARABIC)
     assert decode_body(ARABIC.encode(), "text/html") == ARABIC
     assert decode_body(ARABIC.encode(), "text/html; charset=bogus-label") == ARABIC
+
+
+# --- https ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[FetchServer, Path]]:
+    """The scripted server behind TLS with a fresh self-signed certificate for 127.0.0.1,
+    and that certificate's file (trusted by nobody unless a test says so)."""
+    import shutil
+    import ssl
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl makes the test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv = FetchServer()
+    srv._httpd.socket = context.wrap_socket(srv._httpd.socket, server_side=True)
+    srv.route("/robots.txt", Reply(404))
+    srv.route("/page", html())
+    with srv:
+        yield srv, cert
+
+
+def test_https_certificate_is_verified(tls_server: tuple[FetchServer, Path],
+                                       recorder: WarcRecorder,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The TLS transport, made only when an https:// URL is first fetched, verifies as
+    httpx's default does: an unknown certificate is refused, one the environment's CA file
+    (SSL_CERT_FILE) trusts is accepted."""
+    srv, cert = tls_server
+    url = srv.url("/page").replace("http://", "https://")
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    with PoliteClient(fast_settings(max_retries=0)) as client, \
+            pytest.raises(FetchFailed, match="CERTIFICATE_VERIFY_FAILED"):
+        client.fetch(url, recorder)
+    assert srv.requests_to("/page") == []
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with PoliteClient(fast_settings()) as client:
+        assert client.fetch(url, recorder).body == b"<p>hi</p>"
+    assert len(srv.requests_to("/page")) == 1

@@ -300,6 +300,8 @@ class XenForo2(Engine):
     def _take_embeds(body: LexborNode) -> list[Embed]:
         """Replace embedded tweets with placeholders and keep them as static data."""
         embeds: list[Embed] = []
+        if body.css_first(_EMBEDDED) is None:  # most posts embed nothing: one query, not three
+            return embeds
         for wrapper in body.css("blockquote.twitter-tweet"):
             outer = wrapper
             while outer.parent is not None and outer.parent is not body and (
@@ -347,7 +349,31 @@ def canonicalize(body: LexborNode) -> None:
 
     Innermost quotes first, so a quote inside a quote keeps its nesting.
     """
-    for quote in reversed(body.css("blockquote.bbCodeBlock--quote, blockquote[data-quote]")):
+    if body.css_first(_BLOCKS) is not None:  # most posts have none: one query, not four
+        _canonical_blocks(body)
+    for element in body.css("a[href], img[data-src], img[data-url]"):
+        if element.tag == "a":
+            href = element.attributes.get("href") or ""
+            for path, parameter in _LINK_WRAPPERS:
+                href = unwrap_redirect(href, path, parameter)
+            element.attrs["href"] = href
+            continue
+        attributes = element.attributes
+        real = attributes.get("data-url") or attributes.get("data-src") or ""
+        if real.startswith(("http://", "https://")):
+            element.attrs["src"] = real  # lazy images show a placeholder until scripts run
+
+
+# What `_take_embeds` replaces or drops.
+_EMBEDDED = "blockquote.twitter-tweet, span[data-s9e-mediaembed], div.bbMediaWrapper, script"
+_QUOTES = "blockquote.bbCodeBlock--quote, blockquote[data-quote]"
+_CHROME = ".bbCodeBlock-expandLink, .js-expandLink, .bbCodeBlock-sourceJump"
+_BLOCKS = f"{_QUOTES}, div.bbCodeBlock--code, div.bbCodeSpoiler, {_CHROME}"
+
+
+def _canonical_blocks(body: LexborNode) -> None:
+    """Quotes, code blocks and spoilers in the canonical form; the board's chrome dropped."""
+    for quote in reversed(body.css(_QUOTES)):
         source = quote.attributes.get("data-source") or ""
         match = re.search(r"post:\s*([0-9]+)", source)
         inner = quote.css_first(".bbCodeBlock-expandContent") or quote.css_first(
@@ -365,17 +391,8 @@ def canonicalize(body: LexborNode) -> None:
         replace_with_html(spoiler, spoiler_html(
             title.text(strip=True) if title is not None else "Spoiler",
             (content.inner_html or "") if content is not None else ""))
-    for chrome in body.css(".bbCodeBlock-expandLink, .js-expandLink, .bbCodeBlock-sourceJump"):
+    for chrome in body.css(_CHROME):
         chrome.decompose()  # "Click to expand..." and jump arrows need the board's JavaScript
-    for link in body.css("a[href]"):
-        href = link.attributes.get("href") or ""
-        for path, parameter in _LINK_WRAPPERS:
-            href = unwrap_redirect(href, path, parameter)
-        link.attrs["href"] = href
-    for image in body.css("img[data-src], img[data-url]"):
-        real = image.attributes.get("data-url") or image.attributes.get("data-src") or ""
-        if real.startswith(("http://", "https://")):
-            image.attrs["src"] = real  # lazy images show a placeholder until scripts run
 
 
 def _canonical_html(content_html: str) -> str:
@@ -492,7 +509,7 @@ def _user_extras(node: LexborNode, dates: PageDates) -> dict[str, Any]:
     """Join date and message count from `.message-userExtras`, when the board shows them."""
     found: dict[str, Any] = {}
     for pair in node.css(".message-userExtras dl.pairs"):
-        term, value = pair.css_first("dt"), pair.css_first("dd")
+        term, value = _term_and_value(pair)
         if term is None or value is None:
             continue
         label = term.text(strip=True).rstrip(":").strip().casefold()
@@ -504,6 +521,18 @@ def _user_extras(node: LexborNode, dates: PageDates) -> dict[str, Any]:
         elif label in _MESSAGES_LABELS and "message_count" not in found:
             found["message_count"] = board_number(text)
     return found
+
+
+def _term_and_value(pair: LexborNode) -> tuple[LexborNode | None, LexborNode | None]:
+    """A `<dl>`'s first `<dt>` and `<dd>`: among its children, where XenForo puts them (no
+    selector to compile: two per pair were a third of reading the extras), else anywhere."""
+    term = value = None
+    for child in pair.iter():
+        if child.tag == "dt":
+            term = term or child
+        elif child.tag == "dd":
+            value = value or child
+    return term or pair.css_first("dt"), value or pair.css_first("dd")
 
 
 def _video(wrapper: LexborNode) -> Embed | None:
