@@ -75,7 +75,7 @@ class Sizes:
 
 
 TINY = Sizes(posts=(40, 80), pages=(2, 4), update_pages=(2, 4), posts_per_page=5, repeats=1)
-QUICK = Sizes(posts=(1_000, 10_000), pages=(10, 50, 200), update_pages=(10, 100, 1_000))
+QUICK = Sizes(posts=(1_000, 10_000), pages=(10, 200), update_pages=(10, 100, 1_000))
 FULL = dataclasses.replace(QUICK, posts=(1_000, 10_000, 100_000))
 
 
