@@ -70,7 +70,7 @@ class ThreadState:
         return not self.incomplete and self.thread_format == CURRENT_VERSION
 
 
-def folder_fingerprint(folder: Path) -> str:
+def files_fingerprint(folder: Path) -> str:
     """A digest of every file in a thread folder by name, size and mtime (its files are
     written by rename, never in place: a change gives a new mtime). No file is read;
     temporary files of killed runs (`.<name>.*.tmp`) do not count."""
@@ -117,7 +117,7 @@ class ThreadStates:
         if state is None or state.key != key:
             return None
         try:
-            current = folder_fingerprint(self.archive.thread_dir(key))
+            current = files_fingerprint(self.archive.thread_dir(key))
         except (OSError, ArchiveError):  # gone, or no key (thread.json's reader says why)
             return None
         return state if current == state.folder else None
@@ -184,7 +184,7 @@ class ThreadStates:
             incomplete=thread.incomplete is not None,
             unavailable=thread.unavailable_since is not None,
             moved_keys=_moved_keys(thread),
-            folder=folder_fingerprint(self.archive.thread_dir(thread.key)) if verified else "",
+            folder=files_fingerprint(self.archive.thread_dir(thread.key)) if verified else "",
             last_checked=checked_at, last_run=run_id,
         )
         self.write(state)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import pickle
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..thread_state import files_fingerprint
 from .authors import AuthorStore
 from .output import write_if_changed
 from .pages import ThreadSiteData
@@ -57,18 +57,12 @@ def build_signature(settings: dict[str, Any], theme: Path) -> str:
 
 
 def folder_fingerprint(thread_dir: Path, signature: str) -> str:
-    """A digest of the thread's folder: thread.json by content, every other file (assets,
-    WARC files: never rewritten in place) by name, size and mtime."""
+    """A digest of the thread's folder for a build of `signature`: thread.json by content,
+    every file by name, size and mtime (thread_state.files_fingerprint)."""
     digest = hashlib.sha256(signature.encode())
     with (thread_dir / "thread.json").open("rb") as handle:
         digest.update(hashlib.file_digest(handle, "sha256").digest())
-    for root, folders, files in os.walk(thread_dir):
-        folders.sort()
-        for name in sorted(files):
-            path = Path(root, name)
-            stat = path.stat()
-            digest.update(f"{path.relative_to(thread_dir)}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
-                          .encode())  # fmt: skip
+    digest.update(files_fingerprint(thread_dir).encode())
     return digest.hexdigest()
 
 
