@@ -89,18 +89,19 @@ class ThreadBars:
     def __init__(self, progress: Progress, job: ThreadJob) -> None:
         self.progress = progress
         self.label = f"{urlsplit(job.url).netloc} {job.key or job.url}"
-        self.posts = 0
+        self.posts = self.pages_read = 0
         self.pages = progress.add_task(f"{self.label}: pages (0 posts)", total=None)
         self.assets = progress.add_task(f"{self.label}: images and attachments", total=None,
                                         visible=False)
 
     def page_done(self, page: ParsedPage) -> None:
         self.posts += len(page.posts)
+        self.pages_read += 1
         self.progress.update(self.pages, advance=1, total=page.last_page or None,
                              description=f"{self.label}: pages ({self.posts} posts)")
 
     def assets_found(self, count: int) -> None:
-        self.progress.update(self.pages, total=self.progress.tasks[self.pages].completed)
+        self.progress.update(self.pages, total=self.pages_read)
         self.progress.update(self.assets, total=count, visible=True)
 
     def asset_done(self, asset: AssetRef) -> None:
@@ -554,8 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "pages and posts are added, edits keep their earlier revisions, a moved "
                     "thread (301) is followed and the move recorded. Exit codes: 0 success, "
                     "10 some threads failed, 11 all failed, 5 a page layout was not "
-                    "recognised, 9 archive locked, 12 bad config file, 130/143 stopped by "
-                    "Ctrl-C/SIGTERM.")
+                    "recognised, 9 archive or thread locked by another run, 12 bad config "
+                    "file, 130/143 stopped by Ctrl-C/SIGTERM.")
     update.add_argument("urls", nargs="*", metavar="URL",
                         help="thread URL(s) to check (default: every archived thread and "
                              "every thread of the config file)")
@@ -675,8 +676,8 @@ def retry_count(text: str) -> int:
 
 
 def concurrency_count(text: str) -> int:
-    """An argparse type: hosts at once, 1 to 64 (each is a thread and a connection pool)."""
-    return _integer(text, 1, 64)
+    """An argparse type: hosts at once, 1 to 256 (each is a thread and a connection pool)."""
+    return _integer(text, 1, 256)
 
 
 def byte_limit(text: str) -> int:

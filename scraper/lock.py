@@ -23,6 +23,7 @@ from .errors import ArchiveError, ArchiveLocked
 from .thread_state import STATE_DIR
 
 LOCK_NAME = ".forum-mirror.lock"
+CLEANING_LOCK_NAME = ".forum-mirror.cleaning.lock"  # who may try to be alone, to clean up
 THREAD_LOCKS_DIR = "locks"  # under state/: <root>/state/locks/<key>.lock
 
 
@@ -37,36 +38,59 @@ def archive_lock(root: Path, *, exclusive: bool = False) -> Iterator[None]:
     (alone). Raise ArchiveLocked if it cannot be had now, ArchiveError if the archive is no
     folder or cannot be written to."""
     check_archive_root(root)
+    with contextlib.ExitStack() as stack:
+        fd = stack.enter_context(_open(root, root / LOCK_NAME))
+        if exclusive:
+            _take(fd, fcntl.LOCK_EX, root)
+            _clean(root)
+            yield
+            return
+        # One run at a time tries to be alone for the cleaning; the others wait for it to
+        # finish (it is quick), not for the runs that hold the lock shared.
+        cleaning = stack.enter_context(_open(root, root / CLEANING_LOCK_NAME))
+        try:
+            fcntl.flock(cleaning, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fcntl.flock(cleaning, fcntl.LOCK_SH)  # until the one cleaning holds its share
+        else:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _clean(root)  # alone: the temporary files left are those of killed runs
+            except BlockingIOError:
+                pass  # other runs are at work: their temporary files are alive
+        _take(fd, fcntl.LOCK_SH, root)  # only a whole-archive operation keeps it from us
+        fcntl.flock(cleaning, fcntl.LOCK_UN)
+        yield
+
+
+@contextlib.contextmanager
+def _open(root: Path, path: Path) -> Iterator[int]:
     try:
         root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
         raise _not_writable(root, error) from error
     try:
-        try:
-            # Alone for a moment when no one else is in: the temporary files left now can
-            # only be those of killed runs.
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            alone = True
-        except BlockingIOError:
-            if exclusive:
-                raise ArchiveLocked(f"another forum-mirror run is writing to {root}; try again "
-                                    "when it has finished") from None
-            alone = False
-        try:
-            if alone:
-                remove_stale_temp_files(root)  # no other writer is alive: a killed run's
-            if not exclusive:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            # Another run took it alone between our two calls (or holds it alone now).
-            raise ArchiveLocked(f"another forum-mirror run holds {root} alone (a whole-archive "
-                                "operation); try again when it has finished") from None
-        except OSError as error:
-            raise _not_writable(root, error) from error
-        yield
+        yield fd
     finally:
         os.close(fd)
+
+
+def _take(fd: int, operation: int, root: Path) -> None:
+    try:
+        fcntl.flock(fd, operation | fcntl.LOCK_NB)
+    except BlockingIOError:
+        doing = (f"holds {root} alone (a whole-archive operation)" if operation == fcntl.LOCK_SH
+                 else f"is writing to {root}")
+        raise ArchiveLocked(f"another forum-mirror run {doing}; try again when it has "
+                            "finished") from None
+
+
+def _clean(root: Path) -> None:
+    try:
+        remove_stale_temp_files(root)
+    except OSError as error:
+        raise _not_writable(root, error) from error
 
 
 @contextlib.contextmanager

@@ -45,8 +45,10 @@ Status = Literal["changed", "unchanged", "failed", "unavailable", "locked", "int
 # `update` exit codes beyond the errors' own (documented in README.md).
 EXIT_PARTIAL_FAILURE = 10
 EXIT_TOTAL_FAILURE = 11
-# Hosts worked at once by default: a small machine's few cores parse while others wait.
-DEFAULT_CONCURRENCY = 4
+# Hosts worked at once by default. A lane is a thread that mostly sleeps out its host's delay
+# (one request at a time, seconds apart), so even a small machine carries dozens: the cores
+# only parse and write between waits.
+DEFAULT_CONCURRENCY = 32
 
 
 @dataclass(frozen=True)
@@ -263,8 +265,9 @@ class RunFold:
 
     def exit_code(self) -> int:
         """The run's exit code: the signal's, else 5 when a page layout was not recognised,
-        else 11 (all failed) or 10 (some failed), else 0; a `scrape` raises its first
-        failure instead (JobFailed), as it always has."""
+        else 9 when the only failures are threads another run was writing, else 11 (all
+        failed) or 10 (some failed), else 0; a `scrape` raises its first failure instead
+        (JobFailed), as it always has."""
         if self.interrupted is not None:
             return self.interrupted.exit_code
         if self.command == "scrape" and self.failures:
@@ -273,6 +276,8 @@ class RunFold:
         codes = [f.exit_code for f in self.failures] + [u.error.exit_code for u in self.unreadable]
         if LayoutChanged.exit_code in codes:
             return LayoutChanged.exit_code
+        if codes and all(f.status == "locked" for f in self.failures) and not self.unreadable:
+            return ThreadLocked.exit_code  # as a locked archive: try again later
         if codes:
             return EXIT_TOTAL_FAILURE if len(codes) == self.threads else EXIT_PARTIAL_FAILURE
         return 0

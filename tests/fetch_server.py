@@ -104,8 +104,9 @@ class _ScriptedHTTPServer(LoopbackHTTPServer):
 class FetchServer:
     """The scripted server; use as a context manager, or call `start()` and `stop()`."""
 
-    def __init__(self) -> None:
-        self._httpd = _ScriptedHTTPServer(("127.0.0.1", 0), _Handler)
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host  # any loopback address: Linux routes all of 127/8 to lo
+        self._httpd = _ScriptedHTTPServer((host, 0), _Handler)
         self._httpd.owner = self
         self._lock = threading.Lock()
         self._scripts: dict[str, list[Reply]] = {}
@@ -121,7 +122,7 @@ class FetchServer:
 
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         """The absolute URL of `path` on this server."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import email.utils
 import hashlib
+import ipaddress
 import logging
 import re
 import threading
@@ -387,7 +388,8 @@ class DemoForum:
         robots_txt: str | None = None,
         extra_posts: Sequence[SeedPost] | None = None,
     ) -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
+        if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+            # Any loopback address (all of 127/8 on Linux): boards on several hosts.
             raise ValueError(f"the demo forum only binds to the loopback interface, not {host!r}")
         if posts_per_page < 1:
             raise ValueError("posts_per_page must be at least 1")

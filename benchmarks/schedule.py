@@ -1,0 +1,259 @@
+"""Hosts side by side: `scrape` and an unchanged `update` of threads on many hosts, against
+the politeness floor.
+
+Each host is a small XenForo-shaped board (demo forum pages, text-only posts: no images or
+avatars, so every request is a page or robots.txt) on its own loopback address, 127.0.0.2,
+127.0.0.3, ... (Linux routes all of 127/8 to lo), pages rendered once and served from
+memory with ETags and 304s. The floor is what politeness alone costs: the most requests
+any one host received times the delay. `forum-mirror` runs in a child process; its wall
+time over the floor is the figure (goal: at most 1.5x, plus a few seconds of start-up).
+
+    python -m benchmarks.schedule [--hosts 12 --threads 12 --pages 3 --delay 1]
+                                  [--concurrency 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import hashlib
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from types import TracebackType
+
+from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes
+from benchmarks.scrape import forum_mirror, run_child
+from scraper.demo_forum import pages
+from scraper.demo_forum.seed import MOROCCO_TZ, SEED_THREAD, Member, Post, Text, Thread
+from scraper.serve import LoopbackHTTPServer
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTS_PER_PAGE = 5
+STARTUP_SECONDS = 3.0  # "plus a few seconds of start-up" (interpreter, imports, first page)
+ROBOTS = b"User-agent: *\nAllow: /\n"
+# Only the thread pages of this board are served; everything else is a 404.
+_NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One measured layout: `threads` threads of `pages` pages spread over `hosts` hosts."""
+
+    name: str
+    hosts: int
+    threads: int
+    pages: int
+    delay: float
+
+
+def small_thread(thread_id: int, pages_count: int) -> Thread:
+    """A thread of `pages_count` full pages of short text posts by members without avatars."""
+    member = Member(user_id=3001, username="عضو", slug="member", user_title="عضو",
+                    joined=date(2015, 3, 1), message_count=12, reaction_score=3,
+                    avatar_colors=("#1f477a", "#709edb"))
+    start = datetime(2024, 5, 1, 9, 0, tzinfo=MOROCCO_TZ)
+    posts = tuple(
+        Post(post_id=thread_id * 100 + n, position=n, author=member,
+             posted_at=start + timedelta(hours=n), edited_at=None,
+             segments=(Text(f"مشاركة قصيرة رقم {n} في الموضوع {thread_id}"),), attachments=(),
+             content_html=None, liked_by=())
+        for n in range(1, pages_count * POSTS_PER_PAGE + 1))
+    return dataclasses.replace(SEED_THREAD, thread_id=thread_id, slug=f"topic-{thread_id}",
+                               title=f"موضوع {thread_id}", members=(member,), posts=posts)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # kept alive, as boards are
+    disable_nagle_algorithm = True
+    board: SmallBoard
+
+    def do_GET(self) -> None:
+        self.board.count()
+        found = self.board.answers.get(self.path.split("?", 1)[0])
+        if found is None:
+            self.wfile.write(_NOT_FOUND)
+            return
+        etag, body, head = found
+        if etag in self.headers.get("If-None-Match", ""):
+            self.wfile.write(f"HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\n\r\n".encode())
+        else:
+            self.wfile.write(head + body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: a line per request would cost more than the answer."""
+
+
+class SmallBoard:
+    """One host: its threads' pages rendered once, served from memory on `address`."""
+
+    def __init__(self, address: str, thread_ids: Sequence[int], pages_count: int) -> None:
+        handler = type("SmallBoardHandler", (_Handler,), {"board": self})
+        self._server = LoopbackHTTPServer((address, 0), handler)
+        self.base_url = f"http://{address}:{self._server.server_address[1]}"
+        self.requests = 0
+        self._lock = threading.Lock()
+        self.answers: dict[str, tuple[str, bytes, bytes]] = {
+            "/robots.txt": _answer(ROBOTS, "text/plain")}
+        self.thread_urls = []
+        for thread_id in thread_ids:
+            thread = small_thread(thread_id, pages_count)
+            self.thread_urls.append(self.base_url + pages.thread_path(thread))
+            for page in range(1, pages_count + 1):
+                html = pages.render_thread_page(page, thread=thread, posts_per_page=POSTS_PER_PAGE,
+                                                base_url=self.base_url)
+                self.answers[pages.thread_path(thread, page)] = _answer(
+                    html.encode("utf-8"), "text/html; charset=utf-8")
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def count(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def take_count(self) -> int:
+        """Requests served since the last call."""
+        with self._lock:
+            count, self.requests = self.requests, 0
+        return count
+
+    def __enter__(self) -> SmallBoard:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def _answer(body: bytes, content_type: str) -> tuple[str, bytes, bytes]:
+    etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+    head = (f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nETag: {etag}\r\n"
+            f"Cache-Control: private, no-cache, max-age=0\r\nContent-Length: {len(body)}\r\n\r\n")
+    return etag, body, head.encode()
+
+
+@dataclass(frozen=True)
+class Timed:
+    """One command of a case: its wall and CPU time, and the floor it is measured against."""
+
+    command: str
+    seconds: float
+    cpu_seconds: float
+    floor: float
+    most_requests: int  # to one host
+    requests: int  # to all hosts
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.floor if self.floor else float("inf")
+
+
+def measure_case(case: Case, workdir: Path, concurrency: int | None = None) -> list[Timed]:
+    """Scrape the case's threads, then `update` them unchanged; both timed in a child."""
+    archive = workdir / f"archive-{case.name.replace(' ', '-')}"
+    per_host = -(-case.threads // case.hosts)
+    ids = [range(1000 + h * per_host, 1000 + min((h + 1) * per_host, case.threads))
+           for h in range(case.hosts)]
+    boards = [SmallBoard(f"127.0.0.{2 + h}", ids[h], case.pages)
+              for h in range(case.hosts) if ids[h]]
+    # By round over the hosts, as a follow list mixes them.
+    urls = [b.thread_urls[n] for n in range(per_host) for b in boards if n < len(b.thread_urls)]
+    options = ["--archive", str(archive), "--delay", str(case.delay)]
+    if concurrency is not None:
+        options += ["--concurrency", str(concurrency)]
+    measured = []
+    run_child(forum_mirror("--version"), workdir / "warm-up.log")  # compiles the modules once
+    with contextlib.ExitStack() as stack:
+        for board in boards:
+            stack.enter_context(board)
+        for command, argv in (("scrape", ["scrape", *urls]), ("update", ["update"])):
+            for board in boards:
+                board.take_count()
+            usage = run_child(forum_mirror(*argv, *options), workdir / f"{command}.log")
+            if usage.exit_code != 0:
+                output = (workdir / f"{command}.log").read_text("utf-8", "replace")
+                raise RuntimeError(f"{command} of {case.name} exited {usage.exit_code}: "
+                                   f"{output[-2000:]}")
+            counts = [board.take_count() for board in boards]
+            measured.append(Timed(command, usage.seconds, usage.cpu_seconds,
+                                  max(counts) * case.delay, max(counts), sum(counts)))
+    threads = len(list((archive / "threads").glob("*/thread.json")))
+    if threads != case.threads:
+        raise RuntimeError(f"{case.name}: {threads} threads archived, not {case.threads}")
+    return measured
+
+
+def cases(sizes: Sizes) -> list[Case]:
+    """The layouts a run measures: tiny ones for the test, the issue's for the others."""
+    if sizes.posts_per_page < 20:  # benchmarks.report.TINY
+        return [Case("6 threads on 3 hosts", 3, 6, 2, 0.05)]
+    found = [Case("12 hosts", 12, 12, 3, 1.0)]
+    many = 1000 if max(sizes.posts) >= 100_000 else 200  # --full: the issue's 1,000
+    found.append(Case(f"{many} threads on 20 hosts", 20, many, 1, 0.2))
+    return found
+
+
+def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
+    """The suite's entry (benchmarks/report.py): each case's scrape and unchanged update,
+    beside its floor."""
+    found: list[Measurement] = []
+    for case in cases(sizes):
+        for timed in measure_case(case, workdir):
+            size = case.threads
+            note = (f"{case.name}, {case.pages} page(s) each, --delay {case.delay:g}: "
+                    f"{timed.seconds / timed.floor:.2f}x the floor, CPU {timed.cpu_seconds:.1f} s")
+            found.append(Measurement(timed.command, size, timed.seconds, requests=timed.requests,
+                                     unit="threads", note=note))
+            found.append(Measurement(f"{timed.command} floor", size,
+                                     timed.floor + STARTUP_SECONDS, requests=timed.most_requests,
+                                     unit="threads",
+                                     note="most requests to one host x delay, + start-up"))
+    return found
+
+
+BENCHMARK = Benchmark(
+    "schedule",
+    run,
+    about="Threads on many hosts, each host a small board on its own loopback address "
+          "(127.0.0.2, ...): `scrape` and an unchanged `update` in a child process, against "
+          "the politeness floor (the most requests to one host times the delay) plus "
+          f"{STARTUP_SECONDS:g} s of start-up. Quick: 12 hosts with one 3-page thread each at "
+          "--delay 1, and 200 one-page threads on 20 hosts at --delay 0.2; --full: 1,000.",
+    plots=(Plot("Scheduled runs against their floor", "seconds",
+                ("scrape", "scrape floor", "update", "update floor")),),
+    goals=(Goal("scrape at most 1.5x its floor (+ start-up)", "scrape", "seconds",
+                over="scrape floor", at_most=1.5),
+           Goal("unchanged update at most 1.5x its floor (+ start-up)", "update", "seconds",
+                over="update floor", at_most=1.5)),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Measure one layout and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=12)
+    parser.add_argument("--threads", type=int, default=12)
+    parser.add_argument("--pages", type=int, default=3)
+    parser.add_argument("--delay", type=float, default=1.0)
+    parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--workdir", type=Path, required=True)
+    args = parser.parse_args(argv)
+    case = Case("cli", args.hosts, args.threads, args.pages, args.delay)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    for timed in measure_case(case, args.workdir, args.concurrency):
+        print(f"{timed.command:7} {timed.seconds:6.1f} s wall, {timed.cpu_seconds:5.1f} s CPU; "
+              f"floor {timed.floor:5.1f} s ({timed.most_requests} requests to one host, "
+              f"{timed.requests} in all): {timed.ratio:.2f}x")
+    print(f"in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
