@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import json
 import logging
@@ -74,6 +75,14 @@ def _warc_fields(fields: dict[str, str]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+@functools.cache
+def _software() -> str:
+    # Read once: each lookup parses the installed packages' metadata files, a few ms a WARC
+    # file, which a run of a thousand small threads writes a thousand of.
+    return (f"forum-mirror/{__version__} (+{PROJECT_URL}) "
+            f"httpx/{version('httpx')} warcio/{version('warcio')}")
+
+
 class WarcRecorder:
     """Appends records to one new gzipped WARC file, renamed into place when closed.
 
@@ -114,10 +123,7 @@ class WarcRecorder:
         # Whose cookies were sent is the archivist's business; that some were, is provenance.
         recorded_settings["cookies_file"] = settings.cookies_file is not None
         info = {
-            "software": (
-                f"forum-mirror/{__version__} (+{PROJECT_URL}) "
-                f"httpx/{version('httpx')} warcio/{version('warcio')}"
-            ),
+            "software": _software(),
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
             "http-header-user-agent": settings.user_agent,
