@@ -88,7 +88,8 @@ class ThreadBars:
 
     def __init__(self, progress: Progress, job: ThreadJob) -> None:
         self.progress = progress
-        self.label = f"{urlsplit(job.url).netloc} {job.key or job.url}"
+        url = urlsplit(job.url)
+        self.label = f"{url.netloc} {url.path}"  # the host first: one line per host at work
         self.posts = self.pages_read = 0
         self.pages = progress.add_task(f"{self.label}: pages (0 posts)", total=None)
         self.assets = progress.add_task(f"{self.label}: images and attachments", total=None,
