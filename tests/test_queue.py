@@ -7,6 +7,7 @@ arrived, so politeness is measured where it matters: at the server.
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import textwrap
@@ -49,7 +50,7 @@ FETCHER = textwrap.dedent("""
 
 def gaps(times: list[float]) -> list[float]:
     ordered = sorted(times)
-    return [later - earlier for earlier, later in zip(ordered, ordered[1:], strict=False)]
+    return [later - earlier for earlier, later in itertools.pairwise(ordered)]
 
 
 def test_two_processes_keep_the_delay_between_requests_to_one_host(

@@ -24,16 +24,19 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
-if TYPE_CHECKING:
-    import redis
+import redis
+
+from ..errors import QueueUnavailable
 
 log = logging.getLogger(__name__)
 
 # While another worker holds the host's turn, we do not know when its request ends: look again
 # this often (its end then sets the exact time of the next start).
 _POLL_SECONDS = 0.02
+
+T = TypeVar("T")
 
 # KEYS: lease, next. ARGV: token, lease ms. Returns 0 when the turn is ours (the lease is
 # set), else the milliseconds to wait before asking again.
@@ -78,9 +81,14 @@ class RedisThrottle:
         lease_seconds: float,
         prefix: str = "forum-mirror:throttle",
         sleep: Callable[[float], None],
+        on_lost: Callable[[Exception], QueueUnavailable] | None = None,
     ) -> None:
         """`lease_seconds` bounds one request (timeout plus download time): a dead worker's
-        turn is free again after it. `sleep` must end early on a stop request."""
+        turn is free again after it. `sleep` must end early on a stop request. When Redis
+        cannot be reached, the error `on_lost` makes of it is raised: no request is sent
+        without the shared state that makes it polite."""
+        self._on_lost = on_lost or (lambda error: QueueUnavailable(
+            f"lost the Redis server that keeps the per-host delays ({error})"))
         self._redis = client
         self._prefix = prefix
         self._default_delay = delay
@@ -91,6 +99,12 @@ class RedisThrottle:
         self._lock = threading.Lock()
         self._acquire = client.register_script(_ACQUIRE)
         self._release = client.register_script(_RELEASE)
+
+    def _call(self, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise self._on_lost(error) from None
 
     def _keys(self, host: str) -> list[str]:
         return [f"{self._prefix}:lease:{host}", f"{self._prefix}:next:{host}"]
@@ -123,7 +137,8 @@ class RedisThrottle:
         keys = self._keys(host)
         token = secrets.token_hex(8)
         while True:
-            wait_ms = int(self._acquire(keys=keys, args=[token, self._lease_ms]))
+            wait_ms = int(self._call(lambda: self._acquire(keys=keys,
+                                                           args=[token, self._lease_ms])))
             if wait_ms == 0:
                 break
             self._sleep(wait_ms / 1000 if wait_ms > 0 else _POLL_SECONDS)
@@ -131,19 +146,23 @@ class RedisThrottle:
             yield
         finally:
             # From the end of this request, as HostThrottle counts it.
-            self._release(keys=keys, args=[token, self._gap_ms(host)])
+            gap = self._gap_ms(host)
+            self._call(lambda: self._release(keys=keys, args=[token, gap]))
 
     def hold_off(self, host: str, seconds: float) -> None:
         """Send nothing to `host` for `seconds` from now, from any worker (429/503 backoff)."""
-        self._release(keys=self._keys(host), args=["", round(seconds * 1000)])
+        keys, gap = self._keys(host), round(seconds * 1000)
+        self._call(lambda: self._release(keys=keys, args=["", gap]))
 
     def block(self, host: str, seconds: float, message: str) -> None:
         """Refuse every request to `host` for `seconds` in every worker, saying `message`."""
-        self._redis.set(f"{self._prefix}:block:{host}", message, px=max(1, round(seconds * 1000)))
+        key, ttl = f"{self._prefix}:block:{host}", max(1, round(seconds * 1000))
+        self._call(lambda: self._redis.set(key, message, px=ttl))
 
     def blocked(self, host: str) -> str | None:
         """Why `host` is blocked now, or None."""
-        message = self._redis.get(f"{self._prefix}:block:{host}")
+        key = f"{self._prefix}:block:{host}"
+        message = self._call(lambda: self._redis.get(key))
         if message is None:
             return None
         return message.decode("utf-8") if isinstance(message, bytes) else str(message)
