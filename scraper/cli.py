@@ -14,8 +14,8 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -41,19 +41,34 @@ from .errors import (
     ConfigError,
     ForumMirrorError,
     Interrupted,
-    LayoutChanged,
     VerifyFailed,
 )
-from .fetch import FetchSettings, PoliteClient
+from .fetch import FetchSettings
 from .fetch.cookies import load_cookies
 from .fetch.settings import seconds_problem
 from .fetch.stop import StopRequest
 from .jsonlog import event, json_log
 from .lock import archive_lock
-from .recheck import recheck_thread
 from .records import AssetRef, ParsedPage
+from .runner import (
+    DEFAULT_CONCURRENCY,
+    Command,
+    Outcome,
+    RunFold,
+    ThreadJob,
+    announce,
+    emit_summary,
+    run_local,
+    update_summary_line,
+)
+from .runner import (
+    EXIT_PARTIAL_FAILURE as EXIT_PARTIAL_FAILURE,  # re-exported: scripts and tests use them
+)
+from .runner import (
+    EXIT_TOTAL_FAILURE as EXIT_TOTAL_FAILURE,
+)
 from .runs import UpdateRun
-from .scrape import ScrapeSummary, archived_key, new_run_id, scrape_thread, thread_is_gone
+from .scrape import archived_key, new_run_id
 from .serve import serve_directory
 from .thread_state import ThreadState, ThreadStates
 from .urls import origin_of
@@ -67,19 +82,22 @@ DEMO_FORUM_PORT = 8765
 DEMO_SITE_PORT = 8000
 
 
-class ProgressBars:
-    """Draws scrape progress: pages (with the running post count) and assets."""
+class ThreadBars:
+    """One thread's lines in the run's progress display: its host, pages (with the running
+    post count) and assets."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, job: ThreadJob) -> None:
         self.progress = progress
+        self.label = f"{urlsplit(job.url).netloc} {job.key or job.url}"
         self.posts = 0
-        self.pages = progress.add_task("pages (0 posts)", total=None)
-        self.assets = progress.add_task("images and attachments", total=None, visible=False)
+        self.pages = progress.add_task(f"{self.label}: pages (0 posts)", total=None)
+        self.assets = progress.add_task(f"{self.label}: images and attachments", total=None,
+                                        visible=False)
 
     def page_done(self, page: ParsedPage) -> None:
         self.posts += len(page.posts)
         self.progress.update(self.pages, advance=1, total=page.last_page or None,
-                             description=f"pages ({self.posts} posts)")
+                             description=f"{self.label}: pages ({self.posts} posts)")
 
     def assets_found(self, count: int) -> None:
         self.progress.update(self.pages, total=self.progress.tasks[self.pages].completed)
@@ -88,19 +106,33 @@ class ProgressBars:
     def asset_done(self, asset: AssetRef) -> None:
         self.progress.update(self.assets, advance=1)
 
+    def close(self) -> None:
+        self.progress.remove_task(self.pages)
+        self.progress.remove_task(self.assets)
 
-def summary_paragraph(summary: ScrapeSummary) -> str:
-    failed = (f" {len(summary.failed_assets)} asset(s) could not be fetched and keep their "
-              "remote URL." if summary.failed_assets else "")
-    return (
-        f"Archived “{summary.title}” ({summary.url}) into threads/{summary.key}: "
-        f"{summary.pages} page(s), {summary.posts} post(s) ({summary.new_posts} new, "
-        f"{summary.changed_posts} changed, {summary.removed_posts} removed upstream), "
-        f"{summary.assets} unique image(s)/attachment(s) "
-        f"({summary.new_assets} new), {summary.requests} request(s), "
-        f"{summary.bytes_received:,} bytes in {summary.seconds:.1f} s; "
-        f"every exchange is in {summary.warc_file}.{failed}"
-    )
+
+class RunProgress:
+    """A run's progress display: the lines of each thread at work (one per host working),
+    and the run's total."""
+
+    def __init__(self, progress: Progress, threads: int) -> None:
+        self.progress = progress
+        self.total = progress.add_task("threads", total=threads)
+
+    @contextlib.contextmanager
+    def observing(self, job: ThreadJob) -> Iterator[ThreadBars]:
+        """The observer of one job while it runs (`runner.run_local`)."""
+        bars = ThreadBars(self.progress, job)
+        try:
+            yield bars
+        finally:
+            bars.close()
+            self.progress.advance(self.total)
+
+
+def say(message: str) -> None:
+    """One plain line on the console (no markup, no highlighting: URLs and titles as they are)."""
+    console.print(message, highlight=False)
 
 
 def fetch_settings(
@@ -144,37 +176,45 @@ def by_forum(urls: list[str]) -> dict[str, list[str]]:
     return groups
 
 
+def plan_jobs(args: argparse.Namespace, config: MirrorConfig, command: Command,
+              targets: list[tuple[str, str | None]], run_id: str = "") -> list[ThreadJob]:
+    """The jobs of a run: (URL, archive key) of each thread, with its forum's settings.
+
+    `UnsupportedUrl` for an unusable URL (say, one with a password), before any request."""
+    keys = dict(targets)
+    return [ThreadJob(command, url, keys[url], args.engine or config.for_url(url).engine,
+                      settings, run_id)
+            for urls in by_forum(list(keys)).values()
+            for settings in [fetch_settings(args, urls, config.for_url(urls[0]))]
+            for url in urls]
+
+
+def run_jobs(args: argparse.Namespace, jobs: list[ThreadJob], archive: ThreadArchive,
+             stop: StopRequest, fold: RunFold, run: UpdateRun | None = None) -> None:
+    """Run the jobs here, host beside host, announcing and folding each outcome."""
+    def finished(outcome: Outcome) -> None:
+        announce(outcome, say)
+        fold.add(outcome)
+
+    with _progress() as progress:
+        run_local(jobs, archive, stop=stop, run=run, concurrency=args.concurrency,
+                  observing=RunProgress(progress, len(jobs)).observing, finished=finished)
+    fold.stopped(stop.signum)
+
+
 def cmd_scrape(args: argparse.Namespace) -> int:
     archive = ThreadArchive(args.archive)
     config = read_config(args)
     started = time.monotonic()
-    totals = RunTotals()
-    archived = 0
-    code = 0
+    fold = RunFold("scrape", len(args.urls))
     with archive_lock(args.archive), stop_on_signals() as stop:
-        try:
-            for urls in by_forum(args.urls).values():
-                settings = fetch_settings(args, urls, config.for_url(urls[0]))
-                with PoliteClient(settings, stop=stop) as client:
-                    try:
-                        for url in urls:
-                            with _progress() as progress:
-                                summary = scrape_thread(
-                                    url, archive, client, ProgressBars(progress),
-                                    key=archived_key(url, archive),
-                                    engine_name=args.engine or config.for_url(url).engine)
-                            totals.add(summary)
-                            archived += 1
-                            event("thread_archived", summary_paragraph(summary),
-                                  **thread_fields(summary))
-                            console.print(summary_paragraph(summary), highlight=False)
-                            stop.check()  # also after the last thread, stopped in its assets
-                    finally:
-                        totals.count_traffic(client)
-        except Interrupted as interrupted:
-            report_interrupted(interrupted, archived, len(args.urls))
-            code = interrupted.exit_code
-    emit_summary("scrape", totals, len(args.urls), time.monotonic() - started, code)
+        jobs = plan_jobs(args, config, "scrape",
+                         [(url, archived_key(url, archive)) for url in args.urls])
+        run_jobs(args, jobs, archive, stop, fold)
+        if fold.interrupted is not None:
+            report_interrupted(fold.interrupted, fold.done, len(args.urls))
+        code = fold.exit_code()  # raises a thread's failure (JobFailed)
+    emit_summary("scrape", fold, time.monotonic() - started, code)
     return code
 
 
@@ -213,69 +253,6 @@ def report_interrupted(interrupted: Interrupted, done: int, total: int) -> None:
           threads_done=done)
 
 
-@dataclass
-class RunTotals:
-    """What a run did, over all its threads (the summary line and the JSON summary)."""
-
-    new_posts: int = 0
-    edited_posts: int = 0
-    removed_posts: int = 0
-    new_assets: int = 0
-    moved_threads: int = 0
-    failed_threads: int = 0
-    unavailable_threads: int = 0
-    requests: int = 0
-    bytes_received: int = 0
-
-    def add(self, summary: ScrapeSummary) -> None:
-        self.new_posts += summary.new_posts
-        self.edited_posts += summary.changed_posts
-        self.removed_posts += summary.removed_posts
-        self.new_assets += summary.new_assets
-        self.moved_threads += bool(summary.moved_to)
-
-    def count_traffic(self, client: PoliteClient) -> None:
-        # From the client, so the requests of threads that failed count too.
-        self.requests += client.requests_made
-        self.bytes_received += client.bytes_received
-
-
-def thread_fields(summary: ScrapeSummary) -> dict[str, object]:
-    """A thread's summary as JSON log fields."""
-    return {"thread": summary.key, "url": summary.url, "pages": summary.pages,
-            "posts": summary.posts, "new_posts": summary.new_posts,
-            "edited_posts": summary.changed_posts, "removed_posts": summary.removed_posts,
-            "new_assets": summary.new_assets, "failed_assets": len(summary.failed_assets),
-            "requests": summary.requests, "bytes": summary.bytes_received,
-            "seconds": summary.seconds, "moved_to": summary.moved_to or None,
-            "warc_file": summary.warc_file}
-
-
-def run_fields(summary: ScrapeSummary) -> dict[str, object]:
-    """What a run record keeps of a thread that was checked (runs.py)."""
-    return {"status": summary.status, "requests": summary.requests,
-            "new_posts": summary.new_posts, "edited_posts": summary.changed_posts,
-            "removed_posts": summary.removed_posts, "new_assets": summary.new_assets,
-            "moved_to": summary.moved_to or None, "warc_file": summary.warc_file or None}
-
-
-def emit_summary(command: str, totals: RunTotals, threads: int, seconds: float,
-                 exit_code: int) -> None:
-    """The last object of a JSON log: the run's totals and its exit code."""
-    event("summary", f"{command} finished with exit code {exit_code}", command=command,
-          threads_checked=threads, threads_failed=totals.failed_threads,
-          threads_unavailable=totals.unavailable_threads, threads_moved=totals.moved_threads,
-          new_posts=totals.new_posts, edited_posts=totals.edited_posts,
-          removed_posts=totals.removed_posts, new_assets=totals.new_assets,
-          requests=totals.requests, bytes=totals.bytes_received, seconds=round(seconds, 2),
-          exit_code=exit_code)
-
-
-# `update` exit codes beyond the errors' own (documented in README.md).
-EXIT_PARTIAL_FAILURE = 10
-EXIT_TOTAL_FAILURE = 11
-
-
 def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: MirrorConfig
                    ) -> tuple[list[tuple[str, str | None]], list[UnreadableThread]]:
     """(URL, archive key) of each thread to check: those named, else every archived thread
@@ -306,96 +283,27 @@ def cmd_update(args: argparse.Namespace) -> int:
     archive = ThreadArchive(args.archive)
     config = read_config(args)
     started = time.monotonic()
-    totals = RunTotals()
     with archive_lock(args.archive), stop_on_signals() as stop:
         run = UpdateRun(archive, new_run_id())
         targets, unreadable = update_targets(args, archive, config)
         if not targets and not unreadable:
             raise ForumMirrorError(f"no threads archived in {args.archive} or listed in "
                                    f"{config.path}: scrape or add one first")
-        keys = dict(targets)
-        failures: list[ForumMirrorError] = []
-        checked = 0
-        interrupted: Interrupted | None = None
+        fold = RunFold("update", len(targets) + len(unreadable), run)
         for bad in unreadable:
-            log.error("%s", bad.error)
-            failures.append(bad.error)
-            checked += 1
-            totals.failed_threads += 1
-            event("thread_failed", str(bad.error), logging.ERROR, thread=bad.path.parent.name,
-                  url=None, file=str(bad.path), error=type(bad.error).__name__,
-                  exit_code=bad.error.exit_code, unavailable=False, status=None)
-            run.checked(bad.path.parent.name, "", "unreadable", error=str(bad.error))
-        for urls in by_forum(list(keys)).values():
-            settings = fetch_settings(args, urls, config.for_url(urls[0]))
-            recorder = run.forum(settings)
-            with PoliteClient(settings, stop=stop) as client:
-                for url in urls:
-                    requests_before = client.requests_made
-                    try:
-                        stop.check()  # before each thread, not only inside them
-                        with _progress() as progress:
-                            summary = recheck_thread(
-                                url, archive, client, recorder, ProgressBars(progress),
-                                key=keys[url], run_id=run.run_id,
-                                engine_name=args.engine or config.for_url(url).engine)
-                    except Interrupted as error:
-                        interrupted = error
-                        break
-                    except ForumMirrorError as error:
-                        log.error("%s: %s", url, error)
-                        failures.append(error)
-                        totals.failed_threads += 1
-                        totals.unavailable_threads += thread_is_gone(error)
-                        event("thread_failed", str(error), logging.ERROR, thread=keys[url],
-                              url=url, error=type(error).__name__, exit_code=error.exit_code,
-                              unavailable=thread_is_gone(error),
-                              status=getattr(error, "status", None))
-                        run.checked(keys[url], url, "failed", error=str(error),
-                                    status=getattr(error, "status", None),
-                                    unavailable=thread_is_gone(error),
-                                    requests=client.requests_made - requests_before)
-                        checked += 1
-                        continue
-                    checked += 1
-                    totals.add(summary)
-                    run.checked(summary.key, summary.url,
-                                "changed" if summary.changed else "unchanged",
-                                **run_fields(summary))
-                    if summary.moved_to:
-                        console.print(f"{url} moved to {summary.moved_to}; followed and "
-                                      "recorded.", highlight=False)
-                    event("thread_checked", f"checked {summary.url}", **thread_fields(summary))
-                totals.count_traffic(client)
-            if interrupted is not None:
-                break
-        if interrupted is None and stop.signum is not None:  # in the last thread's assets
-            interrupted = Interrupted(stop.signum)
-        if interrupted is not None:
-            report_interrupted(interrupted, checked, len(targets))
-        seconds = time.monotonic() - started
-        console.print(
-            f"Checked {checked} thread(s): {totals.new_posts} new post(s), "
-            f"{totals.edited_posts} edited, {totals.removed_posts} removed upstream, "
-            f"{totals.moved_threads} moved, {totals.failed_threads} failed "
-            f"({totals.unavailable_threads} gone or walled off upstream); "
-            f"{totals.requests} request(s), {totals.bytes_received:,} bytes in "
-            f"{seconds:.1f} s.", highlight=False)
+            fold.add_unreadable(bad)
+        run_jobs(args, plan_jobs(args, config, "update", targets, run.run_id), archive, stop,
+                 fold, run)
+        if fold.interrupted is not None:
+            report_interrupted(fold.interrupted, fold.done, len(targets))
+        say(update_summary_line(fold, time.monotonic() - started))
         site_missing = not (args.output / "index.html").is_file()  # a first scheduled run
-        if (args.build and interrupted is None
-                and (totals.new_posts + totals.edited_posts or site_missing)):
+        if (args.build and fold.interrupted is None
+                and (fold.totals.new_posts + fold.totals.edited_posts or site_missing)):
             build_mirror(args)  # threads it cannot read already count as failed above
-        code = 0
-        if interrupted is not None:
-            code = interrupted.exit_code
-        # By exit code: a thread that stopped at a page (ThreadIncomplete) carries that page's.
-        elif any(f.exit_code == LayoutChanged.exit_code for f in failures):
-            code = LayoutChanged.exit_code
-        elif failures:
-            code = (EXIT_TOTAL_FAILURE if len(failures) == len(targets) + len(unreadable)
-                    else EXIT_PARTIAL_FAILURE)
-        run.finish(code, {"threads_checked": checked, **asdict(totals)})
-    emit_summary("update", totals, checked, time.monotonic() - started, code)
+        code = fold.exit_code()
+        run.finish(code, fold.summary_fields())
+    emit_summary("update", fold, time.monotonic() - started, code)
     return code
 
 
@@ -617,6 +525,13 @@ def build_parser() -> argparse.ArgumentParser:
                                   "'-' for standard output; the last line is the run's summary "
                                   "(default: none)")
 
+    def concurrency_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--concurrency", type=concurrency_count,
+                             default=DEFAULT_CONCURRENCY, metavar="N",
+                             help="hosts worked at the same time, each one request at a time "
+                                  "at its delay and its threads one after another "
+                                  "(default: %(default)s)")
+
     def output_option(command: argparse.ArgumentParser) -> None:
         command.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",
                              help="site folder (default: %(default)s)")
@@ -628,6 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
     archive_option(scrape)
     config_option(scrape)
     fetch_options(scrape)
+    concurrency_option(scrape)
     log_json_option(scrape)
     scrape.set_defaults(handler=cmd_scrape)
 
@@ -647,6 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_option(update)
     output_option(update)
     fetch_options(update)
+    concurrency_option(update)
     log_json_option(update)
     engine_option(update)
     update.add_argument("--build", action="store_true",
@@ -706,7 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--forum-port", type=port_number, default=DEMO_FORUM_PORT,
                       help="port for the demo forum (default: %(default)s)")
     demo.add_argument("--no-serve", action="store_true", help="stop after the build")
-    demo.set_defaults(handler=cmd_demo, engine=None)
+    demo.set_defaults(handler=cmd_demo, engine=None, concurrency=1)
 
     engines = commands.add_parser(
         "engines", help="list the forum engines and the URLs each reads",
@@ -755,6 +672,11 @@ def retry_count(text: str) -> int:
     """An argparse type: retries, 0 to 100 (the backoff doubles with each, and overflows a
     float past 1023)."""
     return _integer(text, 0, 100)
+
+
+def concurrency_count(text: str) -> int:
+    """An argparse type: hosts at once, 1 to 64 (each is a thread and a connection pool)."""
+    return _integer(text, 1, 64)
 
 
 def byte_limit(text: str) -> int:
@@ -846,7 +768,8 @@ def _run(args: argparse.Namespace) -> int:
 def _failed(args: argparse.Namespace, error: ForumMirrorError, name: str | None = None) -> int:
     console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
     event("summary", str(error), logging.ERROR, command=args.command,
-          error=name or type(error).__name__, exit_code=error.exit_code)
+          error=name or getattr(error, "error_type", type(error).__name__),
+          exit_code=error.exit_code)
     return error.exit_code
 
 

@@ -12,6 +12,7 @@ from it and writes the thread only if it changed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from .archive import ThreadArchive
 from .engines import engine_named
@@ -36,10 +37,11 @@ from .thread_state import ThreadState, ThreadStates
 def recheck_thread(
     url: str, archive: ThreadArchive, client: PoliteClient, recorder: CheckRecorder,
     observer: ScrapeObserver | None = None, *, key: str | None, engine_name: str | None,
-    run_id: str,
+    run_id: str, claim: Callable[[str], None] | None = None,
 ) -> ScrapeSummary:
     """Re-check the thread at `url` (archived as `key`, if it is): `changed` in the summary
-    says whether its folder was written. Raises as `scrape_thread` does."""
+    says whether its folder was written. Raises as `scrape_thread` does; `claim` as there
+    (the caller holds the lock of a `key` given)."""
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
     states = ThreadStates(archive)
@@ -77,7 +79,8 @@ def recheck_thread(
             fetched.capture = sealed.settled(fetched.capture)
         prefetched = fetched
     summary = scrape_thread(url, archive, client, observer, from_last_page=True, key=key,
-                            engine_name=engine_name, run_id=run_id, prefetched=prefetched)
+                            engine_name=engine_name, run_id=run_id, prefetched=prefetched,
+                            claim=claim)
     # The re-check's own request counts too, though scrape_thread did not send it.
     summary.requests = client.requests_made - requests_before
     summary.bytes_received = client.bytes_received - bytes_before

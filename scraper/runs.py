@@ -14,6 +14,7 @@ lists only the runs that changed it).
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,32 +71,39 @@ class UpdateRun:
     threads: list[dict[str, Any]] = field(default_factory=list)
     warc_files: list[dict[str, Any]] = field(default_factory=list)
     _recorders: list[CheckRecorder] = field(default_factory=list)
+    # Forums are re-checked side by side (runner.run_local): one change to the record at a time.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def forum(self, settings: FetchSettings) -> CheckRecorder:
         """The recorder of the re-checks of one forum's threads."""
         recorder = CheckRecorder(self, settings)
-        self._recorders.append(recorder)
+        with self._lock:
+            self._recorders.append(recorder)
         return recorder
 
     def next_warc_path(self, settings: FetchSettings) -> Path:
-        number = len(self.warc_files) + 1
-        name = self.run_id if number == 1 else f"{self.run_id}-{number}"
-        path = self.archive.root / RUNS_DIR / f"{name}.warc.gz"
+        with self._lock:
+            number = len(self.warc_files) + 1
+            name = self.run_id if number == 1 else f"{self.run_id}-{number}"
+            path = self.archive.root / RUNS_DIR / f"{name}.warc.gz"
+            self.warc_files.append({"warc_file": self.archive.relative(path),
+                                    "settings": {"delay": settings.delay,
+                                                 "obey_robots": settings.obey_robots,
+                                                 "user_agent": settings.user_agent}})
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.warc_files.append({"warc_file": self.archive.relative(path),
-                                "settings": {"delay": settings.delay,
-                                             "obey_robots": settings.obey_robots,
-                                             "user_agent": settings.user_agent}})
         return path
 
     def checked(self, key: str | None, url: str, outcome: str, **facts: Any) -> None:
         """One thread's entry: `outcome` is "unchanged", "changed", "failed" or
         "unreadable"; `facts` what the board answered and what the run did."""
-        self.threads.append({"key": key, "url": url, "outcome": outcome, **facts})
+        with self._lock:
+            self.threads.append({"key": key, "url": url, "outcome": outcome, **facts})
 
     def finish(self, exit_code: int, totals: dict[str, Any]) -> Path:
         """Close the run's WARC files and write its record (atomically); its path."""
-        for recorder in self._recorders:
+        with self._lock:
+            recorders = list(self._recorders)
+        for recorder in recorders:
             recorder.seal()
         record = {
             "format": RUN_FORMAT, "format_version": RUN_VERSION, "run_id": self.run_id,

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -127,6 +128,7 @@ def scrape_thread(
     max_seconds: float = MAX_THREAD_SECONDS,
     run_id: str | None = None,
     prefetched: Fetched | None = None,
+    claim: Callable[[str], None] | None = None,
 ) -> ScrapeSummary:
     """Archive every page, post and asset of the thread at `url`; return what was done.
 
@@ -148,12 +150,15 @@ def scrape_thread(
     A re-check (`from_last_page`) that finds nothing new writes nothing into the thread's
     folder (`changed` is False in the summary): `prefetched` is then the answer to its
     first request, recorded elsewhere (the update run's WARC, runs.py).
+
+    `claim(key)` is called once the thread's key is known, before anything is written into
+    its folder (the runner takes the thread's lock there: runner.py).
     """
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
     url = canonical_url(url)  # what is fetched and stored: never a password, one spelling
     run_id = run_id or new_run_id()
-    found = _identify(url, archive, client, run_id, key, engine_name)
+    found = _identify(url, archive, client, run_id, key, engine_name, claim or _no_claim)
     engine, key, recorder, paths_before = found.engine, found.key, found.recorder, found.before
     existing = found.existing
     warc_path = recorder.path
@@ -304,12 +309,19 @@ class _Identified:
     stored_version: int = CURRENT_VERSION  # of its thread.json (an older one is upgraded)
 
 
+def _no_claim(key: str) -> None:
+    """A `claim` that takes nothing (a caller that holds what it needs already)."""
+
+
 def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: str,
-              key: str | None, engine_name: str | None) -> _Identified:
+              key: str | None, engine_name: str | None, claim: Callable[[str], None]
+              ) -> _Identified:
     """The engine and key of the thread at `url`, fetching its first page only when the URL
     cannot tell: that page is recorded (in the thread's WARC, or, when not even the key is
     known yet, in the archive's `probes/` WARC of the run) and becomes the first page read."""
     key = key or url_thread_key(url)
+    if key is not None:
+        claim(key)
     stored = archive.load_stored(key) if key is not None else None
     existing, version = stored if stored is not None else (None, CURRENT_VERSION)
     engine: Engine | None = None
@@ -359,6 +371,7 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
     recorder.close()  # the probe's own WARC: the evidence of how the thread was told
     fetched.capture = recorder.settled(fetched.capture)
     log.info("%s is thread %s of a %s board", shown(url), key, chosen.name)
+    claim(key)
     stored = archive.load_stored(key)
     archived, version = stored if stored is not None else (None, CURRENT_VERSION)
     if archived is not None:

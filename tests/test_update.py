@@ -62,7 +62,7 @@ def test_growth_fetches_the_last_known_page_and_the_new_ones(tmp_path: Path) -> 
 def test_update_waits_for_no_one_while_another_run_holds_the_lock(
     scraped_demo_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with archive_lock(scraped_demo_copy):
+    with archive_lock(scraped_demo_copy, exclusive=True):  # a whole-archive operation
         assert run("update", "--archive", str(scraped_demo_copy)) == 9
     assert "another forum-mirror run" in capsys.readouterr().err
     assert run("update", "--archive", str(scraped_demo_copy)) == 0  # released
