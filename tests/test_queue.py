@@ -7,21 +7,31 @@ arrived, so politeness is measured where it matters: at the server.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 import redis
 
+from scraper.cli import main
+from scraper.demo_forum import DemoForum
+from scraper.demo_forum.server import RequestLog
 from scraper.errors import FetchFailed
 from scraper.fetch import FetchSettings, PoliteClient, WarcRecorder
 from scraper.fetch.redis_throttle import RedisThrottle
 from scraper.fetch.stop import StopRequest
 
 from .fetch_server import FetchServer, Reply
+from .redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = Reply(200, b"<html><body>page</body></html>", [("Content-Type", "text/html")])
@@ -109,3 +119,160 @@ def test_a_retry_after_block_and_a_backoff_hold_for_every_worker(
     one.hold_off("example.org", 0.3)
     with two.request_slot("example.org"):
         assert time.monotonic() - held >= 0.29
+
+
+# -- workers, end to end ----------------------------------------------------------------------
+
+DELAY = 0.1
+LEASE = 1.5  # seconds without a heartbeat before a worker's jobs go to another
+
+
+def forum_mirror(*args: str) -> list[str]:
+    """The command line of `forum-mirror ARGS` as a child process of this checkout."""
+    return [sys.executable, "-m", "scraper.cli", *args]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def start_worker(redis_url: str, archive: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as stderr:
+        return subprocess.Popen(
+            forum_mirror("worker", "--queue", redis_url, "--archive", str(archive),
+                         "--concurrency", "1", "--lease", str(LEASE)),
+            cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=stderr)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> int:
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    return worker.wait(timeout=30)
+
+
+def queued(redis_url: str, archive: Path) -> list[str]:
+    """The options of a `--queue --wait` run on the test's archive and delay."""
+    return ["--queue", redis_url, "--wait", "--archive", str(archive), "--delay", str(DELAY)]
+
+
+def summary_of(log_json: Path) -> dict[str, Any]:
+    lines = [json.loads(line) for line in log_json.read_text("utf-8").splitlines()]
+    (summary,) = [line for line in lines if line["event"] == "summary"]
+    return summary
+
+
+def request_times(forums: list[DemoForum]) -> list[float]:
+    return [request.time for forum in forums for request in forum.requests]
+
+
+def thread_folders(archive: Path) -> list[Path]:
+    return sorted(path.parent for path in (archive / "threads").glob("*/thread.json"))
+
+
+def connected_to(port: int, workers: list[subprocess.Popen[bytes]]
+                 ) -> subprocess.Popen[bytes] | None:
+    """The worker with a TCP connection open to 127.0.0.1:`port` (read from /proc)."""
+    for worker in workers:
+        sockets = set()
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{worker.pid}/fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    sockets.add(target[8:-1])
+        table = Path(f"/proc/{worker.pid}/net/tcp").read_text().splitlines()[1:]
+        for line in table:
+            fields = line.split()
+            if int(fields[2].split(":")[1], 16) == port and fields[9] in sockets:
+                return worker
+    return None
+
+
+def wait_for_workers(redis_url: str, count: int) -> None:
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 30
+    while client.zcard("forum-mirror:__heartbeats__") < count:
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.05)
+    client.close()
+
+
+def test_two_workers_polite_together_and_one_killed_mid_thread_loses_nothing(
+        redis_url: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """Two worker processes scrape three threads of one host; the one working on the first
+    thread is SIGKILLed in the middle of it. The `--wait`ing scrape still reports all three,
+    each archived once, and no request ever came sooner than the delay after the one before,
+    whichever worker sent it. Then `update --queue --wait` exits as a local run would."""
+    archive = tmp_path / "content"
+    with contextlib.ExitStack() as stack:
+        forums = [stack.enter_context(DemoForum()) for _ in range(3)]
+        workers = [start_worker(redis_url, archive, tmp_path / f"worker{n}.log") for n in (1, 2)]
+        stack.callback(lambda: [stop_worker(worker) for worker in workers])
+        wait_for_workers(redis_url, 2)
+        killed: list[tuple[float, subprocess.Popen[bytes]]] = []
+
+        def on_request(request: RequestLog) -> None:
+            # The fourth request for the first thread: its pages are read, its images not.
+            if not killed and len(forums[0].requests) == 4:
+                victim = connected_to(forums[0].port, workers)
+                assert victim is not None
+                victim.kill()
+                killed.append((time.monotonic(), victim))
+
+        forums[0].on_request = on_request
+        log_json = tmp_path / "scrape.jsonl"
+        assert main(["scrape", *[f.thread_url for f in forums], *queued(redis_url, archive),
+                     "--log-json", str(log_json)]) == 0
+        assert capfd.readouterr().err.count("Archived “") == 3  # a local scrape's lines
+        assert summary_of(log_json)["exit_code"] == 0
+        assert killed, "no worker was killed"
+        killed_at, victim = killed[0]
+        assert victim.wait(timeout=10) == -signal.SIGKILL
+        # The first thread was taken up again once the dead worker's lease had passed.
+        recovery = min(r.time for r in forums[0].requests if r.time > killed_at) - killed_at
+        print(f"recovery after SIGKILL: {recovery:.2f} s (lease {LEASE} s)")
+        assert LEASE <= recovery < LEASE + 10
+        # No request sooner than the delay after the previous one, across both workers.
+        times = request_times(forums)
+        assert len(times) == 3 * 12 + 4  # and the killed attempt's four
+        print(f"closest requests: {min(gaps(times)):.3f} s apart (delay {DELAY} s)")
+        assert min(gaps(times)) >= DELAY - 0.005
+        # Every thread archived exactly once: one folder each, whole, with one run.
+        folders = thread_folders(archive)
+        assert len(folders) == 3
+        for folder in folders:
+            thread = json.loads((folder / "thread.json").read_text("utf-8"))
+            assert len(thread["posts"]) == 8 and len(thread["runs"]) == 1
+
+        (survivor,) = [worker for worker in workers if worker is not victim]
+        unchanged = tmp_path / "update.jsonl"
+        assert main(["update", *queued(redis_url, archive), "--log-json", str(unchanged)]) == 0
+        summary = summary_of(unchanged)
+        assert (summary["exit_code"], summary["threads_checked"]) == (0, 3)
+        forums[0].stop()  # one board gone: some threads failed
+        partial = tmp_path / "partial.jsonl"
+        assert main(["update", *queued(redis_url, archive), "--max-retries", "0",
+                     "--log-json", str(partial)]) == 10
+        summary = summary_of(partial)
+        assert (summary["exit_code"], summary["threads_failed"]) == (10, 1)
+        assert stop_worker(survivor) == 0
+    assert main(["verify", "--archive", str(archive)]) == 0
+
+
+def test_redis_away_is_one_line_and_exit_13(tmp_path: Path) -> None:
+    archive = tmp_path / "content"
+    nowhere = RedisServer()  # its port, with no server on it
+    nowhere.stop()
+    queued = subprocess.run(
+        forum_mirror("scrape", "http://127.0.0.1:9/threads/a.1/", "--queue", nowhere.url(),
+                     "--archive", str(archive)),
+        cwd=ROOT, env=env(), capture_output=True, text=True, timeout=60, check=False)
+    assert queued.returncode == 13
+    assert queued.stderr.startswith("error: the queue at redis://127.0.0.1:")
+    assert len(queued.stderr.strip().splitlines()) == 1, queued.stderr
+
+    with RedisServer() as server:
+        worker = start_worker(server.url(), archive, tmp_path / "worker.log")
+        wait_for_workers(server.url(), 1)
+    assert worker.wait(timeout=20) == 13
+    lines = (tmp_path / "worker.log").read_text("utf-8").strip().splitlines()
+    assert lines[-1].startswith("error: lost the queue at redis://127.0.0.1:"), lines

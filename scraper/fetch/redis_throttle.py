@@ -3,8 +3,9 @@
 The rule is the same as `HostThrottle`'s: one request in flight per host, and the next one
 starts at least the host's gap after the previous one ENDED. Two keys per host hold it:
 
-    <prefix>:lease:<host>   a random token, SET NX PX while one request is in flight; it
-                            expires on its own when the worker holding it dies mid-request
+    <prefix>:lease:<host>   a random token, SET NX PX while one request is in flight, and
+                            renewed while it lasts; it expires on its own when the worker
+                            holding it dies mid-request
     <prefix>:next:<host>    the Redis time (ms) before which no request may start: set when a
                             request ends (its end + the gap) and by a backoff (429/503)
     <prefix>:block:<host>   why the host is blocked (a Retry-After too long to wait), for as
@@ -69,6 +70,14 @@ end
 return next_start
 """
 
+# KEYS: lease. ARGV: token, lease ms. The lease lasts on while it is still ours.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
 
 class RedisThrottle:
     """Spaces requests to each host across every process that shares `client`'s Redis."""
@@ -83,8 +92,9 @@ class RedisThrottle:
         sleep: Callable[[float], None],
         on_lost: Callable[[Exception], QueueUnavailable] | None = None,
     ) -> None:
-        """`lease_seconds` bounds one request (timeout plus download time): a dead worker's
-        turn is free again after it. `sleep` must end early on a stop request. When Redis
+        """A request holds its host's turn for `lease_seconds` at a time, renewed while it
+        lasts: a dead worker's turn is free again after that. `sleep` must end early on a
+        stop request. When Redis
         cannot be reached, the error `on_lost` makes of it is raised: no request is sent
         without the shared state that makes it polite."""
         self._on_lost = on_lost or (lambda error: QueueUnavailable(
@@ -99,6 +109,7 @@ class RedisThrottle:
         self._lock = threading.Lock()
         self._acquire = client.register_script(_ACQUIRE)
         self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(_RENEW)
 
     def _call(self, call: Callable[[], T]) -> T:
         try:
@@ -143,11 +154,31 @@ class RedisThrottle:
                 break
             self._sleep(wait_ms / 1000 if wait_ms > 0 else _POLL_SECONDS)
         try:
-            yield
+            with self._renewed(keys[0], token):
+                yield
         finally:
             # From the end of this request, as HostThrottle counts it.
             gap = self._gap_ms(host)
             self._call(lambda: self._release(keys=keys, args=[token, gap]))
+
+    @contextmanager
+    def _renewed(self, key: str, token: str) -> Iterator[None]:
+        """Renew the lease `key` every third of its length until the block ends."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self._lease_ms / 3000):
+                try:
+                    self._renew(keys=[key], args=[token, self._lease_ms])
+                except redis.RedisError:
+                    return  # the request in flight finds out by itself
+
+        renewer = threading.Thread(target=renew, name=f"lease {key}", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
 
     def hold_off(self, host: str, seconds: float) -> None:
         """Send nothing to `host` for `seconds` from now, from any worker (429/503 backoff)."""
