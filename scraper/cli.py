@@ -221,7 +221,7 @@ def run_queued(args: argparse.Namespace, jobs: list[ThreadJob], stop: StopReques
                        "`forum-mirror worker` archives them.")
             say(message)
             event("summary", message, command=args.command, threads_queued=len(jobs),
-                  batch=batch.batch_id, exit_code=0)
+                  batch=batch.batch_id, exit_code=fold.exit_code())
             return False
         say(f"Queued {len(jobs)} thread(s) on {where}; waiting for the workers.")
         try:

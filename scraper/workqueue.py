@@ -57,6 +57,9 @@ OUTCOMES_TTL_SECONDS = 7 * 24 * 3600  # an unread batch's outcomes are dropped a
 # A worker keeps one client per forum settings (robots.txt read once, not per thread) and
 # makes a new one after this long, so a changed robots.txt is seen within the hour.
 CLIENT_MAX_AGE_SECONDS = 3600.0
+# How long a stopping worker waits for its threads in progress (a supervisor such as
+# systemd's TimeoutStopSec usually ends it sooner, with a SIGKILL that loses nothing).
+STOP_TIMEOUT_MS = 24 * 3600 * 1000
 # How long `--wait` blocks on Redis at a time: a stop signal is seen within it.
 _WAIT_POLL_SECONDS = 0.5
 
@@ -334,7 +337,7 @@ class QueueWorker:
         finally:
             # Waits for the jobs in progress: each ends at its next request when Redis or
             # the stop request says so, or when its thread is done.
-            self._worker.stop()
+            self._worker.stop(timeout=STOP_TIMEOUT_MS)
             self._clients.close()
             self._redis.close()
         if self.lost is not None:

@@ -11,10 +11,14 @@ import contextlib
 import itertools
 import json
 import os
+import re
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,7 @@ from typing import Any
 import pytest
 import redis
 
-from scraper.cli import main
+from scraper.cli import build_parser, main
 from scraper.demo_forum import DemoForum
 from scraper.demo_forum.server import RequestLog
 from scraper.errors import FetchFailed
@@ -276,3 +280,82 @@ def test_redis_away_is_one_line_and_exit_13(tmp_path: Path) -> None:
     assert worker.wait(timeout=20) == 13
     lines = (tmp_path / "worker.log").read_text("utf-8").strip().splitlines()
     assert lines[-1].startswith("error: lost the queue at redis://127.0.0.1:"), lines
+
+
+def test_sigterm_lets_the_worker_finish_its_thread_then_exit_0(
+        redis_url: str, tmp_path: Path) -> None:
+    archive = tmp_path / "content"
+    with DemoForum() as forum:
+        worker = start_worker(redis_url, archive, tmp_path / "worker.log")
+        try:
+            wait_for_workers(redis_url, 1)
+            forum.on_request = lambda request: (
+                worker.send_signal(signal.SIGTERM) if len(forum.requests) == 3 else None)
+            assert main(["scrape", forum.thread_url, "--queue", redis_url, "--archive",
+                         str(archive), "--delay", str(DELAY)]) == 0  # queued, not waited for
+            assert worker.wait(timeout=30) == 0
+        finally:
+            stop_worker(worker)
+        assert len(forum.requests) == 12  # the whole thread, after the signal too
+    (folder,) = thread_folders(archive)
+    thread = json.loads((folder / "thread.json").read_text("utf-8"))
+    assert len(thread["posts"]) == 8 and thread.get("incomplete") is None
+    assert thread["runs"][0]["failed_assets"] == []
+
+
+def test_a_host_turn_is_renewed_while_held_and_free_once_its_holder_is_gone(
+        redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    stop = StopRequest()
+    one = RedisThrottle(client, 0.0, lease_seconds=0.3, sleep=stop.sleep)
+    two = RedisThrottle(client, 0.0, lease_seconds=0.3, sleep=stop.sleep)
+    lease = "forum-mirror:throttle:lease:example.org"
+    acquired: list[float] = []
+
+    def take_turn() -> None:
+        with two.request_slot("example.org"):
+            acquired.append(time.monotonic())
+
+    with one.request_slot("example.org"):
+        time.sleep(1.0)  # a slow request: three leases long
+        waiter = threading.Thread(target=take_turn)
+        waiter.start()
+        time.sleep(0.2)
+        assert not acquired  # the turn is still ours: the other worker waits
+        released = time.monotonic()
+    waiter.join(timeout=5)
+    assert acquired and acquired[0] >= released
+    client.delete(lease)
+    # A worker killed mid-request leaves its lease: the host is free once it has run out.
+    client.set(lease, "a dead worker's", px=300)
+    started = time.monotonic()
+    with two.request_slot("example.org"):
+        assert time.monotonic() - started >= 0.25
+
+
+def test_the_documented_worker_commands_parse_and_the_unit_verifies(tmp_path: Path) -> None:
+    doc = (ROOT / "docs/scheduling.md").read_text("utf-8")
+    section = doc.split("## Workers on a shared Redis", 1)[1]
+    unit = ROOT / "contrib/systemd/forum-mirror-worker@.service"
+    (exec_start,) = [line.split("=", 1)[1] for line in unit.read_text("utf-8").splitlines()
+                     if line.startswith("ExecStart=")]
+    commands = [match[1] for text in (section, exec_start) for match in re.finditer(
+        r"(?:^|/)forum-mirror ((?:worker|update|scrape) [^>\n]*)", text, re.MULTILINE)]
+    assert len(commands) == 5
+    parsed = [build_parser().parse_args(shlex.split(command)) for command in commands]
+    assert {args.command for args in parsed} == {"worker", "update", "scrape"}
+    assert all(args.queue.startswith("redis://") for args in parsed)
+    if shutil.which("systemd-analyze"):
+        installed = Path(sys.executable).with_name("forum-mirror")
+        copy = tmp_path / unit.name
+        copy.write_text(unit.read_text("utf-8").replace(
+            "/opt/forum-mirror/.venv/bin/forum-mirror", str(installed)), "utf-8")
+        verified = subprocess.run(["systemd-analyze", "verify", str(copy)],
+                                  capture_output=True, text=True, timeout=60, check=False)
+        assert verified.returncode == 0, verified.stderr
+
+
+def test_wait_without_a_queue_is_a_bad_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["update", "--wait"])
+    assert exit_.value.code == 2 and "--wait needs --queue" in capsys.readouterr().err
