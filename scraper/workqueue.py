@@ -43,6 +43,8 @@ try:
     import dramatiq
     import redis
     from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 except ImportError as missing:  # pragma: no cover - the queue extra is part of the test extra
     raise ForumMirrorError(
         f"--queue and `worker` need the queue extra ({missing.name} is missing): "
@@ -60,6 +62,7 @@ CLIENT_MAX_AGE_SECONDS = 3600.0
 # How long a stopping worker waits for its threads in progress (a supervisor such as
 # systemd's TimeoutStopSec usually ends it sooner, with a SIGKILL that loses nothing).
 STOP_TIMEOUT_MS = 24 * 3600 * 1000
+CONSUMER_POLL_MS = 100
 # How long `--wait` blocks on Redis at a time: a stop signal is seen within it.
 _WAIT_POLL_SECONDS = 0.5
 
@@ -86,9 +89,11 @@ def _reach(url: str, call: Callable[[], T]) -> T:
 
 
 def _redis_client(url: str) -> redis.Redis:
-    # Timeouts, so that a Redis that went away is an error within seconds, not a hang.
+    # Timeouts and a single retry at once (a connection Redis closed while idle), so that a
+    # Redis that went away is an error within seconds: redis-py's default retries with
+    # backoff made each call, and a worker's stop, wait about 20 s more.
     return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10,
-                                health_check_interval=30)
+                                health_check_interval=30, retry=Retry(NoBackoff(), 1))
 
 
 def _broker(client: redis.Redis, lease_seconds: float | None = None) -> RedisBroker:
@@ -257,12 +262,16 @@ class QueueWorker:
         self._clients = _ClientPool(make_client)
         self._worker = dramatiq.Worker(
             self._broker, worker_threads=concurrency,
-            # Idle consumers look at the queue this often, and each look is a heartbeat.
-            worker_timeout=max(10, min(1000, round(lease_seconds * 1000 / 4))))
+            # A consumer with every thread busy, or an empty queue, looks again after at most
+            # this long (each look is a heartbeat too): Dramatiq's 1 s default left a thread
+            # idle for up to a second after each job, which small threads pay many times.
+            worker_timeout=max(10, min(CONSUMER_POLL_MS, round(lease_seconds * 1000 / 4))))
         # Take no more jobs than there are threads to run them: a job held here waits while
         # another worker may be idle.
         self._worker.queue_prefetch = concurrency
         self._draining = threading.Event()
+        self._active = 0  # jobs in progress
+        self._active_lock = threading.Lock()
         self.jobs_done = 0
 
     def _on_lost(self, error: Exception) -> QueueUnavailable:
@@ -274,6 +283,15 @@ class QueueWorker:
 
     def _perform(self, batch_id: str, job_id: str, data: dict[str, Any]) -> None:
         """One message: run its job and push the outcome (the message is acknowledged after)."""
+        with self._active_lock:
+            self._active += 1
+        try:
+            self._run_message(batch_id, job_id, data)
+        finally:
+            with self._active_lock:
+                self._active -= 1
+
+    def _run_message(self, batch_id: str, job_id: str, data: dict[str, Any]) -> None:
         job = ThreadJob.from_dict(data)
         run = UpdateRun(self.archive, attempt_run_id()) if job.command == "update" else None
         if run is not None:
@@ -320,24 +338,39 @@ class QueueWorker:
         """Take no new job; the run ends when the jobs in progress are done (signal-safe)."""
         self._draining.set()
 
+    def _redis_answers(self) -> bool:
+        try:
+            self._redis.ping()
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            self._on_lost(error)
+        return self.lost is None
+
     def run(self, *, health_every: float = 1.0) -> None:
         """Work until `drain()` (or a stop request), then finish the jobs in progress and
         return; QueueUnavailable if Redis went away (the jobs in progress stop first)."""
         _reach(self.url, self._redis.ping)
         self._worker.start()
         try:
-            while not self._draining.wait(health_every) and not self.stop.requested:
-                if self.lost is not None:
-                    break
-                try:
-                    self._redis.ping()
-                except (redis.ConnectionError, redis.TimeoutError) as error:
-                    self._on_lost(error)
-                    break
+            while (not self._draining.wait(health_every) and not self.stop.requested
+                   and self._redis_answers()):
+                pass
+            # Dramatiq's stop waits for the jobs in progress, then hands back the jobs taken
+            # but not started; Redis is watched meanwhile.
+            stopper = threading.Thread(target=self._worker.stop, name="stopping",
+                                       kwargs={"timeout": STOP_TIMEOUT_MS}, daemon=True)
+            if self.lost is None:
+                stopper.start()
+                while stopper.is_alive() and self._redis_answers():
+                    stopper.join(health_every)
         finally:
-            # Waits for the jobs in progress: each ends at its next request when Redis or
-            # the stop request says so, or when its thread is done.
-            self._worker.stop(timeout=STOP_TIMEOUT_MS)
+            if self.lost is not None:
+                # Dramatiq retries an acknowledgement until Redis is back, so it cannot stop
+                # now: the jobs in progress end at their next request, and this process with
+                # them (Dramatiq's threads are daemons); their messages come back once this
+                # worker's lease has passed.
+                self.stop.request(signal.SIGTERM)
+                while self._active:
+                    time.sleep(0.05)
             self._clients.close()
             self._redis.close()
         if self.lost is not None:

@@ -262,24 +262,35 @@ def test_two_workers_polite_together_and_one_killed_mid_thread_loses_nothing(
     assert main(["verify", "--archive", str(archive)]) == 0
 
 
-def test_redis_away_is_one_line_and_exit_13(tmp_path: Path) -> None:
+def test_redis_away_is_one_line_exit_13_and_no_half_written_thread(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     archive = tmp_path / "content"
     nowhere = RedisServer()  # its port, with no server on it
     nowhere.stop()
-    queued = subprocess.run(
-        forum_mirror("scrape", "http://127.0.0.1:9/threads/a.1/", "--queue", nowhere.url(),
-                     "--archive", str(archive)),
-        cwd=ROOT, env=env(), capture_output=True, text=True, timeout=60, check=False)
-    assert queued.returncode == 13
-    assert queued.stderr.startswith("error: the queue at redis://127.0.0.1:")
-    assert len(queued.stderr.strip().splitlines()) == 1, queued.stderr
+    assert main(["scrape", "http://127.0.0.1:9/threads/a.1/", "--queue", nowhere.url(),
+                 "--archive", str(archive)]) == 13
+    error = capsys.readouterr().err
+    assert error.startswith("error: the queue at redis://127.0.0.1:")
+    assert len(error.strip().splitlines()) == 1, error
 
-    with RedisServer() as server:
+    # Redis goes away while a worker is in the middle of a thread.
+    with DemoForum() as forum, RedisServer() as server:
         worker = start_worker(server.url(), archive, tmp_path / "worker.log")
         wait_for_workers(server.url(), 1)
-    assert worker.wait(timeout=20) == 13
+        forum.on_request = lambda request: (
+            server.stop() if len(forum.requests) == 4 else None)
+        assert main(["scrape", forum.thread_url, "--queue", server.url(), "--archive",
+                     str(archive), "--delay", str(DELAY)]) == 0  # queued, not waited for
+        assert worker.wait(timeout=30) == 13
+        assert len(forum.requests) == 4  # no request without the shared delays
     lines = (tmp_path / "worker.log").read_text("utf-8").strip().splitlines()
     assert lines[-1].startswith("error: lost the queue at redis://127.0.0.1:"), lines
+    # The thread stopped as at a stop signal, in its images: its pages were all read, so it
+    # is saved whole, the images not fetched recorded as failed (the next run fetches them).
+    (folder,) = thread_folders(archive)
+    thread = json.loads((folder / "thread.json").read_text("utf-8"))
+    assert len(thread["posts"]) == 8 and thread["runs"][0]["failed_assets"]
+    assert main(["verify", "--archive", str(archive)]) == 0
 
 
 def test_sigterm_lets_the_worker_finish_its_thread_then_exit_0(
