@@ -729,7 +729,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--forum-port", type=port_number, default=DEMO_FORUM_PORT,
                       help="port for the demo forum (default: %(default)s)")
     demo.add_argument("--no-serve", action="store_true", help="stop after the build")
-    demo.set_defaults(handler=cmd_demo, engine=None, concurrency=1)
+    demo.set_defaults(handler=cmd_demo, engine=None, concurrency=1, queue=None, wait=False)
 
     engines = commands.add_parser(
         "engines", help="list the forum engines and the URLs each reads",

@@ -296,23 +296,30 @@ class QueueWorker:
         run = UpdateRun(self.archive, attempt_run_id()) if job.command == "update" else None
         if run is not None:
             job = replace(job, run_id=run.run_id)
-        made, client = self._clients.take(job.settings)
         try:
-            outcome = run_job(job, self.archive, client,
-                              run.forum(job.settings) if run is not None else None,
-                              stop=self.stop)
-        except Exception as unexpected:  # a bug: say so to the waiting run, not only here
-            log.exception("internal error on %s", job.url)
-            outcome = Outcome(job, "failed", error=f"internal error: {type(unexpected).__name__}: "
-                                                   f"{unexpected}",
-                              error_type=type(unexpected).__name__, exit_code=1)
-        finally:
-            self._clients.give_back(job.settings, made, client)
-        if run is not None:
+            made, client = self._clients.take(job.settings)
+        except ForumMirrorError as error:  # its cookies file, say: the thread fails, not the job
+            outcome = Outcome(job, "failed", error=str(error), error_type=type(error).__name__,
+                              exit_code=error.exit_code)
+        else:
+            try:
+                outcome = run_job(job, self.archive, client,
+                                  run.forum(job.settings) if run is not None else None,
+                                  stop=self.stop)
+            except Exception as unexpected:  # a bug: say so to the waiting run, not only here
+                log.exception("internal error on %s", job.url)
+                outcome = Outcome(job, "failed", error=f"internal error: "
+                                                       f"{type(unexpected).__name__}: {unexpected}",
+                                  error_type=type(unexpected).__name__, exit_code=1)
+            finally:
+                self._clients.give_back(job.settings, made, client)
+        if run is not None:  # this attempt's run record, as a local update leaves one
             fold = RunFold("update", 1, run=run)
-            fold.add(outcome)
-            run.finish(outcome.exit_code if outcome.status == "interrupted" else fold.exit_code(),
-                       fold.summary_fields())
+            if outcome.status == "interrupted":  # by a signal, or by the loss of Redis
+                run.finish(outcome.exit_code, fold.summary_fields())
+            else:
+                fold.add(outcome)
+                run.finish(fold.exit_code(), fold.summary_fields())
         if outcome.status == "interrupted":
             if self.lost is not None:
                 return  # nothing can be pushed or acknowledged: the job stays with this worker
