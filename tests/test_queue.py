@@ -149,9 +149,15 @@ def start_worker(redis_url: str, archive: Path, log: Path) -> subprocess.Popen[b
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, and its exit code; a worker that does not stop is killed (and the test fails)."""
     if worker.poll() is None:
         worker.send_signal(signal.SIGTERM)
-    return worker.wait(timeout=30)
+    try:
+        return worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+        raise
 
 
 def queued(redis_url: str, archive: Path) -> list[str]:
@@ -276,12 +282,15 @@ def test_redis_away_is_one_line_exit_13_and_no_half_written_thread(
     # Redis goes away while a worker is in the middle of a thread.
     with DemoForum() as forum, RedisServer() as server:
         worker = start_worker(server.url(), archive, tmp_path / "worker.log")
-        wait_for_workers(server.url(), 1)
-        forum.on_request = lambda request: (
-            server.stop() if len(forum.requests) == 4 else None)
-        assert main(["scrape", forum.thread_url, "--queue", server.url(), "--archive",
-                     str(archive), "--delay", str(DELAY)]) == 0  # queued, not waited for
-        assert worker.wait(timeout=30) == 13
+        try:
+            wait_for_workers(server.url(), 1)
+            forum.on_request = lambda request: (
+                server.stop() if len(forum.requests) == 4 else None)
+            assert main(["scrape", forum.thread_url, "--queue", server.url(), "--archive",
+                         str(archive), "--delay", str(DELAY)]) == 0  # queued, not waited for
+            assert worker.wait(timeout=30) == 13
+        finally:
+            stop_worker(worker)
         assert len(forum.requests) == 4  # no request without the shared delays
     lines = (tmp_path / "worker.log").read_text("utf-8").strip().splitlines()
     assert lines[-1].startswith("error: lost the queue at redis://127.0.0.1:"), lines
