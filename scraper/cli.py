@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -41,6 +42,7 @@ from .errors import (
     ConfigError,
     ForumMirrorError,
     Interrupted,
+    QueueUnavailable,
     VerifyFailed,
 )
 from .fetch import FetchSettings
@@ -80,6 +82,8 @@ DEFAULT_ARCHIVE = Path("content")
 DEFAULT_OUTPUT = Path("output")
 DEMO_FORUM_PORT = 8765
 DEMO_SITE_PORT = 8000
+# `worker --lease`: well above the longest pause of a busy worker's heartbeats (about 1 s).
+DEFAULT_LEASE_SECONDS = 60.0
 
 
 class ThreadBars:
@@ -204,6 +208,69 @@ def run_jobs(args: argparse.Namespace, jobs: list[ThreadJob], archive: ThreadArc
     fold.stopped(stop.signum)
 
 
+def run_queued(args: argparse.Namespace, jobs: list[ThreadJob], stop: StopRequest,
+               fold: RunFold) -> bool:
+    """Hand the jobs to the workers on `--queue`; with `--wait`, announce and fold each
+    outcome as a worker hands it back, as `run_jobs` does. False when they were only queued."""
+    from .workqueue import JobQueue, shown_queue
+
+    queue = JobQueue(args.queue)
+    try:
+        batch = queue.submit(jobs, f"{new_run_id()}-{secrets.token_hex(3)}")
+        where = shown_queue(args.queue)
+        if not args.wait:
+            message = (f"Queued {len(jobs)} thread(s) on {where} (batch {batch.batch_id}); "
+                       "`forum-mirror worker` archives them.")
+            say(message)
+            event("summary", message, command=args.command, threads_queued=len(jobs),
+                  batch=batch.batch_id, exit_code=fold.exit_code())
+            return False
+        say(f"Queued {len(jobs)} thread(s) on {where}; waiting for the workers.")
+        try:
+            for outcome in queue.outcomes(batch, stop):
+                announce(outcome, say)
+                fold.add(outcome)
+        except QueueUnavailable:
+            raise
+        except Interrupted:
+            say("The threads not done yet stay queued: the workers go on with them.")
+        fold.stopped(stop.signum)
+    finally:
+        queue.close()
+    return True
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .workqueue import QueueWorker, shown_queue, worker_signals
+
+    if not args.verbose:
+        # Its consumers log each lost connection to Redis, which the worker reports itself.
+        logging.getLogger("dramatiq").setLevel(logging.CRITICAL + 1)
+    archive = ThreadArchive(args.archive)
+    stop = StopRequest()
+
+    def finished(outcome: Outcome) -> None:
+        said = outcome.error or (f"{outcome.summary.new_posts} new post(s)"
+                                 if outcome.summary is not None else "")
+        say(f"{outcome.job.command} {outcome.job.url}: {outcome.status} ({said}; "
+            f"{outcome.requests} request(s))")
+
+    with archive_lock(args.archive):
+        worker = QueueWorker(args.queue, archive, concurrency=args.concurrency,
+                             lease_seconds=args.lease, stop=stop, finished=finished)
+        previous = {s: signal.signal(s, worker_signals(worker))
+                    for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            say(f"Working for {shown_queue(args.queue)} into {args.archive}, "
+                f"{args.concurrency} thread(s) at a time; SIGTERM stops after them.")
+            worker.run()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+    say(f"Stopped after {worker.jobs_done} thread(s).")
+    return 128 + stop.signum if stop.signum is not None else 0
+
+
 def cmd_scrape(args: argparse.Namespace) -> int:
     archive = ThreadArchive(args.archive)
     config = read_config(args)
@@ -212,7 +279,10 @@ def cmd_scrape(args: argparse.Namespace) -> int:
     with archive_lock(args.archive), stop_on_signals() as stop:
         jobs = plan_jobs(args, config, "scrape",
                          [(url, archived_key(url, archive)) for url in args.urls])
-        run_jobs(args, jobs, archive, stop, fold)
+        if args.queue is None:
+            run_jobs(args, jobs, archive, stop, fold)
+        elif not run_queued(args, jobs, stop, fold):
+            return 0
         if fold.interrupted is not None:
             report_interrupted(fold.interrupted, fold.done, len(args.urls))
         code = fold.exit_code()  # raises a thread's failure (JobFailed)
@@ -294,8 +364,11 @@ def cmd_update(args: argparse.Namespace) -> int:
         fold = RunFold("update", len(targets) + len(unreadable), run)
         for bad in unreadable:
             fold.add_unreadable(bad)
-        run_jobs(args, plan_jobs(args, config, "update", targets, run.run_id), archive, stop,
-                 fold, run)
+        jobs = plan_jobs(args, config, "update", targets, run.run_id)
+        if args.queue is None:
+            run_jobs(args, jobs, archive, stop, fold, run)
+        elif not run_queued(args, jobs, stop, fold):
+            return fold.exit_code()  # the unreadable threads' (10, 11), else 0
         if fold.interrupted is not None:
             report_interrupted(fold.interrupted, fold.done, len(targets))
         say(update_summary_line(fold, time.monotonic() - started))
@@ -534,6 +607,15 @@ def build_parser() -> argparse.ArgumentParser:
                                   "at its delay and its threads one after another "
                                   "(default: %(default)s)")
 
+    def queue_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--queue", type=queue_url, default=None, metavar="URL",
+                             help="hand one job per thread to the workers on this Redis "
+                                  "(redis://HOST:PORT/DB; see `forum-mirror worker`) instead "
+                                  "of fetching here (default: fetch here)")
+        command.add_argument("--wait", action="store_true",
+                             help="with --queue: wait for the workers, and report and exit as "
+                                  "a run here does (default: queue the jobs and exit)")
+
     def output_option(command: argparse.ArgumentParser) -> None:
         command.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",
                              help="site folder (default: %(default)s)")
@@ -546,6 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_option(scrape)
     fetch_options(scrape)
     concurrency_option(scrape)
+    queue_options(scrape)
     log_json_option(scrape)
     scrape.set_defaults(handler=cmd_scrape)
 
@@ -566,12 +649,35 @@ def build_parser() -> argparse.ArgumentParser:
     output_option(update)
     fetch_options(update)
     concurrency_option(update)
+    queue_options(update)
     log_json_option(update)
     engine_option(update)
     update.add_argument("--build", action="store_true",
                         help="rebuild the site when something changed or it is not built "
                              "yet (default: no)")
     update.set_defaults(handler=cmd_update)
+
+    worker = commands.add_parser(
+        "worker", help="archive the threads queued on a shared Redis",
+        description="Take thread jobs from the queue that `scrape`/`update --queue` fill, one "
+                    "thread per job, politely across all workers (each host's delay is kept "
+                    "in Redis), until SIGTERM: then finish the threads in progress and exit 0. "
+                    "A worker that dies loses nothing: its threads go to another worker once "
+                    "its lease has passed. Exit codes: 13 Redis cannot be reached or went "
+                    "away, 9 archive locked.")
+    worker.add_argument("--queue", type=queue_url, required=True, metavar="URL",
+                        help="the Redis of the queue: redis://HOST:PORT/DB (also rediss://, "
+                             "unix://)")
+    archive_option(worker)
+    worker.add_argument("--concurrency", type=concurrency_count, default=DEFAULT_CONCURRENCY,
+                        metavar="N", help="threads worked at the same time (default: "
+                                          "%(default)s)")
+    worker.add_argument("--lease", type=positive_seconds, default=DEFAULT_LEASE_SECONDS,
+                        metavar="SECONDS",
+                        help="a worker silent this long is taken for dead and its threads are "
+                             "given to others; the same on every worker (default: "
+                             "%(default)s)")
+    worker.set_defaults(handler=cmd_worker)
 
     add = commands.add_parser(
         "add", help="follow a thread: add it to the config file",
@@ -625,7 +731,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--forum-port", type=port_number, default=DEMO_FORUM_PORT,
                       help="port for the demo forum (default: %(default)s)")
     demo.add_argument("--no-serve", action="store_true", help="stop after the build")
-    demo.set_defaults(handler=cmd_demo, engine=None, concurrency=1)
+    demo.set_defaults(handler=cmd_demo, engine=None, concurrency=1, queue=None, wait=False)
 
     engines = commands.add_parser(
         "engines", help="list the forum engines and the URLs each reads",
@@ -642,6 +748,15 @@ def build_parser() -> argparse.ArgumentParser:
                             help="port (default: %(default)s)")
     demo_forum.set_defaults(handler=cmd_demo_forum)
     return parser
+
+
+def queue_url(text: str) -> str:
+    """An argparse type: a Redis URL for `--queue`."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
+        raise argparse.ArgumentTypeError(
+            f"must be a Redis URL such as redis://127.0.0.1:6379/0, not {text}")
+    return text
 
 
 def non_negative(text: str) -> float:
@@ -722,7 +837,10 @@ def contact_text(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "wait", False) and args.queue is None:
+        parser.error("--wait needs --queue")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False, show_time=False)],

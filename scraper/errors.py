@@ -97,3 +97,17 @@ class Interrupted(ForumMirrorError):
         self.signal_name = signal.Signals(signum).name
         super().__init__(f"interrupted by {self.signal_name}")
         self.exit_code = 128 + signum
+
+
+class QueueUnavailable(Interrupted):
+    """The Redis server of `--queue` cannot be reached, or went away.
+
+    An `Interrupted`, so that a thread in progress stops as at a stop signal: no new request,
+    its earlier archive kept untouched; its job stays in the queue for a worker to do again.
+    """
+
+    exit_code = 13
+
+    def __init__(self, message: str) -> None:
+        ForumMirrorError.__init__(self, message)
+        self.signal_name = ""

@@ -62,11 +62,13 @@ apt_install() {
     $sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "$@"
 }
 
-# Debian's packages the browser tests need (never a browser download).
+# Debian's packages the browser and queue tests need (never a browser download).
 install_debian_packages() {
     local missing=()
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     [ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)
+    # The queue tests start their own throwaway redis-server (never the system service).
+    command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     [ ${#missing[@]} -eq 0 ] && return 0
     step "installing Debian's ${missing[*]}" apt_install "${missing[@]}"
 }

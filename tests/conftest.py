@@ -21,6 +21,8 @@ from scraper.fetch import FetchSettings, PoliteClient
 from scraper.scrape import ScrapeSummary, scrape_thread
 from scraper.serve import LoopbackHTTPServer, serve_directory
 
+from .redis_server import RedisServer
+
 __all__ = ["serve_directory"]  # re-exported for the browser tests
 
 # CI (CI=true) runs the same Hypothesis examples every time, so a green commit stays green; a
@@ -62,6 +64,25 @@ TEST_DELAY = 0.05
 def demo_forum() -> Iterator[DemoForum]:
     with DemoForum() as forum:
         yield forum
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One throwaway redis-server for the session (started only by tests that ask for it)."""
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of an empty Redis database."""
+    import redis
+
+    url = redis_server.url(0)
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url
 
 
 @dataclass

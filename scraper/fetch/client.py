@@ -34,7 +34,7 @@ from .retry import RetryAfterTooLong, RetryPolicy
 from .robots import RobotsRules, robots_url, site_origin
 from .settings import USER_AGENT_TOKEN, FetchSettings
 from .stop import StopRequest
-from .throttle import HostThrottle
+from .throttle import HostThrottle, Throttle
 from .warc import WarcRecorder, utc_now_iso
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,7 @@ class PoliteClient:
         *,
         transport: httpx.BaseTransport | None = None,
         stop: StopRequest | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
         self._stop = stop or StopRequest()
@@ -190,7 +191,9 @@ class PoliteClient:
         self._address_guard = PrivateAddressGuard(
             self.settings.allow_private_origins, allow_all=self.settings.allow_private_addresses
         )
-        self._throttle = HostThrottle(self.settings.delay, sleep=self._stop.sleep)
+        # Another throttle (redis_throttle.py) keeps politeness across processes; its waits
+        # must sleep on `stop` too.
+        self._throttle = throttle or HostThrottle(self.settings.delay, sleep=self._stop.sleep)
         self._autothrottle = (
             AutoThrottle(self.settings.autothrottle_max_delay) if self.settings.autothrottle
             else None
@@ -198,7 +201,6 @@ class PoliteClient:
         self._retry = RetryPolicy.from_settings(self.settings)
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
-        self._blocked_hosts: dict[str, tuple[float, str]] = {}  # host -> (monotonic until, why)
         self._state_lock = threading.Lock()
         self.requests_made = 0
         self.bytes_received = 0
@@ -364,7 +366,9 @@ class PoliteClient:
         host = parsed.host
         tries = self.settings.max_retries + 1
         for retry_number in range(tries):
-            self._check_not_blocked(host)
+            blocked = self._throttle.blocked(host)
+            if blocked is not None:
+                raise FetchFailed(blocked)
             try:
                 exchange = self._send_once(url, parsed, recorder, kind, max_bytes,
                                            extra_headers)
@@ -394,6 +398,7 @@ class PoliteClient:
                     raise self._block_host(host, url, too_long.seconds) from None
                 reason = f"status {exchange.status}"
             log.info("retrying %s in %.1f s (%s)", url, wait, reason)
+            self._throttle.hold_off(host, wait)  # other threads and workers wait too
             self._stop.sleep(wait)
         raise AssertionError("unreachable: the last try returns or raises")
 
@@ -402,15 +407,8 @@ class PoliteClient:
             f"{host} asked us to wait {seconds:.0f} s (Retry-After on {url}), more than "
             f"max_retry_after={self.settings.max_retry_after:g} s; try again later"
         )
-        with self._state_lock:
-            self._blocked_hosts[host] = (time.monotonic() + seconds, message)
+        self._throttle.block(host, seconds, message)
         return FetchFailed(message)
-
-    def _check_not_blocked(self, host: str) -> None:
-        with self._state_lock:
-            until, message = self._blocked_hosts.get(host, (0.0, ""))
-        if time.monotonic() < until:
-            raise FetchFailed(message)
 
     # throttle + recording of a single request
 

@@ -1,0 +1,199 @@
+"""`RedisThrottle`: the per-host throttle of throttle.py, kept in Redis for every worker.
+
+The rule is the same as `HostThrottle`'s: one request in flight per host, and the next one
+starts at least the host's gap after the previous one ENDED. Two keys per host hold it:
+
+    <prefix>:lease:<host>   a random token, SET NX PX while one request is in flight, and
+                            renewed while it lasts; it expires on its own when the worker
+                            holding it dies mid-request
+    <prefix>:next:<host>    the Redis time (ms) before which no request may start: set when a
+                            request ends (its end + the gap) and by a backoff (429/503)
+    <prefix>:block:<host>   why the host is blocked (a Retry-After too long to wait), for as
+                            long as it asked
+
+Each step is one Lua script, so checking and taking the turn is atomic across workers, and
+every timestamp comes from the Redis server's clock, the one clock all machines share.
+The floor (`delay`, Crawl-delay) and the adaptive interval stay in each worker: every worker
+reads the same config and the same robots.txt, and the gap a request leaves behind is the
+one its own worker computed.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import redis
+
+from ..errors import QueueUnavailable
+
+log = logging.getLogger(__name__)
+
+# While another worker holds the host's turn, we do not know when its request ends: look again
+# this often (its end then sets the exact time of the next start).
+_POLL_SECONDS = 0.02
+
+T = TypeVar("T")
+
+# KEYS: lease, next. ARGV: token, lease ms. Returns 0 when the turn is ours (the lease is
+# set), else the milliseconds to wait before asking again.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local next_start = tonumber(redis.call('GET', KEYS[2]) or '0')
+if next_start > now then
+    return next_start - now
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    return 0
+end
+return -1
+"""
+
+# KEYS: lease, next. ARGV: token (or '' for a backoff), gap ms. The next start becomes at
+# least now + gap; the lease is dropped if it is still ours.
+_RELEASE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local gap = tonumber(ARGV[2])
+local next_start = now + gap
+if next_start > tonumber(redis.call('GET', KEYS[2]) or '0') then
+    redis.call('SET', KEYS[2], next_start, 'PX', gap + 1000)
+end
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('DEL', KEYS[1])
+end
+return next_start
+"""
+
+# KEYS: lease. ARGV: token, lease ms. The lease lasts on while it is still ours.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
+class RedisThrottle:
+    """Spaces requests to each host across every process that shares `client`'s Redis."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        delay: float,
+        *,
+        lease_seconds: float,
+        prefix: str = "forum-mirror:throttle",
+        sleep: Callable[[float], None],
+        on_lost: Callable[[Exception], QueueUnavailable] | None = None,
+    ) -> None:
+        """A request holds its host's turn for `lease_seconds` at a time, renewed while it
+        lasts: a dead worker's turn is free again after that. `sleep` must end early on a
+        stop request. When Redis
+        cannot be reached, the error `on_lost` makes of it is raised: no request is sent
+        without the shared state that makes it polite."""
+        self._on_lost = on_lost or (lambda error: QueueUnavailable(
+            f"lost the Redis server that keeps the per-host delays ({error})"))
+        self._redis = client
+        self._prefix = prefix
+        self._default_delay = delay
+        self._lease_ms = max(1, round(lease_seconds * 1000))
+        self._sleep = sleep
+        self._delays: dict[str, float] = {}
+        self._adaptive: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._acquire = client.register_script(_ACQUIRE)
+        self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(_RENEW)
+
+    def _call(self, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise self._on_lost(error) from None
+
+    def _keys(self, host: str) -> list[str]:
+        return [f"{self._prefix}:lease:{host}", f"{self._prefix}:next:{host}"]
+
+    def delay_for(self, host: str) -> float:
+        """The floor of the gap between requests to `host`."""
+        with self._lock:
+            return self._delays.get(host, self._default_delay)
+
+    def adapt(self, host: str, interval: float) -> None:
+        """Set the adaptive interval for `host`; the floor still holds when it is lower."""
+        with self._lock:
+            self._adaptive[host] = interval
+
+    def raise_delay(self, host: str, delay: float) -> None:
+        """Make the gap for `host` at least `delay` (a site's Crawl-delay); never lowers it."""
+        with self._lock:
+            if delay > self._delays.get(host, self._default_delay):
+                log.info("%s asks for %.1f s between requests; using it", host, delay)
+                self._delays[host] = delay
+
+    def _gap_ms(self, host: str) -> int:
+        with self._lock:
+            gap = max(self._delays.get(host, self._default_delay), self._adaptive.get(host, 0.0))
+        return round(gap * 1000)
+
+    @contextmanager
+    def request_slot(self, host: str) -> Iterator[None]:
+        """Wait for the host's turn across all workers, then hold it until the request is over."""
+        keys = self._keys(host)
+        token = secrets.token_hex(8)
+        while True:
+            wait_ms = int(self._call(lambda: self._acquire(keys=keys,
+                                                           args=[token, self._lease_ms])))
+            if wait_ms == 0:
+                break
+            self._sleep(wait_ms / 1000 if wait_ms > 0 else _POLL_SECONDS)
+        try:
+            with self._renewed(keys[0], token):
+                yield
+        finally:
+            # From the end of this request, as HostThrottle counts it.
+            gap = self._gap_ms(host)
+            self._call(lambda: self._release(keys=keys, args=[token, gap]))
+
+    @contextmanager
+    def _renewed(self, key: str, token: str) -> Iterator[None]:
+        """Renew the lease `key` every third of its length until the block ends."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self._lease_ms / 3000):
+                try:
+                    self._renew(keys=[key], args=[token, self._lease_ms])
+                except redis.RedisError:
+                    return  # the request in flight finds out by itself
+
+        renewer = threading.Thread(target=renew, name=f"lease {key}", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+
+    def hold_off(self, host: str, seconds: float) -> None:
+        """Send nothing to `host` for `seconds` from now, from any worker (429/503 backoff)."""
+        keys, gap = self._keys(host), round(seconds * 1000)
+        self._call(lambda: self._release(keys=keys, args=["", gap]))
+
+    def block(self, host: str, seconds: float, message: str) -> None:
+        """Refuse every request to `host` for `seconds` in every worker, saying `message`."""
+        key, ttl = f"{self._prefix}:block:{host}", max(1, round(seconds * 1000))
+        self._call(lambda: self._redis.set(key, message, px=ttl))
+
+    def blocked(self, host: str) -> str | None:
+        """Why `host` is blocked now, or None."""
+        key = f"{self._prefix}:block:{host}"
+        message = self._call(lambda: self._redis.get(key))
+        if message is None:
+            return None
+        return message.decode("utf-8") if isinstance(message, bytes) else str(message)

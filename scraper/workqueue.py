@@ -1,0 +1,408 @@
+"""Workers on a shared Redis: `forum-mirror worker`, and `scrape`/`update --queue URL`.
+
+The queue is Dramatiq's Redis broker (docs/scheduling.md says why Dramatiq): one message per
+thread, holding a `runner.ThreadJob`. A worker runs it with `runner.run_job`, exactly as a
+local run does, and pushes the `runner.Outcome` to the batch's list in the same Redis,
+where `--wait` reads it:
+
+    forum-mirror:threads                  Dramatiq's queue of messages (and its bookkeeping)
+    forum-mirror:batch:<id>:outcomes      the finished jobs of one `--queue` run (JSON)
+    forum-mirror:throttle:...             per-host politeness (fetch/redis_throttle.py)
+
+A message is acknowledged only after its outcome is pushed. A worker that dies (SIGKILL, a
+lost machine) stops sending heartbeats; once its lease (`--lease`) has passed, any other
+worker moves its unacknowledged messages back to the queue and runs them again. That is
+safe: every archive file is written by rename and each thread is written under its own lock
+(lock.py), so a thread done twice is still archived once.
+
+Dramatiq and redis are imported here only: the local mode never loads them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from .archive import ThreadArchive
+from .errors import ForumMirrorError, QueueUnavailable
+from .fetch import FetchSettings, PoliteClient
+from .fetch.stop import StopRequest
+from .runner import Outcome, RunFold, ThreadJob, run_job
+from .runs import UpdateRun
+from .scrape import new_run_id
+
+try:
+    import dramatiq
+    import redis
+    from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+except ImportError as missing:  # pragma: no cover - the queue extra is part of the test extra
+    raise ForumMirrorError(
+        f"--queue and `worker` need the queue extra ({missing.name} is missing): "
+        "pip install 'forum-mirror[queue]'") from None
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "forum-mirror"
+QUEUE_NAME = "threads"
+ACTOR_NAME = "forum_mirror_thread"
+OUTCOMES_TTL_SECONDS = 7 * 24 * 3600  # an unread batch's outcomes are dropped after a week
+# A worker keeps one client per forum settings (robots.txt read once, not per thread) and
+# makes a new one after this long, so a changed robots.txt is seen within the hour.
+CLIENT_MAX_AGE_SECONDS = 3600.0
+# How long a stopping worker waits for its threads in progress (a supervisor such as
+# systemd's TimeoutStopSec usually ends it sooner, with a SIGKILL that loses nothing).
+STOP_TIMEOUT_MS = 24 * 3600 * 1000
+CONSUMER_POLL_MS = 100
+# How long `--wait` blocks on Redis at a time: a stop signal is seen within it.
+_WAIT_POLL_SECONDS = 0.5
+
+T = TypeVar("T")
+
+
+def shown_queue(url: str) -> str:
+    """`url` without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _reach(url: str, call: Callable[[], T]) -> T:
+    """`call()`, with Redis's connection errors as QueueUnavailable (exit code 13)."""
+    try:
+        return call()
+    except (redis.ConnectionError, redis.TimeoutError) as error:
+        raise QueueUnavailable(f"the queue at {shown_queue(url)} cannot be reached ({error}); "
+                               "check that its redis-server runs and answers") from None
+
+
+def _redis_client(url: str) -> redis.Redis:
+    # Timeouts and a single retry at once (a connection Redis closed while idle), so that a
+    # Redis that went away is an error within seconds: redis-py's default retries with
+    # backoff made each call, and a worker's stop, wait about 20 s more.
+    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10,
+                                health_check_interval=30, retry=Retry(NoBackoff(), 1))
+
+
+def _broker(client: redis.Redis, lease_seconds: float | None = None) -> RedisBroker:
+    """The broker on `client`; a worker's (`lease_seconds` given) also takes back the jobs
+    of workers silent for longer than that."""
+    # No middleware: Dramatiq's defaults would retry a failed thread 20 times (a failure is an
+    # outcome, reported like a local run's), kill a thread after 10 minutes (a big thread
+    # takes hours at a polite delay) and drop messages older than their age limit.
+    if lease_seconds is None:
+        return RedisBroker(client=client, namespace=NAMESPACE,  # type: ignore[no-untyped-call]
+                           middleware=[], maintenance_chance=0)
+    # Workers look for dead workers' messages on every call (a cheap sorted-set range), so a
+    # lost job waits for its lease, not for luck.
+    return RedisBroker(client=client, namespace=NAMESPACE,  # type: ignore[no-untyped-call]
+                       middleware=[], heartbeat_timeout=round(lease_seconds * 1000),
+                       maintenance_chance=MAINTENANCE_SCALE)
+
+
+def _declare(broker: RedisBroker, perform: Callable[[str, str, dict[str, Any]], None]
+             ) -> dramatiq.Actor[[str, str, dict[str, Any]], None]:
+    return dramatiq.Actor(perform, broker=broker, actor_name=ACTOR_NAME, queue_name=QUEUE_NAME,
+                          priority=0, options={})
+
+
+def _outcomes_key(batch_id: str) -> str:
+    return f"{NAMESPACE}:batch:{batch_id}:outcomes"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The jobs one `--queue` run handed to the workers."""
+
+    batch_id: str
+    job_ids: tuple[str, ...]
+
+
+class JobQueue:
+    """The submitting side: hands jobs to the workers and, for `--wait`, reads their outcomes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._redis = _redis_client(url)
+        self._actor = _declare(_broker(self._redis), _not_here)
+
+    def submit(self, jobs: Sequence[ThreadJob], batch_id: str) -> Batch:
+        """Queue one message per job; QueueUnavailable if Redis cannot be reached (before
+        any job is queued, unless it went away in the middle: the message says how many)."""
+        _reach(self.url, self._redis.ping)
+        job_ids: list[str] = []
+        for job in jobs:
+            job_id, data = secrets.token_hex(8), job.to_dict()
+            try:
+                _reach(self.url, lambda: self._actor.send(batch_id, job_id, data))  # noqa: B023
+            except QueueUnavailable as lost:
+                raise QueueUnavailable(f"{lost} after queueing {len(job_ids)} of {len(jobs)} "
+                                       "thread(s); the workers do those") from None
+            job_ids.append(job_id)
+        return Batch(batch_id, tuple(job_ids))
+
+    def outcomes(self, batch: Batch, stop: StopRequest) -> Iterator[Outcome]:
+        """Each job's outcome as a worker finishes it, until all are in; `Interrupted` on a
+        stop request (the jobs stay queued), QueueUnavailable if Redis goes away."""
+        key = _outcomes_key(batch.batch_id)
+        pending = set(batch.job_ids)
+        while pending:
+            stop.check()
+            item = _reach(self.url, lambda: self._redis.blpop([key], timeout=_WAIT_POLL_SECONDS))
+            if item is None:
+                continue
+            data = json.loads(item[1])
+            # A worker lost after pushing but before acknowledging is run again: its second
+            # outcome is only the re-check of a thread already done.
+            if data["job_id"] in pending:
+                pending.discard(data["job_id"])
+                yield Outcome.from_dict(data["outcome"])
+        _reach(self.url, lambda: self._redis.delete(key))
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def _not_here(batch_id: str, job_id: str, job: dict[str, Any]) -> None:
+    raise RuntimeError("thread jobs run in `forum-mirror worker`, not where they are queued")
+
+
+class _ClientPool:
+    """Idle PoliteClients by fetch settings: a job takes one (or a new one) and gives it back,
+    so each client serves one job at a time (its request counts are the job's) and keeps
+    robots.txt between the jobs of one forum."""
+
+    def __init__(self, make: Callable[[FetchSettings], PoliteClient]) -> None:
+        self._make = make
+        self._idle: dict[str, list[tuple[float, PoliteClient]]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(settings: FetchSettings) -> str:
+        return repr(settings)
+
+    def take(self, settings: FetchSettings) -> tuple[float, PoliteClient]:
+        with self._lock:
+            idle = self._idle.get(self._key(settings), [])
+            while idle:
+                made, client = idle.pop()
+                if time.monotonic() - made < CLIENT_MAX_AGE_SECONDS:
+                    return made, client
+                client.close()
+        return time.monotonic(), self._make(settings)
+
+    def give_back(self, settings: FetchSettings, made: float, client: PoliteClient) -> None:
+        with self._lock:
+            self._idle.setdefault(self._key(settings), []).append((made, client))
+
+    def close(self) -> None:
+        with self._lock:
+            for idle in self._idle.values():
+                for _, client in idle:
+                    client.close()
+            self._idle.clear()
+
+
+_run_id_lock = threading.Lock()
+_last_run_id = ""
+
+
+def attempt_run_id() -> str:
+    """A run id no other job of this process has: each attempt at a job is its own run
+    (its WARC files and record, runs.py), so a job done again never meets a killed
+    attempt's files."""
+    global _last_run_id
+    with _run_id_lock:
+        run_id = new_run_id()
+        while run_id <= _last_run_id:
+            time.sleep(0.000_001)
+            run_id = new_run_id()
+        _last_run_id = run_id
+        return run_id
+
+
+class QueueWorker:
+    """`forum-mirror worker`: runs thread jobs from the queue until told to stop."""
+
+    def __init__(self, url: str, archive: ThreadArchive, *, concurrency: int,
+                 lease_seconds: float, stop: StopRequest,
+                 finished: Callable[[Outcome], None] = lambda outcome: None) -> None:
+        """`finished` is called with each job's outcome once it is handed back (from the
+        worker's threads, one call at a time)."""
+        from .fetch.redis_throttle import RedisThrottle
+
+        self.url = url
+        self.archive = archive
+        self.stop = stop
+        self._finished = finished
+        self._finished_lock = threading.Lock()
+        self.lost: QueueUnavailable | None = None
+        self._redis = _redis_client(url)
+        self._broker = _broker(self._redis, lease_seconds)
+        self._actor = _declare(self._broker, self._perform)
+
+        def make_client(settings: FetchSettings) -> PoliteClient:
+            # A dead worker's turn at a host is free once its lease has passed, as its jobs.
+            throttle = RedisThrottle(self._redis, settings.delay, sleep=stop.sleep,
+                                     lease_seconds=lease_seconds, on_lost=self._on_lost)
+            return PoliteClient(settings, stop=stop, throttle=throttle)
+
+        self._clients = _ClientPool(make_client)
+        self._worker = dramatiq.Worker(
+            self._broker, worker_threads=concurrency,
+            # A consumer with every thread busy, or an empty queue, looks again after at most
+            # this long (each look is a heartbeat too): Dramatiq's 1 s default left a thread
+            # idle for up to a second after each job, which small threads pay many times.
+            worker_timeout=max(10, min(CONSUMER_POLL_MS, round(lease_seconds * 1000 / 4))))
+        # Take no more jobs than there are threads to run them: a job held here waits while
+        # another worker may be idle.
+        self._worker.queue_prefetch = concurrency
+        self._draining = threading.Event()
+        self._active = 0  # jobs in progress
+        self._active_lock = threading.Lock()
+        self.jobs_done = 0
+
+    def _on_lost(self, error: Exception) -> QueueUnavailable:
+        lost = QueueUnavailable(f"lost the queue at {shown_queue(self.url)} ({error}); the "
+                                "threads in progress stopped and keep their earlier archive")
+        if self.lost is None:
+            self.lost = lost
+        return lost
+
+    def _perform(self, batch_id: str, job_id: str, data: dict[str, Any]) -> None:
+        """One message: run its job and push the outcome (the message is acknowledged after)."""
+        with self._active_lock:
+            self._active += 1
+        try:
+            self._run_message(batch_id, job_id, data)
+        finally:
+            with self._active_lock:
+                self._active -= 1
+
+    def _run_message(self, batch_id: str, job_id: str, data: dict[str, Any]) -> None:
+        job = ThreadJob.from_dict(data)
+        run = UpdateRun(self.archive, attempt_run_id()) if job.command == "update" else None
+        if run is not None:
+            job = replace(job, run_id=run.run_id)
+        try:
+            made, client = self._clients.take(job.settings)
+        except ForumMirrorError as error:  # its cookies file, say: the thread fails, not the job
+            outcome = Outcome(job, "failed", error=str(error), error_type=type(error).__name__,
+                              exit_code=error.exit_code)
+        else:
+            try:
+                outcome = run_job(job, self.archive, client,
+                                  run.forum(job.settings) if run is not None else None,
+                                  stop=self.stop)
+            except Exception as unexpected:  # a bug: say so to the waiting run, not only here
+                log.exception("internal error on %s", job.url)
+                outcome = Outcome(job, "failed", error=f"internal error: "
+                                                       f"{type(unexpected).__name__}: {unexpected}",
+                                  error_type=type(unexpected).__name__, exit_code=1)
+            finally:
+                self._clients.give_back(job.settings, made, client)
+        if run is not None:  # this attempt's run record, as a local update leaves one
+            fold = RunFold("update", 1, run=run)
+            if outcome.status == "interrupted":  # by a signal, or by the loss of Redis
+                run.finish(outcome.exit_code, fold.summary_fields())
+            else:
+                fold.add(outcome)
+                run.finish(fold.exit_code(), fold.summary_fields())
+        if outcome.status == "interrupted":
+            if self.lost is not None:
+                return  # nothing can be pushed or acknowledged: the job stays with this worker
+            # Stopped at once (a second signal): the thread is not done; another worker is.
+            self._actor.send(batch_id, job_id, data)
+            log.warning("%s: stopped mid-thread; queued again for another worker", job.url)
+            return
+        message = json.dumps({"job_id": job_id, "outcome": outcome.to_dict()})
+        key = _outcomes_key(batch_id)
+        try:
+            with self._redis.pipeline() as pipe:
+                pipe.rpush(key, message)
+                pipe.expire(key, OUTCOMES_TTL_SECONDS)
+                pipe.execute()
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            self._on_lost(error)
+            return
+        with self._finished_lock:
+            self.jobs_done += 1
+            self._finished(outcome)
+
+    def drain(self) -> None:
+        """Take no new job; the run ends when the jobs in progress are done (signal-safe)."""
+        self._draining.set()
+
+    def _redis_answers(self) -> bool:
+        try:
+            self._redis.ping()
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            self._on_lost(error)
+        return self.lost is None
+
+    def run(self, *, health_every: float = 1.0) -> None:
+        """Work until `drain()` (or a stop request), then finish the jobs in progress and
+        return; QueueUnavailable if Redis went away (the jobs in progress stop first)."""
+        _reach(self.url, self._redis.ping)
+        self._worker.start()
+        try:
+            while (not self._draining.wait(health_every) and not self.stop.requested
+                   and self._redis_answers()):
+                pass
+            # Dramatiq's stop waits for the jobs in progress, then hands back the jobs taken
+            # but not started; Redis is watched meanwhile.
+            stopper = threading.Thread(target=self._worker.stop, name="stopping",
+                                       kwargs={"timeout": STOP_TIMEOUT_MS}, daemon=True)
+            if self.lost is None:
+                stopper.start()
+                while stopper.is_alive() and self._redis_answers():
+                    stopper.join(health_every)
+        finally:
+            if self.lost is not None:
+                # Dramatiq retries an acknowledgement until Redis is back, so it cannot stop
+                # now: the jobs in progress end at their next request, and this process with
+                # them (Dramatiq's threads are daemons); their messages come back once this
+                # worker's lease has passed.
+                self.stop.request(signal.SIGTERM)
+                while self._active:
+                    time.sleep(0.05)
+            self._clients.close()
+            self._redis.close()
+        if self.lost is not None:
+            raise self.lost
+
+
+def worker_signals(worker: QueueWorker) -> Callable[[int, object], None]:
+    """The worker's SIGTERM/SIGINT handler: the first lets the threads in progress finish,
+    the second stops them at their next request (they are queued again), a third exits."""
+
+    def on_signal(signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if worker.stop.requested:
+            import os
+
+            os.write(2, b"\nstopped at once\n")
+            os._exit(128 + signum)
+        if worker._draining.is_set():
+            worker.stop.request(signum)
+            log.warning("%s again: stopping the threads in progress at their next request; "
+                        "they go back to the queue", name)
+            return
+        worker.drain()
+        log.warning("%s: finishing the thread(s) in progress, then stopping; send it again "
+                    "to stop them at their next request", name)
+
+    return on_signal
+
