@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -196,3 +198,30 @@ def test_a_wrong_guess_costs_a_request_and_not_a_page(
         assert len(board.requests_to("/threads/decoy.1/page-9")) == 1
         assert [len(board.requests_to(path)) for path in paths] == [1] * PAGES
     assert (summary.pages, summary.posts) == (PAGES, PAGES)
+
+
+def test_the_worker_ends_when_the_scraper_dies_at_once(tmp_path: Path) -> None:
+    """A second Ctrl-C or a SIGKILL gives the worker no word: its pipe's end is the word."""
+    started = subprocess.run(
+        [sys.executable, "-c", "import os, time\n"
+         "from scraper.parse_worker import ParseWorker\n"
+         "worker = ParseWorker()\n"
+         "while not worker.ready: time.sleep(0.01)\n"
+         "print(worker.pid, flush=True)\n"
+         "os._exit(130)\n"],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=60)
+    assert started.returncode == 130, started.stderr
+    pid = int(started.stdout)
+    deadline = time.monotonic() + 10
+    while alive(pid):
+        assert time.monotonic() < deadline, "the worker outlived the scraper"
+        time.sleep(0.02)
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting for init to reap it has ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
