@@ -498,10 +498,13 @@ def _fetch_pages(
                                 error=type(error).__name__, detected_at=utc_now())
         return pages, _Stop(record, error)
 
-    def fetch(url: str) -> _Answer:
+    def fetch(url: str, fetched: Fetched | None = None) -> _Answer:
+        """The page at `url` (`fetched` already: `prefetched`), read from its archived
+        record when the board answers that it has not changed."""
         known = archived.get(url)
-        validators = Validators(known.etag, known.last_modified) if known else None
-        fetched = client.fetch(url, recorder, kind="page", validators=validators)
+        if fetched is None:
+            validators = Validators(known.etag, known.last_modified) if known else None
+            fetched = client.fetch(url, recorder, kind="page", validators=validators)
         if fetched.not_modified and known is not None:
             payload = archive.warc_payload(known.warc_file, known.warc_record_id,
                                            known.warc_offset)
@@ -540,15 +543,13 @@ def _fetch_pages(
                                           "read"),
                             last.parsed.page_number, last.capture.url)
             try:
-                if prefetched is not None and not pages:
-                    answer = _Answer(prefetched, prefetched.capture, prefetched.text())
-                elif ahead is not None and ahead[0] == next_url:
+                if ahead is not None and ahead[0] == next_url:
                     found = ahead[1]
                     if isinstance(found, ForumMirrorError):
                         raise found
                     answer = found
                 else:
-                    answer = fetch(next_url)
+                    answer = fetch(next_url, None if pages else prefetched)
                 ahead = None
                 capture = answer.capture
                 response = Response(url=next_url, final_url=capture.final_url,
