@@ -31,7 +31,9 @@ from scraper.parse_worker import PARALLEL_FROM_PAGES, ParseWorker
 
 from .fetch_server import FetchServer, Reply
 
-PAGES = PARALLEL_FROM_PAGES + 4  # long enough for a worker
+# A worker is started (and ready, see `ready_worker`) for a thread of this many pages.
+FROM_PAGES = 6
+PAGES = FROM_PAGES + 5
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 
 
@@ -57,6 +59,10 @@ def started_worker() -> ParseWorker:
 
 @pytest.fixture
 def ready_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scrapes start a worker for threads of `FROM_PAGES` pages (not the real threshold:
+    short test threads), and it is ready at once."""
+    assert PARALLEL_FROM_PAGES > FROM_PAGES
+    monkeypatch.setattr(scrape, "PARALLEL_FROM_PAGES", FROM_PAGES)
     monkeypatch.setattr(scrape, "ParseWorker", started_worker)
 
 
