@@ -41,6 +41,14 @@ _PIPE_BYTES = 1 << 20  # Linux's default limit for a pipe's buffer (/proc/sys/fs
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
+def spare_core() -> bool:
+    """Whether a CPU is idle enough for a worker to run beside the scraper. On a machine
+    busy with other work the two only take turns on the same cores (measured on 2 cores at
+    a load of 12-20: 30 % more wall time and 20 % more CPU time than reading in-process)."""
+    cores = len(os.sched_getaffinity(0))
+    return cores > 1 and os.getloadavg()[0] < cores - 0.5  # the scraper itself counts 1
+
+
 class WorkerLost(Exception):
     """The worker process died or answered nothing readable: read in-process instead."""
 

@@ -47,7 +47,7 @@ from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decode_body
 from .localize import localize_urls
 from .migrate import CURRENT_VERSION
-from .parse_worker import PARALLEL_FROM_PAGES, ParseWorker, WorkerLost
+from .parse_worker import PARALLEL_FROM_PAGES, ParseWorker, WorkerLost, spare_core
 from .records import (
     ArchivedPost,
     ArchivedThread,
@@ -634,12 +634,14 @@ def _next_page_url(url: str, page_url_: str, number: int
 
 def _worth_a_worker(page: _Page, engine: Engine, response: Response) -> bool:
     """Whether to read the rest of the thread in a second process: its engine can guess the
-    next page (the guess for this page came true), and many pages are left to read."""
+    next page (the guess for this page came true), many pages are left to read, and a CPU
+    is free to read them on."""
     last_page = page.parsed.last_page
     if last_page is None or last_page - page.parsed.page_number < PARALLEL_FROM_PAGES:
         return False
     guess = engine.next_request(response, page.cursor)
-    return guess is not None and page.next is not None and guess.url == page.next.url
+    return (guess is not None and page.next is not None and guess.url == page.next.url
+            and spare_core())
 
 
 def _fetch_assets(
