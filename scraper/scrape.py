@@ -48,6 +48,7 @@ from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decode_body
 from .localize import localize_urls
 from .migrate import CURRENT_VERSION
+from .parse_worker import PARALLEL_FROM_PAGES, ParseWorker, WorkerLost, spare_core
 from .records import (
     ArchivedPost,
     ArchivedThread,
@@ -488,7 +489,13 @@ def _fetch_pages(
     stopped early (None: the engine asked for nothing more). A page the board says is
     unchanged (304) is re-read from the WARC record it was archived from, so its
     provenance stays that first capture. `prefetched` is the answer to `first` when
-    telling the engine or the thread needed it already."""
+    telling the engine or the thread needed it already.
+
+    A long thread is read in a second process (parse_worker.py) while the page its engine
+    guesses comes next (`Engine.next_request`) is fetched. The guess is used only when the
+    reading asks for that same URL; when the page before it fails, the page fetched ahead
+    is not read, and stays in the WARC file as every exchange does.
+    """
     archived = {p.capture.url: p.capture for p in (existing.pages if existing else [])}
     for known_page in existing.pages if existing else []:  # a moved thread: asked at its new URL
         archived.setdefault(known_page.capture.final_url, known_page.capture)
@@ -496,85 +503,158 @@ def _fetch_pages(
     read_urls: set[str] = set()  # asked for and landed on, by the pages read
     next_url, first_number, cursor = first.url, first.page, first.cursor
     deadline = time.monotonic() + max_seconds
+    worker: ParseWorker | None = None
+    ahead: tuple[str, _Answer | ForumMirrorError] | None = None  # fetched while reading
 
     def stop(error: ForumMirrorError, page: int, url: str) -> tuple[list[_Page], _Stop]:
         record = IncompleteRead(page=page, url=url, reason=str(error),
                                 error=type(error).__name__, detected_at=utc_now())
         return pages, _Stop(record, error)
 
-    while True:
-        number = pages[-1].parsed.page_number + 1 if pages else first_number
-        if pages and len(pages) >= max_pages:
-            return stop(LayoutChanged(f"read {max_pages:,} pages in this run, the limit for "
-                                      "one run; the thread goes on after them"),
-                        number, next_url)
-        if pages and time.monotonic() >= deadline:
-            return stop(LayoutChanged(f"read pages for {max_seconds:,.0f} s, the limit for "
-                                      "one run; the thread goes on after them"),
-                        number, next_url)
-        last = pages[-1] if pages else None
-        if last is not None and next_url in read_urls:
-            return stop(LayoutChanged(f"the next link of page {last.parsed.page_number} leads "
-                                      f"back to {next_url}, a page this run already read"),
-                        last.parsed.page_number, last.capture.url)
-        try:
-            known = archived.get(next_url)
+    def fetch(url: str, fetched: Fetched | None = None) -> _Answer:
+        """The page at `url` (`fetched` already: `prefetched`), read from its archived
+        record when the board answers that it has not changed."""
+        known = archived.get(url)
+        if fetched is None:
             validators = Validators(known.etag, known.last_modified) if known else None
-            if prefetched is not None and not pages:
-                fetched = prefetched
-            else:
-                fetched = client.fetch(next_url, recorder, kind="page", validators=validators)
-            if fetched.not_modified and known is not None:
-                payload = archive.warc_payload(known.warc_file, known.warc_record_id,
-                                               known.warc_offset)
-                capture, text = known, decode_body(payload)
-            else:
-                capture, text = fetched.capture, fetched.text()
-            reading = engine.read(Response(url=next_url, final_url=capture.final_url,
-                                           status=capture.status, text=text,
-                                           headers=fetched.headers,
-                                           fetched_at=capture.fetched_at), cursor)
-            page = _Page(reading.page, capture, fetched.redirects, reading.cursor,
-                         reading.complete, reading.next)
-        except Interrupted:
-            raise  # the user stopped the run: no fault of the board's to record
-        except ForumMirrorError as error:
-            return stop(error, number, next_url)
-        if last is not None and page.parsed.page_number <= last.parsed.page_number:
-            return stop(LayoutChanged(f"the next link of page {last.parsed.page_number} leads "
-                                      f"to {next_url}, which shows page "
-                                      f"{page.parsed.page_number} again"),
-                        last.parsed.page_number, last.capture.url)
-        pages.append(page)
-        cursor = page.cursor
-        read_urls.update((next_url, page.capture.url, page.capture.final_url))
-        if observer:
-            observer.page_done(page.parsed)
-        if page.parsed.bad_next_href is not None:
-            return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} is not "
-                                      f"a URL ({page.parsed.bad_next_href!r})"),
-                        page.parsed.page_number, page.capture.url)
-        if page.next is None:
-            return pages, None
-        if not same_site(page.next.url, page.capture.final_url):
-            # A thread's pages come from its own site (the board's http -> https or www.
-            # change allowed): a "next" link elsewhere is not this thread.
-            return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} leads "
-                                      f"to another site, {shown(page.next.url)}; not "
-                                      "followed"),
-                        page.parsed.page_number, page.capture.url)
-        canonical_next = page_url(page.next.url, page.capture.final_url)
-        if canonical_next is None:
-            return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} is not "
-                                      "a URL this scraper can fetch"),
-                        page.parsed.page_number, page.capture.url)
-        if (trap := crawler_trap(canonical_next)) is not None:
-            return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} is "
-                                      f"{trap}, not the thread ({shown(canonical_next)}); "
-                                      "not followed"),
-                        page.parsed.page_number, page.capture.url)
-        next_url = canonical_next
+            fetched = client.fetch(url, recorder, kind="page", validators=validators)
+        if fetched.not_modified and known is not None:
+            payload = archive.warc_payload(known.warc_file, known.warc_record_id,
+                                           known.warc_offset)
+            return _Answer(fetched, known, decode_body(payload))
+        return _Answer(fetched, fetched.capture, fetched.text())
 
+    def fetch_ahead(response: Response, seen: set[str]) -> None:
+        """Fetch the engine's guess at the next page, if the loop would fetch that URL."""
+        nonlocal ahead
+        guess = engine.next_request(response, cursor)
+        if guess is None or len(pages) + 1 >= max_pages or time.monotonic() >= deadline:
+            return
+        url, _ = _next_page_url(guess.url, response.final_url, 0)
+        if url is None or url in seen:
+            return
+        try:
+            ahead = url, fetch(url)
+        except ForumMirrorError as error:  # raised if the page is asked for (a stop, too)
+            ahead = url, error
+
+    try:
+        while True:
+            number = pages[-1].parsed.page_number + 1 if pages else first_number
+            if pages and len(pages) >= max_pages:
+                return stop(LayoutChanged(f"read {max_pages:,} pages in this run, the limit "
+                                          "for one run; the thread goes on after them"),
+                            number, next_url)
+            if pages and time.monotonic() >= deadline:
+                return stop(LayoutChanged(f"read pages for {max_seconds:,.0f} s, the limit "
+                                          "for one run; the thread goes on after them"),
+                            number, next_url)
+            last = pages[-1] if pages else None
+            if last is not None and next_url in read_urls:
+                return stop(LayoutChanged(f"the next link of page {last.parsed.page_number} "
+                                          f"leads back to {next_url}, a page this run already "
+                                          "read"),
+                            last.parsed.page_number, last.capture.url)
+            try:
+                if ahead is not None and ahead[0] == next_url:
+                    found = ahead[1]
+                    if isinstance(found, ForumMirrorError):
+                        raise found
+                    answer = found
+                else:
+                    answer = fetch(next_url, None if pages else prefetched)
+                ahead = None
+                capture = answer.capture
+                response = Response(url=next_url, final_url=capture.final_url,
+                                    status=capture.status, text=answer.text,
+                                    headers=answer.fetched.headers,
+                                    fetched_at=capture.fetched_at)
+                reading = None
+                if worker is not None and worker.ready:
+                    try:
+                        worker.submit(engine, response, cursor)
+                        fetch_ahead(response, read_urls | {next_url, capture.url,
+                                                           capture.final_url})
+                        reading = worker.result()
+                    except WorkerLost as lost:
+                        log.warning("%s; reading pages here", lost)
+                        worker.close()
+                        worker = None
+                reading = reading or engine.read(response, cursor)
+                page = _Page(reading.page, capture, answer.fetched.redirects, reading.cursor,
+                             reading.complete, reading.next)
+            except Interrupted:
+                raise  # the user stopped the run: no fault of the board's to record
+            except ForumMirrorError as error:
+                return stop(error, number, next_url)
+            if last is not None and page.parsed.page_number <= last.parsed.page_number:
+                return stop(LayoutChanged(f"the next link of page {last.parsed.page_number} "
+                                          f"leads to {next_url}, which shows page "
+                                          f"{page.parsed.page_number} again"),
+                            last.parsed.page_number, last.capture.url)
+            pages.append(page)
+            cursor = page.cursor
+            read_urls.update((next_url, page.capture.url, page.capture.final_url))
+            if observer:
+                observer.page_done(page.parsed)
+            if page.parsed.bad_next_href is not None:
+                return stop(LayoutChanged(f"the next link of page {page.parsed.page_number} is "
+                                          f"not a URL ({page.parsed.bad_next_href!r})"),
+                            page.parsed.page_number, page.capture.url)
+            if page.next is None:
+                return pages, None
+            canonical_next, refused = _next_page_url(page.next.url, page.capture.final_url,
+                                                     page.parsed.page_number)
+            if canonical_next is None:
+                assert refused is not None
+                return stop(refused, page.parsed.page_number, page.capture.url)
+            next_url = canonical_next
+            if worker is None and len(pages) == 1 and _worth_a_worker(page, engine, response):
+                worker = ParseWorker()  # it starts while the next pages are read here
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A page fetched: the exchange, the capture it is read from (an archived one after a
+    304), and its text."""
+
+    fetched: Fetched
+    capture: Capture
+    text: str
+
+
+def _next_page_url(url: str, page_url_: str, number: int
+                   ) -> tuple[str | None, LayoutChanged | None]:
+    """The next page's URL as the loop fetches it, or why it is not followed (page `number`'s
+    next link leads to another site, to no fetchable URL or into a crawler trap)."""
+    if not same_site(url, page_url_):
+        # A thread's pages come from its own site (the board's http -> https or www.
+        # change allowed): a "next" link elsewhere is not this thread.
+        return None, LayoutChanged(f"the next link of page {number} leads to another site, "
+                                   f"{shown(url)}; not followed")
+    canonical_next = page_url(url, page_url_)
+    if canonical_next is None:
+        return None, LayoutChanged(f"the next link of page {number} is not a URL this scraper "
+                                   "can fetch")
+    if (trap := crawler_trap(canonical_next)) is not None:
+        return None, LayoutChanged(f"the next link of page {number} is {trap}, not the thread "
+                                   f"({shown(canonical_next)}); not followed")
+    return canonical_next, None
+
+
+def _worth_a_worker(page: _Page, engine: Engine, response: Response) -> bool:
+    """Whether to read the rest of the thread in a second process: its engine can guess the
+    next page (the guess for this page came true), many pages are left to read, and a CPU
+    is free to read them on."""
+    last_page = page.parsed.last_page
+    if last_page is None or last_page - page.parsed.page_number < PARALLEL_FROM_PAGES:
+        return False
+    guess = engine.next_request(response, page.cursor)
+    return (guess is not None and page.next is not None and guess.url == page.next.url
+            and spare_core())
 
 
 def _fetch_assets(

@@ -17,6 +17,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from typing import Any, ClassVar, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -162,6 +163,13 @@ class Engine(ABC):
             complete=following is None and started_at == 1,
         )
 
+    def next_request(self, response: Response, cursor: Cursor | None) -> Request | None:
+        """A cheap guess at `read(response, cursor).next`, from the raw page alone (None: no
+        guess). The scraper fetches the guess while `read` runs in another process, and uses
+        it only when `read` asks for the same URL: a wrong guess costs a request, never a
+        page. An engine whose next request needs the whole reading keeps this default."""
+        return None
+
     def recheck_request(self, cursor: Cursor) -> Request:
         """Where a scheduled re-check starts: the last page read (a conditional request)."""
         return Request(str(cursor["url"]), int(cursor["page"]))
@@ -178,6 +186,23 @@ class Engine(ABC):
     def post_url(self, page_url: str, post_id: str) -> str:
         """The board's permalink of a post on the page at `page_url`."""
         return f"{page_url.split('#', 1)[0]}#post-{post_id}"
+
+
+def next_link_href(html: str, link_class: str) -> str | None:
+    """The unescaped href of the first `<a>` whose class list has `link_class`, read from the
+    raw page with a regex, without building its tree: for `Engine.next_request`, whose
+    guess the full reading checks (so an odd spelling of the tag only costs the guess)."""
+    for tag in re.finditer(r"<a\s[^>]*" + re.escape(link_class) + r"[^>]*>", html):
+        classes = _QUOTED_ATTRIBUTE["class"].search(tag.group(0))
+        if classes is None or link_class not in classes.group(2).split():
+            continue
+        href = _QUOTED_ATTRIBUTE["href"].search(tag.group(0))
+        return html_unescape(href.group(2)) if href is not None else None
+    return None
+
+
+_QUOTED_ATTRIBUTE = {name: re.compile(rf"""\s{name}\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
+                     for name in ("class", "href")}
 
 
 def absolutize_urls(node: LexborNode, base_url: str) -> None:

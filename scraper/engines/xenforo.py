@@ -19,7 +19,16 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ..errors import LayoutChanged, UnsupportedUrl
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import canonical_url, page_url, same_site, shown
-from .base import Engine, absolutize_urls, board_number, node_text
+from .base import (
+    Cursor,
+    Engine,
+    Request,
+    Response,
+    absolutize_urls,
+    board_number,
+    next_link_href,
+    node_text,
+)
 from .canonical import (
     code_html,
     place_embed,
@@ -131,6 +140,17 @@ class XenForo2(Engine):
             last_page=self._last_page(tree),
             bad_next_href=bad_next_href,
         )
+
+    def next_request(self, response: Response, cursor: Cursor | None) -> Request | None:
+        href = next_link_href(response.text, "pageNav-jump--next")
+        try:
+            url = urljoin(response.final_url, href) if href else None
+        except ValueError:
+            return None  # `read` says what is wrong with it
+        if url is None:
+            return None
+        shown_page = re.search(r"/page-([0-9]+)", urlsplit(url).path)
+        return Request(url, int(shown_page.group(1)) if shown_page else 0)
 
     def _parse_thread(self, tree: LexborHTMLParser, url: str) -> ThreadInfo:
         title_node = tree.css_first("h1.p-title-value")

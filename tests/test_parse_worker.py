@@ -1,0 +1,234 @@
+"""Long threads read in a second process while the next page is fetched (parse_worker.py).
+
+The worker is a real process reading real demo-forum pages; the scrapes talk HTTP to a
+scripted board on 127.0.0.1 serving a long demo thread, altered where a test says.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from benchmarks.scrape import generated_posts
+from scraper import scrape
+from scraper.archive import ThreadArchive
+from scraper.demo_forum import DemoForum, pages
+from scraper.engines.base import Response, next_link_href
+from scraper.engines.xenforo import XenForo2
+from scraper.errors import LayoutChanged, ThreadIncomplete
+from scraper.fetch import FetchSettings, PoliteClient
+from scraper.parse_worker import PARALLEL_FROM_PAGES, ParseWorker
+
+from .fetch_server import FetchServer, Reply
+
+# A worker is started (and ready, see `ready_worker`) for a thread of this many pages.
+FROM_PAGES = 6
+PAGES = FROM_PAGES + 5
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+
+
+@pytest.fixture(scope="module")
+def thread_pages() -> Iterator[tuple[str, dict[str, str]]]:
+    """A demo thread of `PAGES` pages of one post: (the board's origin, page path -> HTML)."""
+    with DemoForum(posts_per_page=1, extra_posts=generated_posts(PAGES)) as forum, \
+            httpx.Client(base_url=forum.base_url) as client:
+        paths = [pages.thread_path(forum.thread, n) for n in range(1, PAGES + 1)]
+        yield forum.base_url, {path: client.get(path).text for path in paths}
+
+
+def started_worker() -> ParseWorker:
+    """A worker that reads pages already: the scrape uses it from the next page on, however
+    long a loaded machine takes to start an interpreter."""
+    worker = ParseWorker()
+    deadline = time.monotonic() + 30
+    while not worker.ready:
+        assert time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.01)
+    return worker
+
+
+@pytest.fixture
+def ready_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scrapes start a worker for threads of `FROM_PAGES` pages (not the real threshold:
+    short test threads) whatever the machine's load, and it is ready at once."""
+    assert PARALLEL_FROM_PAGES > FROM_PAGES
+    monkeypatch.setattr(scrape, "PARALLEL_FROM_PAGES", FROM_PAGES)
+    monkeypatch.setattr(scrape, "ParseWorker", started_worker)
+    monkeypatch.setattr(scrape, "spare_core", lambda: True)  # however busy the machine is
+
+
+def serve(board: FetchServer, thread: tuple[str, dict[str, str]],
+          changed: dict[int, str] | None = None) -> list[str]:
+    """Route the thread's pages on `board` (page number -> other HTML for `changed`); its
+    page paths."""
+    origin, html = thread
+    board.route("/robots.txt", Reply(404))
+    paths = list(html)
+    for number, path in enumerate(paths, start=1):
+        text = (changed or {}).get(number, html[path]).replace(origin, board.origin)
+        board.route(path, Reply(200, text.encode(), HTML))
+    return paths
+
+
+def scrape_board(board: FetchServer, path: str, root: Path) -> scrape.ScrapeSummary:
+    settings = FetchSettings(delay=0, max_retries=0,
+                             allow_private_origins=frozenset({board.origin}))
+    with PoliteClient(settings) as client:
+        return scrape.scrape_thread(board.url(path), ThreadArchive(root), client)
+
+
+def warc_urls(root: Path) -> list[str]:
+    urls = []
+    for path in root.glob("threads/*/warc/*.warc.gz"):
+        with path.open("rb") as stream:
+            urls += [record.rec_headers.get_header("WARC-Target-URI")
+                     for record in ArchiveIterator(stream) if record.rec_type == "response"]
+    return urls
+
+
+def test_the_next_link_is_read_from_the_raw_page_as_the_parser_reads_it() -> None:
+    assert next_link_href("<a class='x pageNav-jump--next' data-y=1 href='/p?a=1&amp;b=2'>",
+                          "pageNav-jump--next") == "/p?a=1&b=2"
+    assert next_link_href('<a href="/2" class="pageNav-jump pageNav-jump--next">',
+                          "pageNav-jump--next") == "/2"
+    # Another class that only contains the name is no match; a tag without href is None.
+    assert next_link_href('<a class="pageNav-jump--nextish" href="/x">', "pageNav-jump--next") \
+        is None
+    assert next_link_href('<a class="pageNav-jump--next">', "pageNav-jump--next") is None
+
+
+def test_the_xenforo_guess_is_the_reading_s_next_request(
+        thread_pages: tuple[str, dict[str, str]]) -> None:
+    engine = XenForo2()
+    origin, html = thread_pages
+    for path, text in html.items():
+        response = Response(origin + path, origin + path, 200, text)
+        guess, reading = engine.next_request(response, None), engine.read(response, None)
+        assert (guess.url if guess else None) == (reading.next.url if reading.next else None)
+    assert guess is None  # the last page has no next page
+
+
+def test_the_worker_reads_as_the_engine_does_sends_errors_and_logs_and_ignores_sigint(
+        thread_pages: tuple[str, dict[str, str]], caplog: pytest.LogCaptureFixture) -> None:
+    engine = XenForo2()
+    origin, html = thread_pages
+    path, text = next(iter(html.items()))
+    response = Response(origin + path, origin + path, 200, text, fetched_at="2026-01-02T03:04:05")
+    worker = started_worker()
+    try:
+        os.kill(worker.pid, signal.SIGINT)  # the scraper's to handle, not the worker's
+        worker.submit(engine, response, None)
+        assert worker.result() == engine.read(response, None)
+        worker.submit(engine, Response(origin + path, origin + path, 200, "<html>"), None)
+        with pytest.raises(LayoutChanged):
+            worker.result()
+        unreadable = text.replace('datetime="', 'datetime="not a time')
+        with caplog.at_level(logging.WARNING):
+            worker.submit(engine, Response(origin + path, origin + path, 200, unreadable), None)
+            worker.result()
+        assert "unreadable machine time 'not a time" in caplog.text
+    finally:
+        worker.close()
+    assert worker._process.returncode == 0  # it ended because its pipe closed
+
+
+@pytest.mark.usefixtures("ready_worker")
+def test_a_long_thread_read_in_the_worker_is_archived_as_one_read_in_process(
+        thread_pages: tuple[str, dict[str, str]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    with FetchServer() as board:
+        paths = serve(board, thread_pages)
+        with caplog.at_level(logging.DEBUG, logger="scraper.parse_worker"):
+            summary = scrape_board(board, paths[0], tmp_path / "worker")
+        assert "reading pages in process" in caplog.text
+        # Every page asked for once: no guess went astray.
+        assert [len(board.requests_to(path)) for path in paths] == [1] * PAGES
+        monkeypatch.setattr(scrape, "PARALLEL_FROM_PAGES", 10**9)
+        alone = scrape_board(board, paths[0], tmp_path / "alone")
+    assert (summary.pages, summary.posts) == (alone.pages, alone.posts) == (PAGES, PAGES)
+    (with_worker,), (without,) = (ThreadArchive(tmp_path / name).threads()
+                                  for name in ("worker", "alone"))
+    assert [(p.id, p.position, p.content_html, p.page) for p in with_worker.posts] == \
+        [(p.id, p.position, p.content_html, p.page) for p in without.posts]
+    assert with_worker.cursor == without.cursor
+    assert with_worker.incomplete is None
+
+
+@pytest.mark.usefixtures("ready_worker")
+def test_a_page_fetched_ahead_of_a_failed_one_stays_in_the_warc_only_and_the_run_resumes(
+        thread_pages: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    _, html = thread_pages
+    broken = 6
+    paths = list(html)
+    # Page 6 still links to page 7 but shows no post: a changed layout.
+    no_posts = html[paths[broken - 1]].replace("message--post", "message--gone")
+    with FetchServer() as board:
+        serve(board, thread_pages, {broken: no_posts})
+        with pytest.raises(ThreadIncomplete) as stopped:
+            scrape_board(board, paths[0], tmp_path)
+        assert stopped.value.exit_code == 5
+        assert len(board.requests_to(paths[broken])) == 1  # page 7, fetched ahead
+        assert board.requests_to(paths[broken + 1]) == []  # and nothing after it
+        (thread,) = ThreadArchive(tmp_path).threads()
+        assert [p.number for p in thread.pages] == list(range(1, broken))
+        assert thread.incomplete is not None and thread.incomplete.page == broken
+        assert {p.page for p in thread.posts} == set(range(1, broken))
+        assert board.url(paths[broken]) in warc_urls(tmp_path)  # its exchange is evidence
+        serve(board, thread_pages)  # the board is fixed: the next run goes on from page 6
+        summary = scrape_board(board, paths[0], tmp_path)
+    (thread,) = ThreadArchive(tmp_path).threads()
+    assert summary.posts == PAGES and thread.incomplete is None
+    assert [p.number for p in thread.pages] == list(range(1, PAGES + 1))
+
+
+@pytest.mark.usefixtures("ready_worker")
+def test_a_wrong_guess_costs_a_request_and_not_a_page(
+        thread_pages: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    _, html = thread_pages
+    paths = list(html)
+    decoy = '<a class="pageNav-jump--next" href="/threads/decoy.1/page-9">'
+    # The first such link in the source is no pagination: the reading follows the real one.
+    misleading = html[paths[3]].replace("<body", f"{decoy}<body", 1)
+    with FetchServer() as board:
+        serve(board, thread_pages, {4: misleading})
+        summary = scrape_board(board, paths[0], tmp_path)
+        assert len(board.requests_to("/threads/decoy.1/page-9")) == 1
+        assert [len(board.requests_to(path)) for path in paths] == [1] * PAGES
+    assert (summary.pages, summary.posts) == (PAGES, PAGES)
+
+
+def test_the_worker_ends_when_the_scraper_dies_at_once(tmp_path: Path) -> None:
+    """A second Ctrl-C or a SIGKILL gives the worker no word: its pipe's end is the word."""
+    started = subprocess.run(
+        [sys.executable, "-c", "import os, time\n"
+         "from scraper.parse_worker import ParseWorker\n"
+         "worker = ParseWorker()\n"
+         "while not worker.ready: time.sleep(0.01)\n"
+         "print(worker.pid, flush=True)\n"
+         "os._exit(130)\n"],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=60)
+    assert started.returncode == 130, started.stderr
+    pid = int(started.stdout)
+    deadline = time.monotonic() + 10
+    while alive(pid):
+        assert time.monotonic() < deadline, "the worker outlived the scraper"
+        time.sleep(0.02)
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting for init to reap it has ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
