@@ -23,6 +23,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,6 +50,22 @@ def spare_core() -> bool:
     return cores > 1 and os.getloadavg()[0] < cores - 0.5  # the scraper itself counts 1
 
 
+# Workers at once in this process: one per core beside the scraper's own, however many
+# threads its lanes (runner.py) read side by side; the other threads are read in-process.
+_WORKER_SLOTS = threading.BoundedSemaphore(max(1, len(os.sched_getaffinity(0)) - 1))
+
+
+def start_worker() -> ParseWorker | None:
+    """A new worker if a core is spare and no other thread of this run holds its slot."""
+    if not spare_core() or not _WORKER_SLOTS.acquire(blocking=False):
+        return None
+    try:
+        return ParseWorker(slot=True)
+    except BaseException:
+        _WORKER_SLOTS.release()
+        raise
+
+
 class WorkerLost(Exception):
     """The worker process died or answered nothing readable: read in-process instead."""
 
@@ -56,7 +73,8 @@ class WorkerLost(Exception):
 class ParseWorker:
     """One worker process reading one page at a time: `submit`, then `result`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, slot: bool = False) -> None:
+        self._slot = slot  # holds one of _WORKER_SLOTS, given back by `close`
         self._process = subprocess.Popen(
             [sys.executable, "-m", "scraper.parse_worker",
              str(logging.getLogger("scraper").getEffectiveLevel())],
@@ -129,6 +147,10 @@ class ParseWorker:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        finally:
+            if self._slot:
+                self._slot = False
+                _WORKER_SLOTS.release()
 
 
 class _Collected(logging.Handler):

@@ -48,7 +48,7 @@ from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decode_body
 from .localize import localize_urls
 from .migrate import CURRENT_VERSION
-from .parse_worker import PARALLEL_FROM_PAGES, ParseWorker, WorkerLost, spare_core
+from .parse_worker import PARALLEL_FROM_PAGES, ParseWorker, WorkerLost, start_worker
 from .records import (
     ArchivedPost,
     ArchivedThread,
@@ -610,7 +610,7 @@ def _fetch_pages(
                 return stop(refused, page.parsed.page_number, page.capture.url)
             next_url = canonical_next
             if worker is None and len(pages) == 1 and _worth_a_worker(page, engine, response):
-                worker = ParseWorker()  # it starts while the next pages are read here
+                worker = start_worker()  # it starts while the next pages are read here
     finally:
         if worker is not None:
             worker.close()
@@ -647,14 +647,13 @@ def _next_page_url(url: str, page_url_: str, number: int
 
 def _worth_a_worker(page: _Page, engine: Engine, response: Response) -> bool:
     """Whether to read the rest of the thread in a second process: its engine can guess the
-    next page (the guess for this page came true), many pages are left to read, and a CPU
-    is free to read them on."""
+    next page (the guess for this page came true) and many pages are left to read
+    (`start_worker` then asks for a free CPU)."""
     last_page = page.parsed.last_page
     if last_page is None or last_page - page.parsed.page_number < PARALLEL_FROM_PAGES:
         return False
     guess = engine.next_request(response, page.cursor)
-    return (guess is not None and page.next is not None and guess.url == page.next.url
-            and spare_core())
+    return guess is not None and page.next is not None and guess.url == page.next.url
 
 
 def _fetch_assets(

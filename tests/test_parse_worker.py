@@ -20,7 +20,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from benchmarks.scrape import generated_posts
-from scraper import scrape
+from scraper import parse_worker, scrape
 from scraper.archive import ThreadArchive
 from scraper.demo_forum import DemoForum, pages
 from scraper.engines.base import Response, next_link_href
@@ -63,8 +63,8 @@ def ready_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     short test threads) whatever the machine's load, and it is ready at once."""
     assert PARALLEL_FROM_PAGES > FROM_PAGES
     monkeypatch.setattr(scrape, "PARALLEL_FROM_PAGES", FROM_PAGES)
-    monkeypatch.setattr(scrape, "ParseWorker", started_worker)
-    monkeypatch.setattr(scrape, "spare_core", lambda: True)  # however busy the machine is
+    # However busy the machine is (start_worker asks for a spare core).
+    monkeypatch.setattr(scrape, "start_worker", started_worker)
 
 
 def serve(board: FetchServer, thread: tuple[str, dict[str, str]],
@@ -232,3 +232,23 @@ def alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "State:\tZ" not in status
+
+
+def test_one_worker_per_spare_core_however_many_threads_read_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lanes reading long threads side by side share the spare cores: past them, a thread
+    is read in-process (start_worker gives None) until a worker is closed."""
+    monkeypatch.setattr(parse_worker, "spare_core", lambda: True)
+    slots = max(1, len(os.sched_getaffinity(0)) - 1)
+    workers = [parse_worker.start_worker() for _ in range(slots)]
+    try:
+        assert all(workers)
+        assert parse_worker.start_worker() is None
+        workers.pop().close()  # type: ignore[union-attr]
+        again = parse_worker.start_worker()
+        assert again is not None
+        workers.append(again)
+    finally:
+        for worker in workers:
+            if worker is not None:
+                worker.close()
