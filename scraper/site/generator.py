@@ -8,7 +8,8 @@ import logging
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import replace
+from contextlib import closing
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,12 +27,13 @@ from ..records import ArchivedThread
 from ..thread_state import ThreadStates
 from . import i18n
 from .activity import date_text
-from .authors import AuthorStore, thread_author_posts
+from .authors import AuthorContribution, AuthorStore, thread_author_posts
 from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
 from .offline_index import OFFLINE_INDEX_FILE, SEARCH_DIR, SearchData, write_search_files
 from .output import sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
+from .render_worker import DEFAULT_WORKER_MIN_BYTES, WORKER_SETTING, render_in_order, worker_pays
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
@@ -77,6 +79,8 @@ class ThreadSiteGenerator(Generator):
         self.unreadable: list[UnreadableThread] = []
         # Threads unchanged since the last build, whose pages were left as they were.
         self.reused: list[ThreadSiteData] = []
+        # Threads the worker process rendered (render_worker.py): its signals stayed there.
+        self.rendered_elsewhere: list[ThreadSiteData] = []
         self.search_files_changed = 0  # files of search/ this build changed
         self.pages_kept = 0  # HTML pages left as the last build wrote them, not rendered
         self._installed_lang: str | None = None  # the language `_()` speaks now
@@ -116,8 +120,49 @@ class ThreadSiteGenerator(Generator):
     ) -> None:
         """Each thread's pages, one thread at a time, so a large archive is never all in
         memory; a thread whose folder is as the last build saw it is not read at all
-        (build_cache.py)."""
-        seen: set[str] = set()
+        (build_cache.py). Big enough a rebuild renders threads on two cores
+        (render_worker.py); the site-wide pages take them in the archive's order either way."""
+        planned = self._plan_threads(archive, cache, authors)
+        to_render = [path for path, _, data in planned if data is None]
+        min_bytes = int(self.settings.get(WORKER_SETTING, DEFAULT_WORKER_MIN_BYTES))
+        rendering = render_in_order(
+            to_render,
+            lambda path: self._render_thread(writer, archive, path, site.feed_limit),
+            use_worker=worker_pays(to_render, min_bytes),
+        )
+        with closing(rendering) as rendered:
+            seen: set[str] = set()
+            for path, fingerprint, data in planned:
+                key = path.parent.name
+                if data is not None:
+                    self.reused.append(data)
+                    self.written_pages += data.pages
+                    self.pages_kept += len(data.pages)
+                else:
+                    result, elsewhere = next(rendered)
+                    if isinstance(result, UnreadableThread):
+                        log.error("left out of the site: %s", result.error)
+                        self.unreadable.append(result)
+                        continue
+                    data = result.data
+                    if elsewhere:
+                        # The worker's writes sent their `content_written` signals there.
+                        self.rendered_elsewhere.append(data)
+                        self.written_pages += data.pages
+                    authors.replace_thread(key, fingerprint, result.author_posts)
+                    if fingerprint:
+                        cache.keep_thread(key, fingerprint, data)
+                seen.add(key)
+                self.thread_states.append((key, fingerprint))
+                site.add(_last_checked(data, states.last_checked(key)))
+        authors.keep_only(seen)
+
+    def _plan_threads(
+        self, archive: ThreadArchive, cache: BuildCache, authors: AuthorStore
+    ) -> list[tuple[Path, str | None, ThreadSiteData | None]]:
+        """Each thread.json with its folder's fingerprint and, when the last build's pages
+        of it can stay as they are, what that build kept of it."""
+        planned: list[tuple[Path, str | None, ThreadSiteData | None]] = []
         for path in archive.thread_files():
             key = path.parent.name
             try:
@@ -125,30 +170,14 @@ class ThreadSiteGenerator(Generator):
             except OSError:
                 fingerprint = None  # reading it will say what is wrong
             data = cache.thread(key, fingerprint) if fingerprint else None
-            if (
-                data is not None
-                and fingerprint is not None
+            if data is not None and not (
+                fingerprint is not None
                 and authors.has_thread(key, fingerprint)
                 and self._pages_present(data)
             ):
-                self.reused.append(data)
-                self.written_pages += data.pages
-                self.pages_kept += len(data.pages)
-            else:
-                try:
-                    thread = archive.read_thread_file(path)
-                except ArchiveError as error:
-                    log.error("left out of the site: %s", error)
-                    self.unreadable.append(UnreadableThread(path, error))
-                    continue
-                data = self._build_thread(writer, archive, thread, site.feed_limit, authors,
-                                          fingerprint)  # fmt: skip
-                if fingerprint:
-                    cache.keep_thread(key, fingerprint, data)
-            seen.add(key)
-            self.thread_states.append((key, fingerprint))
-            site.add(_last_checked(data, states.last_checked(key)))
-        authors.keep_only(seen)
+                data = None
+            planned.append((path, fingerprint, data))
+        return planned
 
     def _cache_folder(self) -> Path:
         return Path(self.settings.get(CACHE_SETTING) or self.settings["CACHE_PATH"])
@@ -158,17 +187,15 @@ class ThreadSiteGenerator(Generator):
         output = Path(self.output_path)
         return all((output / page).is_file() for page in data.pages)
 
-    def _build_thread(
-        self,
-        writer: Writer,
-        archive: ThreadArchive,
-        thread: ArchivedThread,
-        feed_limit: int,
-        authors: AuthorStore,
-        fingerprint: str | None,
-    ) -> ThreadSiteData:
-        """Write the thread's pages, zip and assets, and give its posts to their authors;
-        what the other site-wide pages need of it."""
+    def _render_thread(
+        self, writer: Writer, archive: ThreadArchive, path: Path, feed_limit: int
+    ) -> RenderedThread | UnreadableThread:
+        """Read the thread.json at `path` and write the thread's pages, zip and assets; what
+        the site-wide pages and its authors' pages need of it. Runs in either process."""
+        try:
+            thread = archive.read_thread_file(path)
+        except ArchiveError as error:
+            return UnreadableThread(path, error)
         embed_template = self.get_template("partials/embed")
         view = build_thread_view(
             thread,
@@ -183,8 +210,9 @@ class ThreadSiteGenerator(Generator):
         extras = self._write_thread_zip(archive, thread, view)
         self._write_thread(writer, view, extras)
         copy_thread_assets(archive, thread, Path(self.output_path))
-        authors.replace_thread(thread.key, fingerprint, thread_author_posts(thread, view))
-        return thread_site_data(thread, view, feed_limit)
+        return RenderedThread(
+            thread_site_data(thread, view, feed_limit), thread_author_posts(thread, view)
+        )
 
     def _write_thread(
         self, writer: Writer, view: ThreadView, extras: ThreadExtras | None = None
@@ -403,6 +431,14 @@ class ThreadSiteGenerator(Generator):
             authors.rendered(page)
         for page in stale.difference(pages):
             authors.rendered(page)  # an author whose every post left the archive
+
+
+@dataclass(frozen=True)
+class RenderedThread:
+    """What rendering a thread gives the rest of the build (sent back by the worker)."""
+
+    data: ThreadSiteData
+    author_posts: list[AuthorContribution]
 
 
 def _last_checked(data: ThreadSiteData, checked: str) -> ThreadSiteData:
