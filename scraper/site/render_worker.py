@@ -27,8 +27,9 @@ from typing import Generic, TypeVar, cast
 log = logging.getLogger(__name__)
 
 WORKER_SETTING = "THREAD_RENDER_WORKER_MIN_BYTES"
-# Below this much thread.json to render, a second process costs more than it saves.
-DEFAULT_WORKER_MIN_BYTES = 4 * 2**20
+# Below this much thread.json to render (about 600 posts), a second process costs more than
+# it saves: forking and sending the results back take some tens of milliseconds.
+DEFAULT_WORKER_MIN_BYTES = 2**20
 
 Result = TypeVar("Result")
 
