@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scraper.site.build import build_site
+from scraper.site.authors import AuthorStore
+from scraper.site.build import build_site, cache_folder
+from scraper.site.build_cache import AUTHORS_FILE
 from scraper.site.render_worker import WORKER_SETTING
 
 from .archive_factory import PostSpec, build_fixture_archive, build_thread_archive, settings_file
@@ -51,3 +53,9 @@ def test_a_worker_renders_the_same_site_and_report(
         serial.threads, serial.posts, serial.pages)  # fmt: skip
     assert [u.path for u in parallel.unreadable] == [broken]
     assert site_files(tmp_path / "parallel") == site_files(tmp_path / "serial")
+    # The author pages the worker wrote are marked as rendered: the next build leaves them.
+    store = AuthorStore.reader(cache_folder(tmp_path / "parallel") / AUTHORS_FILE)
+    try:
+        assert store.pages() and not store.stale()
+    finally:
+        store.close()

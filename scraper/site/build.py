@@ -108,8 +108,7 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
     report = BuildReport(
         threads=len(written.threads | {data.summary.key for data in reused}),
         posts=written.posts + sum(len(data.search_posts) for data in reused),
-        pages=written.pages + sum(g.pages_kept for g in generators.found)
-        + sum(len(data.pages) for g in generators.found for data in g.rendered_elsewhere),
+        pages=written.pages + sum(g.pages_kept + g.pages_elsewhere for g in generators.found),
         seconds=round(time.monotonic() - started, 3),
         unreadable=tuple(u for g in generators.found for u in g.unreadable),
     )

@@ -8,9 +8,11 @@ import logging
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import quote
 
 from jinja2 import FileSystemBytecodeCache, Template
@@ -33,7 +35,7 @@ from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
 from .offline_index import OFFLINE_INDEX_FILE, SEARCH_DIR, SearchData, write_search_files
 from .output import sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
-from .render_worker import DEFAULT_WORKER_MIN_BYTES, WORKER_SETTING, render_in_order, worker_pays
+from .render_worker import DEFAULT_WORKER_MIN_BYTES, WORKER_SETTING, RenderWorker, worker_pays
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
@@ -81,6 +83,7 @@ class ThreadSiteGenerator(Generator):
         self.reused: list[ThreadSiteData] = []
         # Threads the worker process rendered (render_worker.py): its signals stayed there.
         self.rendered_elsewhere: list[ThreadSiteData] = []
+        self.pages_elsewhere = 0  # HTML pages the worker wrote (threads' and authors')
         self.search_files_changed = 0  # files of search/ this build changed
         self.pages_kept = 0  # HTML pages left as the last build wrote them, not rendered
         self._installed_lang: str | None = None  # the language `_()` speaks now
@@ -102,17 +105,33 @@ class ThreadSiteGenerator(Generator):
         )
         authors = cache.author_store()
         try:
-            self._write_threads(writer, archive, states, cache, site, authors)
-            self._write_index(writer, site.summaries)
-            self._write_search(writer, site.summaries, site.search, cache)
-            self._write_site_pages(writer, site, authors)
+            planned = self._plan_threads(archive, cache, authors)
+            to_render = [path for path, _, data in planned if data is None]
+            def render_thread(path: Path) -> RenderedThread | UnreadableThread:
+                return self._render_thread(writer, archive, path, site.feed_limit)
+
+            tasks: dict[str, Callable[[Any], object]] = {
+                "thread": render_thread,
+                "authors": lambda job: self._render_author_pages(writer, authors.path, *job),
+            }
+            min_bytes = int(self.settings.get(WORKER_SETTING, DEFAULT_WORKER_MIN_BYTES))
+            with RenderWorker(tasks, start=worker_pays(to_render, min_bytes)) as worker:
+                self._write_threads(planned, worker, render_thread, states, cache, site,
+                                    authors)  # fmt: skip
+                self._write_index(writer, site.summaries)
+                # The worker renders the author pages while this process writes the search
+                # files.
+                author_pages = self._start_author_pages(worker, authors, site)
+                self._write_search(writer, site.summaries, site.search, cache)
+                self._write_site_pages(writer, site, author_pages)
         finally:
             authors.close()
 
     def _write_threads(
         self,
-        writer: Writer,
-        archive: ThreadArchive,
+        planned: list[tuple[Path, str | None, ThreadSiteData | None]],
+        worker: RenderWorker,
+        render: Callable[[Path], RenderedThread | UnreadableThread],
         states: ThreadStates,
         cache: BuildCache,
         site: SitePages,
@@ -122,39 +141,34 @@ class ThreadSiteGenerator(Generator):
         memory; a thread whose folder is as the last build saw it is not read at all
         (build_cache.py). Big enough a rebuild renders threads on two cores
         (render_worker.py); the site-wide pages take them in the archive's order either way."""
-        planned = self._plan_threads(archive, cache, authors)
         to_render = [path for path, _, data in planned if data is None]
-        min_bytes = int(self.settings.get(WORKER_SETTING, DEFAULT_WORKER_MIN_BYTES))
-        rendering = render_in_order(
-            to_render,
-            lambda path: self._render_thread(writer, archive, path, site.feed_limit),
-            use_worker=worker_pays(to_render, min_bytes),
-        )
-        with closing(rendering) as rendered:
-            seen: set[str] = set()
-            for path, fingerprint, data in planned:
-                key = path.parent.name
-                if data is not None:
-                    self.reused.append(data)
+        rendered = worker.in_order("thread", to_render, render)
+        seen: set[str] = set()
+        for path, fingerprint, data in planned:
+            key = path.parent.name
+            if data is not None:
+                self.reused.append(data)
+                self.written_pages += data.pages
+                self.pages_kept += len(data.pages)
+            else:
+                result, elsewhere = next(rendered)
+                if isinstance(result, UnreadableThread):
+                    log.error("left out of the site: %s", result.error)
+                    self.unreadable.append(result)
+                    continue
+                data = result.data
+                if elsewhere:
+                    # The worker's writes sent their `content_written` signals there.
+                    self.rendered_elsewhere.append(data)
                     self.written_pages += data.pages
-                    self.pages_kept += len(data.pages)
-                else:
-                    result, elsewhere = next(rendered)
-                    if isinstance(result, UnreadableThread):
-                        log.error("left out of the site: %s", result.error)
-                        self.unreadable.append(result)
-                        continue
-                    data = result.data
-                    if elsewhere:
-                        # The worker's writes sent their `content_written` signals there.
-                        self.rendered_elsewhere.append(data)
-                        self.written_pages += data.pages
-                    authors.replace_thread(key, fingerprint, result.author_posts)
-                    if fingerprint:
-                        cache.keep_thread(key, fingerprint, data)
-                seen.add(key)
-                self.thread_states.append((key, fingerprint))
-                site.add(_last_checked(data, states.last_checked(key)))
+                    self.pages_elsewhere += len(data.pages)
+                authors.replace_thread(key, fingerprint, result.author_posts)
+                if fingerprint:
+                    cache.keep_thread(key, fingerprint, data)
+            seen.add(key)
+            self.thread_states.append((key, fingerprint))
+            site.add(_last_checked(data, states.last_checked(key)))
+        next(rendered, None)  # the end of the worker's share: it logs what it did
         authors.keep_only(seen)
 
     def _plan_threads(
@@ -384,8 +398,11 @@ class ThreadSiteGenerator(Generator):
         langs = Counter(summary.lang for summary in summaries)
         return langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
 
-    def _write_site_pages(self, writer: Writer, pages: SitePages, authors: AuthorStore) -> None:
-        """`about.html`, `authors/*.html`, `feed.atom` and (with a public address) `sitemap.xml`."""
+    def _write_site_pages(
+        self, writer: Writer, pages: SitePages, author_pages: Callable[[], None]
+    ) -> None:
+        """`about.html`, `authors/*.html` (`author_pages` waits for them), `feed.atom` and
+        (with a public address) `sitemap.xml`."""
         output = Path(self.output_path)
         lang = self._site_lang(pages.summaries)
         self._write_page(
@@ -396,7 +413,7 @@ class ThreadSiteGenerator(Generator):
             threads=pages.provenance,
             scraper_version=__version__,
         )
-        self._write_author_pages(writer, authors, lang)
+        author_pages()
         catalog = self._install_language(lang)
         base_url = sitemap_base_url(self.settings)
         write_atom_feed(
@@ -411,26 +428,52 @@ class ThreadSiteGenerator(Generator):
         else:
             log.debug("no SITEMAP_BASE_URL: sitemap.xml needs absolute URLs, none written")
 
-    def _write_author_pages(self, writer: Writer, authors: AuthorStore, lang: str) -> None:
-        """Each author's page, rendered only when a thread changed what it shows (or the
-        file is gone); one author in memory at a time."""
-        template = self.get_template("author")
+    def _start_author_pages(
+        self, worker: RenderWorker, authors: AuthorStore, site: SitePages
+    ) -> Callable[[], None]:
+        """Start rendering each author's page that a thread changed (or whose file is gone),
+        in the worker if there is one; what waits for them and marks them rendered."""
         stale = authors.stale()
         pages = authors.pages()
-        for page in pages:
-            if page not in stale and (Path(self.output_path) / page).is_file():
-                self.written_pages.append(page)
-                self.pages_kept += 1
-                continue
-            author = authors.record(page)
-            if author is None:
-                continue
-            # An author's page speaks the language of most threads they wrote in.
-            author_lang = Counter(author.langs).most_common(1)[0][0] if author.langs else lang
-            self._write_page(writer, page, template, author_lang, author=author)
-            authors.rendered(page)
-        for page in stale.difference(pages):
-            authors.rendered(page)  # an author whose every post left the archive
+        to_render = [page for page in pages
+                     if page in stale or not (Path(self.output_path) / page).is_file()]  # fmt: skip
+        kept = len(pages) - len(to_render)
+        rendering = set(to_render)
+        waiting = worker.start("authors", (to_render, self._site_lang(site.summaries)))
+
+        def finish() -> None:
+            rendered, elsewhere = waiting()
+            done = cast(list[str], rendered)
+            if elsewhere:
+                self.written_pages += done  # their signals were sent in the worker
+                self.pages_elsewhere += len(done)
+            self.written_pages += [page for page in pages if page not in rendering]
+            self.pages_kept += kept
+            for page in done:
+                authors.rendered(page)
+            for page in stale.difference(pages):
+                authors.rendered(page)  # an author whose every post left the archive
+
+        return finish
+
+    def _render_author_pages(
+        self, writer: Writer, store_path: Path, pages: list[str], lang: str
+    ) -> list[str]:
+        """Write the author pages `pages`, reading one author at a time from the store at
+        `store_path` (a connection of this process's own); those written."""
+        template = self.get_template("author")
+        written = []
+        with closing(AuthorStore.reader(store_path)) as authors:
+            for page in pages:
+                author = authors.record(page)
+                if author is None:
+                    continue
+                # An author's page speaks the language of most threads they wrote in.
+                langs = Counter(author.langs).most_common(1)
+                self._write_page(writer, page, template, langs[0][0] if langs else lang,
+                                 author=author)  # fmt: skip
+                written.append(page)
+        return written
 
 
 @dataclass(frozen=True)
