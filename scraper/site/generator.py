@@ -107,6 +107,7 @@ class ThreadSiteGenerator(Generator):
         try:
             planned = self._plan_threads(archive, cache, authors)
             to_render = [path for path, _, data in planned if data is None]
+
             def render_thread(path: Path) -> RenderedThread | UnreadableThread:
                 return self._render_thread(writer, archive, path, site.feed_limit)
 
