@@ -15,6 +15,9 @@ TIMEZONE = "UTC"
 # the single language Pagefind indexes everything in, so one search box finds all scripts.
 DEFAULT_LANG = "ar"
 THREAD_POSTS_PER_PAGE = 20
+# From this many bytes of thread.json to render, a forked worker process renders threads
+# and author pages beside the build's own (scraper/site/render_worker.py); 2**62: never.
+THREAD_RENDER_WORKER_MIN_BYTES = 2**20
 
 # Relative links and explicit file names: the site must browse from file:// (a USB stick),
 # where a link to a folder shows a file listing instead of its index.html.

@@ -231,6 +231,7 @@ class AuthorStore:
 
     def __init__(self, path: Path, signature: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # a lost cache only costs a full build
@@ -241,6 +242,14 @@ class AuthorStore:
             # author is marked.
             self._db.executescript("DELETE FROM threads; DELETE FROM posts;")
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('signature', ?)", (signature,))
+
+    @classmethod
+    def reader(cls, path: Path) -> AuthorStore:
+        """The store at `path` opened to read only (`record`), as another process may."""
+        store = cls.__new__(cls)
+        store.path = path
+        store._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        return store
 
     def close(self) -> None:
         self._db.close()

@@ -95,7 +95,9 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
         pelican_console.quiet = False
         signals.content_written.disconnect(written.count)
         signals.all_generators_finalized.disconnect(generators.keep)
-    reused = [data for g in generators.found for data in g.reused]
+    # Threads whose pages Pelican's signals did not count here: left as they were, or
+    # rendered by the worker process (render_worker.py).
+    reused = [data for g in generators.found for data in (*g.reused, *g.rendered_elsewhere)]
     search_changed = any(g.search_files_changed for g in generators.found)
     if search_changed or not (output / PAGEFIND_DIR).is_dir():
         index_site(output, settings["DEFAULT_LANG"])
@@ -106,7 +108,7 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
     report = BuildReport(
         threads=len(written.threads | {data.summary.key for data in reused}),
         posts=written.posts + sum(len(data.search_posts) for data in reused),
-        pages=written.pages + sum(g.pages_kept for g in generators.found),
+        pages=written.pages + sum(g.pages_kept + g.pages_elsewhere for g in generators.found),
         seconds=round(time.monotonic() - started, 3),
         unreadable=tuple(u for g in generators.found for u in g.unreadable),
     )

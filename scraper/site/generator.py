@@ -8,8 +8,11 @@ import logging
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import replace
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import quote
 
 from jinja2 import FileSystemBytecodeCache, Template
@@ -26,12 +29,13 @@ from ..records import ArchivedThread
 from ..thread_state import ThreadStates
 from . import i18n
 from .activity import date_text
-from .authors import AuthorStore, thread_author_posts
+from .authors import AuthorContribution, AuthorStore, thread_author_posts
 from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
 from .offline_index import OFFLINE_INDEX_FILE, SEARCH_DIR, SearchData, write_search_files
 from .output import sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
+from .render_worker import DEFAULT_WORKER_MIN_BYTES, WORKER_SETTING, RenderWorker, worker_pays
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
@@ -77,6 +81,9 @@ class ThreadSiteGenerator(Generator):
         self.unreadable: list[UnreadableThread] = []
         # Threads unchanged since the last build, whose pages were left as they were.
         self.reused: list[ThreadSiteData] = []
+        # Threads the worker process rendered (render_worker.py): its signals stayed there.
+        self.rendered_elsewhere: list[ThreadSiteData] = []
+        self.pages_elsewhere = 0  # HTML pages the worker wrote (threads' and authors')
         self.search_files_changed = 0  # files of search/ this build changed
         self.pages_kept = 0  # HTML pages left as the last build wrote them, not rendered
         self._installed_lang: str | None = None  # the language `_()` speaks now
@@ -98,17 +105,34 @@ class ThreadSiteGenerator(Generator):
         )
         authors = cache.author_store()
         try:
-            self._write_threads(writer, archive, states, cache, site, authors)
-            self._write_index(writer, site.summaries)
-            self._write_search(writer, site.summaries, site.search, cache)
-            self._write_site_pages(writer, site, authors)
+            planned = self._plan_threads(archive, cache, authors)
+            to_render = [path for path, _, data in planned if data is None]
+
+            def render_thread(path: Path) -> RenderedThread | UnreadableThread:
+                return self._render_thread(writer, archive, path, site.feed_limit)
+
+            tasks: dict[str, Callable[[Any], object]] = {
+                "thread": render_thread,
+                "authors": lambda job: self._render_author_pages(writer, authors.path, *job),
+            }
+            min_bytes = int(self.settings.get(WORKER_SETTING, DEFAULT_WORKER_MIN_BYTES))
+            with RenderWorker(tasks, start=worker_pays(to_render, min_bytes)) as worker:
+                self._write_threads(planned, worker, render_thread, states, cache, site,
+                                    authors)  # fmt: skip
+                self._write_index(writer, site.summaries)
+                # The worker renders the author pages while this process writes the search
+                # files.
+                author_pages = self._start_author_pages(worker, authors, site)
+                self._write_search(writer, site.summaries, site.search, cache)
+                self._write_site_pages(writer, site, author_pages)
         finally:
             authors.close()
 
     def _write_threads(
         self,
-        writer: Writer,
-        archive: ThreadArchive,
+        planned: list[tuple[Path, str | None, ThreadSiteData | None]],
+        worker: RenderWorker,
+        render: Callable[[Path], RenderedThread | UnreadableThread],
         states: ThreadStates,
         cache: BuildCache,
         site: SitePages,
@@ -116,8 +140,44 @@ class ThreadSiteGenerator(Generator):
     ) -> None:
         """Each thread's pages, one thread at a time, so a large archive is never all in
         memory; a thread whose folder is as the last build saw it is not read at all
-        (build_cache.py)."""
+        (build_cache.py). Big enough a rebuild renders threads on two cores
+        (render_worker.py); the site-wide pages take them in the archive's order either way."""
+        to_render = [path for path, _, data in planned if data is None]
+        rendered = worker.in_order("thread", to_render, render)
         seen: set[str] = set()
+        for path, fingerprint, data in planned:
+            key = path.parent.name
+            if data is not None:
+                self.reused.append(data)
+                self.written_pages += data.pages
+                self.pages_kept += len(data.pages)
+            else:
+                result, elsewhere = next(rendered)
+                if isinstance(result, UnreadableThread):
+                    log.error("left out of the site: %s", result.error)
+                    self.unreadable.append(result)
+                    continue
+                data = result.data
+                if elsewhere:
+                    # The worker's writes sent their `content_written` signals there.
+                    self.rendered_elsewhere.append(data)
+                    self.written_pages += data.pages
+                    self.pages_elsewhere += len(data.pages)
+                authors.replace_thread(key, fingerprint, result.author_posts)
+                if fingerprint:
+                    cache.keep_thread(key, fingerprint, data)
+            seen.add(key)
+            self.thread_states.append((key, fingerprint))
+            site.add(_last_checked(data, states.last_checked(key)))
+        next(rendered, None)  # the end of the worker's share: it logs what it did
+        authors.keep_only(seen)
+
+    def _plan_threads(
+        self, archive: ThreadArchive, cache: BuildCache, authors: AuthorStore
+    ) -> list[tuple[Path, str | None, ThreadSiteData | None]]:
+        """Each thread.json with its folder's fingerprint and, when the last build's pages
+        of it can stay as they are, what that build kept of it."""
+        planned: list[tuple[Path, str | None, ThreadSiteData | None]] = []
         for path in archive.thread_files():
             key = path.parent.name
             try:
@@ -125,30 +185,14 @@ class ThreadSiteGenerator(Generator):
             except OSError:
                 fingerprint = None  # reading it will say what is wrong
             data = cache.thread(key, fingerprint) if fingerprint else None
-            if (
-                data is not None
-                and fingerprint is not None
+            if data is not None and not (
+                fingerprint is not None
                 and authors.has_thread(key, fingerprint)
                 and self._pages_present(data)
             ):
-                self.reused.append(data)
-                self.written_pages += data.pages
-                self.pages_kept += len(data.pages)
-            else:
-                try:
-                    thread = archive.read_thread_file(path)
-                except ArchiveError as error:
-                    log.error("left out of the site: %s", error)
-                    self.unreadable.append(UnreadableThread(path, error))
-                    continue
-                data = self._build_thread(writer, archive, thread, site.feed_limit, authors,
-                                          fingerprint)  # fmt: skip
-                if fingerprint:
-                    cache.keep_thread(key, fingerprint, data)
-            seen.add(key)
-            self.thread_states.append((key, fingerprint))
-            site.add(_last_checked(data, states.last_checked(key)))
-        authors.keep_only(seen)
+                data = None
+            planned.append((path, fingerprint, data))
+        return planned
 
     def _cache_folder(self) -> Path:
         return Path(self.settings.get(CACHE_SETTING) or self.settings["CACHE_PATH"])
@@ -158,17 +202,15 @@ class ThreadSiteGenerator(Generator):
         output = Path(self.output_path)
         return all((output / page).is_file() for page in data.pages)
 
-    def _build_thread(
-        self,
-        writer: Writer,
-        archive: ThreadArchive,
-        thread: ArchivedThread,
-        feed_limit: int,
-        authors: AuthorStore,
-        fingerprint: str | None,
-    ) -> ThreadSiteData:
-        """Write the thread's pages, zip and assets, and give its posts to their authors;
-        what the other site-wide pages need of it."""
+    def _render_thread(
+        self, writer: Writer, archive: ThreadArchive, path: Path, feed_limit: int
+    ) -> RenderedThread | UnreadableThread:
+        """Read the thread.json at `path` and write the thread's pages, zip and assets; what
+        the site-wide pages and its authors' pages need of it. Runs in either process."""
+        try:
+            thread = archive.read_thread_file(path)
+        except ArchiveError as error:
+            return UnreadableThread(path, error)
         embed_template = self.get_template("partials/embed")
         view = build_thread_view(
             thread,
@@ -183,8 +225,9 @@ class ThreadSiteGenerator(Generator):
         extras = self._write_thread_zip(archive, thread, view)
         self._write_thread(writer, view, extras)
         copy_thread_assets(archive, thread, Path(self.output_path))
-        authors.replace_thread(thread.key, fingerprint, thread_author_posts(thread, view))
-        return thread_site_data(thread, view, feed_limit)
+        return RenderedThread(
+            thread_site_data(thread, view, feed_limit), thread_author_posts(thread, view)
+        )
 
     def _write_thread(
         self, writer: Writer, view: ThreadView, extras: ThreadExtras | None = None
@@ -356,8 +399,11 @@ class ThreadSiteGenerator(Generator):
         langs = Counter(summary.lang for summary in summaries)
         return langs.most_common(1)[0][0] if langs else self.settings["DEFAULT_LANG"]
 
-    def _write_site_pages(self, writer: Writer, pages: SitePages, authors: AuthorStore) -> None:
-        """`about.html`, `authors/*.html`, `feed.atom` and (with a public address) `sitemap.xml`."""
+    def _write_site_pages(
+        self, writer: Writer, pages: SitePages, author_pages: Callable[[], None]
+    ) -> None:
+        """`about.html`, `authors/*.html` (`author_pages` waits for them), `feed.atom` and
+        (with a public address) `sitemap.xml`."""
         output = Path(self.output_path)
         lang = self._site_lang(pages.summaries)
         self._write_page(
@@ -368,7 +414,7 @@ class ThreadSiteGenerator(Generator):
             threads=pages.provenance,
             scraper_version=__version__,
         )
-        self._write_author_pages(writer, authors, lang)
+        author_pages()
         catalog = self._install_language(lang)
         base_url = sitemap_base_url(self.settings)
         write_atom_feed(
@@ -383,26 +429,60 @@ class ThreadSiteGenerator(Generator):
         else:
             log.debug("no SITEMAP_BASE_URL: sitemap.xml needs absolute URLs, none written")
 
-    def _write_author_pages(self, writer: Writer, authors: AuthorStore, lang: str) -> None:
-        """Each author's page, rendered only when a thread changed what it shows (or the
-        file is gone); one author in memory at a time."""
-        template = self.get_template("author")
+    def _start_author_pages(
+        self, worker: RenderWorker, authors: AuthorStore, site: SitePages
+    ) -> Callable[[], None]:
+        """Start rendering each author's page that a thread changed (or whose file is gone),
+        in the worker if there is one; what waits for them and marks them rendered."""
         stale = authors.stale()
         pages = authors.pages()
-        for page in pages:
-            if page not in stale and (Path(self.output_path) / page).is_file():
-                self.written_pages.append(page)
-                self.pages_kept += 1
-                continue
-            author = authors.record(page)
-            if author is None:
-                continue
-            # An author's page speaks the language of most threads they wrote in.
-            author_lang = Counter(author.langs).most_common(1)[0][0] if author.langs else lang
-            self._write_page(writer, page, template, author_lang, author=author)
-            authors.rendered(page)
-        for page in stale.difference(pages):
-            authors.rendered(page)  # an author whose every post left the archive
+        to_render = [page for page in pages
+                     if page in stale or not (Path(self.output_path) / page).is_file()]  # fmt: skip
+        kept = len(pages) - len(to_render)
+        rendering = set(to_render)
+        waiting = worker.start("authors", (to_render, self._site_lang(site.summaries)))
+
+        def finish() -> None:
+            rendered, elsewhere = waiting()
+            done = cast(list[str], rendered)
+            if elsewhere:
+                self.written_pages += done  # their signals were sent in the worker
+                self.pages_elsewhere += len(done)
+            self.written_pages += [page for page in pages if page not in rendering]
+            self.pages_kept += kept
+            for page in done:
+                authors.rendered(page)
+            for page in stale.difference(pages):
+                authors.rendered(page)  # an author whose every post left the archive
+
+        return finish
+
+    def _render_author_pages(
+        self, writer: Writer, store_path: Path, pages: list[str], lang: str
+    ) -> list[str]:
+        """Write the author pages `pages`, reading one author at a time from the store at
+        `store_path` (a connection of this process's own); those written."""
+        template = self.get_template("author")
+        written = []
+        with closing(AuthorStore.reader(store_path)) as authors:
+            for page in pages:
+                author = authors.record(page)
+                if author is None:
+                    continue
+                # An author's page speaks the language of most threads they wrote in.
+                langs = Counter(author.langs).most_common(1)
+                self._write_page(writer, page, template, langs[0][0] if langs else lang,
+                                 author=author)  # fmt: skip
+                written.append(page)
+        return written
+
+
+@dataclass(frozen=True)
+class RenderedThread:
+    """What rendering a thread gives the rest of the build (sent back by the worker)."""
+
+    data: ThreadSiteData
+    author_posts: list[AuthorContribution]
 
 
 def _last_checked(data: ThreadSiteData, checked: str) -> ThreadSiteData:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import zipfile
 import zlib
+from functools import lru_cache
 from pathlib import Path
 
 from babel.core import UnknownLocaleError
@@ -111,6 +112,8 @@ def write_thread_zip(thread_dir: Path, target: Path, key: str) -> int:
     return size
 
 
+# Every page of a thread shows its zip's size, and babel takes about a millisecond a call.
+@lru_cache(maxsize=1024)
 def file_size_text(size: int, lang: str) -> str:
     """`size` bytes in the reader's terms: "1.2 MB", "350 kB", "1.2 م.ب"."""
     locale = (lang or "en").replace("-", "_")

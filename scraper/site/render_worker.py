@@ -1,0 +1,152 @@
+"""A build on two cores: a forked worker process renders some threads while the build's own
+process renders the others (their results come back in the archive's order), then the
+author pages while the build's own process writes the search files.
+
+Rendering a thread (its pages, permalink files, zip and assets) needs only the thread and the
+generator's Jinja environment, theme and settings; what the rest of the build takes from it
+is small (`ThreadSiteData` and its authors' lines). The worker is forked, not spawned: it
+then starts with the generator as it is (environment, translations, Pelican's context and
+writer), which a spawned process would have to rebuild by importing Pelican and running its
+plugins again (about a second). Forking is only safe while this process runs no other
+thread (a lock held by one would stay held in the child), so with another thread alive, or
+with too little to render to pay for a second process, everything is rendered here.
+
+Whatever the worker writes goes through the same atomic, skip-unchanged writes. The build
+cache and the author store are written by the build's own process only; the worker reads
+the author store through a read-only connection of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.pool import AsyncResult, Pool
+from pathlib import Path
+from typing import Any, Generic, TypeVar, cast
+
+log = logging.getLogger(__name__)
+
+WORKER_SETTING = "THREAD_RENDER_WORKER_MIN_BYTES"
+# Below this much thread.json to render (about 600 posts), a second process costs more than
+# it saves: forking and sending the results back take some tens of milliseconds.
+DEFAULT_WORKER_MIN_BYTES = 2**20
+
+Result = TypeVar("Result")
+
+# What the forked worker can be asked to run, by name: set before the fork, so the child has
+# them as the parent had them (closures over the generator cannot be pickled, and need not be).
+_TASKS: dict[str, Callable[[Any], object]] = {}
+
+
+def _run_task(name: str, argument: object) -> object:
+    return _TASKS[name](argument)
+
+
+def worker_pays(paths: Sequence[Path], min_bytes: int) -> bool:
+    """Whether a worker process is worth starting for rendering `paths` (thread.json files)."""
+    if len(paths) < 2 or threading.active_count() > 1:
+        return False
+    total = 0
+    for path in paths:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue  # reading it will say what is wrong
+    return total >= min_bytes
+
+
+class RenderWorker:
+    """One forked process for a build's rendering, or none (`start` False): then every task
+    runs in this process. Close it (a `with` block) to stop the process."""
+
+    def __init__(self, tasks: dict[str, Callable[[Any], object]], start: bool) -> None:
+        global _TASKS
+        self.tasks = tasks
+        self.pool: Pool | None = None
+        if start:
+            _TASKS = tasks
+            self.pool = multiprocessing.get_context("fork").Pool(1)
+        self.threads_in_worker = 0
+
+    def __enter__(self) -> RenderWorker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _TASKS
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+            _TASKS = {}
+
+    def in_order(
+        self, name: str, paths: Sequence[Path], render: Callable[[Path], Result]
+    ) -> Iterator[tuple[Result, bool]]:
+        """`render(path)` of each path, in order, and whether the worker rendered it (its
+        task `name` is `render`): its results are pickled back, and Pelican's signals for
+        the files it wrote were sent in that process, not this one."""
+        if self.pool is None:
+            yield from ((render(path), False) for path in paths)
+            return
+        scheduler = _Scheduler(name, paths, render, self.pool)
+        yield from scheduler.results()
+        self.threads_in_worker += scheduler.in_worker
+        log.debug("%d of %d threads rendered by a worker process", scheduler.in_worker,
+                  len(paths))  # fmt: skip
+
+    def start(self, name: str, argument: object) -> Callable[[], tuple[object, bool]]:
+        """Run task `name` on `argument` in the worker, while this process does other work;
+        what it returns waits for its result (and says whether the worker ran it). Without a
+        worker the task runs when its result is asked for."""
+        if self.pool is None:
+            task = self.tasks[name]
+            return lambda: (task(argument), False)
+        pending = self.pool.apply_async(_run_task, (name, argument))
+        return lambda: (pending.get(), True)
+
+
+class _Scheduler(Generic[Result]):
+    """Hands out `paths` in order, one at a time to the worker, the rest to this process."""
+
+    def __init__(
+        self, name: str, paths: Sequence[Path], render: Callable[[Path], Result], pool: Pool
+    ) -> None:
+        self.name = name
+        self.paths = paths
+        self.render = render
+        self.pool = pool
+        self.done: dict[int, tuple[Result, bool]] = {}  # by index: result, by the worker?
+        self.next = 0  # the first path nobody took yet
+        self.sent: tuple[int, AsyncResult[object]] | None = None  # the worker's task
+        self.in_worker = 0
+
+    def _send(self) -> None:
+        if self.sent is None and self.next < len(self.paths):
+            task = self.pool.apply_async(_run_task, (self.name, self.paths[self.next]))
+            self.sent = (self.next, task)
+            self.next += 1
+
+    def _collect(self, wait: bool) -> None:
+        if self.sent is not None and (wait or self.sent[1].ready()):
+            index, pending = self.sent
+            self.sent = None
+            # What the worker's copy of `render` returned: a `Result`.
+            self.done[index] = (cast(Result, pending.get()), True)
+            self.in_worker += 1
+
+    def results(self) -> Iterator[tuple[Result, bool]]:
+        for wanted in range(len(self.paths)):
+            while wanted not in self.done:
+                self._collect(wait=False)
+                self._send()
+                if self.next < len(self.paths):
+                    # Rather than wait for the worker, render the next thread here (its
+                    # result waits in `done` until its turn).
+                    index = self.next
+                    self.next += 1
+                    self.done[index] = (self.render(self.paths[index]), False)
+                else:
+                    self._collect(wait=True)
+            yield self.done.pop(wanted)

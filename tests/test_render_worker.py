@@ -1,0 +1,78 @@
+"""Threads rendered by a forked worker process come out exactly as rendered by the build's own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from scraper.site.authors import AuthorStore
+from scraper.site.build import build_site, cache_folder
+from scraper.site.build_cache import AUTHORS_FILE
+from scraper.site.render_worker import WORKER_SETTING
+
+from .archive_factory import PostSpec, build_fixture_archive, build_thread_archive, settings_file
+
+ROOT = Path(__file__).resolve().parents[1]
+# build_site(ARCHIVE, OUTPUT, SETTINGS) in a fresh process: its report and what the worker did.
+PARALLEL_BUILD = """
+import json, logging, sys
+from pathlib import Path
+from scraper.site.build import build_site
+said = []
+handler = logging.Handler()
+handler.emit = lambda record: said.append(record.getMessage())
+logging.getLogger("scraper.site.render_worker").addHandler(handler)
+logging.getLogger("scraper.site.render_worker").setLevel(logging.DEBUG)
+report = build_site(*map(Path, sys.argv[1:4]))
+print(json.dumps({"threads": report.threads, "posts": report.posts, "pages": report.pages,
+                  "unreadable": [str(u.path) for u in report.unreadable],
+                  "worker": [m for m in said if "worker process" in m]}))
+"""
+
+
+def site_files(output: Path) -> dict[str, bytes]:
+    """Every file of the site but Pagefind's index (the same search data on both sides)."""
+    return {
+        path.relative_to(output).as_posix(): path.read_bytes()
+        for path in output.rglob("*")
+        if path.is_file() and "pagefind" not in path.relative_to(output).parts
+    }
+
+
+def test_a_worker_renders_the_same_site_and_report(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    build_fixture_archive(archive)
+    for number, language in ((1, "en"), (2, "he"), (3, "en")):
+        texts = [f"Post {n} of thread {number}, about Fes." for n in range(30)]
+        posts = [PostSpec(f"writer {n % 4}", html=text, text=text) for n, text in enumerate(texts)]
+        build_thread_archive(
+            archive, posts, key=f"forum.example-{number}", title=f"T {number}", language=language
+        )
+    broken = archive / "threads" / "forum.example-9" / "thread.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("{not json")
+    here = tmp_path / "here"
+    here.mkdir()
+    forked = tmp_path / "forked"
+    forked.mkdir()
+    serial = build_site(archive, tmp_path / "serial",
+                        settings_file(here, **{WORKER_SETTING: 2**62}))  # fmt: skip
+    # In a process of its own: threads other tests leave in this one keep it from forking.
+    parallel = json.loads(subprocess.run(
+        [sys.executable, "-c", PARALLEL_BUILD, str(archive), str(tmp_path / "parallel"),
+         str(settings_file(forked, **{WORKER_SETTING: 0}))],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+    ).stdout)  # fmt: skip
+    assert parallel["worker"] and not parallel["worker"][0].startswith("0 "), parallel
+    assert [parallel["threads"], parallel["posts"], parallel["pages"]] == [
+        serial.threads, serial.posts, serial.pages]  # fmt: skip
+    assert parallel["unreadable"] == [str(broken)]
+    assert site_files(tmp_path / "parallel") == site_files(tmp_path / "serial")
+    # The author pages the worker wrote are marked as rendered: the next build leaves them.
+    store = AuthorStore.reader(cache_folder(tmp_path / "parallel") / AUTHORS_FILE)
+    try:
+        assert store.pages() and not store.stale()
+    finally:
+        store.close()
