@@ -26,6 +26,7 @@ from . import __version__
 from .archive import ThreadArchive, UnreadableThread, atomic_write_bytes
 from .config import (
     CONFIG_NAME,
+    MAX_REVISIT,
     ForumSettings,
     MirrorConfig,
     add_thread,
@@ -50,9 +51,10 @@ from .fetch.settings import seconds_problem
 from .fetch.stop import StopRequest
 from .jsonlog import event, json_log
 from .lock import archive_lock
-from .recheck import recheck_thread
+from .recheck import DEFAULT_REVISIT, recheck_thread
 from .records import AssetRef, ParsedPage
 from .runs import UpdateRun
+from .schedule import split_due
 from .scrape import ScrapeSummary, archived_key, new_run_id, scrape_thread, thread_is_gone
 from .serve import serve_directory
 from .thread_state import ThreadState, ThreadStates
@@ -224,6 +226,7 @@ class RunTotals:
     moved_threads: int = 0
     failed_threads: int = 0
     unavailable_threads: int = 0
+    not_due_threads: int = 0  # skipped by their schedule (schedule.py)
     requests: int = 0
     bytes_received: int = 0
 
@@ -265,6 +268,7 @@ def emit_summary(command: str, totals: RunTotals, threads: int, seconds: float,
     event("summary", f"{command} finished with exit code {exit_code}", command=command,
           threads_checked=threads, threads_failed=totals.failed_threads,
           threads_unavailable=totals.unavailable_threads, threads_moved=totals.moved_threads,
+          threads_not_due=totals.not_due_threads,
           new_posts=totals.new_posts, edited_posts=totals.edited_posts,
           removed_posts=totals.removed_posts, new_assets=totals.new_assets,
           requests=totals.requests, bytes=totals.bytes_received, seconds=round(seconds, 2),
@@ -302,6 +306,14 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
     return list(targets.values()), list(unreadable.values())
 
 
+def revisit_count(args: argparse.Namespace, forum: ForumSettings) -> int:
+    """How many earlier pages of each thread an update reads again: `--revisit`, else the
+    forum's `revisit`, else the default."""
+    if args.revisit is not None:
+        return int(args.revisit)
+    return DEFAULT_REVISIT if forum.revisit is None else forum.revisit
+
+
 def cmd_update(args: argparse.Namespace) -> int:
     archive = ThreadArchive(args.archive)
     config = read_config(args)
@@ -313,6 +325,15 @@ def cmd_update(args: argparse.Namespace) -> int:
         if not targets and not unreadable:
             raise ForumMirrorError(f"no threads archived in {args.archive} or listed in "
                                    f"{config.path}: scrape or add one first")
+        if not args.urls:  # a thread named on the command line is always checked
+            targets, not_due = split_due(targets, ThreadStates(archive),
+                                         lambda url: config.for_url(url).schedule())
+            for skipped in not_due:
+                totals.not_due_threads += 1
+                event("thread_not_due", f"{skipped.url} is not due until {skipped.due_at}",
+                      thread=skipped.key, url=skipped.url, last_checked=skipped.last_checked,
+                      due_at=skipped.due_at)
+                run.checked(skipped.key, skipped.url, "not_due", due_at=skipped.due_at)
         keys = dict(targets)
         failures: list[ForumMirrorError] = []
         checked = 0
@@ -338,7 +359,9 @@ def cmd_update(args: argparse.Namespace) -> int:
                             summary = recheck_thread(
                                 url, archive, client, recorder, ProgressBars(progress),
                                 key=keys[url], run_id=run.run_id,
-                                engine_name=args.engine or config.for_url(url).engine)
+                                engine_name=args.engine or config.for_url(url).engine,
+                                revisit=revisit_count(args, config.for_url(url)),
+                                full=args.full)
                     except Interrupted as error:
                         interrupted = error
                         break
@@ -379,7 +402,8 @@ def cmd_update(args: argparse.Namespace) -> int:
             f"{totals.edited_posts} edited, {totals.removed_posts} removed upstream, "
             f"{totals.moved_threads} moved, {totals.failed_threads} failed "
             f"({totals.unavailable_threads} gone or walled off upstream); "
-            f"{totals.requests} request(s), {totals.bytes_received:,} bytes in "
+            + (f"{totals.not_due_threads} not due; " if totals.not_due_threads else "")
+            + f"{totals.requests} request(s), {totals.bytes_received:,} bytes in "
             f"{seconds:.1f} s.", highlight=False)
         site_missing = not (args.output / "index.html").is_file()  # a first scheduled run
         if (args.build and interrupted is None
@@ -652,6 +676,14 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--build", action="store_true",
                         help="rebuild the site when something changed or it is not built "
                              "yet (default: no)")
+    update.add_argument("--revisit", type=revisit_pages, metavar="N",
+                        help="earlier pages of each thread to read again besides the last "
+                             "(the least recently read; conditional requests), so edits on "
+                             f"any page are found (default: {DEFAULT_REVISIT}, or the "
+                             "config's `revisit`)")
+    update.add_argument("--full", action="store_true",
+                        help="read every page of each thread again (conditional requests), "
+                             "not only the last and the least recently read")
     update.set_defaults(handler=cmd_update)
 
     add = commands.add_parser(
@@ -749,6 +781,10 @@ def _integer(text: str, low: int, high: int | None = None) -> int:
         span = f"from {low} to {high}" if high is not None else f"{low} or more"
         raise argparse.ArgumentTypeError(f"must be a whole number {span}, not {text}")
     return value
+
+
+def revisit_pages(text: str) -> int:
+    return _integer(text, 0, MAX_REVISIT)
 
 
 def retry_count(text: str) -> int:

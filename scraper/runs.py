@@ -89,8 +89,9 @@ class UpdateRun:
         return path
 
     def checked(self, key: str | None, url: str, outcome: str, **facts: Any) -> None:
-        """One thread's entry: `outcome` is "unchanged", "changed", "failed" or
-        "unreadable"; `facts` what the board answered and what the run did."""
+        """One thread's entry: `outcome` is "unchanged", "changed", "failed",
+        "unreadable" or "not_due" (skipped by its schedule); `facts` what the board
+        answered and what the run did."""
         self.threads.append({"key": key, "url": url, "outcome": outcome, **facts})
 
     def finish(self, exit_code: int, totals: dict[str, Any]) -> Path:

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -127,6 +128,8 @@ def scrape_thread(
     max_seconds: float = MAX_THREAD_SECONDS,
     run_id: str | None = None,
     prefetched: Fetched | None = None,
+    earlier: Sequence[Fetched] = (),
+    earlier_complete: bool = False,
 ) -> ScrapeSummary:
     """Archive every page, post and asset of the thread at `url`; return what was done.
 
@@ -147,7 +150,10 @@ def scrape_thread(
 
     A re-check (`from_last_page`) that finds nothing new writes nothing into the thread's
     folder (`changed` is False in the summary): `prefetched` is then the answer to its
-    first request, recorded elsewhere (the update run's WARC, runs.py).
+    first request, recorded elsewhere (the update run's WARC, runs.py). `earlier` are the
+    answers of that re-check's revisits of earlier pages (recheck.py), recorded there too,
+    merged with the pages read forward; `earlier_complete`: they are every page before the
+    re-checked one, so the run read the whole thread and can tell which posts are gone.
     """
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
@@ -168,6 +174,7 @@ def scrape_thread(
             first_page = prefetched
         pages, stop = _fetch_pages(start, engine, client, recorder, observer, archive,
                                    existing, max_pages, max_seconds, first_page)
+        revisited = _read_earlier(earlier, engine, archive, existing)
         if stop is not None and not pages and (not resuming or thread_is_gone(stop.error)):
             # Nothing read: a failed first page fails the run, and a thread gone upstream
             # is gone whichever page a run starts at.
@@ -176,7 +183,8 @@ def scrape_thread(
             log.warning("%s names %s as its canonical URL, on another site: ignored",
                         start.url, shown(ignored))
         assets, failed, repaired = _fetch_assets(
-            pages, key, archive, client, recorder, existing.assets if existing else [], observer)
+            [*pages, *revisited], key, archive, client, recorder,
+            existing.assets if existing else [], observer)
     except ForumMirrorError as error:
         recorder.close()
         if existing is None:  # nothing was archived before: leave nothing of this run behind
@@ -187,13 +195,15 @@ def scrape_thread(
     recorder.close()
     # Every record is written now: the captures of this run learn their records' offsets.
     pages = [replace(page, capture=recorder.settled(page.capture)) for page in pages]
+    whole = earlier_complete and len(revisited) == len(earlier)  # and no page failed to read
     assets = [replace(asset, capture=recorder.settled(asset.capture)) for asset in assets]
 
     archived_before = {a.sha256 for a in (existing.assets if existing else [])}
     if existing is not None:
         existing.unavailable_since, existing.unavailable_reason = None, ""
-    thread, counts = _merge(existing, key, engine, pages, assets, archive,
-                            complete=stop is None and bool(pages) and pages[-1].complete)
+    thread, counts = _merge(existing, key, engine, [*pages, *revisited], assets, archive,
+                            complete=stop is None and bool(pages)
+                            and (pages[-1].complete or whole))
     if pages:
         thread.cursor = pages[-1].cursor
     thread.incomplete = stop.record if stop is not None else None
@@ -203,7 +213,7 @@ def scrape_thread(
         key=key,
         title=thread.thread.title,
         url=thread.thread.url,
-        pages=len(pages),
+        pages=len(pages) + len(revisited),
         posts=len(thread.posts),
         new_posts=counts["new"],
         changed_posts=counts["changed"],
@@ -465,6 +475,49 @@ class _Stop:
     error: ForumMirrorError
 
 
+def _archived_captures(existing: ArchivedThread | None) -> dict[str, Capture]:
+    """The archived pages' captures by the URL they were asked for and served from (a moved
+    thread's pages are asked for at its new URL)."""
+    archived = {p.capture.url: p.capture for p in (existing.pages if existing else [])}
+    for known_page in existing.pages if existing else []:
+        archived.setdefault(known_page.capture.final_url, known_page.capture)
+    return archived
+
+
+def _read_page(url: str, fetched: Fetched, known: Capture | None, engine: Engine,
+               cursor: Cursor | None, archive: ThreadArchive) -> _Page:
+    """One answer as the engine reads it. A 304 for an archived page is re-read from the
+    WARC record it was archived from, so its provenance stays that first capture."""
+    if fetched.not_modified and known is not None:
+        payload = archive.warc_payload(known.warc_file, known.warc_record_id, known.warc_offset)
+        capture, text = known, decode_body(payload)
+    else:
+        capture, text = fetched.capture, fetched.text()
+    reading = engine.read(Response(url=url, final_url=capture.final_url, status=capture.status,
+                                   text=text, headers=fetched.headers,
+                                   fetched_at=capture.fetched_at), cursor)
+    return _Page(reading.page, capture, fetched.redirects, reading.cursor, reading.complete,
+                 reading.next)
+
+
+def _read_earlier(answers: Sequence[Fetched], engine: Engine, archive: ThreadArchive,
+                  existing: ArchivedThread | None) -> list[_Page]:
+    """The revisited earlier pages of a re-check, read; one that cannot be read is left as
+    archived (a revisit is a second look, not the thread's reading: the next run asks
+    again)."""
+    archived = _archived_captures(existing)
+    pages: list[_Page] = []
+    for fetched in answers:
+        url = fetched.capture.url
+        try:
+            pages.append(_read_page(url, fetched, archived.get(url), engine, None, archive))
+        except Interrupted:
+            raise
+        except ForumMirrorError as error:
+            log.warning("revisited page %s not merged: %s", shown(url), error)
+    return pages
+
+
 def _fetch_pages(
     first: Request, engine: Engine, client: PoliteClient,
     recorder: WarcRecorder, observer: ScrapeObserver | None, archive: ThreadArchive,
@@ -476,9 +529,7 @@ def _fetch_pages(
     unchanged (304) is re-read from the WARC record it was archived from, so its
     provenance stays that first capture. `prefetched` is the answer to `first` when
     telling the engine or the thread needed it already."""
-    archived = {p.capture.url: p.capture for p in (existing.pages if existing else [])}
-    for known_page in existing.pages if existing else []:  # a moved thread: asked at its new URL
-        archived.setdefault(known_page.capture.final_url, known_page.capture)
+    archived = _archived_captures(existing)
     pages: list[_Page] = []
     read_urls: set[str] = set()  # asked for and landed on, by the pages read
     next_url, first_number, cursor = first.url, first.page, first.cursor
@@ -511,18 +562,7 @@ def _fetch_pages(
                 fetched = prefetched
             else:
                 fetched = client.fetch(next_url, recorder, kind="page", validators=validators)
-            if fetched.not_modified and known is not None:
-                payload = archive.warc_payload(known.warc_file, known.warc_record_id,
-                                               known.warc_offset)
-                capture, text = known, decode_body(payload)
-            else:
-                capture, text = fetched.capture, fetched.text()
-            reading = engine.read(Response(url=next_url, final_url=capture.final_url,
-                                           status=capture.status, text=text,
-                                           headers=fetched.headers,
-                                           fetched_at=capture.fetched_at), cursor)
-            page = _Page(reading.page, capture, fetched.redirects, reading.cursor,
-                         reading.complete, reading.next)
+            page = _read_page(next_url, fetched, known, engine, cursor, archive)
         except Interrupted:
             raise  # the user stopped the run: no fault of the board's to record
         except ForumMirrorError as error:
