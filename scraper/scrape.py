@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .archive import ThreadArchive
+from .asset_index import AssetIndex
 from .engines import (
     Engine,
     cookie_names,
@@ -279,6 +280,7 @@ def save_thread(archive: ThreadArchive, thread: ArchivedThread, run_id: str) -> 
     states.note_moves(thread)
     archive.save(thread)
     states.record(thread, CURRENT_VERSION, checked_at=utc_now(), run_id=run_id)
+    AssetIndex(archive).note(thread)
 
 
 def record_unavailable(thread: ArchivedThread, archive: ThreadArchive, run_id: str,
@@ -646,13 +648,25 @@ def _fetch_assets(
         observer.assets_found(len(refs))
     stored: dict[str, StoredAsset] = {}  # by sha256
     by_host: dict[str, list[AssetRef]] = {}
+    index = AssetIndex(archive)
+    linked = 0
     for url, ref in refs.items():
         if url in intact:
             stored.setdefault(intact[url].sha256, intact[url])
-            if observer:
-                observer.asset_done(ref)
+        elif url not in damaged and (reused := index.reuse(url, key)) is not None:
+            # Archived under another thread: linked here, with that download's provenance.
+            linked += 1
+            if (known := stored.get(reused.sha256)) is None:
+                stored[reused.sha256] = replace(reused, filename=ref.filename)
+            elif url not in known.urls:
+                known.urls.append(url)
         else:
             by_host.setdefault(urlsplit(url).netloc, []).append(ref)
+            continue
+        if observer:
+            observer.asset_done(ref)
+    if linked:
+        log.info("%s: %d asset(s) already archived under other threads, linked", key, linked)
 
     def download(host_refs: list[AssetRef]) -> list[tuple[AssetRef, _Downloaded | None]]:
         results: list[tuple[AssetRef, _Downloaded | None]] = []
