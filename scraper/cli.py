@@ -658,8 +658,11 @@ def build_parser() -> argparse.ArgumentParser:
     update = commands.add_parser(
         "update", help="re-check archived threads (for cron)",
         description="Re-check every archived thread and every thread of the config file (or "
-                    "the URLs given): an unchanged thread costs one conditional request; new "
-                    "pages and posts are added, edits keep their earlier revisions, a moved "
+                    "the URLs given): its last page and the --revisit least recently read "
+                    "earlier ones are asked for conditionally, so an unchanged thread costs "
+                    "a few requests however long it is; threads not due by their forum's "
+                    "check_every/adaptive schedule are skipped; new pages and posts are "
+                    "added, edits keep their earlier revisions, a moved "
                     "thread (301) is followed and the move recorded. Exit codes: 0 success, "
                     "10 some threads failed, 11 all failed, 5 a page layout was not "
                     "recognised, 9 archive locked, 12 bad config file, 130/143 stopped by "
