@@ -95,6 +95,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def write_json_file(path: Path, data: Any) -> None:
+    """Write `data` to `path` as JSON (indented by one, a newline at the end) atomically;
+    ArchiveError when it cannot be written."""
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError as error:
+        raise ArchiveError(f"cannot write {path}: {error.strerror or error}") from error
+
+
 def check_archive_root(root: Path) -> None:
     """ArchiveError when `root`, or the nearest of its parents that exists, is no folder:
     an archive is a folder, which may not exist yet."""

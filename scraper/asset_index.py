@@ -22,9 +22,8 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .archive import ThreadArchive, atomic_write_bytes, file_sha256
+from .archive import ThreadArchive, file_sha256, write_json_file
 from .archive_paths import check_relative_path, key_problem, path_inside
 from .errors import ArchiveError
 from .records import ArchivedThread, Capture, StoredAsset, to_dict
@@ -90,11 +89,11 @@ class AssetIndex:
         for asset in thread.assets:
             sha_path = self._sha_path(asset.sha256)
             if not self._holds(sha_path, asset.sha256):
-                self._write(sha_path, {"key": thread.key, "path": asset.path})
+                write_json_file(sha_path, {"key": thread.key, "path": asset.path})
             for url in asset.urls:
                 url_path = self._url_path(url)
                 if not url_path.is_file():
-                    self._write(url_path, {"url": url, "sha256": asset.sha256,
+                    write_json_file(url_path, {"url": url, "sha256": asset.sha256,
                                            "content_type": asset.content_type,
                                            "bytes": asset.bytes,
                                            "capture": to_dict(asset.capture)})
@@ -120,15 +119,8 @@ class AssetIndex:
         log.info("indexing the assets of every archived thread (once)")
         for thread in self.archive.threads():
             self.note(thread)
-        self._write(self.folder / "index.json",
+        write_json_file(self.folder / "index.json",
                     {"format": INDEX_FORMAT, "format_version": INDEX_VERSION})
-
-    def _write(self, path: Path, data: dict[str, Any]) -> None:
-        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-        try:
-            atomic_write_bytes(path, text.encode("utf-8"))
-        except OSError as error:
-            raise ArchiveError(f"cannot write {path}: {error.strerror or error}") from error
 
     def reuse(self, url: str, key: str) -> StoredAsset | None:
         """The asset `url` gave, linked (or copied) into thread `key`'s folder from the

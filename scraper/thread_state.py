@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .archive import THREADS_DIR, ThreadArchive, UnreadableThread, atomic_write_bytes
+from .archive import THREADS_DIR, ThreadArchive, UnreadableThread, write_json_file
 from .archive_paths import key_problem
 from .engines import Engine, engine_named, engines_claiming, url_thread_key
 from .errors import ArchiveError, UnsupportedUrl
@@ -171,12 +171,12 @@ class ThreadStates:
         for moved in moved_keys:
             path = self._moved_path(moved)
             if moved != key and not path.is_file():  # a key names one thread for good
-                self._write_json(path, {"key": key})
+                write_json_file(path, {"key": key})
 
     def write(self, state: ThreadState) -> None:
         """Store the state (atomically), and the keys its moves lead to."""
         self._write_moves(state.key, state.moved_keys)
-        self._write_json(self._path(state.key), {"format": STATE_FORMAT,
+        write_json_file(self._path(state.key), {"format": STATE_FORMAT,
                                                  "format_version": STATE_VERSION,
                                                  **to_dict(state)})
 
@@ -227,13 +227,6 @@ class ThreadStates:
         )
         self.write(state)
         return state
-
-    def _write_json(self, path: Path, data: dict[str, Any]) -> None:
-        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-        try:
-            atomic_write_bytes(path, text.encode("utf-8"))
-        except OSError as error:
-            raise ArchiveError(f"cannot write {path}: {error.strerror or error}") from error
 
     # --- Listing and lookup ------------------------------------------------------------------
 
@@ -294,7 +287,7 @@ class ThreadStates:
     def mark_indexed(self) -> None:
         """Say that every thread folder's moves are in the moved index (after `followed`
         went through them all): from then on every write keeps it so."""
-        self._write_json(self.folder / "state.json",
+        write_json_file(self.folder / "state.json",
                          {"format": INDEX_FORMAT, "format_version": STATE_VERSION})
 
 

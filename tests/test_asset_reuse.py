@@ -11,12 +11,7 @@ from pathlib import Path
 from scraper.archive import ThreadArchive
 from scraper.cli import main
 from scraper.demo_forum import DemoForum
-
-FETCH = ["--delay", "0", "--max-retries", "0", "--timeout", "5"]
-
-
-def run(*args: str) -> int:
-    return main([*args, *FETCH])
+from tests.test_update_state import run
 
 
 def scrape_thread_numbered(port: int, thread_id: int, archive: Path) -> list[str]:

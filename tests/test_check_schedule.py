@@ -15,12 +15,7 @@ from scraper.config import load_config
 from scraper.demo_forum import DemoForum, SeedPost
 from scraper.errors import ConfigError
 from scraper.schedule import Schedule, parse_duration
-
-FETCH = ["--delay", "0", "--max-retries", "0", "--timeout", "5"]
-
-
-def run(*args: str) -> int:
-    return main([*args, *FETCH])
+from tests.test_update_state import run
 
 
 def log_entries(path: Path) -> list[dict]:

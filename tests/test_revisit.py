@@ -5,7 +5,6 @@ unchanged revisit leaves the thread's folder as it was."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 from pathlib import Path
@@ -15,17 +14,7 @@ from scraper.archive import ThreadArchive
 from scraper.cli import main
 from scraper.demo_forum import DemoForum
 from scraper.thread_state import ThreadStates
-
-FETCH = ["--delay", "0", "--max-retries", "0", "--timeout", "5"]
-
-
-def run(*args: str) -> int:
-    return main([*args, *FETCH])
-
-
-def tree_digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from tests.test_update_state import run, tree_digests
 
 
 def edited(forum: DemoForum, index: int, html: str) -> None:
