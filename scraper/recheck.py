@@ -104,8 +104,7 @@ def recheck_thread(
         prefetched = fetched
     summary = scrape_thread(url, archive, client, observer, from_last_page=True, key=key,
                             engine_name=engine_name, run_id=run_id, prefetched=prefetched,
-                            earlier=earlier, earlier_complete=full)
-    states.revisited(summary.key, reads)
+                            earlier=earlier, earlier_complete=full, page_reads=reads)
     # The re-check's own request counts too, though scrape_thread did not send it.
     summary.requests = client.requests_made - requests_before
     summary.bytes_received = client.bytes_received - bytes_before

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -64,7 +64,7 @@ from .records import (
     ThreadMove,
     to_dict,
 )
-from .thread_state import ThreadStates, resume_url, same_thread
+from .thread_state import PageRead, ThreadStates, resume_url, same_thread
 from .urls import canonical_url, origin_of, page_url, same_site, shown, thread_key
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ def scrape_thread(
     prefetched: Fetched | None = None,
     earlier: Sequence[Fetched] = (),
     earlier_complete: bool = False,
+    page_reads: Mapping[int, PageRead] | None = None,
 ) -> ScrapeSummary:
     """Archive every page, post and asset of the thread at `url`; return what was done.
 
@@ -154,7 +155,8 @@ def scrape_thread(
     first request, recorded elsewhere (the update run's WARC, runs.py). `earlier` are the
     answers of that re-check's revisits of earlier pages (recheck.py), recorded there too,
     merged with the pages read forward; `earlier_complete`: they are every page before the
-    re-checked one, so the run read the whole thread and can tell which posts are gone.
+    re-checked one, so the run read the whole thread and can tell which posts are gone;
+    `page_reads` what those revisits read, for the thread's state.
     """
     started = time.monotonic()
     requests_before, bytes_before = client.requests_made, client.bytes_received
@@ -237,7 +239,7 @@ def scrape_thread(
         # Nothing new, and nothing of this run in the thread's WARC file (its first answer
         # is recorded elsewhere): the folder stays as it was, byte for byte.
         _remove_new_paths(archive.thread_dir(key), paths_before)
-        ThreadStates(archive).confirm(key, utc_now(), run_id)
+        ThreadStates(archive).confirm(key, utc_now(), run_id, page_reads)
         summary.changed, summary.warc_file = False, ""
         return summary
     thread.runs.append({
@@ -257,7 +259,7 @@ def scrape_thread(
                      "user_agent": client.settings.user_agent},
         **({"incomplete": to_dict(stop.record)} if stop is not None else {}),
     })
-    save_thread(archive, thread, run_id)
+    save_thread(archive, thread, run_id, page_reads)
     if stop is not None:
         raise ThreadIncomplete(
             f"{key}: stopped at page {stop.record.page} ({stop.record.url}): "
@@ -274,12 +276,15 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def save_thread(archive: ThreadArchive, thread: ArchivedThread, run_id: str) -> None:
-    """Write the thread's `thread.json`, then its re-check state (thread_state.py)."""
+def save_thread(archive: ThreadArchive, thread: ArchivedThread, run_id: str,
+                page_reads: Mapping[int, PageRead] | None = None) -> None:
+    """Write the thread's `thread.json`, then its re-check state (thread_state.py, with the
+    pages this run read again: `page_reads`), then index its assets (asset_index.py)."""
     states = ThreadStates(archive)
     states.note_moves(thread)
     archive.save(thread)
-    states.record(thread, CURRENT_VERSION, checked_at=utc_now(), run_id=run_id)
+    states.record(thread, CURRENT_VERSION, checked_at=utc_now(), run_id=run_id,
+                  reads=page_reads)
     AssetIndex(archive).note(thread)
 
 

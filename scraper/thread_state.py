@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -184,25 +184,22 @@ class ThreadStates:
         """Note that run `run_id` checked the thread at `at` and found it unchanged."""
         self.write(replace(state, last_checked=at, last_run=run_id))
 
-    def revisited(self, key: str, reads: dict[int, PageRead]) -> None:
-        """Note what a run's revisits of the thread's earlier pages read (after the run
-        wrote or confirmed the thread's state): the pages it had answers for."""
-        state = self.read(key)
-        if state is not None and reads:
-            self.write(state.with_reads(reads))
-
-    def confirm(self, key: str, at: str, run_id: str) -> None:
+    def confirm(self, key: str, at: str, run_id: str,
+                reads: Mapping[int, PageRead] | None = None) -> None:
         """Note that run `run_id` re-checked the thread in full at `at` (every asset hashed)
-        and found it unchanged: its state, made from `thread.json` as stored, is fresh."""
+        and found it unchanged: its state, made from `thread.json` as stored, is fresh.
+        `reads`: the pages its revisits read (see `record`)."""
         stored = self.archive.load_stored(key)
         if stored is not None:
-            self.record(*stored, checked_at=at, run_id=run_id)
+            self.record(*stored, checked_at=at, run_id=run_id, reads=reads)
 
     def record(self, thread: ArchivedThread, format_version: int, *, checked_at: str,
-               run_id: str = "", verified: bool = True) -> ThreadState | None:
+               run_id: str = "", verified: bool = True,
+               reads: Mapping[int, PageRead] | None = None) -> ThreadState | None:
         """Write the state of `thread` as its folder now holds it (`verified`: its assets
         were checked too, else the state is written stale); None for a thread that has no
-        page archived (nothing to re-check from)."""
+        page archived (nothing to re-check from). `reads` are pages a run read again
+        (recheck.py's revisits), by number: newer than their captures when unchanged."""
         if not thread.pages:
             return None
         engine = engine_named(thread.engine)
@@ -211,6 +208,7 @@ class ThreadStates:
         # A revisit that found a page unchanged left thread.json as it was: its capture is
         # older than the last read, which only the state knew.
         known_reads = {p.number: p for p in kept.pages} if kept is not None else {}
+        known_reads.update(reads or {})
         pages = tuple(_page_read(page, thread.thread.url, engine, known_reads.get(page.number))
                       for page in thread.pages)
         state = ThreadState(
@@ -322,12 +320,11 @@ def read_time(text: str) -> float:
 def _page_read(page: PageCapture, thread_url: str, engine: Engine, known: PageRead | None
                ) -> PageRead:
     capture = page.capture
-    url = page_address(capture, thread_url, engine)
     if known is not None and read_time(known.read_at) > read_time(capture.fetched_at):
-        return replace(known, url=url)  # read again since, and its validators are newer
-    return PageRead(number=page.number, url=url, etag=capture.etag,
-                    last_modified=capture.last_modified, sha256=capture.sha256,
-                    read_at=capture.fetched_at)
+        return known  # read again since: its address and validators are the newer ones
+    return PageRead(number=page.number, url=page_address(capture, thread_url, engine),
+                    etag=capture.etag, last_modified=capture.last_modified,
+                    sha256=capture.sha256, read_at=capture.fetched_at)
 
 
 def _moved_keys(thread: ArchivedThread) -> tuple[str, ...]:
