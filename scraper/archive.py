@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -92,6 +93,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file and a rename."""
     with atomic_file(path) as handle:
         handle.write(data)
+
+
+def write_json_file(path: Path, data: Any) -> None:
+    """Write `data` to `path` as JSON (indented by one, a newline at the end) atomically;
+    ArchiveError when it cannot be written."""
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError as error:
+        raise ArchiveError(f"cannot write {path}: {error.strerror or error}") from error
 
 
 def check_archive_root(root: Path) -> None:
@@ -225,6 +236,29 @@ class ThreadArchive:
             with _writing(path):
                 atomic_write_bytes(path, payload)
         return sha256, relative
+
+    def link_asset(self, key: str, source: Path, sha256: str) -> str:
+        """Put `source`, a stored asset of another thread already hashed to `sha256`, into
+        the thread's folder: a hard link where the file system allows one (the bytes are
+        stored once), else a copy; atomically either way. Returns the path relative to the
+        thread folder."""
+        relative = f"assets/{sha256}{source.suffix}"
+        path = self.thread_dir(key) / relative
+        if file_sha256(path) == sha256:
+            return relative
+        with _writing(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Named as the temporary files that remove_stale_temp_files cleans up.
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.link.tmp")
+            temporary.unlink(missing_ok=True)
+            try:
+                os.link(source, temporary)
+            except OSError:  # another file system, or links not allowed: a copy
+                with atomic_file(path) as handle, source.open("rb") as original:
+                    shutil.copyfileobj(original, handle)
+            else:
+                os.replace(temporary, path)
+        return relative
 
     def asset_intact(self, key: str, asset: StoredAsset) -> bool:
         """Whether the asset's file is still there and still hashes to its SHA-256."""

@@ -27,6 +27,7 @@ from . import __version__
 from .archive import ThreadArchive, UnreadableThread, atomic_write_bytes
 from .config import (
     CONFIG_NAME,
+    MAX_REVISIT,
     ForumSettings,
     MirrorConfig,
     add_thread,
@@ -51,6 +52,7 @@ from .fetch.settings import seconds_problem
 from .fetch.stop import StopRequest
 from .jsonlog import event, json_log
 from .lock import archive_lock
+from .recheck import DEFAULT_REVISIT
 from .records import AssetRef, ParsedPage
 from .runner import (
     DEFAULT_CONCURRENCY,
@@ -70,6 +72,7 @@ from .runner import (
     EXIT_TOTAL_FAILURE as EXIT_TOTAL_FAILURE,
 )
 from .runs import UpdateRun
+from .schedule import NotDue, split_due
 from .scrape import archived_key, new_run_id
 from .serve import serve_directory
 from .thread_state import ThreadState, ThreadStates
@@ -188,11 +191,17 @@ def plan_jobs(args: argparse.Namespace, config: MirrorConfig, command: Command,
 
     `UnsupportedUrl` for an unusable URL (say, one with a password), before any request."""
     keys = dict(targets)
-    return [ThreadJob(command, url, keys[url], args.engine or config.for_url(url).engine,
-                      settings, run_id)
-            for urls in by_forum(list(keys)).values()
-            for settings in [fetch_settings(args, urls, config.for_url(urls[0]))]
-            for url in urls]
+    jobs = []
+    for urls in by_forum(list(keys)).values():
+        settings = fetch_settings(args, urls, config.for_url(urls[0]))
+        for url in urls:
+            forum = config.for_url(url)
+            update = command == "update"
+            jobs.append(ThreadJob(command, url, keys[url], args.engine or forum.engine,
+                                  settings, run_id,
+                                  revisit=revisit_count(args, forum) if update else 0,
+                                  full=update and args.full))
+    return jobs
 
 
 def run_jobs(args: argparse.Namespace, jobs: list[ThreadJob], archive: ThreadArchive,
@@ -351,6 +360,14 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
     return list(targets.values()), list(unreadable.values())
 
 
+def revisit_count(args: argparse.Namespace, forum: ForumSettings) -> int:
+    """How many earlier pages of each thread an update reads again: `--revisit`, else the
+    forum's `revisit`, else the default."""
+    if args.revisit is not None:
+        return int(args.revisit)
+    return DEFAULT_REVISIT if forum.revisit is None else forum.revisit
+
+
 def cmd_update(args: argparse.Namespace) -> int:
     archive = ThreadArchive(args.archive)
     config = read_config(args)
@@ -361,7 +378,13 @@ def cmd_update(args: argparse.Namespace) -> int:
         if not targets and not unreadable:
             raise ForumMirrorError(f"no threads archived in {args.archive} or listed in "
                                    f"{config.path}: scrape or add one first")
+        not_due: list[NotDue] = []
+        if not args.urls:  # a thread named on the command line is always checked
+            targets, not_due = split_due(targets, ThreadStates(archive),
+                                         lambda url: config.for_url(url).schedule())
         fold = RunFold("update", len(targets) + len(unreadable), run)
+        for skipped in not_due:
+            fold.add_not_due(skipped)
         for bad in unreadable:
             fold.add_unreadable(bad)
         jobs = plan_jobs(args, config, "update", targets, run.run_id)
@@ -635,8 +658,11 @@ def build_parser() -> argparse.ArgumentParser:
     update = commands.add_parser(
         "update", help="re-check archived threads (for cron)",
         description="Re-check every archived thread and every thread of the config file (or "
-                    "the URLs given): an unchanged thread costs one conditional request; new "
-                    "pages and posts are added, edits keep their earlier revisions, a moved "
+                    "the URLs given): its last page and the --revisit least recently read "
+                    "earlier ones are asked for conditionally, so an unchanged thread costs "
+                    "a few requests however long it is; threads not due by their forum's "
+                    "check_every/adaptive schedule are skipped; new pages and posts are "
+                    "added, edits keep their earlier revisions, a moved "
                     "thread (301) is followed and the move recorded. Exit codes: 0 success, "
                     "10 some threads failed, 11 all failed, 5 a page layout was not "
                     "recognised, 9 archive or thread locked by another run, 12 bad config "
@@ -655,6 +681,14 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--build", action="store_true",
                         help="rebuild the site when something changed or it is not built "
                              "yet (default: no)")
+    update.add_argument("--revisit", type=revisit_pages, metavar="N",
+                        help="earlier pages of each thread to read again besides the last "
+                             "(the least recently read; conditional requests), so edits on "
+                             f"any page are found (default: {DEFAULT_REVISIT}, or the "
+                             "config's `revisit`)")
+    update.add_argument("--full", action="store_true",
+                        help="read every page of each thread again (conditional requests), "
+                             "not only the last and the least recently read")
     update.set_defaults(handler=cmd_update)
 
     worker = commands.add_parser(
@@ -783,6 +817,10 @@ def _integer(text: str, low: int, high: int | None = None) -> int:
         span = f"from {low} to {high}" if high is not None else f"{low} or more"
         raise argparse.ArgumentTypeError(f"must be a whole number {span}, not {text}")
     return value
+
+
+def revisit_pages(text: str) -> int:
+    return _integer(text, 0, MAX_REVISIT)
 
 
 def retry_count(text: str) -> int:

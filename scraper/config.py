@@ -12,6 +12,10 @@
     delay = 5.0                     # seconds between requests to this forum
     contact = "https://example.org/archive"
     cookies = "forum.example.cookies.txt"   # relative to this file's folder
+    revisit = 2                     # earlier pages each update reads again (recheck.py)
+    check_every = "6h"              # a thread checked more recently is not due (schedule.py)
+    adaptive = true                 # ... or longer, the longer the thread has been quiet
+    max_interval = "7d"             # ... but never longer than this
 
 The file lives in the archive folder (`<archive>/forum-mirror.toml`) unless `--config` names
 another: one archive, one list of threads, and a git-scraped archive carries its own list.
@@ -32,9 +36,12 @@ from .archive import atomic_write_bytes, check_archive_root
 from .engines import ENGINE_NAMES, engines_claiming, url_thread_key
 from .errors import ConfigError, UnsupportedUrl
 from .fetch.settings import USER_AGENT_TOKEN, seconds_problem
+from .schedule import DEFAULT_MAX_INTERVAL, Schedule, duration_text, parse_duration
 
 CONFIG_NAME = "forum-mirror.toml"
-FORUM_KEYS = ("delay", "contact", "cookies", "engine")
+FORUM_KEYS = ("delay", "contact", "cookies", "engine", "revisit", "check_every", "adaptive",
+              "max_interval")
+MAX_REVISIT = 10_000  # no thread has more pages than a run reads (scrape.MAX_PAGES)
 # Printable ASCII without parentheses: a User-Agent comment must not be closed early, and
 # header values must not carry line breaks.
 _CONTACT_RE = re.compile(r"[\x21-\x27\x2a-\x7e]+(?: [\x21-\x27\x2a-\x7e]+)*")
@@ -48,15 +55,22 @@ class ForumSettings:
     contact: str | None = None
     cookies: Path | None = None
     engine: str | None = None  # forces the engine (engines.ENGINE_NAMES) for new threads
+    revisit: int | None = None  # earlier pages an update reads again (recheck.py)
+    check_every: float | None = None  # seconds (schedule.py)
+    adaptive: bool | None = None
+    max_interval: float | None = None  # seconds
 
     def over(self, base: ForumSettings) -> ForumSettings:
         """These settings, with the ones not set here taken from `base`."""
-        return ForumSettings(
-            delay=base.delay if self.delay is None else self.delay,
-            contact=base.contact if self.contact is None else self.contact,
-            cookies=base.cookies if self.cookies is None else self.cookies,
-            engine=base.engine if self.engine is None else self.engine,
-        )
+        return ForumSettings(**{
+            name: getattr(base, name) if getattr(self, name) is None else getattr(self, name)
+            for name in FORUM_KEYS})
+
+    def schedule(self) -> Schedule:
+        """How often this forum's threads are checked (every run unless set)."""
+        return Schedule(check_every=self.check_every or 0.0, adaptive=bool(self.adaptive),
+                        max_interval=(DEFAULT_MAX_INTERVAL if self.max_interval is None
+                                      else self.max_interval))
 
 
 @dataclass
@@ -173,7 +187,31 @@ def _forum_settings(path: Path, name: str, table: Any) -> ForumSettings:
             raise ConfigError(f"{path}: {name}.cookies must be a file path string")
         # Relative to the config file, so the config works whatever the working directory.
         settings = replace(settings, cookies=path.parent / Path(cookies).expanduser())
+    if "revisit" in table:
+        revisit = table["revisit"]
+        if (isinstance(revisit, bool) or not isinstance(revisit, int)
+                or not 0 <= revisit <= MAX_REVISIT):
+            raise ConfigError(f"{path}: {name}.revisit must be a whole number of pages from 0 "
+                              f"to {MAX_REVISIT:,}, not {revisit!r}")
+        settings = replace(settings, revisit=revisit)
+    if "check_every" in table:
+        settings = replace(settings, check_every=_duration(path, name, table, "check_every"))
+    if "max_interval" in table:
+        settings = replace(settings, max_interval=_duration(path, name, table, "max_interval"))
+    if "adaptive" in table:
+        if not isinstance(table["adaptive"], bool):
+            raise ConfigError(f"{path}: {name}.adaptive must be true or false, not "
+                              f"{table['adaptive']!r}")
+        settings = replace(settings, adaptive=table["adaptive"])
     return settings
+
+
+def _duration(path: Path, name: str, table: dict[str, Any], key: str) -> float:
+    seconds = parse_duration(table[key])
+    if seconds is None:
+        raise ConfigError(f'{path}: {name}.{key} must be a duration such as "30m", "6h" or '
+                          f'"7d" (or a number of seconds), not {table[key]!r}')
+    return seconds
 
 
 def _type_name(value: object) -> str:
@@ -234,6 +272,14 @@ def _settings_lines(path: Path, settings: ForumSettings) -> list[str]:
         if cookies.is_relative_to(folder):  # keep it relative to the file, as it is read
             cookies = cookies.relative_to(folder)
         lines.append(f"cookies = {_toml_string(cookies.as_posix())}")
+    if settings.revisit is not None:
+        lines.append(f"revisit = {settings.revisit}")
+    if settings.check_every is not None:
+        lines.append(f"check_every = {_toml_string(duration_text(settings.check_every))}")
+    if settings.adaptive is not None:
+        lines.append(f"adaptive = {'true' if settings.adaptive else 'false'}")
+    if settings.max_interval is not None:
+        lines.append(f"max_interval = {_toml_string(duration_text(settings.max_interval))}")
     return lines
 
 

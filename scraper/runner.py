@@ -33,6 +33,7 @@ from .jsonlog import event
 from .lock import ThreadLocked, thread_lock
 from .recheck import recheck_thread
 from .runs import CheckRecorder, UpdateRun
+from .schedule import NotDue
 from .scrape import ScrapeObserver, ScrapeSummary, scrape_thread, thread_is_gone
 from .urls import origin_of
 
@@ -61,6 +62,8 @@ class ThreadJob:
     engine_name: str | None  # the engine asked for (an archived thread keeps its own)
     settings: FetchSettings
     run_id: str = ""  # `update`: the run's id (its WARC files and record, runs.py)
+    revisit: int = 0  # `update`: earlier pages read again besides the last (recheck.py)
+    full: bool = False  # `update --full`: every page read again
 
     @property
     def origin(self) -> str:
@@ -158,7 +161,8 @@ def run_job(job: ThreadJob, archive: ThreadArchive, client: PoliteClient,
                     raise ValueError("an update job needs its run's CheckRecorder")
                 summary = recheck_thread(job.url, archive, client, recorder, observer,
                                          key=job.key, run_id=job.run_id,
-                                         engine_name=job.engine_name, claim=claim)
+                                         engine_name=job.engine_name, claim=claim,
+                                         revisit=job.revisit, full=job.full)
             else:
                 summary = scrape_thread(job.url, archive, client, observer, key=job.key,
                                         engine_name=job.engine_name, claim=claim)
@@ -185,6 +189,7 @@ class RunTotals:
     moved_threads: int = 0
     failed_threads: int = 0
     unavailable_threads: int = 0
+    not_due_threads: int = 0  # skipped by their schedule (schedule.py)
     requests: int = 0
     bytes_received: int = 0
 
@@ -231,6 +236,15 @@ class RunFold:
               exit_code=bad.error.exit_code, unavailable=False, status=None)
         if self.run is not None:
             self.run.checked(bad.path.parent.name, "", "unreadable", error=str(bad.error))
+
+    def add_not_due(self, skipped: NotDue) -> None:
+        """A followed thread its schedule skips this run: no request, not counted as checked."""
+        self.totals.not_due_threads += 1
+        event("thread_not_due", f"{skipped.url} is not due until {skipped.due_at}",
+              thread=skipped.key, url=skipped.url, last_checked=skipped.last_checked,
+              due_at=skipped.due_at)
+        if self.run is not None:
+            self.run.checked(skipped.key, skipped.url, "not_due", due_at=skipped.due_at)
 
     def add(self, outcome: Outcome) -> None:
         """Count one outcome (announce it first: `announce`)."""
@@ -334,7 +348,8 @@ def update_summary_line(fold: RunFold, seconds: float) -> str:
             f"{totals.edited_posts} edited, {totals.removed_posts} removed upstream, "
             f"{totals.moved_threads} moved, {totals.failed_threads} failed "
             f"({totals.unavailable_threads} gone or walled off upstream); "
-            f"{totals.requests} request(s), {totals.bytes_received:,} bytes in "
+            + (f"{totals.not_due_threads} not due; " if totals.not_due_threads else "")
+            + f"{totals.requests} request(s), {totals.bytes_received:,} bytes in "
             f"{seconds:.1f} s.")
 
 
@@ -364,6 +379,7 @@ def emit_summary(command: str, fold: RunFold, seconds: float, exit_code: int) ->
           threads_checked=fold.done if command == "update" else fold.threads,
           threads_failed=totals.failed_threads,
           threads_unavailable=totals.unavailable_threads, threads_moved=totals.moved_threads,
+          threads_not_due=totals.not_due_threads,
           new_posts=totals.new_posts, edited_posts=totals.edited_posts,
           removed_posts=totals.removed_posts, new_assets=totals.new_assets,
           requests=totals.requests, bytes=totals.bytes_received, seconds=round(seconds, 2),

@@ -13,15 +13,13 @@ lists only the runs that changed it).
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .archive import ThreadArchive, atomic_write_bytes
-from .errors import ArchiveError
+from .archive import ThreadArchive, write_json_file
 from .fetch import FetchSettings, WarcRecorder
 from .scrape import utc_now
 
@@ -94,8 +92,9 @@ class UpdateRun:
         return path
 
     def checked(self, key: str | None, url: str, outcome: str, **facts: Any) -> None:
-        """One thread's entry: `outcome` is "unchanged", "changed", "failed" or
-        "unreadable"; `facts` what the board answered and what the run did."""
+        """One thread's entry: `outcome` is "unchanged", "changed", "failed",
+        "unreadable" or "not_due" (skipped by its schedule); `facts` what the board
+        answered and what the run did."""
         with self._lock:
             self.threads.append({"key": key, "url": url, "outcome": outcome, **facts})
 
@@ -112,11 +111,7 @@ class UpdateRun:
             "warc_files": self.warc_files, "threads": self.threads, "totals": totals,
         }
         path = self.archive.root / RUNS_DIR / f"{self.run_id}.json"
-        text = json.dumps(record, ensure_ascii=False, indent=1) + "\n"
-        try:
-            atomic_write_bytes(path, text.encode("utf-8"))
-        except OSError as error:
-            raise ArchiveError(f"cannot write {path}: {error.strerror or error}") from error
+        write_json_file(path, record)
         return path
 
 

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .archive import ThreadArchive
+from .asset_index import AssetIndex
 from .engines import (
     Engine,
     cookie_names,
@@ -30,7 +31,7 @@ from .engines import (
     engines_claiming,
     url_thread_key,
 )
-from .engines.base import Cursor, Request, Response
+from .engines.base import Cursor, Reading, Request, Response
 from .engines.traps import crawler_trap
 from .errors import (
     AccessBlocked,
@@ -64,7 +65,7 @@ from .records import (
     ThreadMove,
     to_dict,
 )
-from .thread_state import ThreadStates, resume_url, same_thread
+from .thread_state import PageRead, ThreadStates, resume_url, same_thread
 from .urls import canonical_url, origin_of, page_url, same_site, shown, thread_key
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,9 @@ def scrape_thread(
     run_id: str | None = None,
     prefetched: Fetched | None = None,
     claim: Callable[[str], None] | None = None,
+    earlier: Sequence[Fetched] = (),
+    earlier_complete: bool = False,
+    page_reads: Mapping[int, PageRead] | None = None,
 ) -> ScrapeSummary:
     """Archive every page, post and asset of the thread at `url`; return what was done.
 
@@ -150,7 +154,11 @@ def scrape_thread(
 
     A re-check (`from_last_page`) that finds nothing new writes nothing into the thread's
     folder (`changed` is False in the summary): `prefetched` is then the answer to its
-    first request, recorded elsewhere (the update run's WARC, runs.py).
+    first request, recorded elsewhere (the update run's WARC, runs.py). `earlier` are the
+    answers of that re-check's revisits of earlier pages (recheck.py), recorded there too,
+    merged with the pages read forward; `earlier_complete`: they are every page before the
+    re-checked one, so the run read the whole thread and can tell which posts are gone;
+    `page_reads` what those revisits read, for the thread's state.
 
     `claim(key)` is called once the thread's key is known, before anything is written into
     its folder (the runner takes the thread's lock there: runner.py).
@@ -174,6 +182,7 @@ def scrape_thread(
             first_page = prefetched
         pages, stop = _fetch_pages(start, engine, client, recorder, observer, archive,
                                    existing, max_pages, max_seconds, first_page)
+        revisited = _read_earlier(earlier, engine, archive, existing)
         if stop is not None and not pages and (not resuming or thread_is_gone(stop.error)):
             # Nothing read: a failed first page fails the run, and a thread gone upstream
             # is gone whichever page a run starts at.
@@ -182,7 +191,8 @@ def scrape_thread(
             log.warning("%s names %s as its canonical URL, on another site: ignored",
                         start.url, shown(ignored))
         assets, failed, repaired = _fetch_assets(
-            pages, key, archive, client, recorder, existing.assets if existing else [], observer)
+            [*pages, *revisited], key, archive, client, recorder,
+            existing.assets if existing else [], observer)
     except ForumMirrorError as error:
         recorder.close()
         if existing is None:  # nothing was archived before: leave nothing of this run behind
@@ -193,13 +203,15 @@ def scrape_thread(
     recorder.close()
     # Every record is written now: the captures of this run learn their records' offsets.
     pages = [replace(page, capture=recorder.settled(page.capture)) for page in pages]
+    whole = earlier_complete and len(revisited) == len(earlier)  # and no page failed to read
     assets = [replace(asset, capture=recorder.settled(asset.capture)) for asset in assets]
 
     archived_before = {a.sha256 for a in (existing.assets if existing else [])}
     if existing is not None:
         existing.unavailable_since, existing.unavailable_reason = None, ""
-    thread, counts = _merge(existing, key, engine, pages, assets, archive,
-                            complete=stop is None and bool(pages) and pages[-1].complete)
+    thread, counts = _merge(existing, key, engine, [*pages, *revisited], assets, archive,
+                            complete=stop is None and bool(pages)
+                            and (pages[-1].complete or whole))
     if pages:
         thread.cursor = pages[-1].cursor
     thread.incomplete = stop.record if stop is not None else None
@@ -209,7 +221,7 @@ def scrape_thread(
         key=key,
         title=thread.thread.title,
         url=thread.thread.url,
-        pages=len(pages),
+        pages=len(pages) + len(revisited),
         posts=len(thread.posts),
         new_posts=counts["new"],
         changed_posts=counts["changed"],
@@ -232,7 +244,7 @@ def scrape_thread(
         # Nothing new, and nothing of this run in the thread's WARC file (its first answer
         # is recorded elsewhere): the folder stays as it was, byte for byte.
         _remove_new_paths(archive.thread_dir(key), paths_before)
-        ThreadStates(archive).confirm(key, utc_now(), run_id)
+        ThreadStates(archive).confirm(key, utc_now(), run_id, page_reads)
         summary.changed, summary.warc_file = False, ""
         return summary
     thread.runs.append({
@@ -252,7 +264,7 @@ def scrape_thread(
                      "user_agent": client.settings.user_agent},
         **({"incomplete": to_dict(stop.record)} if stop is not None else {}),
     })
-    save_thread(archive, thread, run_id)
+    save_thread(archive, thread, run_id, page_reads)
     if stop is not None:
         raise ThreadIncomplete(
             f"{key}: stopped at page {stop.record.page} ({stop.record.url}): "
@@ -269,12 +281,16 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def save_thread(archive: ThreadArchive, thread: ArchivedThread, run_id: str) -> None:
-    """Write the thread's `thread.json`, then its re-check state (thread_state.py)."""
+def save_thread(archive: ThreadArchive, thread: ArchivedThread, run_id: str,
+                page_reads: Mapping[int, PageRead] | None = None) -> None:
+    """Write the thread's `thread.json`, then its re-check state (thread_state.py, with the
+    pages this run read again: `page_reads`), then index its assets (asset_index.py)."""
     states = ThreadStates(archive)
     states.note_moves(thread)
     archive.save(thread)
-    states.record(thread, CURRENT_VERSION, checked_at=utc_now(), run_id=run_id)
+    states.record(thread, CURRENT_VERSION, checked_at=utc_now(), run_id=run_id,
+                  reads=page_reads)
+    AssetIndex(archive).note(thread)
 
 
 def record_unavailable(thread: ArchivedThread, archive: ThreadArchive, run_id: str,
@@ -479,6 +495,58 @@ class _Stop:
     error: ForumMirrorError
 
 
+def _archived_captures(existing: ArchivedThread | None) -> dict[str, Capture]:
+    """The archived pages' captures by the URL they were asked for and served from (a moved
+    thread's pages are asked for at its new URL)."""
+    archived = {p.capture.url: p.capture for p in (existing.pages if existing else [])}
+    for known_page in existing.pages if existing else []:
+        archived.setdefault(known_page.capture.final_url, known_page.capture)
+    return archived
+
+
+def _answer(fetched: Fetched, known: Capture | None, archive: ThreadArchive) -> _Answer:
+    """A page's answer with the capture it is read from: a 304 for an archived page is
+    re-read from the WARC record it was archived from, so its provenance stays that first
+    capture."""
+    if fetched.not_modified and known is not None:
+        payload = archive.warc_payload(known.warc_file, known.warc_record_id, known.warc_offset)
+        return _Answer(fetched, known, decode_body(payload))
+    return _Answer(fetched, fetched.capture, fetched.text())
+
+
+def _response(url: str, answer: _Answer) -> Response:
+    """What the engine reads of a page's answer (asked for at `url`)."""
+    capture = answer.capture
+    return Response(url=url, final_url=capture.final_url, status=capture.status,
+                    text=answer.text, headers=answer.fetched.headers,
+                    fetched_at=capture.fetched_at)
+
+
+def _page(answer: _Answer, reading: Reading) -> _Page:
+    """A page read: its answer and what the engine read in it."""
+    return _Page(reading.page, answer.capture, answer.fetched.redirects, reading.cursor,
+                 reading.complete, reading.next)
+
+
+def _read_earlier(answers: Sequence[Fetched], engine: Engine, archive: ThreadArchive,
+                  existing: ArchivedThread | None) -> list[_Page]:
+    """The revisited earlier pages of a re-check, read; one that cannot be read is left as
+    archived (a revisit is a second look, not the thread's reading: the next run asks
+    again)."""
+    archived = _archived_captures(existing)
+    pages: list[_Page] = []
+    for fetched in answers:
+        url = fetched.capture.url
+        try:
+            answer = _answer(fetched, archived.get(url), archive)
+            pages.append(_page(answer, engine.read(_response(url, answer), None)))
+        except Interrupted:
+            raise
+        except ForumMirrorError as error:
+            log.warning("revisited page %s not merged: %s", shown(url), error)
+    return pages
+
+
 def _fetch_pages(
     first: Request, engine: Engine, client: PoliteClient,
     recorder: WarcRecorder, observer: ScrapeObserver | None, archive: ThreadArchive,
@@ -496,9 +564,7 @@ def _fetch_pages(
     reading asks for that same URL; when the page before it fails, the page fetched ahead
     is not read, and stays in the WARC file as every exchange does.
     """
-    archived = {p.capture.url: p.capture for p in (existing.pages if existing else [])}
-    for known_page in existing.pages if existing else []:  # a moved thread: asked at its new URL
-        archived.setdefault(known_page.capture.final_url, known_page.capture)
+    archived = _archived_captures(existing)
     pages: list[_Page] = []
     read_urls: set[str] = set()  # asked for and landed on, by the pages read
     next_url, first_number, cursor = first.url, first.page, first.cursor
@@ -518,11 +584,7 @@ def _fetch_pages(
         if fetched is None:
             validators = Validators(known.etag, known.last_modified) if known else None
             fetched = client.fetch(url, recorder, kind="page", validators=validators)
-        if fetched.not_modified and known is not None:
-            payload = archive.warc_payload(known.warc_file, known.warc_record_id,
-                                           known.warc_offset)
-            return _Answer(fetched, known, decode_body(payload))
-        return _Answer(fetched, fetched.capture, fetched.text())
+        return _answer(fetched, known, archive)
 
     def fetch_ahead(response: Response, seen: set[str]) -> None:
         """Fetch the engine's guess at the next page, if the loop would fetch that URL."""
@@ -565,10 +627,7 @@ def _fetch_pages(
                     answer = fetch(next_url, None if pages else prefetched)
                 ahead = None
                 capture = answer.capture
-                response = Response(url=next_url, final_url=capture.final_url,
-                                    status=capture.status, text=answer.text,
-                                    headers=answer.fetched.headers,
-                                    fetched_at=capture.fetched_at)
+                response = _response(next_url, answer)
                 reading = None
                 if worker is not None and worker.ready:
                     try:
@@ -580,9 +639,7 @@ def _fetch_pages(
                         log.warning("%s; reading pages here", lost)
                         worker.close()
                         worker = None
-                reading = reading or engine.read(response, cursor)
-                page = _Page(reading.page, capture, answer.fetched.redirects, reading.cursor,
-                             reading.complete, reading.next)
+                page = _page(answer, reading or engine.read(response, cursor))
             except Interrupted:
                 raise  # the user stopped the run: no fault of the board's to record
             except ForumMirrorError as error:
@@ -698,13 +755,25 @@ def _fetch_assets(
         observer.assets_found(len(refs))
     stored: dict[str, StoredAsset] = {}  # by sha256
     by_host: dict[str, list[AssetRef]] = {}
+    index = AssetIndex(archive)
+    linked = 0
     for url, ref in refs.items():
         if url in intact:
             stored.setdefault(intact[url].sha256, intact[url])
-            if observer:
-                observer.asset_done(ref)
+        elif url not in damaged and (reused := index.reuse(url, key)) is not None:
+            # Archived under another thread: linked here, with that download's provenance.
+            linked += 1
+            if (known := stored.get(reused.sha256)) is None:
+                stored[reused.sha256] = replace(reused, filename=ref.filename)
+            elif url not in known.urls:
+                known.urls.append(url)
         else:
             by_host.setdefault(urlsplit(url).netloc, []).append(ref)
+            continue
+        if observer:
+            observer.asset_done(ref)
+    if linked:
+        log.info("%s: %d asset(s) already archived under other threads, linked", key, linked)
 
     def download(host_refs: list[AssetRef]) -> list[tuple[AssetRef, _Downloaded | None]]:
         results: list[tuple[AssetRef, _Downloaded | None]] = []

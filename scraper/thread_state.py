@@ -22,24 +22,40 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .archive import THREADS_DIR, ThreadArchive, UnreadableThread, atomic_write_bytes
+from .archive import THREADS_DIR, ThreadArchive, UnreadableThread, write_json_file
 from .archive_paths import key_problem
 from .engines import Engine, engine_named, engines_claiming, url_thread_key
 from .errors import ArchiveError, UnsupportedUrl
 from .migrate import CURRENT_VERSION
-from .records import ArchivedThread, Capture, to_dict
+from .records import ArchivedThread, Capture, PageCapture, to_dict
 
 log = logging.getLogger(__name__)
 
 STATE_DIR = "state"
 STATE_FORMAT = "forum-mirror/thread-state"
-STATE_VERSION = 1
+# 2: each page's validators and when a run last read it (`pages`), and `last_changed`.
+STATE_VERSION = 2
 INDEX_FORMAT = "forum-mirror/state"
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """One archived page as `update` asks for it again (recheck.py revisits the least
+    recently read ones): where, with the validators its last answer gave, what it held,
+    and when a run last read it."""
+
+    number: int  # the board's page number
+    url: str  # where it is asked for (see `page_address`)
+    etag: str | None
+    last_modified: str | None
+    sha256: str  # of the payload last read: a 200 with the same bytes changed nothing
+    read_at: str  # UTC ISO 8601: when a run last had the board's answer for it
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,13 @@ class ThreadState:
     folder: str  # fingerprint of the thread folder this state was made from
     last_checked: str  # UTC ISO 8601: the last run whose check the board answered
     last_run: str  # that run's id (its record: runs/<run-id>.json), "" before run records
+    pages: tuple[PageRead, ...]  # every archived page, by number: what a revisit asks
+    last_changed: str  # UTC ISO 8601: when a run last changed the thread (thread.json's
+    # `last_archived_at`); the adaptive schedule counts the thread's quiet time from it
+
+    def with_reads(self, reads: dict[int, PageRead]) -> ThreadState:
+        """This state with the pages in `reads` (by number) as a run read them."""
+        return replace(self, pages=tuple(reads.get(p.number, p) for p in self.pages))
 
     @property
     def quick(self) -> bool:
@@ -107,7 +130,8 @@ class ThreadStates:
             if data.pop("format") != STATE_FORMAT or data.pop("format_version") != STATE_VERSION:
                 return None
             return ThreadState(**{**data, "last_capture": Capture(**data["last_capture"]),
-                                  "moved_keys": tuple(data["moved_keys"])})
+                                  "moved_keys": tuple(data["moved_keys"]),
+                                  "pages": tuple(PageRead(**p) for p in data["pages"])})
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, or not this format: thread.json tells again
 
@@ -147,12 +171,12 @@ class ThreadStates:
         for moved in moved_keys:
             path = self._moved_path(moved)
             if moved != key and not path.is_file():  # a key names one thread for good
-                self._write_json(path, {"key": key})
+                write_json_file(path, {"key": key})
 
     def write(self, state: ThreadState) -> None:
         """Store the state (atomically), and the keys its moves lead to."""
         self._write_moves(state.key, state.moved_keys)
-        self._write_json(self._path(state.key), {"format": STATE_FORMAT,
+        write_json_file(self._path(state.key), {"format": STATE_FORMAT,
                                                  "format_version": STATE_VERSION,
                                                  **to_dict(state)})
 
@@ -160,22 +184,33 @@ class ThreadStates:
         """Note that run `run_id` checked the thread at `at` and found it unchanged."""
         self.write(replace(state, last_checked=at, last_run=run_id))
 
-    def confirm(self, key: str, at: str, run_id: str) -> None:
+    def confirm(self, key: str, at: str, run_id: str,
+                reads: Mapping[int, PageRead] | None = None) -> None:
         """Note that run `run_id` re-checked the thread in full at `at` (every asset hashed)
-        and found it unchanged: its state, made from `thread.json` as stored, is fresh."""
+        and found it unchanged: its state, made from `thread.json` as stored, is fresh.
+        `reads`: the pages its revisits read (see `record`)."""
         stored = self.archive.load_stored(key)
         if stored is not None:
-            self.record(*stored, checked_at=at, run_id=run_id)
+            self.record(*stored, checked_at=at, run_id=run_id, reads=reads)
 
     def record(self, thread: ArchivedThread, format_version: int, *, checked_at: str,
-               run_id: str = "", verified: bool = True) -> ThreadState | None:
+               run_id: str = "", verified: bool = True,
+               reads: Mapping[int, PageRead] | None = None) -> ThreadState | None:
         """Write the state of `thread` as its folder now holds it (`verified`: its assets
         were checked too, else the state is written stale); None for a thread that has no
-        page archived (nothing to re-check from)."""
+        page archived (nothing to re-check from). `reads` are pages a run read again
+        (recheck.py's revisits), by number: newer than their captures when unchanged."""
         if not thread.pages:
             return None
         engine = engine_named(thread.engine)
         last = thread.pages[-1]
+        kept = self.read(thread.key)
+        # A revisit that found a page unchanged left thread.json as it was: its capture is
+        # older than the last read, which only the state knew.
+        known_reads = {p.number: p for p in kept.pages} if kept is not None else {}
+        known_reads.update(reads or {})
+        pages = tuple(_page_read(page, thread.thread.url, engine, known_reads.get(page.number))
+                      for page in thread.pages)
         state = ThreadState(
             key=thread.key, url=thread.thread.url, title=thread.thread.title,
             posts=len(thread.posts), engine=thread.engine,
@@ -185,17 +220,11 @@ class ThreadStates:
             unavailable=thread.unavailable_since is not None,
             moved_keys=_moved_keys(thread),
             folder=files_fingerprint(self.archive.thread_dir(thread.key)) if verified else "",
-            last_checked=checked_at, last_run=run_id,
+            last_checked=checked_at, last_run=run_id, pages=pages,
+            last_changed=thread.last_archived_at,
         )
         self.write(state)
         return state
-
-    def _write_json(self, path: Path, data: dict[str, Any]) -> None:
-        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-        try:
-            atomic_write_bytes(path, text.encode("utf-8"))
-        except OSError as error:
-            raise ArchiveError(f"cannot write {path}: {error.strerror or error}") from error
 
     # --- Listing and lookup ------------------------------------------------------------------
 
@@ -256,7 +285,7 @@ class ThreadStates:
     def mark_indexed(self) -> None:
         """Say that every thread folder's moves are in the moved index (after `followed`
         went through them all): from then on every write keeps it so."""
-        self._write_json(self.folder / "state.json",
+        write_json_file(self.folder / "state.json",
                          {"format": INDEX_FORMAT, "format_version": STATE_VERSION})
 
 
@@ -267,12 +296,35 @@ def same_thread(engine: Engine, first: str, second: str) -> bool:
 
 
 def resume_url(thread: ArchivedThread, engine: Engine) -> str:
-    """Where a re-check starts: the last known page, at the address it was last served from
-    when that is the thread's current one (after a move, not the old URL again)."""
-    capture = thread.pages[-1].capture
-    if same_thread(engine, capture.final_url, thread.thread.url):
+    """Where a re-check starts: the last known page (see `page_address`)."""
+    return page_address(thread.pages[-1].capture, thread.thread.url, engine)
+
+
+def page_address(capture: Capture, thread_url: str, engine: Engine) -> str:
+    """Where to ask for an archived page again: the address it was last served from when
+    that is the thread's current one (after a move, not the old URL again)."""
+    if same_thread(engine, capture.final_url, thread_url):
         return capture.final_url
     return capture.url
+
+
+def read_time(text: str) -> float:
+    """An ISO 8601 time as a POSIX timestamp, for ordering (an unreadable one: the oldest)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return 0.0
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _page_read(page: PageCapture, thread_url: str, engine: Engine, known: PageRead | None
+               ) -> PageRead:
+    capture = page.capture
+    if known is not None and read_time(known.read_at) > read_time(capture.fetched_at):
+        return known  # read again since: its address and validators are the newer ones
+    return PageRead(number=page.number, url=page_address(capture, thread_url, engine),
+                    etag=capture.etag, last_modified=capture.last_modified,
+                    sha256=capture.sha256, read_at=capture.fetched_at)
 
 
 def _moved_keys(thread: ArchivedThread) -> tuple[str, ...]:

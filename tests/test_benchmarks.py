@@ -184,8 +184,9 @@ def test_scrape_benchmark_at_tiny_size(tmp_path: Path) -> None:
     assert ours.usage.peak_rss_bytes > 0 and ours.usage.seconds > 0
     assert "forum-mirror / bare loop" in scrape_table(result)
     costs = update_costs([9, 27], tmp_path, posts_per_page=1)
-    # An unchanged re-check costs robots.txt and one conditional request, however long.
-    assert [(c.pages, c.requests, c.new_posts) for c in costs] == [(9, 2, 0), (27, 2, 0)]
+    # An unchanged re-check costs robots.txt and 3 conditional requests (the last page, two
+    # revisits), however long.
+    assert [(c.pages, c.requests, c.new_posts) for c in costs] == [(9, 4, 0), (27, 4, 0)]
     assert "unchanged update" in update_table(costs)
 
 

@@ -31,7 +31,7 @@ def run(*args: str) -> int:
     return main([*args, "--delay", "0", "--max-retries", "0", "--timeout", "5"])
 
 
-def test_unchanged_50_page_thread_costs_one_page_request(tmp_path: Path) -> None:
+def test_unchanged_50_page_thread_costs_robots_txt_and_3_page_requests(tmp_path: Path) -> None:
     with DemoForum(posts_per_page=1, extra_posts=extra_posts(42)) as forum:
         assert run("scrape", forum.thread_url, "--archive", str(tmp_path)) == 0
         (thread,) = ThreadArchive(tmp_path).threads()
@@ -39,7 +39,9 @@ def test_unchanged_50_page_thread_costs_one_page_request(tmp_path: Path) -> None
         before = len(forum.requests)
         assert run("update", "--archive", str(tmp_path)) == 0
         seen = [r.path for r in forum.requests[before:]]
-    assert seen == ["/robots.txt", urlsplit(forum.thread_url).path + "page-50"]
+    path = urlsplit(forum.thread_url).path
+    # The last page, and the two least recently read earlier ones (revisits).
+    assert seen == ["/robots.txt", path + "page-50", path, path + "page-2"]
     (thread,) = ThreadArchive(tmp_path).threads()
     assert len(thread.posts) == 50 and len(thread.runs) == 1  # the update changed nothing
 
@@ -53,7 +55,7 @@ def test_growth_fetches_the_last_known_page_and_the_new_ones(tmp_path: Path) -> 
         assert run("update", url, "--archive", str(tmp_path)) == 0
         pages = [r.path.rsplit("/", 1)[1] for r in forum.requests[before:]
                  if r.path.startswith("/threads/")]
-    assert pages == ["page-2", "page-3", "page-4"]
+    assert pages == ["page-2", "", "page-3", "page-4"]  # "": page 1, revisited
     (thread,) = ThreadArchive(tmp_path).threads()
     assert [p.position for p in thread.posts] == list(range(1, 18))
     assert thread.runs[-1]["new_posts"] == 7
@@ -118,7 +120,9 @@ def test_a_moved_thread_is_followed_recorded_and_then_asked_at_its_new_url(
     assert move["from_url"].startswith(old_url) and move["to_url"].startswith(new_url)
     assert move["status"] == 301 and move["detected_at"]
     assert data["thread"]["url"] == new_url and len(data["posts"]) == 8
-    assert last_run == ["/robots.txt", "/threads/new-title.5000/page-2"]  # no old URL, no 301
+    # No old URL, no 301: the last page and the revisited first one at the new address.
+    assert last_run == ["/robots.txt", "/threads/new-title.5000/page-2",
+                        "/threads/new-title.5000/"]
     assert main(["verify", "--archive", str(tmp_path)]) == 0
     # The mirror says so, and links the thread's new address.
     site = tmp_path / "site"
