@@ -6,7 +6,6 @@ import gettext
 import hashlib
 import logging
 import shutil
-import tempfile
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -315,14 +314,19 @@ class ThreadSiteGenerator(Generator):
         if state is not None and cache.state("search") == state and manifest.is_file():
             log.debug("every thread unchanged: search files kept")
             return
-        # Written aside and copied over only where the bytes differ: an unchanged archive
-        # leaves the search files (and so Pagefind's index, build.py) as they are.
-        cache.folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache.folder) as staging:
-            write_search_files(Path(staging), search)
-            self.search_files_changed = sync_folder(
-                Path(staging) / SEARCH_DIR, Path(self.output_path) / SEARCH_DIR
-            )
+        # A thread's posts files hold its posts alone: those of a thread as the last search
+        # files saw it are kept, not made again (offline_index.write_search_files).
+        fingerprints = {
+            thread.file_id: fingerprint
+            for thread, (_, fingerprint) in zip(search.threads, self.thread_states, strict=True)
+        }
+        kept = cache.search_fingerprints()
+        self.search_files_changed = write_search_files(
+            Path(self.output_path),
+            search,
+            keep={key for key, value in fingerprints.items() if value and kept.get(key) == value},
+        )
+        cache.keep_search_fingerprints(fingerprints)
         cache.keep_state("search", state)
 
     def _threads_state(self) -> str | None:
