@@ -383,3 +383,11 @@ def test_search_data_reads_back_what_was_added_after_a_read() -> None:
         (1, "u/index.html#post-9"),
     ]
     assert len(data) == 4 and list(data.postings) == ["word0", "word1", "word2", "word9"]
+
+
+def test_an_archive_without_threads_has_an_empty_index(tmp_path: Path) -> None:
+    """A site built before any thread was archived still gets a search index."""
+    assert write_search_files(tmp_path, SearchData()) > 0
+    manifest = OfflineIndex(tmp_path / SEARCH_DIR).manifest
+    assert (manifest["threads"], manifest["posts"], manifest["words"]) == ([], 0, [])
+    assert list(read_search_data(tmp_path).posts()) == []

@@ -201,10 +201,8 @@ class SearchData:
 
     def thread_posts(self) -> list[int]:
         """How many posts each thread has."""
-        return [
-            end - first
-            for first, end in zip(self.first, [*self.first[1:], self._count], strict=True)
-        ]
+        ends = [*self.first[1:], self._count][: len(self.first)]  # no thread, no end
+        return [end - first for first, end in zip(self.first, ends, strict=True)]
 
     @property
     def authors(self) -> list[str]:
