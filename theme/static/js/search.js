@@ -419,14 +419,13 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
         }
         const found = await search.search(terms, filters);
         const item = (hit) => resultItem(hit, search.rules, terms);
-        // The rest is asked for at once, and shown after the first screen.
-        const first = found.show(0, FIRST_SCREEN);
-        const rest = found.show(FIRST_SCREEN, PAGE_RESULTS);
-        const firstHits = await first;
+        // The rest is asked for once the first screen is shown: before, its files would
+        // wait for the browser's few connections beside the first screen's.
+        const firstHits = await found.show(0, FIRST_SCREEN);
         if (ticket !== latest) return;
         status.textContent = found.total ? `${form.dataset.resultsLabel} ${found.total}` : form.dataset.noResults;
         results.replaceChildren(...firstHits.map(item));
-        const restHits = await rest;
+        const restHits = await found.show(FIRST_SCREEN, PAGE_RESULTS);
         if (ticket === latest) results.append(...restHits.map(item));
       } catch (error) {
         console.warn("search unavailable:", error);
