@@ -76,7 +76,6 @@ class ThreadSiteGenerator(Generator):
         self.unreadable: list[UnreadableThread] = []
         # Threads unchanged since the last build, whose pages were left as they were.
         self.reused: list[ThreadSiteData] = []
-        self.search_files_changed = 0  # files of search/ this build changed
         self.pages_kept = 0  # HTML pages left as the last build wrote them, not rendered
         self._installed_lang: str | None = None  # the language `_()` speaks now
         # Each thread of the site and its folder's fingerprint (build_cache.py), in order.
@@ -321,7 +320,7 @@ class ThreadSiteGenerator(Generator):
             for thread, (_, fingerprint) in zip(search.threads, self.thread_states, strict=True)
         }
         kept = cache.search_fingerprints()
-        self.search_files_changed = write_search_files(
+        write_search_files(
             Path(self.output_path),
             search,
             keep={key for key, value in fingerprints.items() if value and kept.get(key) == value},
