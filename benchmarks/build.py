@@ -4,12 +4,13 @@ The floor is the least any static build with search must do: the posts from
 `forum-mirror export`, rendered 20 a page by a bare Jinja template, indexed by the Pagefind
 CLI. Beside it, in the same run: `forum-mirror build` from scratch, the same build again with
 nothing changed, and again after one thread got a new post. Each step runs as its own
-process; peak RSS is that of the whole process tree (Pagefind included), sampled from /proc.
+process; peak RSS is that of the whole process tree (the floor's Pagefind included), sampled
+from /proc. The mirror's build writes its own search index (offline_index.py), no Pagefind.
 Figures are ratios from one run: absolute times are noise on a shared machine.
 
 Run: `.venv/bin/python -m benchmarks.build [--posts 1000 10000] [--threads 25] [--profile]
-[--no-search]`. `--no-search` leaves Pagefind out of both sides (the floor renders only, the
-build skips `index_site`): what the site generator itself costs.
+[--no-search]`. `--no-search` leaves search out of both sides (the floor renders only, the
+build skips `write_search_files`): what the site generator itself costs.
 """
 
 from __future__ import annotations
@@ -293,11 +294,11 @@ def build_command(
 
 
 def build_without_search(argv: list[str]) -> None:
-    """`forum-mirror ARGV` with Pagefind's indexing left out: the generator's cost alone."""
+    """`forum-mirror ARGV` with the search index left out: the pages' cost alone."""
     from scraper.cli import main as cli_main
-    from scraper.site import build
+    from scraper.site import generator
 
-    build.index_site = lambda output, language: None
+    generator.write_search_files = lambda output, data, shard_bytes=0, keep=(): 0
     raise SystemExit(cli_main(argv))
 
 
@@ -314,7 +315,7 @@ def measure(
     posts: int, threads: int, work: Path, profile: bool = False, search: bool = True
 ) -> dict[str, Any]:
     """The floor and the mirror's full, unchanged and one-thread-changed builds, one run each
-    (without Pagefind on either side when not `search`)."""
+    (without search on either side when not `search`)."""
     archive = make_archive(work / f"archive-{posts}", posts, threads)
     output = work / f"site-{posts}"
     floor = run_measured(floor_command(archive, work, search))
@@ -376,7 +377,8 @@ BENCHMARK = Benchmark(
           "against a floor measured in the same run: the posts from `forum-mirror export` "
           "rendered 20 a page by a bare Jinja template and indexed by the Pagefind CLI; then "
           "a rebuild with nothing changed and one after a post was added to one thread. Peak "
-          "RSS is of the whole process tree (Pagefind included).",
+          "RSS is of the whole process tree (the floor's Pagefind included; the mirror writes "
+          "its own search index).",
     plots=(Plot("Build time against posts", "seconds",
                 ("floor", "full build", "unchanged rebuild", "one thread changed")),
            Plot("Peak RSS of the build against posts", "peak_rss_bytes",
@@ -409,7 +411,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="profile the full build (cProfile) and print its top entries")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--no-search", action="store_true",
-                        help="leave Pagefind out of the floor and of the builds")
+                        help="leave search out of the floor (Pagefind) and of the builds")
     parser.add_argument("--floor-render", nargs=2, type=Path, metavar=("JSONL", "SITE"),
                         help=argparse.SUPPRESS)  # the floor's render step, run as its own process
     parser.add_argument("--build-without-search", nargs=argparse.REMAINDER,

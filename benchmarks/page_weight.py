@@ -63,7 +63,7 @@ BENCHMARK = Benchmark(
     "page weight", run,
     about=f"What a thread page of {POSTS} realistic posts loads in headless Chromium, as bytes "
           "over the wire from the mirror's own (compressing) server: HTML, CSS and JS; images "
-          "left out, as is Pagefind, which loads only when one searches.",
+          "left out, as is the search index, which loads only when one searches.",
     plots=(Plot("Thread page weight by kind of file", "bytes", bars=True),),
     goals=(Goal(f"a page of {POSTS} posts weighs at most {BUDGET // 1024} KiB over the wire",
                 "all", "bytes", at_most=BUDGET),))

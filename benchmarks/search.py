@@ -3,17 +3,16 @@
 A site's search data of N generated posts (Arabic, Hebrew and English text drawn from
 Zipf-weighted vocabularies with a long tail of rarer words, 25 threads, 2,000 authors,
 eleven years) is written with the functions the build uses (`SearchData`,
-`write_search_files`, `index_site`) into the shell of a real (empty) build, so search.html,
-search.js and the CSS are the build's own. Each query then opens `search.html?q=...` in a
-fresh browser context (cold cache), served over HTTP (scraper/serve.py, gzip, Pagefind) and
-from file:// (the offline index). A query's time is from navigation start to the moment the
+`write_search_files`) into the shell of a real (empty) build, so search.html, search.js and
+the CSS are the build's own. Each query then opens `search.html?q=...` in a fresh browser
+context (cold cache), served over HTTP (scraper/serve.py, gzip) and from file://; both read
+the same sharded index. A query's time is from navigation start to the moment the
 results' status line is filled; its bytes are every response the page received (over HTTP
 as sent, compressed; from file:// the files' sizes).
 
 Run: `.venv/bin/python -m benchmarks.search [--posts 10000 100000] [--modes http file]` (every
 query), or `python -m benchmarks --only search` (the suite: each mode's slowest and heaviest).
-Pagefind indexing of 100,000 posts takes minutes: `--modes file` measures the offline index
-alone. Figures are from one run on a shared machine: compare them side by side.
+Figures are from one run on a shared machine: compare them side by side.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes
 from scraper.serve import serve_directory
 from scraper.site.build import build_site
 from scraper.site.offline_index import SearchData, SearchPost, SearchThread, write_search_files
-from scraper.site.search import index_site
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
 THREADS = 25
@@ -176,11 +174,10 @@ def generate(posts: int, seed: int = 11) -> SearchData:
 @dataclass
 class SearchSite:
     output: Path
-    offline_seconds: float  # writing the offline index
-    pagefind_seconds: float | None  # Pagefind's indexing (None: not run)
+    offline_seconds: float  # writing the index
 
 
-def build_search_site(folder: Path, posts: int, pagefind: bool) -> SearchSite:
+def build_search_site(folder: Path, posts: int) -> SearchSite:
     """The build's shell (search.html, JS, CSS) holding the search data of `posts` posts."""
     archive = folder / "archive"
     (archive / "threads").mkdir(parents=True)
@@ -189,12 +186,7 @@ def build_search_site(folder: Path, posts: int, pagefind: bool) -> SearchSite:
     data = generate(posts)
     started = time.monotonic()
     write_search_files(output, data)
-    site = SearchSite(output, time.monotonic() - started, None)
-    if pagefind:
-        started = time.monotonic()
-        index_site(output, "ar")
-        site.pagefind_seconds = time.monotonic() - started
-    return site
+    return SearchSite(output, time.monotonic() - started)
 
 
 # Notes the moment the results' status line first gets its text (performance.now() is
@@ -216,8 +208,8 @@ class Answer:
     query: str
     ms: float
     total_bytes: int  # everything the page loaded
-    search_bytes: int  # search/ and pagefind/ files only
-    files: int  # search/ and pagefind/ files loaded
+    search_bytes: int  # search/ files only
+    files: int  # search/ files loaded
     status: str
     hits: list[str]  # the listed posts' anchors, in order
 
@@ -250,7 +242,7 @@ def measure(browser: Browser, root: str, output: Path, mode: str, query: str) ->
     # A request still finishing (the favicon) must not ask a closed page for its sizes.
     page.remove_listener("requestfinished", finished)
     context.close()
-    search = [(url, size) for url, size in loaded if "/search/" in url or "/pagefind/" in url]
+    search = [(url, size) for url, size in loaded if "/search/" in url]
     return Answer(
         mode,
         query,
@@ -306,7 +298,7 @@ def measure_typed(browser: Browser, root: str, query: str) -> Answer:
     page.remove_listener("requestfinished", finished)
     context.close()
     after = loaded[before:]
-    search = [(url, size) for url, size in after if "/search/" in url or "/pagefind/" in url]
+    search = [(url, size) for url, size in after if "/search/" in url]
     return Answer("typed", query, round(ms), sum(size for _, size in after),
                   sum(size for _, size in search), len(search), status, [])
 
@@ -317,7 +309,7 @@ def answers(
     """Build the search data of `posts` posts (the site first), then answer each query in
     each mode."""
     with tempfile.TemporaryDirectory(dir=folder) as temp:
-        site = build_search_site(Path(temp), posts, pagefind=bool({"http", "typed"} & set(modes)))
+        site = build_search_site(Path(temp), posts)
         yield site
         output = site.output
         with serve_directory(output, 0) as http_root, sync_playwright() as playwright:
@@ -349,11 +341,8 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
         site, *rest = answers(posts, list(MODE_NAMES), queries, folder=workdir)
         assert isinstance(site, SearchSite)
         every = [answer for answer in rest if isinstance(answer, Answer)]
-        found.append(Measurement("offline index written", posts, site.offline_seconds,
+        found.append(Measurement("index written", posts, site.offline_seconds,
                                  unit="posts"))  # fmt: skip
-        if site.pagefind_seconds is not None:
-            found.append(Measurement("Pagefind indexing", posts, site.pagefind_seconds,
-                                     unit="posts"))  # fmt: skip
         for mode, shown in MODE_NAMES.items():
             mine = [answer for answer in every if answer.mode == mode]
             slowest = max(mine, key=lambda answer: answer.ms)
@@ -374,8 +363,8 @@ BENCHMARK = Benchmark(
     about="Ten typical Arabic, Hebrew and English queries on search.html over generated posts "
           "(25 threads, 2,000 authors, Zipf-weighted words) written by the build's own "
           "functions, each in a fresh headless Chromium context (cold cache): served over "
-          "HTTP (Pagefind; bytes as sent, gzip) and from file:// (the offline index; the "
-          "files' sizes). A query's time is from navigation to the results' status line and "
+          "HTTP (bytes as sent, gzip) and from file:// (the files' sizes), both reading the "
+          "same sharded index. A query's time is from navigation to the results' status line and "
           "its bytes everything the page loaded; over HTTP also typed into the open page (the "
           "engine started, no index file loaded yet): from the keystroke, and the bytes "
           "loaded after it. Each mode's slowest and heaviest of the ten "
@@ -385,8 +374,7 @@ BENCHMARK = Benchmark(
                  "from file://, slowest query")),
            Plot("Most bytes a query loaded against posts", "bytes",
                 ("over HTTP, heaviest query", "from file://, heaviest query")),
-           Plot("Indexing time against posts", "seconds",
-                ("Pagefind indexing", "offline index written"))),
+           Plot("Indexing time against posts", "seconds", ("index written",))),
     goals=(Goal("over HTTP, a typed query answers within 300 ms",
                 "over HTTP, typed on the open page, slowest query", "seconds", at_most=0.3),
            Goal("over HTTP, a typed query transfers at most 1 MB",
@@ -413,9 +401,7 @@ def main() -> None:
         print(f"{posts} posts:")
         for answer in answers(posts, args.modes, args.queries):
             if isinstance(answer, SearchSite):
-                print(f"  offline index written in {answer.offline_seconds:.1f} s")
-                if answer.pagefind_seconds is not None:
-                    print(f"  pagefind index written in {answer.pagefind_seconds:.1f} s")
+                print(f"  index written in {answer.offline_seconds:.1f} s")
                 continue
             found.append({"posts": posts, **answer.__dict__})
             print(

@@ -426,7 +426,7 @@ def build_mirror(args: argparse.Namespace) -> list[UnreadableThread]:
     """Build the site and say so; the threads left out because they cannot be read."""
     from .site.build import build_site  # Pelican loads slowly; only the build needs it
 
-    with console.status("building the site with Pelican and Pagefind"):
+    with console.status("building the site and its search index with Pelican"):
         report = build_site(args.archive, args.output)
     console.print(
         f"Built {report.threads} thread(s), {report.posts} post(s) into {args.output}/ "

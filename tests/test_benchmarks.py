@@ -201,10 +201,10 @@ def test_build_benchmark_measures_the_floor_and_every_rebuild(tmp_path: Path) ->
     assert result["full"]["cpu_seconds"] > 0
 
 
-def test_build_benchmark_can_leave_pagefind_out(tmp_path: Path) -> None:
+def test_build_benchmark_can_leave_search_out(tmp_path: Path) -> None:
     result = build_benchmark.measure(posts=40, threads=2, work=tmp_path, search=False)
     assert result["search"] is False and result["full"]["seconds"] > 0
-    assert not (tmp_path / "site-40" / "pagefind").exists()
+    assert not (tmp_path / "site-40" / "search").exists()
     assert not (tmp_path / "floor-site" / "pagefind").exists()
     first_page = tmp_path / "site-40" / "threads" / build_benchmark.thread_key(0) / "index.html"
     assert first_page.is_file()
@@ -231,15 +231,12 @@ def test_search_benchmark_answers_queries_over_http_and_from_files(tmp_path: Pat
         assert answer["ms"] > 0 and answer["total_bytes"] > answer["search_bytes"] > 0
         terms = search_words(answer["query"])
         expected = sum(all(any(w.startswith(t) for w in post) for t in terms) for post in words)
-        if answer["mode"] == "file":
-            assert len(answer["hits"]) == min(expected, 50)
-            assert (answer["status"].endswith(str(expected)) if expected
-                    else not answer["hits"])
-            # rules, manifest, counts, one shard a term, at most one posts file a hit
-            assert answer["files"] <= 3 + len(terms) + len(answer["hits"])
-        else:
-            # Pagefind finds the pages; each hit is a post that holds every term itself.
-            for anchor in answer["hits"]:
-                post = words[anchors.index(anchor)]
-                assert all(any(w.startswith(t) for w in post) for t in terms), anchor
-            assert len(answer["hits"]) <= min(expected, 50)
+        # Both modes read the same index: every post that holds every term, at most 50
+        # listed (10 when the status line is filled, the rest soon after).
+        assert len(answer["hits"]) <= min(expected, 50)
+        assert answer["status"].endswith(str(expected)) if expected else not answer["hits"]
+        for anchor in answer["hits"]:
+            post = words[anchors.index(anchor)]
+            assert all(any(w.startswith(t) for w in post) for t in terms), anchor
+        # rules, manifest, counts, one shard a term, at most one posts file a hit
+        assert answer["files"] <= 3 + len(terms) + min(expected, 50)

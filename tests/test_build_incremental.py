@@ -83,7 +83,10 @@ def test_one_changed_thread_rewrites_its_pages_and_the_index_not_other_threads(
     assert f"threads/{key}/posts/{new_id}.html" in changed  # its permalink stub, new
     assert {"index.html", "feed.atom"} <= changed  # post counts, the newest post
     assert any(name.startswith("search/") for name in changed)
-    assert any(name.startswith("pagefind/") for name in changed)
+    # The search files: the changed thread's posts files, none of the other thread's.
+    posts_files = "search/offline/posts/"
+    assert any(name.startswith(posts_files) for name in changed)
+    assert len({name.split("/")[3] for name in changed if name.startswith(posts_files)}) == 1
     assert not [name for name in changed if name.startswith(f"threads/{OTHER_KEY}/")]
     # Stubs of the thread's older posts still point at the same pages: not rewritten.
     assert f"threads/{key}/posts/{int(new_id) - 1}.html" not in changed
@@ -170,7 +173,7 @@ def test_a_rebuild_leaves_no_stale_search_shard(tmp_path: Path) -> None:
     assert not [path for path in stale if path.exists()]
     assert {p.relative_to(offline) for p in offline.rglob("*.js")} >= written
     # Elsewhere in the site nothing was taken for stale.
-    assert (output / "index.html").is_file() and (output / "pagefind" / "pagefind.js").is_file()
+    assert (output / "index.html").is_file() and (output / "search" / "rules.js").is_file()
 
 
 def _contribution(page: str, number: int, thread_title: str = "A thread") -> AuthorContribution:

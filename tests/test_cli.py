@@ -31,7 +31,7 @@ def test_demo_scrapes_and_builds_the_mirror(tmp_path: Path) -> None:
     assert len(posts) == 8
     page = (output / "threads" / thread_json.parent.name / "index.html").read_text("utf-8")
     assert all(f'id="post-{p["id"]}"' in page for p in posts)
-    assert (output / "pagefind" / "pagefind.js").is_file()
+    assert (output / "search" / "offline-index.js").is_file()
 
 
 def test_demo_forum_serves_until_interrupted() -> None:

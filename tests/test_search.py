@@ -1,5 +1,5 @@
-"""Search forms of words (arabic.py), the same in Python and in search.js, and the search data
-a build writes for Pagefind and for file:// readers."""
+"""Search forms of words (arabic.py), the same in Python and in search.js, and the search index
+a build writes for search.js (over HTTP and from file://)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ from scraper.site.offline_index import (
     read_search_data,
     write_search_files,
 )
-from scraper.site.search import record_fields
 
 from .archive_factory import THREAD_KEY, FixtureArchive, build_fixture_archive
 
@@ -207,40 +206,40 @@ def test_search_data_holds_every_post_with_its_anchor(site: SearchSite) -> None:
         assert f'id="{anchor}"' in (site.output / page).read_text(encoding="utf-8")
 
 
-def test_pagefind_records_are_thread_pages_in_search_form(site: SearchSite) -> None:
+def test_posts_files_are_per_thread_and_found_from_the_manifest(site: SearchSite) -> None:
+    """A post's number counts the posts of the threads before it (the manifest has each
+    thread's first); its row is in its own thread's folder, as search.js reads it."""
     data = read_search_data(site.output)
-    records = {record["url"]: record for record in record_fields(data.threads, data.posts())}
-    pages = {post.url.split("#")[0] for post in data.posts()}
-    assert set(records) == {f"/{page}" for page in pages}  # one a page, not one a post
-    lab = records[f"/threads/{LAB_KEY}/index.html"]
-    assert "زرنا مدرسه جديده في مكه يوم" in str(lab["content"])
-    assert lab["filters"] == {
-        "thread": [LAB_TITLE],
-        "author": sorted({author for author, _, _ in LAB_POSTS.values()}),
-        "year": ["2019", "2023"],
-    }
-    # Every meta value is searchable in Pagefind: no title, no text there; per post, how
-    # many of the content's words are its own, its author and year.
-    assert set(lab["meta"]) == {"first", "postsPerFile", "posts"}  # type: ignore[arg-type]
-    meta: dict[str, str] = lab["meta"]  # type: ignore[assignment]
-    first = int(meta["first"])
-    posts = list(data.posts())
-    page = posts[first : first + len(LAB_POSTS)]
-    assert [post.url for post in page] == [
-        f"threads/{LAB_KEY}/index.html#post-{site.post_id(role)}" for role in LAB_POSTS
-    ]
-    rows = json.loads(meta["posts"])
-    assert rows == [[len(search_words(post.text)), post.author, post.year] for post in page]
-    assert rows[0] == [6, "سلمى", "2019"]  # the school post: زرنا مدرسه جديده في مكه يوم
-    # The content is the posts' words one after the other: the counts split it.
-    assert str(lab["content"]).split(" ") == [w for post in page for w in search_words(post.text)]
-    # The posts files the meta points to, as search.js reads them.
     index = OfflineIndex(site.output / SEARCH_DIR)
-    per_file = int(meta["postsPerFile"])
-    assert per_file == index.manifest["postsPerFile"]
-    row = index.shard(f"posts/{first // per_file}")[first % per_file]
-    assert row[1] == page[0].url and row[4] == LAB_POSTS["school"][2]
-    assert (site.output / "pagefind" / "pagefind.js").is_file()
+    threads = index.manifest["threads"]
+    per_file = index.manifest["postsPerFile"]
+    assert [first for _, _, first, _ in threads] == data.first == [0, len(site.fixture.post_ids)]
+    for number, post in enumerate(data.posts()):
+        title, url, first, file_id = threads[post.thread]
+        assert (title, url) == (data.threads[post.thread].title, data.threads[post.thread].url)
+        row = index.shard(f"posts/{file_id}/{(number - first) // per_file}")[
+            (number - first) % per_file
+        ]
+        assert row == [post.url, post.author, post.published, post.text, post.date_text]
+    folders = {path.name for path in (site.output / SEARCH_DIR / "offline" / "posts").iterdir()}
+    assert folders == {file_id for *_, file_id in threads}
+
+
+def test_kept_threads_posts_files_are_left_alone(site: SearchSite, tmp_path: Path) -> None:
+    """The posts files of a thread in `keep` are not written, unless one is missing."""
+    data = read_search_data(site.output)
+    assert write_search_files(tmp_path, data) > 0
+    posts = tmp_path / SEARCH_DIR / "offline" / "posts"
+    lab, other = (posts / thread.file_id for thread in reversed(data.threads))
+    assert write_search_files(tmp_path, data) == 0  # the same bytes: nothing written
+    (lab / "0.js").write_text("changed by hand")
+    (other / "0.js").unlink()
+    keep = {thread.file_id for thread in data.threads}
+    assert write_search_files(tmp_path, data, keep=keep) == 1  # the missing one only
+    assert (lab / "0.js").read_text() == "changed by hand"
+    assert (other / "0.js").is_file()
+    assert write_search_files(tmp_path, data) == 1  # not kept: made again
+    assert list(read_search_data(tmp_path).posts()) == list(data.posts())
 
 
 def test_search_files_are_classic_scripts_without_closing_tags(site: SearchSite) -> None:
@@ -281,6 +280,12 @@ class OfflineIndex:
         self.read.append(name)
         text = (self.folder / "offline" / f"{name}.js").read_text(encoding="utf-8")
         return json.loads(text.split(" = ", 1)[1].rstrip()[:-1])
+
+    def posts_file(self, number: int) -> str:
+        """The name of the posts file holding post `number`, as search.js finds it."""
+        threads = self.manifest["threads"]
+        *_, first, file_id = [thread for thread in threads if thread[2] <= number][-1]
+        return f"posts/{file_id}/{(number - first) // self.manifest['postsPerFile']}"
 
     def counts(self, term: str) -> dict[int, int]:
         """post -> its words starting with `term`, found the way search.js finds them."""
@@ -378,3 +383,11 @@ def test_search_data_reads_back_what_was_added_after_a_read() -> None:
         (1, "u/index.html#post-9"),
     ]
     assert len(data) == 4 and list(data.postings) == ["word0", "word1", "word2", "word9"]
+
+
+def test_an_archive_without_threads_has_an_empty_index(tmp_path: Path) -> None:
+    """A site built before any thread was archived still gets a search index."""
+    assert write_search_files(tmp_path, SearchData()) > 0
+    manifest = OfflineIndex(tmp_path / SEARCH_DIR).manifest
+    assert (manifest["threads"], manifest["posts"], manifest["words"]) == ([], 0, [])
+    assert list(read_search_data(tmp_path).posts()) == []

@@ -1,6 +1,6 @@
-"""Search in real Chromium: served over HTTP (Pagefind) and opened from file:// (the offline
-index, as built and split into small shards), typed the ways readers type, with filters,
-opening the post at its anchor."""
+"""Search in real Chromium: served over HTTP and opened from file:// (the same index, as built
+and split into small shards), typed the ways readers type, with filters, opening the post at
+its anchor."""
 
 from __future__ import annotations
 
@@ -154,8 +154,7 @@ def test_filters_narrow_the_results(served: Served, tab: Tab, mode: str) -> None
         ("مستشفي", {"author": "خالد"}),
         # The page has posts of 2019 and 2023: the term is in a post of 2023 only.
         ("مستشفي", {"year": "2019"}),
-        # Pagefind also searches what its records carry besides the words (authors,
-        # dates): a page found only by them holds no post with the term.
+        # An author's name or a year is no word of a post.
         ("سلمى", {}),
         ("2019", {}),
     ],
@@ -163,8 +162,8 @@ def test_filters_narrow_the_results(served: Served, tab: Tab, mode: str) -> None
 def test_a_post_must_match_the_terms_and_filters_itself(
     served: Served, tab: Tab, mode: str, query: str, filters: dict[str, str]
 ) -> None:
-    """Pagefind finds pages of 20 posts; a hit is a post whose own words, author and year
-    match, never one that merely shares a page with them."""
+    """A hit is a post whose own words, author and year match, never one that merely shares
+    a page with them."""
     extra = "".join(f"&{name}={quote(value)}" for name, value in filters.items())
     assert search_page(tab, f"{served.root(mode)}search.html?q={quote(query)}{extra}") == []
     assert tab.page.locator(".search-status").inner_text() == tab.page.locator(
@@ -230,9 +229,8 @@ def test_file_search_loads_only_the_shards_of_its_terms_and_hits(served: Served,
         served.anchor("school_fa")
     ]
     (hit,) = [number for number in counts if number in index.counts("قريب")]
-    per_file = index.manifest["postsPerFile"]
     # search.html lists the filters' values (counts.js), then the two terms and the hit.
-    assert offline_files(tab) == {"counts", *terms, f"posts/{hit // per_file}"}
+    assert offline_files(tab) == {"counts", *terms, index.posts_file(hit)}
 
 
 def test_box_loads_no_filters_and_a_short_term_one_prefix_file(served: Served, tab: Tab) -> None:
@@ -241,7 +239,7 @@ def test_box_loads_no_filters_and_a_short_term_one_prefix_file(served: Served, t
     tab.page.goto(f"{served.root('shards')}threads/{served.site.fixture.key}/index.html")
     tab.page.fill(".search-input", "م")
     tab.page.locator(".search-results a.search-hit").first.wait_for()
-    posts = {f"posts/{n // index.manifest['postsPerFile']}" for n in index.counts("م")}
+    posts = {index.posts_file(n) for n in index.counts("م")}
     loaded = offline_files(tab)
     assert "terms/p-645" in loaded and "filters" not in loaded
     assert loaded - {"terms/p-645"} <= posts  # the first 8 hits' files only

@@ -2,7 +2,7 @@
 
 Measured in Chromium from what the page actually loads (responses by resource type), as
 bytes over the wire from the mirror's own server, which compresses text as static hosts do
-(`scraper/serve.py`); images left out, and nothing of Pagefind's index, which loads only
+(`scraper/serve.py`); images left out, and nothing of the search index, which loads only
 when one searches. The decoded sizes are printed by `benchmarks/page_weight.py`.
 """
 
@@ -62,7 +62,7 @@ def weigh(page: Page, url: str) -> Weight:
         if kind == "image" or response.headers.get("content-type", "").startswith("image/"):
             images += 1
             continue
-        assert "/pagefind/" not in response.url, f"search index loaded without a search: {url}"
+        assert "/search/" not in response.url, f"search index loaded without a search: {url}"
         assert kind in WEIGHED, f"unexpected {kind} response: {response.url}"
         decoded = len(response.body())
         sent = response.request.sizes()["responseBodySize"]

@@ -1,8 +1,9 @@
-"""`forum-mirror build`: the archive through Pelican into a static site, then Pagefind."""
+"""`forum-mirror build`: the archive through Pelican into a static site with its search index."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +16,12 @@ from pelican.settings import read_settings
 from ..archive import ThreadArchive, UnreadableThread
 from .build_cache import CACHE_SETTING
 from .generator import ThreadSiteGenerator
-from .search import PAGEFIND_DIR, index_site
 
 log = logging.getLogger(__name__)
+
+# Where builds before the search index served HTTP too put Pagefind's index: nothing loads
+# it any more, so a rebuild of such a site removes it.
+OLD_PAGEFIND_DIR = "pagefind"
 
 # The settings and theme live at the repository's root, next to the `scraper` package.
 DEFAULT_SETTINGS_FILE = Path(__file__).resolve().parents[2] / "pelicanconf.py"
@@ -98,13 +102,7 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
     # Threads whose pages Pelican's signals did not count here: left as they were, or
     # rendered by the worker process (render_worker.py).
     reused = [data for g in generators.found for data in (*g.reused, *g.rendered_elsewhere)]
-    search_changed = any(g.search_files_changed for g in generators.found)
-    if search_changed or not (output / PAGEFIND_DIR).is_dir():
-        index_site(output, settings["DEFAULT_LANG"])
-    else:
-        # Pagefind cannot add to an index, only make one of every post: with the same
-        # search data its index would come out the same, so it is not run at all.
-        log.debug("search data unchanged: Pagefind's index kept")
+    shutil.rmtree(output / OLD_PAGEFIND_DIR, ignore_errors=True)
     report = BuildReport(
         threads=len(written.threads | {data.summary.key for data in reused}),
         posts=written.posts + sum(len(data.search_posts) for data in reused),

@@ -107,6 +107,18 @@ class BuildCache:
         text = json.dumps({"signature": self.signature, "state": state})
         write_if_changed(self.folder / f"{name}.state.json", text.encode("utf-8"))
 
+    def search_fingerprints(self) -> dict[str, str | None]:
+        """Each thread's fingerprint (by its search files' id) when the search files were
+        last written: what `keep_search_fingerprints` kept."""
+        try:
+            kept = json.loads(self.state("search-posts") or "{}")
+        except ValueError:
+            return {}
+        return kept if isinstance(kept, dict) else {}
+
+    def keep_search_fingerprints(self, fingerprints: dict[str, str | None]) -> None:
+        self.keep_state("search-posts", json.dumps(fingerprints, sort_keys=True))
+
     def author_store(self) -> AuthorStore:
         """The authors' posts of the last build (authors.AuthorStore), to be closed."""
         return AuthorStore(self.folder / AUTHORS_FILE, self.signature)

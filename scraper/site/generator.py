@@ -6,7 +6,6 @@ import gettext
 import hashlib
 import logging
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
@@ -84,7 +83,6 @@ class ThreadSiteGenerator(Generator):
         # Threads the worker process rendered (render_worker.py): its signals stayed there.
         self.rendered_elsewhere: list[ThreadSiteData] = []
         self.pages_elsewhere = 0  # HTML pages the worker wrote (threads' and authors')
-        self.search_files_changed = 0  # files of search/ this build changed
         self.pages_kept = 0  # HTML pages left as the last build wrote them, not rendered
         self._installed_lang: str | None = None  # the language `_()` speaks now
         # Each thread of the site and its folder's fingerprint (build_cache.py), in order.
@@ -358,14 +356,19 @@ class ThreadSiteGenerator(Generator):
         if state is not None and cache.state("search") == state and manifest.is_file():
             log.debug("every thread unchanged: search files kept")
             return
-        # Written aside and copied over only where the bytes differ: an unchanged archive
-        # leaves the search files (and so Pagefind's index, build.py) as they are.
-        cache.folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache.folder) as staging:
-            write_search_files(Path(staging), search)
-            self.search_files_changed = sync_folder(
-                Path(staging) / SEARCH_DIR, Path(self.output_path) / SEARCH_DIR
-            )
+        # A thread's posts files hold its posts alone: those of a thread as the last search
+        # files saw it are kept, not made again (offline_index.write_search_files).
+        fingerprints = {
+            thread.file_id: fingerprint
+            for thread, (_, fingerprint) in zip(search.threads, self.thread_states, strict=True)
+        }
+        kept = cache.search_fingerprints()
+        write_search_files(
+            Path(self.output_path),
+            search,
+            keep={key for key, value in fingerprints.items() if value and kept.get(key) == value},
+        )
+        cache.keep_search_fingerprints(fingerprints)
         cache.keep_state("search", state)
 
     def _threads_state(self) -> str | None:

@@ -1,8 +1,7 @@
-"""The site's search data, for Pagefind and for `file://` readers.
+"""The site's search index, which search.js reads over HTTP and from `file://` alike.
 
-Pagefind cannot load from `file://` (an ES module and `fetch`), so the build also writes an
-offline index that search.js loads with classic `<script src>` tags, which `file://` allows.
-It is sharded so that a query loads only what it needs, however large the archive
+Classic `<script src>` tags load it, which `file://` allows (an ES module or `fetch` would
+not). It is sharded so that a query loads only what it needs, however large the archive
 (`search/offline-index.js` is the manifest, the rest is under `search/offline/`):
 
 - `terms/w-<key>.js`: the words starting with `key` (their search form, arabic.search_words)
@@ -11,27 +10,34 @@ It is sharded so that a query loads only what it needs, however large the archiv
 - `terms/p-<prefix>.js`: for a prefix shorter than the shard keys under it (a reader typing
   the first letters), the posts holding a word that starts with it, counts summed: a short
   query loads one file as large as the posts it finds, not every shard under it.
-- `posts/<n>.js`: the posts themselves, `POSTS_PER_FILE` a file, for the hits shown.
+- `posts/<thread>/<n>.js`: the posts themselves, `POSTS_PER_FILE` a file, in a folder per
+  thread (`SearchThread.file_id`), for the hits shown. A thread's files depend on its posts alone:
+  a build where one thread changed rewrites that thread's files and keeps the others'.
 - `filters.js`: each post's thread, author and year, loaded by a filtered query only.
 - `counts.js`: how many posts have each thread, author and year, for search.html's lists
   (over HTTP too: Pagefind's own counts are of pages, not posts).
 
 A posting list is `[post, count, post, count, ...]`, each post number the difference from the
-one before (small numbers keep the files small). Shard names spell the key's code points in
-hex, so file names stay ASCII. The posts are also what Pagefind indexes (search.py, read
-back from the posts' shards), so both searches see the same posts. `search/rules.js`
-carries the normalization rules (arabic.RULES) to search.js.
+one before (small numbers keep the files small); a post's number counts the posts of the
+threads before its own (the manifest has each thread's first number). Shard names spell the
+key's code points in hex, so file names stay ASCII. `search/rules.js` carries the
+normalization rules (arabic.RULES) to search.js.
+
+The same files serve a site opened over HTTP: search.js loads them the same way there.
+Pagefind, which the site used over HTTP before, needed memory that grew with the archive's
+words (2.5 GB at 100,000 posts) and could only index every post again on every change.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-import shutil
+import os
 import tempfile
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import groupby
@@ -39,6 +45,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .arabic import RULES, normalized_words, strip_prefix
+from .output import write_if_changed
 from .views import ThreadView, time_view
 
 log = logging.getLogger(__name__)
@@ -50,7 +57,7 @@ RULES_FILE = "rules.js"
 INDEX_GLOBAL = "FORUM_MIRROR_INDEX"
 SHARDS_GLOBAL = "FORUM_MIRROR_SHARDS"
 RULES_GLOBAL = "FORUM_MIRROR_SEARCH_RULES"
-FORMAT_VERSION = 4  # 4: the counts out of filters.js
+FORMAT_VERSION = 5  # 5: posts files per thread
 # A term shard is split by the next letter above this size (uncompressed): a query loads
 # about this much per term, or one prefix file (at most every post) for a short term.
 SHARD_BYTES = 48 * 1024
@@ -86,6 +93,11 @@ class SearchThread:
     title: str
     url: str  # its first page, from the site's root
 
+    @property
+    def file_id(self) -> str:
+        """The folder of its posts files: ASCII whatever the URL, and the same while it is."""
+        return hashlib.sha256(self.url.encode()).hexdigest()[:12]
+
 
 def thread_search_posts(view: ThreadView) -> tuple[SearchThread, list[SearchPost]]:
     """`view`'s thread and its posts as search shows them (their `thread` is 0)."""
@@ -119,6 +131,7 @@ class SearchData:
 
     def __init__(self) -> None:
         self.threads: list[SearchThread] = []
+        self.first: list[int] = []  # each thread's first post number
         self._spool: IO[str] | None = None
         self._reread = False
         self._count = 0
@@ -145,6 +158,7 @@ class SearchData:
     def add(self, thread: SearchThread, posts: Iterable[SearchPost]) -> None:
         """Add `thread` and its `posts` (whatever their `thread`, they are numbered here)."""
         self.threads.append(thread)
+        self.first.append(self._count)
         number = len(self.threads) - 1
         for post in posts:
             self._append(replace(post, thread=number))
@@ -155,7 +169,8 @@ class SearchData:
         elif self._reread:
             self._spool.seek(0, 2)  # posts() left the file part read
             self._reread = False
-        self._spool.write(_json(_post_row(post)) + "\n")
+        # The thread's number first: the writer passes over a kept thread's lines unread.
+        self._spool.write(f"{post.thread}\t{_json(_post_row(post))}\n")
         number = self._count
         self._count += 1
         for word in normalized_words(post.text):
@@ -172,12 +187,22 @@ class SearchData:
 
     def posts(self) -> Iterator[SearchPost]:
         """The posts, in the order they were added, read back one at a time."""
+        for thread, lines in self._spooled():
+            yield from (_post_from_row([thread, *json.loads(line)]) for line in lines)
+
+    def _spooled(self) -> Iterator[tuple[int, Iterator[str]]]:
+        """Each thread's number and its posts' rows as spooled (JSON), thread by thread."""
         if self._spool is None:
             return
         self._reread = True
         self._spool.seek(0)
-        for line in self._spool:
-            yield _post_from_row(json.loads(line))
+        for thread, lines in groupby(self._spool, key=lambda line: line[: line.index("\t")]):
+            yield int(thread), (line[line.index("\t") + 1 :] for line in lines)
+
+    def thread_posts(self) -> list[int]:
+        """How many posts each thread has."""
+        ends = [*self.first[1:], self._count][: len(self.first)]  # no thread, no end
+        return [end - first for first, end in zip(self.first, ends, strict=True)]
 
     @property
     def authors(self) -> list[str]:
@@ -191,7 +216,8 @@ class SearchData:
 
 
 def _post_row(post: SearchPost) -> list[object]:
-    return [post.thread, post.url, post.author, post.published, post.text, post.date_text]
+    """A post as its posts file holds it (its thread is the file's)."""
+    return [post.url, post.author, post.published, post.text, post.date_text]
 
 
 def _post_from_row(row: list[Any]) -> SearchPost:
@@ -317,69 +343,127 @@ def _filters(data: SearchData) -> dict[str, object]:
     }
 
 
-def _post_files(data: SearchData) -> Iterator[tuple[str, object]]:
-    """The posts' shards, `POSTS_PER_FILE` posts a file, read from `data` as they go."""
-    rows: list[list[object]] = []
-    number = 0
-    for post in data.posts():
-        rows.append(_post_row(post))
-        if len(rows) == POSTS_PER_FILE:
-            yield f"posts/{number}", rows
-            rows, number = [], number + 1
-    if rows:
-        yield f"posts/{number}", rows
+def _post_files(data: SearchData, keep: Collection[str]) -> Iterator[tuple[str, str | None]]:
+    """Each posts file's name and text, `POSTS_PER_FILE` posts a file, read from `data` as
+    they go; None for the text of a file of a thread in `keep`, whose files stay as they are."""
+    for thread, lines in data._spooled():
+        file_id = data.threads[thread].file_id
+        if file_id in keep:
+            count = sum(1 for _ in lines)
+            for number in range(-(-count // POSTS_PER_FILE)):
+                yield f"posts/{file_id}/{number}", None
+            continue
+        rows: list[str] = []
+        number = 0
+        for line in lines:
+            rows.append(line.rstrip("\n"))
+            if len(rows) == POSTS_PER_FILE:
+                yield f"posts/{file_id}/{number}", _rows_script(f"posts/{file_id}/{number}", rows)
+                rows, number = [], number + 1
+        if rows:
+            yield f"posts/{file_id}/{number}", _rows_script(f"posts/{file_id}/{number}", rows)
 
 
-def write_search_files(output: Path, data: SearchData, shard_bytes: int = SHARD_BYTES) -> Path:
+def _rows_script(name: str, rows: list[str]) -> str:
+    """A posts file of rows already in JSON (as spooled), as `_shard_script` would write it."""
+    return _shard_head(name) + ("[" + ",".join(rows) + "]").replace("</", "<\\/") + ";\n"
+
+
+def write_search_files(
+    output: Path,
+    data: SearchData,
+    shard_bytes: int = SHARD_BYTES,
+    keep: Collection[str] = (),
+) -> int:
     """Write the offline index (the manifest `search/offline-index.js` and its shards under
     `search/offline/`, term shards split above `shard_bytes`) and `search/rules.js` under
-    `output`; returns the manifest."""
+    `output`; how many files were written or deleted.
+
+    Only files whose bytes change are written (each by rename), and files of an earlier
+    build that this one has no use for are deleted. The posts files of the threads whose
+    `file_id` is in `keep` are neither made nor read: the caller knows they hold the same
+    posts as the last build wrote (a missing one is made again all the same).
+    """
     folder = output / SEARCH_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    rules = json.dumps(RULES, separators=(",", ":"))  # \u escapes: marks stay readable
-    (folder / RULES_FILE).write_text(_script(RULES_GLOBAL, rules), encoding="utf-8")
     shards_dir = folder / OFFLINE_SHARDS_DIR
-    # Shards of an earlier build may have other names: none may linger.
-    shutil.rmtree(shards_dir, ignore_errors=True)
-    for sub in ("terms", "posts"):
-        (shards_dir / sub).mkdir(parents=True)
-    written = 0
+    wanted: set[Path] = set()
+    changed = 0
 
-    def write(name: str, value: object) -> None:
-        nonlocal written
-        text = _shard_script(name, value)
-        (shards_dir / f"{name}.js").write_text(text, encoding="utf-8")
-        written += len(text)
+    def write(path: Path, text: str) -> None:
+        nonlocal changed
+        wanted.add(path)
+        changed += write_if_changed(path, text.encode("utf-8"))
 
-    for name, value in _post_files(data):
-        write(name, value)
-    write("filters", _filters(data))
-    write("counts", _counts(data))
+    def write_shard(name: str, value: object) -> None:
+        write(shards_dir / f"{name}.js", _shard_script(name, value))
+
+    rules = json.dumps(RULES, separators=(",", ":"))  # \u escapes: marks stay readable
+    write(folder / RULES_FILE, _script(RULES_GLOBAL, rules))
+    # A kept thread with a file missing (someone deleted it) is written again.
+    kept = {
+        thread.file_id
+        for thread, count in zip(data.threads, data.thread_posts(), strict=True)
+        if thread.file_id in keep
+        and all(
+            (shards_dir / f"posts/{thread.file_id}/{number}.js").is_file()
+            for number in range(-(-count // POSTS_PER_FILE))
+        )
+    }
+    for name, text in _post_files(data, kept):
+        path = shards_dir / f"{name}.js"
+        if text is None:
+            wanted.add(path)
+        else:
+            write(path, text)
+    write_shard("filters", _filters(data))
+    write_shard("counts", _counts(data))
     terms = _TermShards(data.postings, shard_bytes)
     terms.split("", sorted(terms.postings), [])
     for key, words in terms.words.items():
-        shard = {word: _encode(Counter(terms.postings[word])) for word in words}
-        write(f"terms/w-{key_name(key)}", shard)
+        write_shard(
+            f"terms/w-{key_name(key)}",
+            {word: _encode(Counter(terms.postings[word])) for word in words},
+        )
     for key, total in terms.prefixes.items():
-        write(f"terms/p-{key_name(key)}", _encode(total))
+        write_shard(f"terms/p-{key_name(key)}", _encode(total))
     manifest = {
         "version": FORMAT_VERSION,
-        "threads": [[thread.title, thread.url] for thread in data.threads],
+        "threads": [
+            [thread.title, thread.url, first, thread.file_id]
+            for thread, first in zip(data.threads, data.first, strict=True)
+        ],
         "posts": len(data),
         "postsPerFile": POSTS_PER_FILE,
         "words": sorted(terms.words),
         "prefixes": sorted(terms.prefixes),
     }
-    index = folder / OFFLINE_INDEX_FILE
-    index.write_text(_script(INDEX_GLOBAL, _json(manifest)), encoding="utf-8")
+    # The manifest last: a reader of the site while it is built finds the files it names.
+    write(folder / OFFLINE_INDEX_FILE, _script(INDEX_GLOBAL, _json(manifest)))
+    changed += _delete_all_but(shards_dir, wanted)
     log.debug(
-        "offline search index: %d posts, %d term shards, %d prefixes, %d bytes",
+        "offline search index: %d posts, %d term shards, %d prefixes, %d files changed",
         len(data),
         len(terms.words),
         len(terms.prefixes),
-        written + index.stat().st_size,
+        changed,
     )
-    return index
+    return changed
+
+
+def _delete_all_but(folder: Path, wanted: set[Path]) -> int:
+    """Delete the files under `folder` not in `wanted` (an earlier build's shards under keys
+    or threads this one has not: a reader could load them, and the folder would grow), and
+    the folders left empty; how many files were deleted."""
+    deleted = 0
+    for root, _, files in os.walk(folder, topdown=False):
+        here = Path(root)
+        for name in files:
+            if here / name not in wanted:
+                (here / name).unlink()
+                deleted += 1
+        if here != folder and not any(here.iterdir()):
+            here.rmdir()
+    return deleted
 
 
 def _manifest(output: Path) -> dict[str, Any]:
@@ -394,24 +478,18 @@ def _manifest(output: Path) -> dict[str, Any]:
     return manifest
 
 
-def search_threads(output: Path) -> list[SearchThread]:
-    """The threads of the search data `write_search_files` wrote into the site at `output`."""
-    return [SearchThread(title, url) for title, url in _manifest(output)["threads"]]
-
-
-def search_posts(output: Path) -> Iterator[SearchPost]:
-    """The posts `write_search_files` wrote into the site at `output`, one shard at a time."""
-    manifest = _manifest(output)
-    shards_dir = output / SEARCH_DIR / OFFLINE_SHARDS_DIR
-    for number in range(-(-manifest["posts"] // manifest["postsPerFile"])):
-        rows = _read_shard(shards_dir, f"posts/{number}")
-        yield from (_post_from_row(row) for row in rows)  # type: ignore[attr-defined]
-
-
 def read_search_data(output: Path) -> SearchData:
     """The search data `write_search_files` wrote into the site at `output`."""
+    manifest = _manifest(output)
+    shards_dir = output / SEARCH_DIR / OFFLINE_SHARDS_DIR
+    threads = manifest["threads"]
     data = SearchData()
-    data.threads = search_threads(output)
-    for post in search_posts(output):
-        data._append(post)
+    for number, (title, url, first, file_id) in enumerate(threads):
+        end = threads[number + 1][2] if number + 1 < len(threads) else manifest["posts"]
+        posts = [
+            _post_from_row([0, *row])
+            for shard in range(-(-(end - first) // manifest["postsPerFile"]))
+            for row in _read_shard(shards_dir, f"posts/{file_id}/{shard}")  # type: ignore[attr-defined]
+        ]
+        data.add(SearchThread(title, url), posts)
     return data

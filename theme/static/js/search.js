@@ -4,9 +4,8 @@
 // Queries are brought to the form the index holds (scraper/site/arabic.py): the rules come
 // from search/rules.js, written by the build from the same Python data, and the steps
 // below mirror arabic.search_words (tests/test_search.py runs both on one corpus).
-// Served over HTTP, Pagefind answers; from file:// (a copied archive) Pagefind cannot load,
-// so the offline index, classic scripts loaded shard by shard as a query needs them, is
-// searched here instead.
+// The index (scraper/site/offline_index.py) is classic scripts loaded shard by shard as a
+// query needs them, which works the same over HTTP and from file:// (a copied archive).
 // Scraped text only ever reaches the page as text nodes (textContent), never as markup.
 "use strict";
 
@@ -88,10 +87,12 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
   const anyForm = pageForm || boxForm;
   if (!anyForm) return;
   const siteRoot = new URL(anyForm.dataset.siteRoot, document.baseURI);
-  const offline = location.protocol === "file:";
   const FILTERS = ["thread", "author", "year"];
   const BOX_RESULTS = 8;
   const PAGE_RESULTS = 50;
+  // search.html shows this many hits as soon as their posts files are in, then the rest:
+  // each hit is likely in its own file, and the first screen need not wait for 50.
+  const FIRST_SCREEN = 10;
   let enginePromise = null;
 
   function loadScript(path) {
@@ -121,9 +122,8 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     return ForumSearchText.compile(window.FORUM_MIRROR_SEARCH_RULES);
   }
 
-  // The offline index: the manifest search/offline-index.js, then only the shards a query
-  // needs.
-  async function offlineEngine(rulesLoaded) {
+  // The index: the manifest search/offline-index.js, then only the shards a query needs.
+  async function indexEngine(rulesLoaded) {
     const [rules] = await Promise.all([
       rulesLoaded,
       window.FORUM_MIRROR_INDEX || loadScript("search/offline-index.js"),
@@ -187,15 +187,32 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
       return meta;
     }
 
+    // Each thread's first post number, in order: a post's thread is the last that starts
+    // at or before it, and its posts file is in that thread's folder.
+    const firsts = index.threads.map((thread) => thread[2]);
+    function threadOf(number) {
+      let low = 0;
+      let high = firsts.length - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if (firsts[middle] <= number) low = middle; else high = middle - 1;
+      }
+      return index.threads[low];
+    }
+
     async function post(number) {
-      const rows = await shard(`posts/${Math.floor(number / index.postsPerFile)}`);
-      const [thread, url, author, date, text, when] = rows[number % index.postsPerFile];
-      return { thread: index.threads[thread][0], url: new URL(url, siteRoot).href, author, date, when, text };
+      const [title, , first, fileId] = threadOf(number);
+      const local = number - first;
+      const rows = await shard(`posts/${fileId}/${Math.floor(local / index.postsPerFile)}`);
+      const [url, author, date, text, when] = rows[local % index.postsPerFile];
+      return { thread: title, url: new URL(url, siteRoot).href, author, date, when, text };
     }
 
     return {
       rules,
-      async search(terms, filters, limit) {
+      // Every post that holds all `terms` and passes `filters`, best first; `show(from, to)`
+      // loads what those hits display.
+      async search(terms, filters) {
         const wanted = FILTERS.filter((name) => filters[name]);
         const [counts, values] = await Promise.all([
           Promise.all(terms.map(termCounts)),
@@ -221,101 +238,23 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
           }
         }
         found.sort((a, b) => b.score - a.score || a.number - b.number);
-        const hits = await Promise.all(found.slice(0, limit).map((hit) => post(hit.number)));
-        return { total: found.length, hits };
-      },
-      filters: postCounts,
-    };
-  }
-
-  // How many posts have each thread, author and year, for search.html's lists: the offline
-  // index's small counts file, over HTTP too (Pagefind's own counts are of pages).
-  const postCounts = () => shard("counts");
-
-  // Pagefind's records are thread pages (scraper/site/search.py): their content is their
-  // posts' words one post after the other, their meta how many words each post has, its
-  // author and year. A hit is a post whose own words hold every term and whose own author
-  // and year are the filters'; what it shows comes from the offline index's posts files.
-  const PAGE_BATCH = 10;
-  async function pagefindEngine(rulesLoaded) {
-    const [rules, pagefind] = await Promise.all([
-      rulesLoaded,
-      import(new URL("pagefind/pagefind.js", siteRoot).href),
-    ]);
-    // Record URLs are from the site's root, wherever the site is served from.
-    await pagefind.options({ baseUrl: siteRoot.pathname });
-    const only = (filters) => Object.fromEntries(FILTERS.filter((name) => filters[name]).map((name) => [name, filters[name]]));
-
-    function pageHits(record, rank, terms, filters) {
-      const words = record.content.split(" ");
-      const first = Number(record.meta.first);
-      const hits = [];
-      let start = 0;
-      JSON.parse(record.meta.posts).forEach(([length, author, year], position) => {
-        const own = words.slice(start, start + length);
-        start += length;
-        if ((filters.author && author !== filters.author) || (filters.year && year !== filters.year)) return;
-        let score = 0;
-        for (const term of terms) {
-          const count = own.filter((word) => word.startsWith(term)).length;
-          if (!count) return;
-          score += count;
-        }
-        hits.push({ score, rank, position, number: first + position, perFile: Number(record.meta.postsPerFile), thread: (record.filters.thread || [""])[0] });
-      });
-      return hits;
-    }
-
-    async function shown(hit) {
-      const rows = await shard(`posts/${Math.floor(hit.number / hit.perFile)}`);
-      const [, url, author, date, text, when] = rows[hit.number % hit.perFile];
-      return { thread: hit.thread, url: new URL(url, siteRoot).href, author, date, when, text };
-    }
-
-    return {
-      rules,
-      async search(terms, filters, limit) {
-        const found = await pagefind.search(terms.length ? terms.join(" ") : null, { filters: only(filters) });
-        // Pages load a batch at a time until there are enough posts to show, at most twice
-        // as many pages as hits wanted: all of them would be as many bytes as the pages a
-        // common word is on. Each batch is twice the one before, so that a rare post
-        // (pages whose posts hold the terms only between them) costs few round trips.
-        const results = found.results;
-        const cap = Math.min(results.length, 2 * limit);
-        const hits = [];
-        let loaded = 0;
-        let batch = PAGE_BATCH;
-        while (loaded < cap && hits.length < limit) {
-          const pages = results.slice(loaded, Math.min(cap, loaded + batch));
-          const records = await Promise.all(pages.map((result) => result.data()));
-          records.forEach((record, at) => hits.push(...pageHits(record, loaded + at, terms, filters)));
-          loaded += pages.length;
-          batch *= 2;
-        }
-        hits.sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
-        // Counting every matching post would need every matching page: past the pages
-        // loaded, the count is "at least".
         return {
-          total: hits.length,
-          more: loaded < results.length,
-          hits: await Promise.all(hits.slice(0, limit).map(shown)),
+          total: found.length,
+          show: (from, to) => Promise.all(found.slice(from, to).map((hit) => post(hit.number))),
         };
       },
       filters: postCounts,
     };
   }
 
+  // How many posts have each thread, author and year, for search.html's lists: a small
+  // file counted by the build, so that the browser need not walk every post.
+  const postCounts = () => shard("counts");
+
   function engine() {
     if (!enginePromise) {
-      // The rules load while the engine does: one wait for both, not one after the other.
-      const rules = loadRules();
-      enginePromise = offline
-        ? offlineEngine(rules)
-        // A server that will not run Pagefind still has the offline index to fall back on.
-        : pagefindEngine(rules).catch((error) => {
-          console.warn("Pagefind unavailable, searching the offline index:", error);
-          return offlineEngine(rules);
-        });
+      // The rules load while the manifest does: one wait for both, not one after the other.
+      enginePromise = indexEngine(loadRules());
       enginePromise.catch(() => { enginePromise = null; });
     }
     return enginePromise;
@@ -400,16 +339,17 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
           if (ticket === latest) show([]);
           return;
         }
-        found = await search.search(terms, {}, BOX_RESULTS);
+        found = await search.search(terms, {});
+        const hits = await found.show(0, BOX_RESULTS);
         if (ticket !== latest) return; // a newer query superseded this one
         const list = document.createElement("ol");
         list.className = "search-hits";
-        list.append(...found.hits.map((hit) => resultItem(hit, search.rules, terms)));
+        list.append(...hits.map((hit) => resultItem(hit, search.rules, terms)));
         const more = document.createElement("a");
         more.className = "search-more";
         more.href = `${form.action}?q=${encodeURIComponent(query)}`;
         more.textContent = form.dataset.allResults;
-        show(found.hits.length ? [list, more] : [message("search-message", form.dataset.noResults)]);
+        show(hits.length ? [list, more] : [message("search-message", form.dataset.noResults)]);
       } catch (error) {
         console.warn("search unavailable:", error);
         if (ticket === latest) show([message("search-message", form.dataset.unavailable)]);
@@ -477,10 +417,16 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
           results.replaceChildren();
           return;
         }
-        const found = await search.search(terms, filters, PAGE_RESULTS);
+        const found = await search.search(terms, filters);
+        const item = (hit) => resultItem(hit, search.rules, terms);
+        // The rest is asked for once the first screen is shown: before, its files would
+        // wait for the browser's few connections beside the first screen's.
+        const firstHits = await found.show(0, FIRST_SCREEN);
         if (ticket !== latest) return;
-        status.textContent = found.total ? `${form.dataset.resultsLabel} ${found.total}${found.more ? "+" : ""}` : form.dataset.noResults;
-        results.replaceChildren(...found.hits.map((hit) => resultItem(hit, search.rules, terms)));
+        status.textContent = found.total ? `${form.dataset.resultsLabel} ${found.total}` : form.dataset.noResults;
+        results.replaceChildren(...firstHits.map(item));
+        const restHits = await found.show(FIRST_SCREEN, PAGE_RESULTS);
+        if (ticket === latest) results.append(...restHits.map(item));
       } catch (error) {
         console.warn("search unavailable:", error);
         if (ticket === latest) status.textContent = form.dataset.unavailable;
