@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import tomli_w
+
 from . import PROJECT_URL, __version__
 from .archive import atomic_write_bytes, check_archive_root
 from .engines import ENGINE_NAMES, engines_claiming, url_thread_key
@@ -246,47 +248,41 @@ def add_thread(config: MirrorConfig, url: str, settings: ForumSettings) -> bool:
 
 
 def config_toml(config: MirrorConfig) -> str:
-    """The config as TOML text (the small subset this file uses)."""
-    lines = ["# forum-mirror configuration; `forum-mirror add URL` edits it.", "", "threads = ["]
-    lines += [f"  {_toml_string(url)}," for url in config.threads]
-    lines.append("]")
-    tables = [("defaults", config.defaults)]
-    tables += [(f"forums.{_toml_string(host)}", s) for host, s in sorted(config.forums.items())]
-    for name, settings in tables:
-        body = _settings_lines(config.path, settings)
-        if body or name != "defaults":
-            lines += ["", f"[{name}]", *body]
-    return "\n".join(lines) + "\n"
+    """The config as TOML text."""
+    document: dict[str, Any] = {"threads": list(config.threads)}
+    defaults = _settings_table(config.path, config.defaults)
+    if defaults:
+        document["defaults"] = defaults
+    if config.forums:
+        document["forums"] = {host: _settings_table(config.path, settings)
+                              for host, settings in sorted(config.forums.items())}
+    return ("# forum-mirror configuration; `forum-mirror add URL` edits it.\n\n"
+            + tomli_w.dumps(document))
 
 
-def _settings_lines(path: Path, settings: ForumSettings) -> list[str]:
-    lines = []
+def _settings_table(path: Path, settings: ForumSettings) -> dict[str, Any]:
+    """One forum's settings (or the defaults) as the config file spells them."""
+    table: dict[str, Any] = {}
     if settings.engine is not None:
-        lines.append(f"engine = {_toml_string(settings.engine)}")
+        table["engine"] = settings.engine
     if settings.delay is not None:
-        lines.append(f"delay = {settings.delay!r}")
+        table["delay"] = settings.delay
     if settings.contact is not None:
-        lines.append(f"contact = {_toml_string(settings.contact)}")
+        table["contact"] = settings.contact
     if settings.cookies is not None:
         cookies, folder = settings.cookies.resolve(), path.parent.resolve()
         if cookies.is_relative_to(folder):  # keep it relative to the file, as it is read
             cookies = cookies.relative_to(folder)
-        lines.append(f"cookies = {_toml_string(cookies.as_posix())}")
+        table["cookies"] = cookies.as_posix()
     if settings.revisit is not None:
-        lines.append(f"revisit = {settings.revisit}")
+        table["revisit"] = settings.revisit
     if settings.check_every is not None:
-        lines.append(f"check_every = {_toml_string(duration_text(settings.check_every))}")
+        table["check_every"] = duration_text(settings.check_every)
     if settings.adaptive is not None:
-        lines.append(f"adaptive = {'true' if settings.adaptive else 'false'}")
+        table["adaptive"] = settings.adaptive
     if settings.max_interval is not None:
-        lines.append(f"max_interval = {_toml_string(duration_text(settings.max_interval))}")
-    return lines
-
-
-def _toml_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if c >= " " and c != "\x7f" else f"\\u{ord(c):04x}" for c in escaped)
-    return f'"{escaped}"'
+        table["max_interval"] = duration_text(settings.max_interval)
+    return table
 
 
 def write_config(config: MirrorConfig) -> None:
