@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes
-from benchmarks.scrape import Recorded, ReplayBoard, _ReplayHandler, forum_mirror, run_child
+from benchmarks.scrape import Recorded, ReplayBoard, ReplayHandler, forum_mirror, run_child
 from scraper.demo_forum import pages
 from scraper.demo_forum.seed import MOROCCO_TZ, SEED_THREAD, Member, Post, Text, Thread
 from scraper.serve import LoopbackHTTPServer
@@ -69,7 +69,7 @@ class SmallBoard(ReplayBoard):
     (the scrape benchmark's replay server, with its ETags and 304s)."""
 
     def __init__(self, address: str, thread_ids: Sequence[int], pages_count: int) -> None:
-        handler = type("SmallBoardHandler", (_ReplayHandler,), {"board": self})
+        handler = type("SmallBoardHandler", (ReplayHandler,), {"board": self})
         self._server = LoopbackHTTPServer((address, 0), handler)
         self.base_url = f"http://{address}:{self._server.server_address[1]}"
         self.requests = 0

@@ -147,7 +147,7 @@ def _record(response: httpx.Response, old_base: str, new_base: str) -> Recorded:
 _NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
 
 
-class _ReplayHandler(BaseHTTPRequestHandler):
+class ReplayHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # kept alive, as the board is
     disable_nagle_algorithm = True  # one write per answer; no wait for a delayed ACK
     board: ReplayBoard  # set on the per-board subclass
@@ -172,7 +172,7 @@ class ReplayBoard:
     replayed from memory on 127.0.0.1 (with ETags and 304s, as the board answers)."""
 
     def __init__(self, posts: int, posts_per_page: int, image_every: int = IMAGE_EVERY) -> None:
-        handler = type("ReplayHandler", (_ReplayHandler,), {"board": self})
+        handler = type("BoardReplayHandler", (ReplayHandler,), {"board": self})
         self._server = LoopbackHTTPServer(("127.0.0.1", 0), handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.requests = 0
