@@ -42,10 +42,13 @@ MIB = 2**20
 
 
 @pytest.mark.browser  # page weight, and the search benchmarks, run Chromium
+# Every benchmark at tiny sizes takes about 100 s on an idle 2-core machine, and once took
+# over 280 s on a slow CI machine: a hang still fails, a slow machine does not.
+@pytest.mark.timeout(600)
 def test_the_entry_point_runs_every_benchmark_and_writes_the_report(tmp_path: Path) -> None:
     report = tmp_path / "docs" / "benchmarks.md"
     run = subprocess.run([sys.executable, "-m", "benchmarks", "--tiny", "--output", str(report)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=280)
+                         cwd=ROOT, capture_output=True, text=True, timeout=580)
     assert run.returncode == 0, run.stdout + run.stderr
     benchmarks = discover()
     assert {"engine parse", "joined dates", "page weight", "search"} <= {b.name for b in benchmarks}
