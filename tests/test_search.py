@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import json
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from scraper.site.offline_index import (
     SearchData,
     SearchPost,
     SearchThread,
+    ThreadTerms,
     key_name,
     read_search_data,
     write_search_files,
@@ -207,22 +208,26 @@ def test_search_data_holds_every_post_with_its_anchor(site: SearchSite) -> None:
 
 
 def test_posts_files_are_per_thread_and_found_from_the_manifest(site: SearchSite) -> None:
-    """A post's number counts the posts of the threads before it (the manifest has each
-    thread's first); its row is in its own thread's folder, as search.js reads it."""
+    """Each thread has a range of post numbers (the manifest has its first, its posts and
+    the numbers it may use, with room to grow); a post's row is in its own thread's folder,
+    as search.js reads it."""
     data = read_search_data(site.output)
     index = OfflineIndex(site.output / SEARCH_DIR)
     threads = index.manifest["threads"]
     per_file = index.manifest["postsPerFile"]
-    assert [first for _, _, first, _ in threads] == data.first == [0, len(site.fixture.post_ids)]
+    assert [count for *_, count, _ in threads] == data.thread_posts()
+    assert [first for _, _, first, *_ in threads] == [0, threads[0][5]]
+    assert all(count < capacity for *_, count, capacity in threads)
+    assert index.manifest["numbers"] == sum(capacity for *_, capacity in threads)
     for number, post in enumerate(data.posts()):
-        title, url, first, file_id = threads[post.thread]
+        title, url, first, file_id, *_ = threads[post.thread]
         assert (title, url) == (data.threads[post.thread].title, data.threads[post.thread].url)
-        row = index.shard(f"posts/{file_id}/{(number - first) // per_file}")[
-            (number - first) % per_file
-        ]
+        local = number - data.first[post.thread]
+        assert index.posts_file(first + local) == f"posts/{file_id}/{local // per_file}"
+        row = index.shard(f"posts/{file_id}/{local // per_file}")[local % per_file]
         assert row == [post.url, post.author, post.published, post.text, post.date_text]
     folders = {path.name for path in (site.output / SEARCH_DIR / "offline" / "posts").iterdir()}
-    assert folders == {file_id for *_, file_id in threads}
+    assert folders == {file_id for _, _, _, file_id, *_ in threads}
 
 
 def test_kept_threads_posts_files_are_left_alone(site: SearchSite, tmp_path: Path) -> None:
@@ -283,9 +288,18 @@ class OfflineIndex:
 
     def posts_file(self, number: int) -> str:
         """The name of the posts file holding post `number`, as search.js finds it."""
-        threads = self.manifest["threads"]
-        *_, first, file_id = [thread for thread in threads if thread[2] <= number][-1]
+        threads = sorted(self.manifest["threads"], key=lambda thread: thread[2])
+        _, _, first, file_id, *_ = [thread for thread in threads if thread[2] <= number][-1]
         return f"posts/{file_id}/{(number - first) // self.manifest['postsPerFile']}"
+
+    def numbers(self, data: SearchData) -> list[int]:
+        """Each post of `data` (in `posts()` order) by its number in this index."""
+        firsts = [thread[2] for thread in self.manifest["threads"]]
+        return [
+            first + local
+            for first, count in zip(firsts, data.thread_posts(), strict=True)
+            for local in range(count)
+        ]
 
     def counts(self, term: str) -> dict[int, int]:
         """post -> its words starting with `term`, found the way search.js finds them."""
@@ -319,13 +333,14 @@ def test_offline_index_answers_every_term_from_one_shard(site: SearchSite, tmp_p
     assert manifest["prefixes"] and max(len(key) for key in manifest["words"]) >= 3
     assert "م" in manifest["prefixes"]  # Arabic's commonest letters are split further
     words = [search_words(post.text) for post in data.posts()]
+    numbers = index.numbers(data)
     terms = {word[:length] for post in words for word in post for length in range(1, 9)}
     assert len(terms) > 300
     for term in sorted(terms):
         index.read.clear()
         scan = {
             number: count
-            for number, post in enumerate(words)
+            for number, post in zip(numbers, words, strict=True)
             if (count := sum(word.startswith(term) for word in post))
         }
         assert index.counts(term) == scan, term
@@ -357,12 +372,13 @@ def test_filters_file_holds_each_posts_thread_author_and_year(site: SearchSite) 
         pairs = zip(runs[::2], runs[1::2], strict=True)
         return [value for value, repeat in pairs for _ in range(repeat)]
 
-    assert expand(filters["thread"]) == [post.thread for post in posts]
     assert filters["authors"] == sorted(filters["authors"])
-    assert [filters["authors"][number] for number in filters["author"]] == [
+    assert len(filters["author"]) == len(filters["year"]) == len(data.threads)
+    assert [filters["authors"][n] for thread in filters["author"] for n in thread] == [
         post.author for post in posts
     ]
-    years = [filters["years"][n] if n >= 0 else "" for n in expand(filters["year"])]
+    years = [filters["years"][n] if n >= 0 else "" for runs in filters["year"]
+             for n in expand(runs)]  # fmt: skip
     assert years == [post.year for post in posts]
     counts = index.shard("counts")
     assert counts["thread"] == {"أخبار المغرب والعالم": 24, LAB_TITLE: len(LAB_POSTS)}
@@ -391,3 +407,120 @@ def test_an_archive_without_threads_has_an_empty_index(tmp_path: Path) -> None:
     manifest = OfflineIndex(tmp_path / SEARCH_DIR).manifest
     assert (manifest["threads"], manifest["posts"], manifest["words"]) == ([], 0, [])
     assert list(read_search_data(tmp_path).posts()) == []
+
+
+def _corpus_data(extra: int = 0, cache: Path | None = None) -> SearchData:
+    """Two threads of posts made of a few words (`extra` more posts in the first)."""
+    data = SearchData(cache)
+    words = ["مغرب", "مدرسه", "مدينه", "ירושלים", "gantz", "gaza", "football", "فاس"]
+    for thread in range(2):
+        count = 40 + (extra if thread == 0 else 0)
+        posts = [
+            SearchPost(0, f"t{thread}/index.html#post-{n}", f"author {n % 3}",
+                       f"20{20 + n % 4}-01-01T00:00:00+00:00",
+                       " ".join(words[(n * k + thread) % len(words)] for k in range(1, 4)))
+            for n in range(count)
+        ]  # fmt: skip
+        if thread == 0 and extra:
+            posts[-1] = replace(posts[-1], text="كلمةجديدة مغرب")
+        data.add(SearchThread(f"thread {thread}", f"t{thread}/index.html"), posts)
+    return data
+
+
+def _files(output: Path) -> dict[str, bytes]:
+    """The search files of the site at `output`, by name under search/."""
+    folder = output / SEARCH_DIR
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in folder.rglob("*.js")}  # fmt: skip
+
+
+def _answers_like_a_scan(folder: Path, data: SearchData) -> None:
+    index = OfflineIndex(folder / SEARCH_DIR)
+    words = [search_words(post.text) for post in data.posts()]
+    numbers = index.numbers(data)
+    for term in {word[:length] for post in words for word in post for length in (1, 2, 4, 9)}:
+        scan = {number: count for number, post in zip(numbers, words, strict=True)
+                if (count := sum(word.startswith(term) for word in post))}  # fmt: skip
+        assert index.counts(term) == scan, term
+
+
+def test_a_changed_thread_rewrites_the_shards_of_its_words_only(tmp_path: Path) -> None:
+    """Post numbers are stable (a range per thread, with room): a post added to one thread
+    leaves the other thread's numbers, and every shard of words it does not hold, as they
+    were."""
+    write_search_files(tmp_path, _corpus_data(), shard_bytes=SMALL_SHARD_BYTES)
+    before = _files(tmp_path)
+    first = OfflineIndex(tmp_path / SEARCH_DIR).manifest["threads"]
+    data = _corpus_data(extra=1)
+    write_search_files(tmp_path, data, shard_bytes=SMALL_SHARD_BYTES)
+    after = _files(tmp_path)
+    index = OfflineIndex(tmp_path / SEARCH_DIR)
+    assert [thread[2] for thread in index.manifest["threads"]] == [thread[2] for thread in first]
+    changed = {name for name in after if after[name] != before.get(name)}
+    terms = {name for name in changed if name.startswith("offline/terms/")}
+    new_words = search_words("كلمةجديدة مغرب")
+    touched = {f"offline/terms/{kind}-{key_name(key)}.js"
+               for kind, keys in (("w", index.manifest["words"]), ("p", index.manifest["prefixes"]))
+               for key in keys if any(word.startswith(key) for word in new_words)}  # fmt: skip
+    assert terms and terms <= touched
+    assert len(terms) < len([name for name in after if name.startswith("offline/terms/")]) / 3
+    assert changed - terms == {
+        "offline-index.js", "offline/filters.js", "offline/counts.js",
+        f"offline/posts/{data.threads[0].file_id}/8.js",
+    }  # fmt: skip
+    _answers_like_a_scan(tmp_path, data)
+
+
+def test_a_thread_that_outgrows_its_range_moves_after_the_others(tmp_path: Path) -> None:
+    write_search_files(tmp_path, _corpus_data(), shard_bytes=SMALL_SHARD_BYTES)
+    capacity = OfflineIndex(tmp_path / SEARCH_DIR).manifest["threads"][0][5]
+    data = _corpus_data(extra=capacity)
+    write_search_files(tmp_path, data, shard_bytes=SMALL_SHARD_BYTES)
+    threads = OfflineIndex(tmp_path / SEARCH_DIR).manifest["threads"]
+    assert threads[1][2] == capacity and threads[0][2] == capacity + threads[1][5]
+    assert threads[0][4] == 40 + capacity < threads[0][5]
+    _answers_like_a_scan(tmp_path, data)
+
+
+def test_an_index_of_an_older_version_is_written_afresh(tmp_path: Path) -> None:
+    """A site built before stable numbers (version 5) has its index numbered and written
+    anew, its stale files gone."""
+    manifest = tmp_path / SEARCH_DIR / "offline-index.js"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('window.FORUM_MIRROR_INDEX = {"version":5,"threads":[["t","t0/index'
+                        '.html",0,"x"]]};\n')  # fmt: skip
+    stale = tmp_path / SEARCH_DIR / "offline" / "posts" / "x" / "0.js"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    data = _corpus_data()
+    write_search_files(tmp_path, data)
+    assert not stale.exists()
+    assert [thread[2] for thread in OfflineIndex(tmp_path / SEARCH_DIR).manifest["threads"]] == [
+        0, data.thread_posts()[0] + 16]  # fmt: skip
+    _answers_like_a_scan(tmp_path, data)
+
+
+def test_unchanged_threads_words_come_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread whose posts are as the cache saw them is not read for its words again; the
+    files come out the same, and an unreadable cache file only costs reading the thread."""
+    cache, first, second = tmp_path / "cache", tmp_path / "first", tmp_path / "second"
+    write_search_files(first, _corpus_data(cache=cache))
+    assert len(list(cache.iterdir())) == 2
+    read: list[int] = []
+    original = ThreadTerms.of.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(ThreadTerms, "of", classmethod(
+        lambda cls, posts: read.append(len(posts)) or original(cls, posts)))  # fmt: skip
+    data = _corpus_data(extra=1, cache=cache)
+    assert read == [41]  # the changed thread only
+    write_search_files(second, data)
+    assert read == [41]
+    assert len(list(cache.iterdir())) == 2  # the changed thread's old terms are dropped
+    uncached = tmp_path / "uncached"
+    write_search_files(uncached, _corpus_data(extra=1))
+    assert _files(second) == _files(uncached)
+    for path in cache.iterdir():
+        path.write_bytes(b"not a pickle")
+    write_search_files(tmp_path / "third", _corpus_data(extra=1, cache=cache))
+    assert _files(tmp_path / "third") == _files(uncached)

@@ -31,7 +31,13 @@ from .activity import date_text
 from .authors import AuthorContribution, AuthorStore, thread_author_posts
 from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
-from .offline_index import OFFLINE_INDEX_FILE, SEARCH_DIR, SearchData, write_search_files
+from .offline_index import (
+    OFFLINE_INDEX_FILE,
+    SEARCH_CACHE_DIR,
+    SEARCH_DIR,
+    SearchData,
+    write_search_files,
+)
 from .output import sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
 from .render_worker import DEFAULT_WORKER_MIN_BYTES, WORKER_SETTING, RenderWorker, worker_pays
@@ -99,7 +105,9 @@ class ThreadSiteGenerator(Generator):
         states = ThreadStates(archive)
         cache = BuildCache(self._cache_folder(), build_signature(self.settings, Path(self.theme)))
         site = SitePages(
-            feed_limit=int(self.settings.get("FEED_MAX_ENTRIES", DEFAULT_MAX_ENTRIES))
+            feed_limit=int(self.settings.get("FEED_MAX_ENTRIES", DEFAULT_MAX_ENTRIES)),
+            # Each thread's words, kept for the next build (offline_index.ThreadTerms).
+            search=SearchData(cache.folder / SEARCH_CACHE_DIR),
         )
         authors = cache.author_store()
         try:

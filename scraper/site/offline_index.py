@@ -13,19 +13,22 @@ not). It is sharded so that a query loads only what it needs, however large the 
 - `posts/<thread>/<n>.js`: the posts themselves, `POSTS_PER_FILE` a file, in a folder per
   thread (`SearchThread.file_id`), for the hits shown. A thread's files depend on its posts alone:
   a build where one thread changed rewrites that thread's files and keeps the others'.
-- `filters.js`: each post's thread, author and year, loaded by a filtered query only.
-- `counts.js`: how many posts have each thread, author and year, for search.html's lists
-  (over HTTP too: Pagefind's own counts are of pages, not posts).
+- `filters.js`: each post's author and year, per thread, loaded by a filtered query only.
+- `counts.js`: how many posts have each thread, author and year, for search.html's lists.
 
 A posting list is `[post, count, post, count, ...]`, each post number the difference from the
-one before (small numbers keep the files small); a post's number counts the posts of the
-threads before its own (the manifest has each thread's first number). Shard names spell the
-key's code points in hex, so file names stay ASCII. `search/rules.js` carries the
-normalization rules (arabic.RULES) to search.js.
+one before (small numbers keep the files small). Post numbers are stable between builds:
+each thread has a range of numbers of its own (the manifest's `first` and `capacity`, with
+room for posts to come), kept while the thread fits in it, so a thread that changed leaves
+the numbers, and so the bytes, of every word it does not hold as they were: a rebuild
+rewrites the shards of its words only. A thread that outgrows its range gets a new one at
+the end; the numbers between ranges belong to no post. Shard names spell the key's code
+points in hex, so file names stay ASCII. `search/rules.js` carries the normalization rules
+(arabic.RULES) to search.js.
 
-The same files serve a site opened over HTTP: search.js loads them the same way there.
-Pagefind, which the site used over HTTP before, needed memory that grew with the archive's
-words (2.5 GB at 100,000 posts) and could only index every post again on every change.
+What the index takes from a thread (`ThreadTerms`: its words and where they occur, its
+authors and years) is kept in the build cache by a digest of its posts, so a rebuild reads
+the words of the threads that changed only; merging the threads' parts costs string joins.
 """
 
 from __future__ import annotations
@@ -34,12 +37,15 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import tempfile
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
@@ -54,10 +60,11 @@ SEARCH_DIR = "search"
 OFFLINE_INDEX_FILE = "offline-index.js"
 OFFLINE_SHARDS_DIR = "offline"
 RULES_FILE = "rules.js"
+SEARCH_CACHE_DIR = "search-terms"  # in the build cache: each thread's ThreadTerms
 INDEX_GLOBAL = "FORUM_MIRROR_INDEX"
 SHARDS_GLOBAL = "FORUM_MIRROR_SHARDS"
 RULES_GLOBAL = "FORUM_MIRROR_SEARCH_RULES"
-FORMAT_VERSION = 5  # 5: posts files per thread
+FORMAT_VERSION = 6  # 6: stable post numbers (a range per thread), filters per thread
 # A term shard is split by the next letter above this size (uncompressed): a query loads
 # about this much per term, or one prefix file (at most every post) for a short term.
 SHARD_BYTES = 48 * 1024
@@ -66,6 +73,9 @@ SHARD_BYTES = 48 * 1024
 # query loaded at 100,000 posts (benchmarks/search.py); at 5, about a quarter of that, in
 # 20,000 files.
 POSTS_PER_FILE = 5
+# Room in a thread's range of post numbers for the posts an update adds: an eighth of its
+# posts, at least this many.
+MIN_ROOM = 16
 
 
 @dataclass(frozen=True)
@@ -82,10 +92,15 @@ class SearchPost:
     @property
     def year(self) -> str:
         """The year of publication, for the year filter ("" when unknown)."""
-        try:
-            return str(datetime.fromisoformat(self.published).year)
-        except ValueError:
-            return ""
+        return _year(self.published)
+
+
+@cache
+def _year(published: str) -> str:
+    try:
+        return str(datetime.fromisoformat(published).year)
+    except ValueError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -120,32 +135,109 @@ def thread_search_posts(view: ThreadView) -> tuple[SearchThread, list[SearchPost
     return SearchThread(summary.title, summary.href), posts
 
 
+# A part of a posting list: the first and last post (numbers within the thread) and the
+# list's text after its first number: `count, delta, count, ...`.
+Part = tuple[int, int, str]
+
+
+def _part(occurrences: Iterable[int]) -> Part | None:
+    """The posting list part of `occurrences` (post numbers within one thread), or None."""
+    counts = Counter(occurrences)
+    if not counts:
+        return None
+    posts = sorted(counts)
+    deltas = [post - before for post, before in zip(posts[1:], posts, strict=False)]
+    rest = [str(counts[posts[0]])]
+    for delta, post in zip(deltas, posts[1:], strict=True):
+        rest += (str(delta), str(counts[post]))
+    return posts[0], posts[-1], ",".join(rest)
+
+
+@dataclass
+class ThreadTerms:
+    """One thread's part of the index, numbered within the thread (its first post is 0)."""
+
+    posts: int
+    words: dict[str, array[int]]  # search word -> the post of each occurrence, in order
+    authors: list[str]  # each post's author
+    years: list[str]  # each post's year ("" when unknown)
+    # Encoded parts (`_part`), made once and kept with the rest: by word, and by prefix
+    # (the occurrences of every word that starts with it).
+    word_parts: dict[str, Part] = field(default_factory=dict)
+    prefix_parts: dict[str, Part | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, posts: list[SearchPost]) -> ThreadTerms:
+        """The words, authors and years of a thread's `posts`."""
+        words: dict[str, array[int]] = {}
+        # A word as written (`والمغرب`) -> the occurrences of its search form (`مغرب`): the
+        # prefix rules run once per distinct word, not once per occurrence.
+        written: dict[str, array[int]] = {}
+        for number, post in enumerate(posts):
+            for word in normalized_words(post.text):
+                found = written.get(word)
+                if found is None:
+                    found = written[word] = words.setdefault(strip_prefix(word), array("I"))
+                found.append(number)
+        return cls(len(posts), words, [post.author for post in posts],
+                   [post.year for post in posts])  # fmt: skip
+
+    def word_part(self, word: str) -> Part:
+        part = self.word_parts.get(word)
+        if part is None:
+            part = self.word_parts[word] = _part(self.words[word])  # type: ignore[assignment]
+        return part  # type: ignore[return-value]
+
+    def prefix_part(self, prefix: str, sorted_words: list[str]) -> Part | None:
+        """The part of every word starting with `prefix` (`sorted_words`: the thread's)."""
+        if prefix not in self.prefix_parts:
+            start = bisect_left(sorted_words, prefix)
+            end = bisect_left(sorted_words, prefix + "\U0010ffff", start)
+            total: list[int] = []
+            for word in sorted_words[start:end]:
+                total += self.words[word]
+            self.prefix_parts[prefix] = _part(total)
+        return self.prefix_parts[prefix]
+
+
+@cache
+def _code_digest() -> bytes:
+    """What a thread's terms depend on besides its posts: the format and the word rules."""
+    digest = hashlib.sha256(str(FORMAT_VERSION).encode())
+    digest.update(json.dumps(RULES, sort_keys=True).encode())
+    for module in ("arabic.py", "offline_index.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.digest()
+
+
+def posts_digest(posts: list[SearchPost]) -> str:
+    """A digest of what the index takes from `posts` (and of the code that takes it)."""
+    digest = hashlib.sha256(_code_digest())
+    text = "\x1e".join(f"{post.author}\x1f{post.published}\x1f{post.text}" for post in posts)
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:24]
+
+
 class SearchData:
     """Every post of the site, added one thread at a time while the pages are written.
 
     The posts go to a temporary file as they come, not into a list: at 100,000 posts their
-    text held in memory was a large part of a build's peak. What the index needs of every
-    post is kept compactly: each search word's occurrences, and each post's thread, author
-    and year as numbers in arrays.
+    text held in memory was a large part of a build's peak. A thread's words are read when
+    it is added, unless `cache` (a folder of the build cache) holds them for the same posts:
+    that thread's posts are then only referred to (the caller holds them anyway).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, cache: Path | None = None) -> None:
         self.threads: list[SearchThread] = []
-        self.first: list[int] = []  # each thread's first post number
+        self.first: list[int] = []  # each thread's first post, counting posts in order
+        self.cache = cache
         self._spool: IO[str] | None = None
         self._reread = False
         self._count = 0
-        # Search word -> the number of the post of each of its occurrences, in post order.
-        # One number per occurrence, not (post, count) pairs: Counter then counts them in C.
-        self.postings: dict[str, array[int]] = {}
-        # A word as written (`والمغرب`) -> the postings of its search form (`مغرب`): the
-        # prefix rules run once per distinct word, not once per occurrence.
-        self._written: dict[str, array[int]] = {}
-        self._authors: dict[str, int] = {}  # in order of first appearance
-        self._years: dict[str, int] = {}
-        self.post_thread = array("I")
-        self.post_author = array("I")
-        self.post_year = array("i")  # -1: no year
+        self._terms: list[ThreadTerms | Path] = []  # the terms, or their file in the cache
+        self._digests: list[str] = []
+        self._held: dict[int, list[SearchPost]] = {}  # threads whose terms were cached
+        self._counts: list[int] = []
 
     def __len__(self) -> int:
         """How many posts were added."""
@@ -157,41 +249,91 @@ class SearchData:
 
     def add(self, thread: SearchThread, posts: Iterable[SearchPost]) -> None:
         """Add `thread` and its `posts` (whatever their `thread`, they are numbered here)."""
+        number = len(self.threads)
+        posts = [replace(post, thread=number) for post in posts]
         self.threads.append(thread)
         self.first.append(self._count)
-        number = len(self.threads) - 1
-        for post in posts:
-            self._append(replace(post, thread=number))
+        self._counts.append(len(posts))
+        self._count += len(posts)
+        digest = posts_digest(posts)
+        self._digests.append(digest)
+        cached = self._cache_file(thread, digest)
+        if cached is not None and cached.is_file():
+            self._terms.append(cached)
+            self._held[number] = posts
+            return
+        self._terms.append(ThreadTerms.of(posts))
+        self._spool_posts(posts)
 
-    def _append(self, post: SearchPost) -> None:
+    def _cache_file(self, thread: SearchThread, digest: str) -> Path | None:
+        return None if self.cache is None else self.cache / f"{thread.file_id}-{digest}.pickle"
+
+    def _spool_posts(self, posts: list[SearchPost]) -> None:
         if self._spool is None:
             self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         elif self._reread:
             self._spool.seek(0, 2)  # posts() left the file part read
             self._reread = False
         # The thread's number first: the writer passes over a kept thread's lines unread.
-        self._spool.write(f"{post.thread}\t{_json(_post_row(post))}\n")
-        number = self._count
-        self._count += 1
-        for word in normalized_words(post.text):
-            found = self._written.get(word)
-            if found is None:
-                found = self._written[word] = self.postings.setdefault(
-                    strip_prefix(word), array("I")
-                )
-            found.append(number)
-        self.post_thread.append(post.thread)
-        self.post_author.append(self._authors.setdefault(post.author, len(self._authors)))
-        year = post.year
-        self.post_year.append(self._years.setdefault(year, len(self._years)) if year else -1)
+        self._spool.write("".join(f"{post.thread}\t{_json(_post_row(post))}\n" for post in posts))
+
+    def terms(self, number: int) -> ThreadTerms:
+        """Thread `number`'s terms (read from the cache the first time if they are there)."""
+        terms = self._terms[number]
+        if isinstance(terms, Path):
+            try:
+                with terms.open("rb") as handle:
+                    loaded = pickle.load(handle)
+                if not isinstance(loaded, ThreadTerms):
+                    raise TypeError(type(loaded).__name__)
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
+                    ValueError) as error:  # fmt: skip
+                log.warning("search cache %s unreadable (%s): reading the thread", terms, error)
+                loaded = ThreadTerms.of(self._held[number])
+            terms = self._terms[number] = loaded
+        return terms
+
+    def keep_in_cache(self) -> None:
+        """Write every thread's terms into the cache (those changed), drop what it no longer
+        needs."""
+        if self.cache is None:
+            return
+        self.cache.mkdir(parents=True, exist_ok=True)
+        wanted = set()
+        for number, thread in enumerate(self.threads):
+            path = self._cache_file(thread, self._digests[number])
+            assert path is not None
+            wanted.add(path.name)
+            terms = self._terms[number]
+            if isinstance(terms, ThreadTerms):
+                write_if_changed(path, pickle.dumps(terms, pickle.HIGHEST_PROTOCOL))
+        for path in self.cache.iterdir():
+            if path.name not in wanted:
+                path.unlink()
 
     def posts(self) -> Iterator[SearchPost]:
         """The posts, in the order they were added, read back one at a time."""
-        for thread, lines in self._spooled():
-            yield from (_post_from_row([thread, *json.loads(line)]) for line in lines)
+        for number, rows in self._thread_rows():
+            if isinstance(rows, list):
+                yield from rows
+            else:
+                yield from (_post_from_row([number, *json.loads(line)]) for line in rows)
+
+    def _thread_rows(self) -> Iterator[tuple[int, list[SearchPost] | Iterator[str]]]:
+        """Each thread's number and its posts: held, or their rows as spooled (JSON)."""
+        spooled = self._spooled()
+        for number in range(len(self.threads)):
+            if number in self._held:
+                yield number, self._held[number]
+            elif self._counts[number]:
+                found, lines = next(spooled)
+                assert found == number
+                yield number, lines
+            else:
+                yield number, iter(())
 
     def _spooled(self) -> Iterator[tuple[int, Iterator[str]]]:
-        """Each thread's number and its posts' rows as spooled (JSON), thread by thread."""
+        """Each spooled thread's number and its posts' rows (JSON), thread by thread."""
         if self._spool is None:
             return
         self._reread = True
@@ -201,18 +343,16 @@ class SearchData:
 
     def thread_posts(self) -> list[int]:
         """How many posts each thread has."""
-        ends = [*self.first[1:], self._count][: len(self.first)]  # no thread, no end
-        return [end - first for first, end in zip(self.first, ends, strict=True)]
+        return list(self._counts)
 
     @property
-    def authors(self) -> list[str]:
-        """Every author's name, in the order of first appearance (post_author's numbers)."""
-        return list(self._authors)
-
-    @property
-    def years(self) -> list[str]:
-        """Every year of publication, in the order of first appearance (post_year's numbers)."""
-        return list(self._years)
+    def postings(self) -> dict[str, list[int]]:
+        """Search word -> each of its occurrences as a post's place in `posts()` (tests)."""
+        found: dict[str, list[int]] = {}
+        for number, first in enumerate(self.first):
+            for word, occurrences in self.terms(number).words.items():
+                found.setdefault(word, []).extend(first + post for post in occurrences)
+        return dict(sorted(found.items()))
 
 
 def _post_row(post: SearchPost) -> list[object]:
@@ -241,7 +381,12 @@ def _shard_head(name: str) -> str:
 
 def _shard_script(name: str, value: object) -> str:
     """A shard registers itself under its name: search.js reads it once the script ran."""
-    return _shard_head(name) + _json(value).replace("</", "<\\/") + ";\n"
+    return _text_script(name, _json(value))
+
+
+def _text_script(name: str, payload: str) -> str:
+    """A shard of `payload`, JSON already."""
+    return _shard_head(name) + payload.replace("</", "<\\/") + ";\n"
 
 
 def _read_shard(folder: Path, name: str) -> object:
@@ -257,116 +402,143 @@ def key_name(key: str) -> str:
     return "-".join(f"{ord(char):x}" for char in key)
 
 
-def _encode(postings: Counter[int]) -> list[int]:
-    """`[post, count, ...]` with each post number as the difference from the one before."""
-    posts = sorted(postings)
-    deltas = [post - before for post, before in zip(posts, [0, *posts], strict=False)]
-    counts = [postings[post] for post in posts]
-    return [value for pair in zip(deltas, counts, strict=True) for value in pair]
+def _merged(parts: Iterable[tuple[int, Part | None]]) -> str:
+    """The posting list of `parts` (each with its thread's first number, in number order)."""
+    pieces = []
+    before = 0
+    for first, part in parts:
+        if part is None:
+            continue
+        start, end, rest = part
+        pieces.append(f"{first + start - before},{rest}")
+        before = first + end
+    return ",".join(pieces)
 
 
 @dataclass
 class _TermShards:
-    """The term shards of one index: leaf keys with their words, prefixes with summed posts."""
+    """The term shards of one index: leaf keys with their words, and the prefixes above."""
 
-    postings: dict[str, array[int]]
+    sizes: dict[str, int]  # word -> about what it costs in a shard
     shard_bytes: int
     words: dict[str, list[str]] = field(default_factory=dict)  # leaf key -> its words
-    prefixes: dict[str, Counter[int]] = field(default_factory=dict)
+    prefixes: list[str] = field(default_factory=list)
 
-    def split(self, key: str, words: list[str], sums: list[Counter[int]]) -> None:
-        """Place `words` (sorted, all starting with `key`) under `key` or longer keys, and
-        count their occurrences into `sums`, the totals of the prefixes above `key`."""
-        # About what the words cost in a shard: a few digits per post, and the words.
-        size = sum(3 * len(self.postings[word]) + 2 * len(word) for word in words)
+    def split(self, key: str, words: list[str]) -> None:
+        """Place `words` (sorted, all starting with `key`) under `key` or longer keys."""
+        size = sum(self.sizes[word] for word in words)
         if key and (size <= self.shard_bytes or len(words) == 1):
             self.words[key] = words
-            for word in words:
-                for total in sums:
-                    total.update(self.postings[word])
             return
         depth = len(key)
         if key:
-            sums = [*sums, Counter()]
-            self.prefixes[key] = sums[-1]
-        longer = [word for word in words if len(word) > depth]
+            self.prefixes.append(key)
         # A word that is the key itself (`في` under the prefix `في`) only matches a query of
         # at most its length, which the prefixes' files answer: it needs no term shard.
-        if len(longer) < len(words):
-            for total in sums:
-                total.update(self.postings[key])
+        longer = [word for word in words if len(word) > depth]
         for letter, group in groupby(longer, key=lambda word: word[depth]):
-            self.split(key + letter, list(group), sums)
+            self.split(key + letter, list(group))
 
 
-def _runs(values: Iterable[int]) -> list[int]:
-    """`[value, repeat, value, repeat, ...]`: a thread's posts, or a year's, are in a row."""
-    encoded: list[int] = []
+def _runs(values: Iterable[object]) -> list[object]:
+    """`[value, repeat, value, repeat, ...]`: a thread's years are mostly in a row."""
+    encoded: list[object] = []
     for value, group in groupby(values):
         encoded += (value, sum(1 for _ in group))
     return encoded
 
 
-def _counts(data: SearchData) -> dict[str, dict[str, int]]:
-    """How many posts have each thread, author and year: the lists of search.html, counted
-    here so that the browser need not walk every post."""
+@dataclass(frozen=True)
+class _Range:
+    first: int
+    capacity: int
+
+
+def _room(posts: int) -> int:
+    return posts + max(MIN_ROOM, posts // 8)
+
+
+def _ranges(output: Path, data: SearchData) -> list[_Range]:
+    """Each thread's range of post numbers: the last index's while the thread fits in it, a
+    new one after every other for a thread new or grown out of its own."""
+    try:
+        before = {entry[3]: _Range(entry[2], entry[5]) for entry in _manifest(output)["threads"]}
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        before = {}  # no index yet, or of another version: numbered afresh
+    counts = data.thread_posts()
+    kept: dict[int, _Range] = {}
+    taken: set[str] = set()
+    for number, thread in enumerate(data.threads):
+        old = before.get(thread.file_id)
+        if old is not None and thread.file_id not in taken and counts[number] <= old.capacity:
+            kept[number] = old
+            taken.add(thread.file_id)
+    end = max((r.first + r.capacity for r in kept.values()), default=0)
+    # Ranges of threads gone, or moved, leave holes: past twice what is used, start afresh.
+    if end > 2 * sum(_room(count) for count in counts) + 1024:
+        kept, end = {}, 0
+    ranges = []
+    for number, count in enumerate(counts):
+        if number not in kept:
+            kept[number] = _Range(end, _room(count))
+            end += kept[number].capacity
+        ranges.append(kept[number])
+    return ranges
+
+
+def _filters_and_counts(
+    data: SearchData, terms: list[ThreadTerms]
+) -> tuple[dict[str, object], dict[str, dict[str, int]]]:
+    """filters.js (each thread's posts' authors and years, by their number in the sorted
+    lists) and counts.js (how many posts have each thread, author and year)."""
+    authors: Counter[str] = Counter()
+    years: Counter[str] = Counter()
     titles: Counter[str] = Counter()
-    for number, count in Counter(data.post_thread).items():
-        titles[data.threads[number].title] += count
-    authors, years = data.authors, data.years
-    counts = {
-        "thread": titles,
-        "author": Counter({authors[n]: c for n, c in Counter(data.post_author).items()}),
-        "year": Counter({years[n]: c for n, c in Counter(data.post_year).items() if n >= 0}),
+    for thread, each in zip(data.threads, terms, strict=True):
+        authors.update(each.authors)
+        years.update(each.years)
+        titles[thread.title] += each.posts
+    author_names = sorted(authors)
+    year_names = sorted(year for year in years if year)
+    author_number = {name: rank for rank, name in enumerate(author_names)}
+    year_number = {name: rank for rank, name in enumerate(year_names)}
+    year_number[""] = -1
+    filters = {
+        "authors": author_names,
+        "years": year_names,
+        "author": [[author_number[name] for name in each.authors] for each in terms],
+        "year": [_runs(year_number[year] for year in each.years) for each in terms],
     }
-    return {
+    counts = {"thread": titles, "author": authors, "year": years}
+    return filters, {
         name: {value: c for value, c in found.items() if value} for name, found in counts.items()
-    }
-
-
-def _filters(data: SearchData) -> dict[str, object]:
-    """Each post's thread, author and year (authors and years by number, sorted)."""
-    authors, years = data.authors, data.years
-    author_order = sorted(range(len(authors)), key=authors.__getitem__)
-    year_order = sorted(range(len(years)), key=years.__getitem__)
-    author_number = array("I", bytes(4 * len(authors)))
-    for rank, number in enumerate(author_order):
-        author_number[number] = rank
-    year_number = {number: rank for rank, number in enumerate(year_order)}
-    year_number[-1] = -1
-    return {
-        "authors": [authors[number] for number in author_order],
-        "years": [years[number] for number in year_order],
-        "thread": _runs(data.post_thread),
-        "author": [author_number[number] for number in data.post_author],
-        "year": _runs([year_number[number] for number in data.post_year]),
     }
 
 
 def _post_files(data: SearchData, keep: Collection[str]) -> Iterator[tuple[str, str | None]]:
     """Each posts file's name and text, `POSTS_PER_FILE` posts a file, read from `data` as
     they go; None for the text of a file of a thread in `keep`, whose files stay as they are."""
-    for thread, lines in data._spooled():
+    for thread, rows in data._thread_rows():
         file_id = data.threads[thread].file_id
         if file_id in keep:
-            count = sum(1 for _ in lines)
-            for number in range(-(-count // POSTS_PER_FILE)):
+            for number in range(-(-data.thread_posts()[thread] // POSTS_PER_FILE)):
                 yield f"posts/{file_id}/{number}", None
             continue
-        rows: list[str] = []
+        lines = (_json(_post_row(post)) for post in rows) if isinstance(rows, list) else rows
+        batch: list[str] = []
         number = 0
         for line in lines:
-            rows.append(line.rstrip("\n"))
-            if len(rows) == POSTS_PER_FILE:
-                yield f"posts/{file_id}/{number}", _rows_script(f"posts/{file_id}/{number}", rows)
-                rows, number = [], number + 1
-        if rows:
-            yield f"posts/{file_id}/{number}", _rows_script(f"posts/{file_id}/{number}", rows)
+            batch.append(line.rstrip("\n"))
+            if len(batch) == POSTS_PER_FILE:
+                yield f"posts/{file_id}/{number}", _rows_script(f"posts/{file_id}/{number}", batch)
+                batch, number = [], number + 1
+        if batch:
+            yield f"posts/{file_id}/{number}", _rows_script(f"posts/{file_id}/{number}", batch)
 
 
 def _rows_script(name: str, rows: list[str]) -> str:
     """A posts file of rows already in JSON (as spooled), as `_shard_script` would write it."""
-    return _shard_head(name) + ("[" + ",".join(rows) + "]").replace("</", "<\\/") + ";\n"
+    return _text_script(name, "[" + ",".join(rows) + "]")
 
 
 def write_search_files(
@@ -394,9 +566,6 @@ def write_search_files(
         wanted.add(path)
         changed += write_if_changed(path, text.encode("utf-8"))
 
-    def write_shard(name: str, value: object) -> None:
-        write(shards_dir / f"{name}.js", _shard_script(name, value))
-
     rules = json.dumps(RULES, separators=(",", ":"))  # \u escapes: marks stay readable
     write(folder / RULES_FILE, _script(RULES_GLOBAL, rules))
     # A kept thread with a file missing (someone deleted it) is written again.
@@ -415,36 +584,64 @@ def write_search_files(
             wanted.add(path)
         else:
             write(path, text)
-    write_shard("filters", _filters(data))
-    write_shard("counts", _counts(data))
-    terms = _TermShards(data.postings, shard_bytes)
-    terms.split("", sorted(terms.postings), [])
-    for key, words in terms.words.items():
-        write_shard(
-            f"terms/w-{key_name(key)}",
-            {word: _encode(Counter(terms.postings[word])) for word in words},
+    ranges = _ranges(output, data)
+    terms = [data.terms(number) for number in range(len(data.threads))]
+    filters, counts = _filters_and_counts(data, terms)
+    write(shards_dir / "filters.js", _shard_script("filters", filters))
+    write(shards_dir / "counts.js", _shard_script("counts", counts))
+    # The threads in the order of their numbers, which posting lists follow.
+    order = sorted(range(len(terms)), key=lambda number: ranges[number].first)
+    holders: dict[str, list[int]] = {}  # word -> the threads holding it, in number order
+    for number in order:
+        for word in terms[number].words:
+            holders.setdefault(word, []).append(number)
+    sizes = {
+        word: 2 * len(word)
+        + sum(len(terms[number].word_part(word)[2]) + 8 for number in threads)
+        for word, threads in holders.items()
+    }
+    shards = _TermShards(sizes, shard_bytes)
+    shards.split("", sorted(holders))
+    for key, words in shards.words.items():
+        name = f"terms/w-{key_name(key)}"
+        lists = (
+            f"{_json(word)}:[" + _merged(
+                (ranges[number].first, terms[number].word_part(word))
+                for number in holders[word]
+            ) + "]"
+            for word in words
+        )  # fmt: skip
+        write(shards_dir / f"{name}.js", _text_script(name, "{" + ",".join(lists) + "}"))
+    sorted_words = [sorted(terms[number].words) for number in range(len(terms))]
+    for key in shards.prefixes:
+        name = f"terms/p-{key_name(key)}"
+        merged = _merged(
+            (ranges[number].first, terms[number].prefix_part(key, sorted_words[number]))
+            for number in order
         )
-    for key, total in terms.prefixes.items():
-        write_shard(f"terms/p-{key_name(key)}", _encode(total))
+        write(shards_dir / f"{name}.js", _text_script(name, f"[{merged}]"))
     manifest = {
         "version": FORMAT_VERSION,
+        # [title, first page, first post number, posts folder, posts, numbers it may use]
         "threads": [
-            [thread.title, thread.url, first, thread.file_id]
-            for thread, first in zip(data.threads, data.first, strict=True)
+            [thread.title, thread.url, span.first, thread.file_id, count, span.capacity]
+            for thread, span, count in zip(data.threads, ranges, data.thread_posts(), strict=True)
         ],
         "posts": len(data),
+        "numbers": max((span.first + span.capacity for span in ranges), default=0),
         "postsPerFile": POSTS_PER_FILE,
-        "words": sorted(terms.words),
-        "prefixes": sorted(terms.prefixes),
+        "words": sorted(shards.words),
+        "prefixes": sorted(shards.prefixes),
     }
     # The manifest last: a reader of the site while it is built finds the files it names.
     write(folder / OFFLINE_INDEX_FILE, _script(INDEX_GLOBAL, _json(manifest)))
     changed += _delete_all_but(shards_dir, wanted)
+    data.keep_in_cache()
     log.debug(
         "offline search index: %d posts, %d term shards, %d prefixes, %d files changed",
         len(data),
-        len(terms.words),
-        len(terms.prefixes),
+        len(shards.words),
+        len(shards.prefixes),
         changed,
     )
     return changed
@@ -482,13 +679,11 @@ def read_search_data(output: Path) -> SearchData:
     """The search data `write_search_files` wrote into the site at `output`."""
     manifest = _manifest(output)
     shards_dir = output / SEARCH_DIR / OFFLINE_SHARDS_DIR
-    threads = manifest["threads"]
     data = SearchData()
-    for number, (title, url, first, file_id) in enumerate(threads):
-        end = threads[number + 1][2] if number + 1 < len(threads) else manifest["posts"]
+    for title, url, _, file_id, count, _ in manifest["threads"]:
         posts = [
             _post_from_row([0, *row])
-            for shard in range(-(-(end - first) // manifest["postsPerFile"]))
+            for shard in range(-(-count // manifest["postsPerFile"]))
             for row in _read_shard(shards_dir, f"posts/{file_id}/{shard}")  # type: ignore[attr-defined]
         ]
         data.add(SearchThread(title, url), posts)

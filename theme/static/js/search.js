@@ -161,43 +161,46 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
       return counts;
     }
 
+    // Each thread in the order of its first post number: a post's thread is the last that
+    // starts at or before it (each has a range of numbers: offline_index.py), and its posts
+    // file is in that thread's folder.
+    const byFirst = index.threads.slice().sort((a, b) => a[2] - b[2]);
+    function threadOf(number) {
+      let low = 0;
+      let high = byFirst.length - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if (byFirst[middle][2] <= number) low = middle; else high = middle - 1;
+      }
+      return byFirst[low];
+    }
+
     let meta = null;
     async function filterMeta() {
       if (!meta) {
         meta = shard("filters").then((filters) => {
-          const expand = (runs) => {
-            const values = new Int32Array(index.posts);
-            let at = 0;
+          // Each post's author and year by its number; numbers of no post stay -1.
+          const authors = new Int32Array(index.numbers).fill(-1);
+          const years = new Int32Array(index.numbers).fill(-1);
+          index.threads.forEach((thread, at) => {
+            const first = thread[2];
+            authors.set(filters.author[at], first);
+            const runs = filters.year[at];
+            let post = first;
             for (let run = 0; run < runs.length; run += 2) {
-              values.fill(runs[run], at, at + runs[run + 1]);
-              at += runs[run + 1];
+              years.fill(runs[run], post, post + runs[run + 1]);
+              post += runs[run + 1];
             }
-            return values;
-          };
-          const threads = expand(filters.thread);
-          const years = expand(filters.year);
+          });
           return {
-            thread: (post) => index.threads[threads[post]][0],
-            author: (post) => filters.authors[filters.author[post]],
+            thread: (post) => threadOf(post)[0],
+            author: (post) => filters.authors[authors[post]],
             year: (post) => (years[post] < 0 ? "" : filters.years[years[post]]),
           };
         });
         meta.catch(() => { meta = null; });
       }
       return meta;
-    }
-
-    // Each thread's first post number, in order: a post's thread is the last that starts
-    // at or before it, and its posts file is in that thread's folder.
-    const firsts = index.threads.map((thread) => thread[2]);
-    function threadOf(number) {
-      let low = 0;
-      let high = firsts.length - 1;
-      while (low < high) {
-        const middle = (low + high + 1) >> 1;
-        if (firsts[middle] <= number) low = middle; else high = middle - 1;
-      }
-      return index.threads[low];
     }
 
     async function post(number) {
@@ -233,8 +236,10 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
             if (score && passes(number)) found.push({ number, score });
           }
         } else {
-          for (let number = 0; number < index.posts; number++) {
-            if (passes(number)) found.push({ number, score: 0 });
+          for (const [, , first, , posts] of byFirst) {
+            for (let number = first; number < first + posts; number++) {
+              if (passes(number)) found.push({ number, score: 0 });
+            }
           }
         }
         found.sort((a, b) => b.score - a.score || a.number - b.number);
