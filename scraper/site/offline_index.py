@@ -250,7 +250,7 @@ class SearchData:
     def add(self, thread: SearchThread, posts: Iterable[SearchPost]) -> None:
         """Add `thread` and its `posts` (whatever their `thread`, they are numbered here)."""
         number = len(self.threads)
-        posts = [replace(post, thread=number) for post in posts]
+        posts = list(posts)
         self.threads.append(thread)
         self.first.append(self._count)
         self._counts.append(len(posts))
@@ -263,19 +263,19 @@ class SearchData:
             self._held[number] = posts
             return
         self._terms.append(ThreadTerms.of(posts))
-        self._spool_posts(posts)
+        self._spool_posts(number, posts)
 
     def _cache_file(self, thread: SearchThread, digest: str) -> Path | None:
         return None if self.cache is None else self.cache / f"{thread.file_id}-{digest}.pickle"
 
-    def _spool_posts(self, posts: list[SearchPost]) -> None:
+    def _spool_posts(self, number: int, posts: list[SearchPost]) -> None:
         if self._spool is None:
             self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         elif self._reread:
             self._spool.seek(0, 2)  # posts() left the file part read
             self._reread = False
         # The thread's number first: the writer passes over a kept thread's lines unread.
-        self._spool.write("".join(f"{post.thread}\t{_json(_post_row(post))}\n" for post in posts))
+        self._spool.write("".join(f"{number}\t{_json(_post_row(post))}\n" for post in posts))
 
     def terms(self, number: int) -> ThreadTerms:
         """Thread `number`'s terms (read from the cache the first time if they are there)."""
@@ -315,7 +315,7 @@ class SearchData:
         """The posts, in the order they were added, read back one at a time."""
         for number, rows in self._thread_rows():
             if isinstance(rows, list):
-                yield from rows
+                yield from (replace(post, thread=number) for post in rows)
             else:
                 yield from (_post_from_row([number, *json.loads(line)]) for line in rows)
 
@@ -558,6 +558,7 @@ def write_search_files(
     """
     folder = output / SEARCH_DIR
     shards_dir = folder / OFFLINE_SHARDS_DIR
+    present = _files_under(shards_dir)
     wanted: set[Path] = set()
     changed = 0
 
@@ -574,7 +575,7 @@ def write_search_files(
         for thread, count in zip(data.threads, data.thread_posts(), strict=True)
         if thread.file_id in keep
         and all(
-            (shards_dir / f"posts/{thread.file_id}/{number}.js").is_file()
+            shards_dir / f"posts/{thread.file_id}/{number}.js" in present
             for number in range(-(-count // POSTS_PER_FILE))
         )
     }
@@ -635,7 +636,7 @@ def write_search_files(
     }
     # The manifest last: a reader of the site while it is built finds the files it names.
     write(folder / OFFLINE_INDEX_FILE, _script(INDEX_GLOBAL, _json(manifest)))
-    changed += _delete_all_but(shards_dir, wanted)
+    changed += _delete_all_but(shards_dir, present, wanted)
     data.keep_in_cache()
     log.debug(
         "offline search index: %d posts, %d term shards, %d prefixes, %d files changed",
@@ -647,20 +648,24 @@ def write_search_files(
     return changed
 
 
-def _delete_all_but(folder: Path, wanted: set[Path]) -> int:
-    """Delete the files under `folder` not in `wanted` (an earlier build's shards under keys
-    or threads this one has not: a reader could load them, and the folder would grow), and
-    the folders left empty; how many files were deleted."""
-    deleted = 0
-    for root, _, files in os.walk(folder, topdown=False):
-        here = Path(root)
-        for name in files:
-            if here / name not in wanted:
-                (here / name).unlink()
-                deleted += 1
-        if here != folder and not any(here.iterdir()):
-            here.rmdir()
-    return deleted
+def _files_under(folder: Path) -> set[Path]:
+    """Every file under `folder` (one listing per folder, not a stat per file)."""
+    return {Path(root) / name for root, _, files in os.walk(folder) for name in files}
+
+
+def _delete_all_but(folder: Path, present: set[Path], wanted: set[Path]) -> int:
+    """Delete the files of `present` (under `folder`) not in `wanted` (an earlier build's
+    shards under keys or threads this one has not: a reader could load them, and the folder
+    would grow), and the folders left empty; how many files were deleted."""
+    stale = present - wanted
+    for path in stale:
+        path.unlink()
+    for parent in sorted({path.parent for path in stale}, key=lambda p: len(p.parts),
+                         reverse=True):  # fmt: skip
+        while folder in parent.parents and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return len(stale)
 
 
 def _manifest(output: Path) -> dict[str, Any]:
