@@ -165,6 +165,8 @@ class ThreadTerms:
     # (the occurrences of every word that starts with it).
     word_parts: dict[str, Part] = field(default_factory=dict)
     prefix_parts: dict[str, Part | None] = field(default_factory=dict)
+    # Whether the cache's copy lacks some of this: read anew, or a part made since.
+    changed: bool = True
 
     @classmethod
     def of(cls, posts: list[SearchPost]) -> ThreadTerms:
@@ -186,6 +188,7 @@ class ThreadTerms:
         part = self.word_parts.get(word)
         if part is None:
             part = self.word_parts[word] = _part(self.words[word])  # type: ignore[assignment]
+            self.changed = True
         return part  # type: ignore[return-value]
 
     def prefix_part(self, prefix: str, sorted_words: list[str]) -> Part | None:
@@ -197,6 +200,7 @@ class ThreadTerms:
             for word in sorted_words[start:end]:
                 total += self.words[word]
             self.prefix_parts[prefix] = _part(total)
+            self.changed = True
         return self.prefix_parts[prefix]
 
 
@@ -286,6 +290,7 @@ class SearchData:
                     loaded = pickle.load(handle)
                 if not isinstance(loaded, ThreadTerms):
                     raise TypeError(type(loaded).__name__)
+                loaded.changed = False  # as kept
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
                     ValueError) as error:  # fmt: skip
                 log.warning("search cache %s unreadable (%s): reading the thread", terms, error)
@@ -305,7 +310,8 @@ class SearchData:
             assert path is not None
             wanted.add(path.name)
             terms = self._terms[number]
-            if isinstance(terms, ThreadTerms):
+            if isinstance(terms, ThreadTerms) and terms.changed:
+                terms.changed = False
                 write_if_changed(path, pickle.dumps(terms, pickle.HIGHEST_PROTOCOL))
         for path in self.cache.iterdir():
             if path.name not in wanted:
@@ -606,7 +612,8 @@ def write_search_files(
     for key, words in shards.words.items():
         name = f"terms/w-{key_name(key)}"
         lists = (
-            f"{_json(word)}:[" + _merged(
+            # A search word is letters and digits only: nothing in it needs escaping in JSON.
+            f'"{word}":[' + _merged(
                 (ranges[number].first, terms[number].word_part(word))
                 for number in holders[word]
             ) + "]"
