@@ -155,53 +155,65 @@ def _part(occurrences: Iterable[int]) -> Part | None:
 
 @dataclass
 class ThreadTerms:
-    """One thread's part of the index, numbered within the thread (its first post is 0)."""
+    """One thread's part of the index, numbered within the thread (its first post is 0).
+
+    Kept as few objects (pickled into the build cache and read back by every rebuild): the
+    occurrences of all words in one array, word after word in sorted order, so that every
+    word under a prefix is one slice of it.
+    """
 
     posts: int
-    words: dict[str, array[int]]  # search word -> the post of each occurrence, in order
+    words: list[str]  # its search words, sorted
+    occurrences: array[int]  # the post of each occurrence, word after word, in post order
+    ends: array[int]  # where each word's occurrences end in `occurrences`
     authors: list[str]  # each post's author
     years: list[str]  # each post's year ("" when unknown)
-    # Encoded parts (`_part`), made once and kept with the rest: by word, and by prefix
-    # (the occurrences of every word that starts with it).
-    word_parts: dict[str, Part] = field(default_factory=dict)
-    prefix_parts: dict[str, Part | None] = field(default_factory=dict)
+    word_parts: dict[str, Part]  # each word's posting list part (`_part`)
+    prefix_parts: dict[str, Part | None] = field(default_factory=dict)  # made when needed
     # Whether the cache's copy lacks some of this: read anew, or a part made since.
     changed: bool = True
 
     @classmethod
     def of(cls, posts: list[SearchPost]) -> ThreadTerms:
         """The words, authors and years of a thread's `posts`."""
-        words: dict[str, array[int]] = {}
+        found: dict[str, array[int]] = {}
         # A word as written (`والمغرب`) -> the occurrences of its search form (`مغرب`): the
         # prefix rules run once per distinct word, not once per occurrence.
         written: dict[str, array[int]] = {}
         for number, post in enumerate(posts):
             for word in normalized_words(post.text):
-                found = written.get(word)
-                if found is None:
-                    found = written[word] = words.setdefault(strip_prefix(word), array("I"))
-                found.append(number)
-        return cls(len(posts), words, [post.author for post in posts],
-                   [post.year for post in posts])  # fmt: skip
+                where = written.get(word)
+                if where is None:
+                    where = written[word] = found.setdefault(strip_prefix(word), array("I"))
+                where.append(number)
+        words = sorted(found)
+        occurrences: array[int] = array("I")
+        ends: array[int] = array("I")
+        parts: dict[str, Part] = {}
+        for word in words:
+            occurrences.extend(found[word])
+            ends.append(len(occurrences))
+            parts[word] = _part(found[word])  # type: ignore[assignment]
+        return cls(len(posts), words, occurrences, ends, [post.author for post in posts],
+                   [post.year for post in posts], parts)  # fmt: skip
 
-    def word_part(self, word: str) -> Part:
-        part = self.word_parts.get(word)
-        if part is None:
-            part = self.word_parts[word] = _part(self.words[word])  # type: ignore[assignment]
-            self.changed = True
-        return part  # type: ignore[return-value]
-
-    def prefix_part(self, prefix: str, sorted_words: list[str]) -> Part | None:
-        """The part of every word starting with `prefix` (`sorted_words`: the thread's)."""
+    def prefix_part(self, prefix: str) -> Part | None:
+        """The part of every word starting with `prefix`."""
         if prefix not in self.prefix_parts:
-            start = bisect_left(sorted_words, prefix)
-            end = bisect_left(sorted_words, prefix + "\U0010ffff", start)
-            total: list[int] = []
-            for word in sorted_words[start:end]:
-                total += self.words[word]
-            self.prefix_parts[prefix] = _part(total)
+            start = bisect_left(self.words, prefix)
+            end = bisect_left(self.words, prefix + "\U0010ffff", start)
+            begin = self.ends[start - 1] if start else 0
+            stop = self.ends[end - 1] if end else 0
+            self.prefix_parts[prefix] = _part(self.occurrences[begin:stop])
             self.changed = True
         return self.prefix_parts[prefix]
+
+    def each_word(self) -> Iterator[tuple[str, array[int]]]:
+        """Each word with its occurrences."""
+        begin = 0
+        for word, end in zip(self.words, self.ends, strict=True):
+            yield word, self.occurrences[begin:end]
+            begin = end
 
 
 @cache
@@ -241,6 +253,7 @@ class SearchData:
         self._terms: list[ThreadTerms | Path] = []  # the terms, or their file in the cache
         self._digests: list[str] = []
         self._held: dict[int, list[SearchPost]] = {}  # threads whose terms were cached
+        self._fresh: set[int] = set()  # threads whose words were read in this build
         self._counts: list[int] = []
 
     def __len__(self) -> int:
@@ -267,6 +280,7 @@ class SearchData:
             self._held[number] = posts
             return
         self._terms.append(ThreadTerms.of(posts))
+        self._fresh.add(number)
         self._spool_posts(number, posts)
 
     def _cache_file(self, thread: SearchThread, digest: str) -> Path | None:
@@ -297,6 +311,45 @@ class SearchData:
                 loaded = ThreadTerms.of(self._held[number])
             terms = self._terms[number] = loaded
         return terms
+
+    def touched_words(self, moved: Iterable[int]) -> set[str] | None:
+        """The words whose posting lists may differ from the last index's: those whose
+        occurrences differ in a thread read anew from what the cache held of it, those of
+        threads gone and of the threads `moved` to other numbers; None when the cache
+        cannot tell."""
+        if self.cache is None or not self.cache.is_dir():
+            return None
+        current = {
+            path.name
+            for thread, digest in zip(self.threads, self._digests, strict=True)
+            if (path := self._cache_file(thread, digest)) is not None
+        }
+        # The threads' terms as the last index had them (file names start with the id).
+        before: dict[str, ThreadTerms] = {}
+        for path in self.cache.iterdir():
+            if path.name in current:
+                continue
+            try:
+                with path.open("rb") as handle:
+                    before[path.name.split("-", 1)[0]] = pickle.load(handle)
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
+                    ValueError):  # fmt: skip
+                return None  # what the last index held of that thread is unknown
+        words: set[str] = set()
+        for number in moved:
+            words.update(self.terms(number).words)
+        for number in self._fresh:
+            new = self.terms(number).word_parts
+            old = before.pop(self.threads[number].file_id, None)
+            if old is None:
+                words.update(new)
+                continue
+            # An added post leaves the posting lists of the words it lacks as they were.
+            words.update(word for word, part in new.items() if old.word_parts.get(word) != part)
+            words.update(word for word in old.words if word not in new)
+        for old in before.values():
+            words.update(old.words)
+        return words
 
     def keep_in_cache(self) -> None:
         """Write every thread's terms into the cache (those changed), drop what it no longer
@@ -356,7 +409,7 @@ class SearchData:
         """Search word -> each of its occurrences as a post's place in `posts()` (tests)."""
         found: dict[str, list[int]] = {}
         for number, first in enumerate(self.first):
-            for word, occurrences in self.terms(number).words.items():
+            for word, occurrences in self.terms(number).each_word():
                 found.setdefault(word, []).extend(first + post for post in occurrences)
         return dict(sorted(found.items()))
 
@@ -464,13 +517,20 @@ def _room(posts: int) -> int:
     return posts + max(MIN_ROOM, posts // 8)
 
 
-def _ranges(output: Path, data: SearchData) -> list[_Range]:
-    """Each thread's range of post numbers: the last index's while the thread fits in it, a
-    new one after every other for a thread new or grown out of its own."""
+def _previous(output: Path) -> tuple[dict[str, _Range], set[str], set[str]] | None:
+    """The last index's thread ranges, leaf keys and prefixes; None if there is none of
+    this version (the index is then numbered and written afresh)."""
     try:
-        before = {entry[3]: _Range(entry[2], entry[5]) for entry in _manifest(output)["threads"]}
+        manifest = _manifest(output)
+        ranges = {entry[3]: _Range(entry[2], entry[5]) for entry in manifest["threads"]}
+        return ranges, set(manifest["words"]), set(manifest["prefixes"])
     except (OSError, ValueError, KeyError, IndexError, TypeError):
-        before = {}  # no index yet, or of another version: numbered afresh
+        return None
+
+
+def _ranges(before: dict[str, _Range], data: SearchData) -> list[_Range]:
+    """Each thread's range of post numbers: the last index's (`before`) while the thread
+    fits in it, a new one after every other for a thread new or grown out of its own."""
     counts = data.thread_posts()
     kept: dict[int, _Range] = {}
     taken: set[str] = set()
@@ -591,7 +651,28 @@ def write_search_files(
             wanted.add(path)
         else:
             write(path, text)
-    ranges = _ranges(output, data)
+    previous = _previous(output)
+    ranges = _ranges(previous[0] if previous else {}, data)
+    # Shards none of whose words' lists can have changed are left as they are (not made).
+    touched = None
+    if previous is not None:
+        moved = [n for n, thread in enumerate(data.threads)
+                 if previous[0].get(thread.file_id) != ranges[n]]  # fmt: skip
+        touched = data.touched_words(moved)
+    touched_sorted = sorted(touched or ())
+
+    def unchanged(key: str, kind: str, keys_before: set[str]) -> bool:
+        path = shards_dir / f"terms/{kind}-{key_name(key)}.js"
+        at = bisect_left(touched_sorted, key)
+        if (
+            touched is None
+            or key not in keys_before
+            or path not in present
+            or (at < len(touched_sorted) and touched_sorted[at].startswith(key))
+        ):
+            return False
+        wanted.add(path)
+        return True
     terms = [data.terms(number) for number in range(len(data.threads))]
     filters, counts = _filters_and_counts(data, terms)
     write(shards_dir / "filters.js", _shard_script("filters", filters))
@@ -604,27 +685,30 @@ def write_search_files(
             holders.setdefault(word, []).append(number)
     sizes = {
         word: 2 * len(word)
-        + sum(len(terms[number].word_part(word)[2]) + 8 for number in threads)
+        + sum(len(terms[number].word_parts[word][2]) + 8 for number in threads)
         for word, threads in holders.items()
     }
     shards = _TermShards(sizes, shard_bytes)
     shards.split("", sorted(holders))
     for key, words in shards.words.items():
+        if previous is not None and unchanged(key, "w", previous[1]):
+            continue
         name = f"terms/w-{key_name(key)}"
         lists = (
             # A search word is letters and digits only: nothing in it needs escaping in JSON.
             f'"{word}":[' + _merged(
-                (ranges[number].first, terms[number].word_part(word))
+                (ranges[number].first, terms[number].word_parts[word])
                 for number in holders[word]
             ) + "]"
             for word in words
         )  # fmt: skip
         write(shards_dir / f"{name}.js", _text_script(name, "{" + ",".join(lists) + "}"))
-    sorted_words = [sorted(terms[number].words) for number in range(len(terms))]
     for key in shards.prefixes:
+        if previous is not None and unchanged(key, "p", previous[2]):
+            continue
         name = f"terms/p-{key_name(key)}"
         merged = _merged(
-            (ranges[number].first, terms[number].prefix_part(key, sorted_words[number]))
+            (ranges[number].first, terms[number].prefix_part(key))
             for number in order
         )
         write(shards_dir / f"{name}.js", _text_script(name, f"[{merged}]"))
