@@ -234,6 +234,20 @@ def posts_digest(posts: list[SearchPost]) -> str:
     return digest.hexdigest()[:24]
 
 
+CACHE_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
+                ValueError)  # fmt: skip
+
+
+def _load_terms(path: Path) -> ThreadTerms:
+    """The terms kept at `path` by this code; raises one of CACHE_ERRORS if there are none."""
+    with path.open("rb") as handle:
+        code, terms = pickle.load(handle)
+    if code != _code_digest() or not isinstance(terms, ThreadTerms):
+        raise ValueError("kept by other code")
+    terms.changed = False  # as kept
+    return terms
+
+
 class SearchData:
     """Every post of the site, added one thread at a time while the pages are written.
 
@@ -300,13 +314,8 @@ class SearchData:
         terms = self._terms[number]
         if isinstance(terms, Path):
             try:
-                with terms.open("rb") as handle:
-                    loaded = pickle.load(handle)
-                if not isinstance(loaded, ThreadTerms):
-                    raise TypeError(type(loaded).__name__)
-                loaded.changed = False  # as kept
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
-                    ValueError) as error:  # fmt: skip
+                loaded = _load_terms(terms)
+            except CACHE_ERRORS as error:
                 log.warning("search cache %s unreadable (%s): reading the thread", terms, error)
                 loaded = ThreadTerms.of(self._held[number])
             terms = self._terms[number] = loaded
@@ -330,11 +339,10 @@ class SearchData:
             if path.name in current:
                 continue
             try:
-                with path.open("rb") as handle:
-                    before[path.name.split("-", 1)[0]] = pickle.load(handle)
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
-                    ValueError):  # fmt: skip
-                return None  # what the last index held of that thread is unknown
+                before[path.name.split("-", 1)[0]] = _load_terms(path)
+            except CACHE_ERRORS:
+                return None  # what the last index held of that thread is unknown (or by
+                # other code, which may have read other words)
         words: set[str] = set()
         for number in moved:
             words.update(self.terms(number).words)
@@ -365,7 +373,8 @@ class SearchData:
             terms = self._terms[number]
             if isinstance(terms, ThreadTerms) and terms.changed:
                 terms.changed = False
-                write_if_changed(path, pickle.dumps(terms, pickle.HIGHEST_PROTOCOL))
+                kept = (_code_digest(), terms)
+                write_if_changed(path, pickle.dumps(kept, pickle.HIGHEST_PROTOCOL))
         for path in self.cache.iterdir():
             if path.name not in wanted:
                 path.unlink()
