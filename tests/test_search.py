@@ -524,3 +524,28 @@ def test_unchanged_threads_words_come_from_the_cache(
         path.write_bytes(b"not a pickle")
     write_search_files(tmp_path / "third", _corpus_data(extra=1, cache=cache))
     assert _files(tmp_path / "third") == _files(uncached)
+
+
+def test_a_cached_rebuild_leaves_unchanged_shards_and_equals_a_fresh_index(
+    tmp_path: Path,
+) -> None:
+    """With the cache, a rebuild after one post was added makes only the shards whose words'
+    lists changed, and the index comes out as one made whole would."""
+    cache, site = tmp_path / "cache", tmp_path / "site"
+    write_search_files(site, _corpus_data(cache=cache), shard_bytes=SMALL_SHARD_BYTES)
+    terms = site / SEARCH_DIR / "offline" / "terms"
+    hebrew = [key for key in OfflineIndex(site / SEARCH_DIR).manifest["words"] if key < "ת"
+              and key >= "א"]  # fmt: skip
+    untouched = terms / f"w-{key_name(hebrew[0])}.js"
+    untouched.write_text("kept as it was")  # a shard of no word of the new post: not made
+    data = _corpus_data(extra=1, cache=cache)
+    write_search_files(site, data, shard_bytes=SMALL_SHARD_BYTES)
+    assert untouched.read_text() == "kept as it was"
+    untouched.unlink()  # a missing shard is made again
+    write_search_files(site, _corpus_data(extra=1, cache=cache), shard_bytes=SMALL_SHARD_BYTES)
+    # Without the cache, every shard is made: the same history gives the same bytes.
+    fresh = tmp_path / "fresh"
+    write_search_files(fresh, _corpus_data(), shard_bytes=SMALL_SHARD_BYTES)
+    write_search_files(fresh, _corpus_data(extra=1), shard_bytes=SMALL_SHARD_BYTES)
+    assert _files(site) == _files(fresh)
+    _answers_like_a_scan(site, data)
