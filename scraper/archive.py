@@ -67,11 +67,13 @@ def _umask_by_setting() -> int:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+def atomic_file(path: Path, *, durable: bool = True) -> Iterator[IO[bytes]]:
     """A file to write that replaces `path` only when the block ends without an error.
 
-    It is a temporary file in the same folder, flushed to disk and renamed into place, so a
-    crash leaves the old file or the new one, never half of one. It gets the mode a plain
+    It is a temporary file in the same folder, renamed into place, so a crash leaves the old
+    file or the new one, never half of one; `durable`, it is flushed to disk before the
+    rename, so a power cut cannot leave it empty either. Derived data that is rebuilt or
+    ignored when unreadable (the asset index) skips that wait. It gets the mode a plain
     `open()` would give (0644 with the usual umask): mkstemp's 0600 would keep a web server
     running as another user from reading a published file.
     """
@@ -82,25 +84,26 @@ def atomic_file(path: Path) -> Iterator[IO[bytes]]:
             os.fchmod(handle.fileno(), 0o666 & ~current_umask())
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename."""
-    with atomic_file(path) as handle:
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to `path` through a temporary file and a rename (see `atomic_file`)."""
+    with atomic_file(path, durable=durable) as handle:
         handle.write(data)
 
 
-def write_json_file(path: Path, data: Any) -> None:
-    """Write `data` to `path` as JSON (indented by one, a newline at the end) atomically;
-    ArchiveError when it cannot be written."""
+def write_json_file(path: Path, data: Any, *, durable: bool = True) -> None:
+    """Write `data` to `path` as JSON (indented by one, a newline at the end) atomically
+    (see `atomic_file`); ArchiveError when it cannot be written."""
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     try:
-        atomic_write_bytes(path, text.encode("utf-8"))
+        atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
     except OSError as error:
         raise ArchiveError(f"cannot write {path}: {error.strerror or error}") from error
 

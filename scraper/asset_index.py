@@ -9,8 +9,9 @@ new thread's folder instead of downloaded again (docs/archive.md, "The asset ind
     <root>/state/assets/index.json                     written once every thread's assets
                                                        were indexed (then kept up by saves)
 
-Like the rest of `state/`, it is derived data: each entry is written atomically, a missing
-or wrong one only costs a download, and without `index.json` the next lookup indexes every
+Like the rest of `state/`, it is derived data: each entry is written atomically (but not
+flushed to disk: a thread's scrape writes two for each of its assets), a missing, empty or
+wrong one only costs a download, and without `index.json` the next lookup indexes every
 thread again. A file found through it is hashed before it is linked: a damaged copy is
 never spread.
 """
@@ -89,14 +90,16 @@ class AssetIndex:
         for asset in thread.assets:
             sha_path = self._sha_path(asset.sha256)
             if not self._holds(sha_path, asset.sha256):
-                write_json_file(sha_path, {"key": thread.key, "path": asset.path})
+                write_json_file(sha_path, {"key": thread.key, "path": asset.path},
+                                durable=False)
             for url in asset.urls:
                 url_path = self._url_path(url)
                 if not url_path.is_file():
                     write_json_file(url_path, {"url": url, "sha256": asset.sha256,
                                            "content_type": asset.content_type,
                                            "bytes": asset.bytes,
-                                           "capture": to_dict(asset.capture)})
+                                           "capture": to_dict(asset.capture)},
+                                    durable=False)
 
     def _holds(self, sha_path: Path, sha256: str) -> bool:
         try:

@@ -8,20 +8,20 @@ import io
 import json
 import logging
 import os
-import secrets
 import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .archive import ThreadArchive, UnreadableThread, atomic_write_bytes
@@ -74,9 +74,11 @@ from .runner import (
 from .runs import UpdateRun
 from .schedule import NotDue, split_due
 from .scrape import archived_key, new_run_id
-from .serve import serve_directory
 from .thread_state import ThreadState, ThreadStates
 from .urls import origin_of
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 log = logging.getLogger("forum_mirror")
 console = Console(stderr=True, soft_wrap=True)
@@ -211,9 +213,9 @@ def run_jobs(args: argparse.Namespace, jobs: list[ThreadJob], archive: ThreadArc
         announce(outcome, say)
         fold.add(outcome)
 
-    with _progress() as progress:
+    with _progress(len(jobs)) as observing:
         run_local(jobs, archive, stop=stop, run=run, concurrency=args.concurrency,
-                  observing=RunProgress(progress, len(jobs)).observing, finished=finished)
+                  observing=observing, finished=finished)
     fold.stopped(stop.signum)
 
 
@@ -221,6 +223,8 @@ def run_queued(args: argparse.Namespace, jobs: list[ThreadJob], stop: StopReques
                fold: RunFold) -> bool:
     """Hand the jobs to the workers on `--queue`; with `--wait`, announce and fold each
     outcome as a worker hands it back, as `run_jobs` does. False when they were only queued."""
+    import secrets
+
     from .workqueue import JobQueue, shown_queue
 
     queue = JobQueue(args.queue)
@@ -516,6 +520,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cmd_build(args)
     if args.no_serve:
         return 0
+    from .serve import serve_directory
+
     with serve_directory(args.output, args.port) as url:
         console.print(f"The mirror is served at {url} (Ctrl+C stops).", highlight=False)
         with contextlib.suppress(KeyboardInterrupt):
@@ -524,10 +530,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[Progress]:
+def _progress(threads: int) -> Iterator[Callable[[ThreadJob],
+                                                 AbstractContextManager[ThreadBars | None]]]:
+    """The progress observer of each job of a run of `threads`: bars on a terminal. Not
+    on a log file or a pipe (cron), where the transient bars show nothing, while their
+    refresh thread would still take the GIL ten times a second from the scrape."""
+    if not console.is_terminal:
+        yield lambda job: contextlib.nullcontext()
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
-        yield progress
+        yield RunProgress(progress, threads).observing
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -206,7 +206,7 @@ _QUOTED_ATTRIBUTE = {name: re.compile(rf"""\s{name}\s*=\s*(["'])(.*?)\1""", re.I
 
 
 def absolutize_urls(node: LexborNode, base_url: str) -> None:
-    """Rewrite URLs under `node` as absolute ones (urls.page_url), in place.
+    """Rewrite URLs under `node` as absolute ones (`absolute_url`), in place.
 
     A URL that cannot be read is removed, leaving its text (a link becomes a dead link):
     nothing could fetch it, and the page's WARC record keeps it as the board sent it.
@@ -215,12 +215,21 @@ def absolutize_urls(node: LexborNode, base_url: str) -> None:
         attributes = element.attributes  # a new dict at each access: read it once
         for attribute in URL_ATTRIBUTES:
             value = attributes.get(attribute)
-            if value and not value.startswith(_KEPT_URL_PREFIXES):
-                absolute = page_url(value, base_url)
+            if value:
+                absolute = absolute_url(value, base_url)
                 if absolute is None:
                     del element.attrs[attribute]
                 elif absolute != value:  # most links of a page are absolute already
                     element.attrs[attribute] = absolute
+
+
+def absolute_url(value: str, base_url: str) -> str | None:
+    """A URL attribute's value as `absolutize_urls` rewrites it: made absolute
+    (urls.page_url), None when it cannot be read; fragments, data:, javascript: and
+    mailto: URLs as they are."""
+    if not value or value.startswith(_KEPT_URL_PREFIXES):
+        return value
+    return page_url(value, base_url)
 
 
 _URL_SELECTOR = ", ".join(f"[{attribute}]" for attribute in URL_ATTRIBUTES)

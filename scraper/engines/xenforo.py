@@ -24,6 +24,7 @@ from .base import (
     Engine,
     Request,
     Response,
+    absolute_url,
     absolutize_urls,
     board_number,
     next_link_href,
@@ -217,14 +218,18 @@ class XenForo2(Engine):
             raise LayoutChanged(f"post {post_id} on {url} has no .bbWrapper content")
         if content is not None:
             body = _parsed_content(content)
-            absolutize_urls(body, url)
-        absolutize_urls(node, url)
+        # Only the URLs that are read: the content's, the attachments' and the author's
+        # (the post's permalinks, share and reaction links are never kept).
+        absolutize_urls(body, url)
+        for attachments in node.css(_ATTACHMENTS):
+            absolutize_urls(attachments, url)
 
         name_link = node.css_first(".message-name a.username, .message-name .username")
         author_name = node.attributes.get("data-author") or (
             name_link.text(strip=True) if name_link else ""
         )
-        author_url = name_link.attributes.get("href") if name_link else None
+        author_href = name_link.attributes.get("href") if name_link else None
+        author_url = absolute_url(author_href, url) if author_href is not None else None
         author = Author(author_name, author_url, avatar_url=_avatar_url(node, url),
                         member_id=_member_id(author_url), **_user_extras(node, dates))
 
@@ -300,7 +305,7 @@ class XenForo2(Engine):
                 filename=filename or urlsplit(full).path.rstrip("/").rsplit("/", 1)[-1],
                 kind="attachment" if is_attachment else "image",
             ))
-        for item in node.css("section.message-attachments li.file"):
+        for item in node.css(f"{_ATTACHMENTS} li.file"):
             link = item.css_first("a.file-preview") or item.css_first("a[href]")
             if link is None or not link.attributes.get("href"):
                 continue
@@ -384,6 +389,7 @@ def canonicalize(body: LexborNode) -> None:
             element.attrs["src"] = real  # lazy images show a placeholder until scripts run
 
 
+_ATTACHMENTS = "section.message-attachments"
 # What `_take_embeds` replaces or drops.
 _EMBEDDED = "blockquote.twitter-tweet, span[data-s9e-mediaembed], div.bbMediaWrapper, script"
 _QUOTES = "blockquote.bbCodeBlock--quote, blockquote[data-quote]"
