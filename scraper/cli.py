@@ -525,8 +525,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _progress() -> Iterator[Progress]:
+    # Off when stderr is no terminal (cron, a log file, the benchmarks): a transient display
+    # shows nothing there, but rich still builds its table of every thread's lines on each
+    # new thread and ten times a second, a quarter of a run's CPU with small threads.
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as progress:
         yield progress
 
 
