@@ -166,7 +166,7 @@ class Batch:
     """The jobs one `--queue` run handed to the workers."""
 
     batch_id: str
-    job_ids: tuple[str, ...]
+    jobs: dict[str, ThreadJob]  # by job id: the outcomes name their job by its id only
 
 
 class JobQueue:
@@ -182,7 +182,7 @@ class JobQueue:
         if Redis cannot be reached (before any job is queued, unless it went away in the
         middle: the message says how many)."""
         _reach(self.url, self._redis.ping)
-        job_ids: list[str] = []
+        queued: dict[str, ThreadJob] = {}
         for piece in pieces(jobs):
             entries = [(secrets.token_hex(8), job) for job in piece]
             data = _message(entries)
@@ -190,16 +190,16 @@ class JobQueue:
                 _reach(self.url, lambda: self._actor.send(
                     batch_id, entries[0][0], data))  # noqa: B023
             except QueueUnavailable as lost:
-                raise QueueUnavailable(f"{lost} after queueing {len(job_ids)} of {len(jobs)} "
+                raise QueueUnavailable(f"{lost} after queueing {len(queued)} of {len(jobs)} "
                                        "thread(s); the workers do those") from None
-            job_ids.extend(job_id for job_id, _ in entries)
-        return Batch(batch_id, tuple(job_ids))
+            queued.update(entries)
+        return Batch(batch_id, queued)
 
     def outcomes(self, batch: Batch, stop: StopRequest) -> Iterator[Outcome]:
         """Each job's outcome as a worker finishes it, until all are in; `Interrupted` on a
         stop request (the jobs stay queued), QueueUnavailable if Redis goes away."""
         key = _outcomes_key(batch.batch_id)
-        pending = set(batch.job_ids)
+        pending = set(batch.jobs)
         while pending:
             stop.check()
             item = _reach(self.url, lambda: self._redis.blpop([key], timeout=_WAIT_POLL_SECONDS))
@@ -210,7 +210,7 @@ class JobQueue:
             # outcome is only the re-check of a thread already done.
             if data["job_id"] in pending:
                 pending.discard(data["job_id"])
-                yield Outcome.from_dict(data["outcome"])
+                yield Outcome.from_dict(data["outcome"], batch.jobs[data["job_id"]])
         _reach(self.url, lambda: self._redis.delete(key, _done_key(batch.batch_id)))
 
     def close(self) -> None:
@@ -405,7 +405,7 @@ class QueueWorker:
 
     def _push(self, batch_id: str, job_id: str, outcome: Outcome) -> bool:
         """Hand the outcome to the waiting run; False when Redis went away."""
-        message = json.dumps({"job_id": job_id, "outcome": outcome.to_dict()})
+        message = json.dumps({"job_id": job_id, "outcome": outcome.to_dict(with_job=False)})
         key, done = _outcomes_key(batch_id), _done_key(batch_id)
         try:
             with self._redis.pipeline(transaction=True) as pipe:
