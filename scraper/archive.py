@@ -67,13 +67,15 @@ def _umask_by_setting() -> int:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+def atomic_file(path: Path, *, durable: bool = True) -> Iterator[IO[bytes]]:
     """A file to write that replaces `path` only when the block ends without an error.
 
     It is a temporary file in the same folder, flushed to disk and renamed into place, so a
     crash leaves the old file or the new one, never half of one. It gets the mode a plain
     `open()` would give (0644 with the usual umask): mkstemp's 0600 would keep a web server
-    running as another user from reading a published file.
+    running as another user from reading a published file. Not `durable`: not flushed to
+    disk first, for a file that may be lost (or read back empty) after a power cut, such as
+    a cache whose reader makes it again.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -82,16 +84,17 @@ def atomic_file(path: Path) -> Iterator[IO[bytes]]:
             os.fchmod(handle.fileno(), 0o666 & ~current_umask())
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename."""
-    with atomic_file(path) as handle:
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to `path` through a temporary file and a rename (see `atomic_file`)."""
+    with atomic_file(path, durable=durable) as handle:
         handle.write(data)
 
 
