@@ -340,6 +340,8 @@ class QueueWorker:
         progress go back to the queue, as do the rest of a job stopped mid-thread."""
         entries = _entries(message_id, data)
         done = self._done_before(batch_id, [job_id for job_id, _ in entries])
+        if done is None:
+            return  # Redis went away: the message stays with this worker (its lease passes)
         entries = [(job_id, job) for job_id, job in entries if job_id not in done]
         if not entries:
             return
@@ -395,12 +397,14 @@ class QueueWorker:
                                                 f"{type(unexpected).__name__}: {unexpected}",
                            error_type=type(unexpected).__name__, exit_code=1)
 
-    def _done_before(self, batch_id: str, job_ids: list[str]) -> set[str]:
-        """Which of `job_ids` an earlier attempt at their message finished."""
+    def _done_before(self, batch_id: str, job_ids: list[str]) -> set[str] | None:
+        """Which of `job_ids` an earlier attempt at their message finished; None when Redis
+        cannot be reached."""
         try:
             found = self._redis.smismember(_done_key(batch_id), job_ids)
         except (redis.ConnectionError, redis.TimeoutError) as error:
-            raise self._on_lost(error) from None
+            self._on_lost(error)
+            return None
         return {job_id for job_id, is_done in zip(job_ids, found, strict=True) if is_done}
 
     def _push(self, batch_id: str, job_id: str, outcome: Outcome) -> bool:
