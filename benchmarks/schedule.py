@@ -8,8 +8,12 @@ memory with ETags and 304s. The floor is what politeness alone costs: the most r
 any one host received times the delay. `forum-mirror` runs in a child process; its wall
 time over the floor is the figure (goal: at most 1.5x, plus a few seconds of start-up).
 
+With `--workers N`, the same commands run with `--queue --wait` on a throwaway redis-server
+(tests/redis_server.py) and N `forum-mirror worker` processes, started and ready before the
+clock starts; the CPU time is then the submitting command's plus the workers'.
+
     python -m benchmarks.schedule [--hosts 12 --threads 12 --pages 3 --delay 1]
-                                  [--concurrency 4]
+                                  [--concurrency 4] [--workers 2 --worker-concurrency 16]
 """
 
 from __future__ import annotations
@@ -18,15 +22,25 @@ import argparse
 import contextlib
 import dataclasses
 import hashlib
+import os
+import signal
+import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes
-from benchmarks.scrape import Recorded, ReplayBoard, ReplayHandler, forum_mirror, run_child
+from benchmarks.scrape import (
+    Recorded,
+    ReplayBoard,
+    ReplayHandler,
+    child_environment,
+    forum_mirror,
+    run_child,
+)
 from scraper.demo_forum import pages
 from scraper.demo_forum.seed import MOROCCO_TZ, SEED_THREAD, Member, Post, Text, Thread
 from scraper.serve import LoopbackHTTPServer
@@ -34,6 +48,8 @@ from scraper.serve import LoopbackHTTPServer
 ROOT = Path(__file__).resolve().parents[1]
 POSTS_PER_PAGE = 5
 STARTUP_SECONDS = 3.0  # "plus a few seconds of start-up" (interpreter, imports, first page)
+WORKER_CONCURRENCY = 16  # threads of each queue worker
+HEARTBEATS = "forum-mirror:__heartbeats__"  # Dramatiq's set of live workers (workqueue.py)
 ROBOTS = b"User-agent: *\nAllow: /\n"
 
 
@@ -46,6 +62,7 @@ class Case:
     threads: int
     pages: int
     delay: float
+    workers: int = 0  # queue workers on a shared Redis (`--queue --wait`); 0: one process
 
 
 def small_thread(thread_id: int, pages_count: int) -> Thread:
@@ -111,8 +128,55 @@ class Timed:
         return self.seconds / self.floor if self.floor else float("inf")
 
 
-def measure_case(case: Case, workdir: Path, concurrency: int | None = None) -> list[Timed]:
-    """Scrape the case's threads, then `update` them unchanged; both timed in a child."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (/proc/PID/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def queue_workers(count: int, archive: Path, workdir: Path, concurrency: int
+                  ) -> Iterator[tuple[list[str], list[int]]]:
+    """A throwaway redis-server and `count` workers on it, ready (their heartbeats are in):
+    the options a queued run adds, and the workers' pids. SIGTERMed at the end."""
+    import redis
+
+    from tests.redis_server import RedisServer
+
+    with RedisServer() as server, contextlib.ExitStack() as stack:
+        workers = []
+        for n in range(count):
+            log = stack.enter_context((workdir / f"worker{n}.log").open("wb"))
+            workers.append(subprocess.Popen(
+                forum_mirror("worker", "--queue", server.url(), "--archive", str(archive),
+                             "--concurrency", str(concurrency)),
+                cwd=ROOT, env=child_environment(workdir / "pycache"), stdout=log,
+                stderr=subprocess.STDOUT))
+        try:
+            client = redis.Redis.from_url(server.url())
+            deadline = time.monotonic() + 60
+            while client.zcard(HEARTBEATS) < count:
+                if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                    raise RuntimeError(f"the queue workers did not start: see {workdir}")
+                time.sleep(0.05)
+            client.close()
+            yield ["--queue", server.url(), "--wait"], [w.pid for w in workers]
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                try:
+                    worker.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait()
+
+
+def measure_case(case: Case, workdir: Path, concurrency: int | None = None,
+                 worker_concurrency: int = WORKER_CONCURRENCY) -> list[Timed]:
+    """Scrape the case's threads, then `update` them unchanged; both timed in a child (with
+    `case.workers`, queued to that many workers, whose CPU time counts too)."""
+    workdir.mkdir(parents=True, exist_ok=True)
     archive = workdir / f"archive-{case.name.replace(' ', '-')}"
     per_host = -(-case.threads // case.hosts)
     ids = [range(1000 + h * per_host, 1000 + min((h + 1) * per_host, case.threads))
@@ -129,17 +193,24 @@ def measure_case(case: Case, workdir: Path, concurrency: int | None = None) -> l
     with contextlib.ExitStack() as stack:
         for board in boards:
             stack.enter_context(board)
+        pids: list[int] = []
+        if case.workers:
+            queued, pids = stack.enter_context(
+                queue_workers(case.workers, archive, workdir, worker_concurrency))
+            options += queued
         for command, argv in (("scrape", ["scrape", *urls]), ("update", ["update"])):
             for board in boards:
                 board.take_count()
+            workers_before = sum(map(_cpu_seconds, pids))
             usage = run_child(forum_mirror(*argv, *options), workdir / f"{command}.log")
             if usage.exit_code != 0:
                 output = (workdir / f"{command}.log").read_text("utf-8", "replace")
                 raise RuntimeError(f"{command} of {case.name} exited {usage.exit_code}: "
                                    f"{output[-2000:]}")
             counts = [board.take_count() for board in boards]
-            measured.append(Timed(command, usage.seconds, usage.cpu_seconds,
-                                  max(counts) * case.delay, max(counts), sum(counts)))
+            cpu = usage.cpu_seconds + sum(map(_cpu_seconds, pids)) - workers_before
+            measured.append(Timed(command, usage.seconds, cpu, max(counts) * case.delay,
+                                  max(counts), sum(counts)))
     threads = len(list((archive / "threads").glob("*/thread.json")))
     if threads != case.threads:
         raise RuntimeError(f"{case.name}: {threads} threads archived, not {case.threads}")
@@ -149,10 +220,13 @@ def measure_case(case: Case, workdir: Path, concurrency: int | None = None) -> l
 def cases(sizes: Sizes) -> list[Case]:
     """The layouts a run measures: tiny ones for the test, the issue's for the others."""
     if sizes.posts_per_page < 20:  # benchmarks.report.TINY
-        return [Case("6 threads on 3 hosts", 3, 6, 2, 0.05)]
-    found = [Case("12 hosts", 12, 12, 3, 1.0), Case("100 threads on 20 hosts", 20, 100, 1, 0.2)]
+        return [Case("6 threads on 3 hosts", 3, 6, 2, 0.05),
+                Case("6 threads on 3 hosts, two workers", 3, 6, 2, 0.05, workers=2)]
+    found = [Case("12 hosts", 12, 12, 3, 1.0), Case("100 threads on 20 hosts", 20, 100, 1, 0.2),
+             Case("100 threads on 20 hosts, two workers", 20, 100, 1, 0.2, workers=2)]
     if max(sizes.posts) >= 100_000:  # --full: the issue's 1,000 (about 2 minutes)
-        found.append(Case("1000 threads on 20 hosts", 20, 1000, 1, 0.2))
+        found += [Case("1000 threads on 20 hosts", 20, 1000, 1, 0.2),
+                  Case("1000 threads on 20 hosts, two workers", 20, 1000, 1, 0.2, workers=2)]
     return found
 
 
@@ -161,13 +235,14 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
     beside its floor."""
     found: list[Measurement] = []
     for case in cases(sizes):
-        for timed in measure_case(case, workdir):
+        for timed in measure_case(case, workdir / case.name.replace(" ", "-")):
             size = case.threads
+            name = f"queued {timed.command}" if case.workers else timed.command
             note = (f"{case.name}, {case.pages} page(s) each, --delay {case.delay:g}: "
                     f"{timed.ratio:.2f}x the floor alone, CPU {timed.cpu_seconds:.1f} s")
-            found.append(Measurement(timed.command, size, timed.seconds, requests=timed.requests,
+            found.append(Measurement(name, size, timed.seconds, requests=timed.requests,
                                      unit="threads", note=note))
-            found.append(Measurement(f"{timed.command} floor", size,
+            found.append(Measurement(f"{name} floor", size,
                                      timed.floor + STARTUP_SECONDS, requests=timed.most_requests,
                                      unit="threads",
                                      note="most requests to one host x delay, + start-up"))
@@ -181,13 +256,22 @@ BENCHMARK = Benchmark(
           "(127.0.0.2, ...): `scrape` and an unchanged `update` in a child process, against "
           "the politeness floor (the most requests to one host times the delay) plus "
           f"{STARTUP_SECONDS:g} s of start-up. Quick: 12 hosts with one 3-page thread each at "
-          "--delay 1, and 100 one-page threads on 20 hosts at --delay 0.2; --full adds 1,000.",
+          "--delay 1, and 100 one-page threads on 20 hosts at --delay 0.2, in one process and "
+          f"queued to two workers ({WORKER_CONCURRENCY} threads each) on a throwaway "
+          "redis-server; --full adds 1,000 of each.",
     plots=(Plot("Scheduled runs against their floor", "seconds",
-                ("scrape", "scrape floor", "update", "update floor")),),
+                ("scrape", "scrape floor", "update", "update floor")),
+           Plot("Queued runs (two workers) against their floor", "seconds",
+                ("queued scrape", "queued scrape floor", "queued update",
+                 "queued update floor"))),
     goals=(Goal("scrape at most 1.5x its floor (+ start-up)", "scrape", "seconds",
                 over="scrape floor", at_most=1.5),
            Goal("unchanged update at most 1.5x its floor (+ start-up)", "update", "seconds",
-                over="update floor", at_most=1.5)),
+                over="update floor", at_most=1.5),
+           Goal("two workers' scrape at most 1.5x its floor (+ start-up)", "queued scrape",
+                "seconds", over="queued scrape floor", at_most=1.5),
+           Goal("two workers' unchanged update at most 1.5x its floor (+ start-up)",
+                "queued update", "seconds", over="queued update floor", at_most=1.5)),
 )
 
 
@@ -199,12 +283,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--pages", type=int, default=3)
     parser.add_argument("--delay", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=0,
+                        help="queue workers on a throwaway redis-server (default: none, one "
+                             "process)")
+    parser.add_argument("--worker-concurrency", type=int, default=WORKER_CONCURRENCY)
     parser.add_argument("--workdir", type=Path, required=True)
     args = parser.parse_args(argv)
-    case = Case("cli", args.hosts, args.threads, args.pages, args.delay)
+    case = Case("cli", args.hosts, args.threads, args.pages, args.delay, args.workers)
     args.workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    for timed in measure_case(case, args.workdir, args.concurrency):
+    for timed in measure_case(case, args.workdir, args.concurrency, args.worker_concurrency):
         print(f"{timed.command:7} {timed.seconds:6.1f} s wall, {timed.cpu_seconds:5.1f} s CPU; "
               f"floor {timed.floor:5.1f} s ({timed.most_requests} requests to one host, "
               f"{timed.requests} in all): {timed.ratio:.2f}x")

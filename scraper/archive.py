@@ -75,7 +75,9 @@ def atomic_file(path: Path, *, durable: bool = True) -> Iterator[IO[bytes]]:
     rename, so a power cut cannot leave it empty either. Derived data that is rebuilt or
     ignored when unreadable (the asset index) skips that wait. It gets the mode a plain
     `open()` would give (0644 with the usual umask): mkstemp's 0600 would keep a web server
-    running as another user from reading a published file.
+    running as another user from reading a published file. Not `durable`: not flushed to
+    disk first, for a file that may be lost (or read back empty) after a power cut, such as
+    a cache whose reader makes it again.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

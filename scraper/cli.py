@@ -143,7 +143,7 @@ class RunProgress:
 
 def say(message: str) -> None:
     """One plain line on the console (no markup, no highlighting: URLs and titles as they are)."""
-    console.print(message, highlight=False)
+    console.print(message, highlight=False, markup=False)
 
 
 def fetch_settings(
@@ -333,7 +333,7 @@ def report_interrupted(interrupted: Interrupted, done: int, total: int) -> None:
     """Say what a stopped run kept."""
     message = (f"{interrupted}: {done} of {total} thread(s) done; the others keep their earlier "
                "archive. Run the same command again to finish.")
-    console.print(message, highlight=False)
+    console.print(message, highlight=False, markup=False)
     event("interrupted", message, logging.WARNING, signal=interrupted.signal_name,
           threads_done=done)
 

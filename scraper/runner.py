@@ -73,11 +73,13 @@ class ThreadJob:
 
     def to_dict(self) -> dict[str, Any]:
         """The job as JSON-ready data (for a queue)."""
-        settings = asdict(self.settings)
+        # Field by field, not `asdict`: its deep copies were a worker's biggest cost per job
+        # after the thread itself (the settings hold only plain values).
+        settings = {f.name: getattr(self.settings, f.name) for f in fields(self.settings)}
         settings["allow_private_origins"] = sorted(self.settings.allow_private_origins)
         settings["cookies_file"] = (str(self.settings.cookies_file)
                                     if self.settings.cookies_file else None)
-        return {**asdict(self), "settings": settings}
+        return {**{f.name: getattr(self, f.name) for f in fields(self)}, "settings": settings}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ThreadJob:
@@ -109,17 +111,22 @@ class Outcome:
         """Whether the thread counts as failed (exit codes 10/11)."""
         return self.status in ("failed", "unavailable", "locked")
 
-    def to_dict(self) -> dict[str, Any]:
-        """The outcome as JSON-ready data (for a queue)."""
-        return {**{f.name: getattr(self, f.name) for f in fields(self)},
-                "job": self.job.to_dict(),
+    def to_dict(self, *, with_job: bool = True) -> dict[str, Any]:
+        """The outcome as JSON-ready data (for a queue); without its job for a reader that
+        has the job already (`from_dict(..., job=)`)."""
+        data = {**{f.name: getattr(self, f.name) for f in fields(self)},
                 "summary": asdict(self.summary) if self.summary is not None else None}
+        if with_job:
+            data["job"] = self.job.to_dict()
+        else:
+            del data["job"]
+        return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Outcome:
-        """The outcome `to_dict` gave."""
+    def from_dict(cls, data: dict[str, Any], job: ThreadJob | None = None) -> Outcome:
+        """The outcome `to_dict` gave; `job` when it was left out."""
         summary = data["summary"]
-        return cls(**{**data, "job": ThreadJob.from_dict(data["job"]),
+        return cls(**{**data, "job": job if job is not None else ThreadJob.from_dict(data["job"]),
                       "summary": ScrapeSummary(**summary) if summary is not None else None})
 
 

@@ -28,7 +28,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .archive import THREADS_DIR, ThreadArchive, UnreadableThread, write_json_file
+import orjson
+
+from .archive import (
+    THREADS_DIR,
+    ThreadArchive,
+    UnreadableThread,
+    atomic_write_bytes,
+    write_json_file,
+)
 from .archive_paths import key_problem
 from .engines import Engine, engine_named, engines_claiming, url_thread_key
 from .errors import ArchiveError, UnsupportedUrl
@@ -176,9 +184,15 @@ class ThreadStates:
     def write(self, state: ThreadState) -> None:
         """Store the state (atomically), and the keys its moves lead to."""
         self._write_moves(state.key, state.moved_keys)
-        write_json_file(self._path(state.key), {"format": STATE_FORMAT,
-                                                 "format_version": STATE_VERSION,
-                                                 **to_dict(state)})
+        # Written for every thread a run touches, and only a cache of what thread.json and
+        # the folder say (a state that cannot be read is made again from them): orjson, on
+        # one line, and not flushed to disk, which were a tenth of a small thread's CPU time.
+        path = self._path(state.key)
+        document = {"format": STATE_FORMAT, "format_version": STATE_VERSION, **to_dict(state)}
+        try:
+            atomic_write_bytes(path, orjson.dumps(document) + b"\n", durable=False)
+        except OSError as error:
+            raise ArchiveError(f"cannot write {path}: {error.strerror or error}") from error
 
     def checked(self, state: ThreadState, at: str, run_id: str) -> None:
         """Note that run `run_id` checked the thread at `at` and found it unchanged."""

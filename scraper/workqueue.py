@@ -1,19 +1,28 @@
 """Workers on a shared Redis: `forum-mirror worker`, and `scrape`/`update --queue URL`.
 
-The queue is Dramatiq's Redis broker (docs/scheduling.md says why Dramatiq): one message per
-thread, holding a `runner.ThreadJob`. A worker runs it with `runner.run_job`, exactly as a
-local run does, and pushes the `runner.Outcome` to the batch's list in the same Redis,
-where `--wait` reads it:
+The queue is Dramatiq's Redis broker (docs/scheduling.md says why Dramatiq). A message holds
+a few `runner.ThreadJob`s of one host (a piece of its lane, `LANE_PIECE` threads at most):
+a worker runs them one after another with one client, with `runner.run_job`, exactly as a
+local lane does, and pushes each `runner.Outcome` to the batch's list in the same Redis as
+it finishes, where `--wait` reads it:
 
     forum-mirror:threads                  Dramatiq's queue of messages (and its bookkeeping)
     forum-mirror:batch:<id>:outcomes      the finished jobs of one `--queue` run (JSON)
+    forum-mirror:batch:<id>:done          the ids of those jobs (a message run again skips them)
     forum-mirror:throttle:...             per-host politeness (fetch/redis_throttle.py)
 
-A message is acknowledged only after its outcome is pushed. A worker that dies (SIGKILL, a
-lost machine) stops sending heartbeats; once its lease (`--lease`) has passed, any other
-worker moves its unacknowledged messages back to the queue and runs them again. That is
-safe: every archive file is written by rename and each thread is written under its own lock
-(lock.py), so a thread done twice is still archived once.
+Why pieces of lanes and not one message per thread: a worker thread holding a job of a host
+whose turn another thread holds only waits, and each message cost a client of its own (its
+robots.txt fetched again), an `update` run record and WARC file, and Dramatiq's round trips;
+small threads paid that many times over (issue 13). Why not whole lanes: a piece is what one
+worker thread holds, so pieces share a batch's CPU work between the workers, and a stopping
+worker hands back only the rest of its piece.
+
+A message is acknowledged only after the outcomes of its jobs are pushed. A worker that dies
+(SIGKILL, a lost machine) stops sending heartbeats; once its lease (`--lease`) has passed,
+any other worker moves its unacknowledged messages back to the queue and runs the jobs not
+done yet again. That is safe: every archive file is written by rename and each thread is
+written under its own lock (lock.py), so a thread done twice is still archived once.
 
 Dramatiq and redis are imported here only: the local mode never loads them.
 """
@@ -35,8 +44,8 @@ from .archive import ThreadArchive
 from .errors import ForumMirrorError, QueueUnavailable
 from .fetch import FetchSettings, PoliteClient
 from .fetch.stop import StopRequest
-from .runner import Outcome, RunFold, ThreadJob, run_job
-from .runs import UpdateRun
+from .runner import Outcome, RunFold, ThreadJob, lanes_of, run_job
+from .runs import CheckRecorder, UpdateRun
 from .scrape import new_run_id
 
 try:
@@ -56,8 +65,12 @@ NAMESPACE = "forum-mirror"
 QUEUE_NAME = "threads"
 ACTOR_NAME = "forum_mirror_thread"
 OUTCOMES_TTL_SECONDS = 7 * 24 * 3600  # an unread batch's outcomes are dropped after a week
-# A worker keeps one client per forum settings (robots.txt read once, not per thread) and
-# makes a new one after this long, so a changed robots.txt is seen within the hour.
+# Threads of one host per message. At a polite delay a piece is seconds of a host's time, so
+# its per-message costs (Dramatiq's round trips, a client taken, an update's run record) are
+# small beside it; a batch of one host still spreads over many messages.
+LANE_PIECE = 10
+# A worker keeps its clients by forum settings and host (robots.txt read once, not per
+# thread) and makes a new one after this long, so a changed robots.txt is seen within the hour.
 CLIENT_MAX_AGE_SECONDS = 3600.0
 # How long a stopping worker waits for its threads in progress (a supervisor such as
 # systemd's TimeoutStopSec usually ends it sooner, with a SIGKILL that loses nothing).
@@ -122,12 +135,38 @@ def _outcomes_key(batch_id: str) -> str:
     return f"{NAMESPACE}:batch:{batch_id}:outcomes"
 
 
+def _done_key(batch_id: str) -> str:
+    return f"{NAMESPACE}:batch:{batch_id}:done"
+
+
+def pieces(jobs: Sequence[ThreadJob], size: int = LANE_PIECE) -> list[list[ThreadJob]]:
+    """The jobs as messages: each host's lane (runner.lanes_of) cut into pieces of at most
+    `size`, the hosts' first pieces first, then their second ones, ...: the workers start on
+    every host at once, and a host's pieces are seldom run side by side (they would only
+    wait for each other's turns)."""
+    cut = [[lane[n:n + size] for n in range(0, len(lane), size)] for lane in lanes_of(jobs)]
+    return [lane[n] for n in range(max(map(len, cut), default=0)) for lane in cut
+            if n < len(lane)]
+
+
+def _message(entries: Sequence[tuple[str, ThreadJob]]) -> dict[str, Any]:
+    return {"jobs": [[job_id, job.to_dict()] for job_id, job in entries]}
+
+
+def _entries(job_id: str, data: dict[str, Any]) -> list[tuple[str, ThreadJob]]:
+    """The (job id, job) pairs of a message; a message of one job (as queued before pieces,
+    by an older `--queue` run) is one pair."""
+    if "jobs" not in data:
+        return [(job_id, ThreadJob.from_dict(data))]
+    return [(entry_id, ThreadJob.from_dict(job)) for entry_id, job in data["jobs"]]
+
+
 @dataclass(frozen=True)
 class Batch:
     """The jobs one `--queue` run handed to the workers."""
 
     batch_id: str
-    job_ids: tuple[str, ...]
+    jobs: dict[str, ThreadJob]  # by job id: the outcomes name their job by its id only
 
 
 class JobQueue:
@@ -139,25 +178,28 @@ class JobQueue:
         self._actor = _declare(_broker(self._redis), _not_here)
 
     def submit(self, jobs: Sequence[ThreadJob], batch_id: str) -> Batch:
-        """Queue one message per job; QueueUnavailable if Redis cannot be reached (before
-        any job is queued, unless it went away in the middle: the message says how many)."""
+        """Queue the jobs, a piece of a host's lane per message (`pieces`); QueueUnavailable
+        if Redis cannot be reached (before any job is queued, unless it went away in the
+        middle: the message says how many)."""
         _reach(self.url, self._redis.ping)
-        job_ids: list[str] = []
-        for job in jobs:
-            job_id, data = secrets.token_hex(8), job.to_dict()
+        queued: dict[str, ThreadJob] = {}
+        for piece in pieces(jobs):
+            entries = [(secrets.token_hex(8), job) for job in piece]
+            data = _message(entries)
             try:
-                _reach(self.url, lambda: self._actor.send(batch_id, job_id, data))  # noqa: B023
+                _reach(self.url, lambda: self._actor.send(
+                    batch_id, entries[0][0], data))  # noqa: B023
             except QueueUnavailable as lost:
-                raise QueueUnavailable(f"{lost} after queueing {len(job_ids)} of {len(jobs)} "
+                raise QueueUnavailable(f"{lost} after queueing {len(queued)} of {len(jobs)} "
                                        "thread(s); the workers do those") from None
-            job_ids.append(job_id)
-        return Batch(batch_id, tuple(job_ids))
+            queued.update(entries)
+        return Batch(batch_id, queued)
 
     def outcomes(self, batch: Batch, stop: StopRequest) -> Iterator[Outcome]:
         """Each job's outcome as a worker finishes it, until all are in; `Interrupted` on a
         stop request (the jobs stay queued), QueueUnavailable if Redis goes away."""
         key = _outcomes_key(batch.batch_id)
-        pending = set(batch.job_ids)
+        pending = set(batch.jobs)
         while pending:
             stop.check()
             item = _reach(self.url, lambda: self._redis.blpop([key], timeout=_WAIT_POLL_SECONDS))
@@ -168,8 +210,8 @@ class JobQueue:
             # outcome is only the re-check of a thread already done.
             if data["job_id"] in pending:
                 pending.discard(data["job_id"])
-                yield Outcome.from_dict(data["outcome"])
-        _reach(self.url, lambda: self._redis.delete(key))
+                yield Outcome.from_dict(data["outcome"], batch.jobs[data["job_id"]])
+        _reach(self.url, lambda: self._redis.delete(key, _done_key(batch.batch_id)))
 
     def close(self) -> None:
         self._redis.close()
@@ -180,9 +222,9 @@ def _not_here(batch_id: str, job_id: str, job: dict[str, Any]) -> None:
 
 
 class _ClientPool:
-    """Idle PoliteClients by fetch settings: a job takes one (or a new one) and gives it back,
-    so each client serves one job at a time (its request counts are the job's) and keeps
-    robots.txt between the jobs of one forum."""
+    """Idle PoliteClients by fetch settings and host: a message takes one (or a new one) and
+    gives it back, so each client serves one job at a time (its request counts are the
+    job's) and keeps robots.txt between the jobs of one host."""
 
     def __init__(self, make: Callable[[FetchSettings], PoliteClient]) -> None:
         self._make = make
@@ -190,22 +232,23 @@ class _ClientPool:
         self._lock = threading.Lock()
 
     @staticmethod
-    def _key(settings: FetchSettings) -> str:
-        return repr(settings)
+    def _key(job: ThreadJob) -> str:
+        return f"{job.origin} {job.settings!r}"
 
-    def take(self, settings: FetchSettings) -> tuple[float, PoliteClient]:
+    def take(self, job: ThreadJob) -> tuple[float, PoliteClient]:
+        """A client for `job`'s host and settings."""
         with self._lock:
-            idle = self._idle.get(self._key(settings), [])
+            idle = self._idle.get(self._key(job), [])
             while idle:
                 made, client = idle.pop()
                 if time.monotonic() - made < CLIENT_MAX_AGE_SECONDS:
                     return made, client
                 client.close()
-        return time.monotonic(), self._make(settings)
+        return time.monotonic(), self._make(job.settings)
 
-    def give_back(self, settings: FetchSettings, made: float, client: PoliteClient) -> None:
+    def give_back(self, job: ThreadJob, made: float, client: PoliteClient) -> None:
         with self._lock:
-            self._idle.setdefault(self._key(settings), []).append((made, client))
+            self._idle.setdefault(self._key(job), []).append((made, client))
 
     def close(self) -> None:
         with self._lock:
@@ -291,55 +334,97 @@ class QueueWorker:
             with self._active_lock:
                 self._active -= 1
 
-    def _run_message(self, batch_id: str, job_id: str, data: dict[str, Any]) -> None:
-        job = ThreadJob.from_dict(data)
-        run = UpdateRun(self.archive, attempt_run_id()) if job.command == "update" else None
-        if run is not None:
-            job = replace(job, run_id=run.run_id)
-        try:
-            made, client = self._clients.take(job.settings)
-        except ForumMirrorError as error:  # its cookies file, say: the thread fails, not the job
-            outcome = Outcome(job, "failed", error=str(error), error_type=type(error).__name__,
-                              exit_code=error.exit_code)
-        else:
-            try:
-                outcome = run_job(job, self.archive, client,
-                                  run.forum(job.settings) if run is not None else None,
-                                  stop=self.stop)
-            except Exception as unexpected:  # a bug: say so to the waiting run, not only here
-                log.exception("internal error on %s", job.url)
-                outcome = Outcome(job, "failed", error=f"internal error: "
-                                                       f"{type(unexpected).__name__}: {unexpected}",
-                                  error_type=type(unexpected).__name__, exit_code=1)
-            finally:
-                self._clients.give_back(job.settings, made, client)
-        if run is not None:  # this attempt's run record, as a local update leaves one
-            fold = RunFold("update", 1, run=run)
-            if outcome.status == "interrupted":  # by a signal, or by the loss of Redis
-                run.finish(outcome.exit_code, fold.summary_fields())
-            else:
-                fold.add(outcome)
-                run.finish(fold.exit_code(), fold.summary_fields())
-        if outcome.status == "interrupted":
-            if self.lost is not None:
-                return  # nothing can be pushed or acknowledged: the job stays with this worker
-            # Stopped at once (a second signal): the thread is not done; another worker is.
-            self._actor.send(batch_id, job_id, data)
-            log.warning("%s: stopped mid-thread; queued again for another worker", job.url)
+    def _run_message(self, batch_id: str, message_id: str, data: dict[str, Any]) -> None:
+        """Run the message's jobs not done yet (by an earlier attempt at it), in order, with
+        one client; push each outcome as it comes. Draining, the jobs after the one in
+        progress go back to the queue, as do the rest of a job stopped mid-thread."""
+        entries = _entries(message_id, data)
+        done = self._done_before(batch_id, [job_id for job_id, _ in entries])
+        if done is None:
+            return  # Redis went away: the message stays with this worker (its lease passes)
+        entries = [(job_id, job) for job_id, job in entries if job_id not in done]
+        if not entries:
             return
-        message = json.dumps({"job_id": job_id, "outcome": outcome.to_dict()})
-        key = _outcomes_key(batch_id)
+        run = (UpdateRun(self.archive, attempt_run_id())
+               if any(job.command == "update" for _, job in entries) else None)
+        fold = RunFold("update", len(entries), run=run) if run is not None else None
+        # The jobs of a message share their host's settings (runner.lanes_of): one recorder.
+        recorder = run.forum(entries[0][1].settings) if run is not None else None
+        made, client, failure = 0.0, None, None
         try:
-            with self._redis.pipeline() as pipe:
+            made, client = self._clients.take(entries[0][1])
+        except ForumMirrorError as error:  # its cookies file, say: the threads fail, not the job
+            failure = error
+        try:
+            for n, (job_id, job) in enumerate(entries):
+                if n and self._draining.is_set():  # a stopping worker hands back the rest
+                    self._actor.send(batch_id, job_id, _message(entries[n:]))
+                    return
+                outcome = self._outcome(job, client, failure, run, recorder)
+                if fold is not None:
+                    fold.add(outcome)
+                if outcome.status == "interrupted":  # by a signal, or by the loss of Redis
+                    if self.lost is None:
+                        # Stopped at once (a second signal): the thread is not done; another
+                        # worker does it, and the rest.
+                        self._actor.send(batch_id, job_id, _message(entries[n:]))
+                        log.warning("%s: stopped mid-thread; queued again for another worker",
+                                    job.url)
+                    return  # lost: nothing can be pushed or acknowledged; it stays with us
+                if not self._push(batch_id, job_id, outcome):
+                    return
+        finally:
+            if client is not None:
+                self._clients.give_back(entries[0][1], made, client)
+            if run is not None and fold is not None:  # this attempt's run record
+                run.finish(fold.exit_code(), fold.summary_fields())
+
+    def _outcome(self, job: ThreadJob, client: PoliteClient | None,
+                 failure: ForumMirrorError | None, run: UpdateRun | None,
+                 recorder: CheckRecorder | None) -> Outcome:
+        """One job's outcome (a client that could not be made fails it)."""
+        if run is not None and job.command == "update":
+            job = replace(job, run_id=run.run_id)
+        if client is None:
+            assert failure is not None
+            return Outcome(job, "failed", error=str(failure), error_type=type(failure).__name__,
+                           exit_code=failure.exit_code)
+        try:
+            return run_job(job, self.archive, client, recorder, stop=self.stop)
+        except Exception as unexpected:  # a bug: say so to the waiting run, not only here
+            log.exception("internal error on %s", job.url)
+            return Outcome(job, "failed", error=f"internal error: "
+                                                f"{type(unexpected).__name__}: {unexpected}",
+                           error_type=type(unexpected).__name__, exit_code=1)
+
+    def _done_before(self, batch_id: str, job_ids: list[str]) -> set[str] | None:
+        """Which of `job_ids` an earlier attempt at their message finished; None when Redis
+        cannot be reached."""
+        try:
+            found = self._redis.smismember(_done_key(batch_id), job_ids)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            self._on_lost(error)
+            return None
+        return {job_id for job_id, is_done in zip(job_ids, found, strict=True) if is_done}
+
+    def _push(self, batch_id: str, job_id: str, outcome: Outcome) -> bool:
+        """Hand the outcome to the waiting run; False when Redis went away."""
+        message = json.dumps({"job_id": job_id, "outcome": outcome.to_dict(with_job=False)})
+        key, done = _outcomes_key(batch_id), _done_key(batch_id)
+        try:
+            with self._redis.pipeline(transaction=True) as pipe:
                 pipe.rpush(key, message)
+                pipe.sadd(done, job_id)
                 pipe.expire(key, OUTCOMES_TTL_SECONDS)
+                pipe.expire(done, OUTCOMES_TTL_SECONDS)
                 pipe.execute()
         except (redis.ConnectionError, redis.TimeoutError) as error:
             self._on_lost(error)
-            return
+            return False
         with self._finished_lock:
             self.jobs_done += 1
             self._finished(outcome)
+        return True
 
     def drain(self) -> None:
         """Take no new job; the run ends when the jobs in progress are done (signal-safe)."""

@@ -379,3 +379,38 @@ def test_wait_without_a_queue_is_a_bad_option(capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit) as exit_:
         main(["update", "--wait"])
     assert exit_.value.code == 2 and "--wait needs --queue" in capsys.readouterr().err
+
+
+def test_a_message_holds_a_piece_of_one_host_lane_and_a_rerun_skips_the_jobs_done(
+        redis_url: str, tmp_path: Path) -> None:
+    """Jobs go out as pieces of each host's lane, the hosts' first pieces first; a message
+    run again (its worker died after handing back some outcomes) runs only the others."""
+    from scraper.archive import ThreadArchive
+    from scraper.runner import ThreadJob
+    from scraper.workqueue import QueueWorker, _done_key, _message, _outcomes_key, pieces
+
+    settings = FetchSettings(delay=0, obey_robots=False, max_retries=0,
+                             allow_private_addresses=True)
+
+    def job(origin: str, n: int) -> ThreadJob:
+        return ThreadJob("scrape", f"{origin}/threads/t.{n}/", None, "xenforo2", settings)
+
+    a, b = "http://127.0.0.1:1", "http://127.0.0.1:2"
+    jobs = [job(a, n) for n in range(12)] + [job(b, n) for n in range(100, 103)]
+    cut = pieces(jobs, size=5)
+    assert [[j.url.split("/")[2] for j in piece] for piece in cut] == [
+        ["127.0.0.1:1"] * 5, ["127.0.0.1:2"] * 3, ["127.0.0.1:1"] * 5, ["127.0.0.1:1"] * 2]
+    assert [j for piece in cut for j in piece if j.origin == a] == jobs[:12]  # in order
+
+    with FetchServer() as server:  # answers 404 to every thread: each job fails at once
+        entries = [("done-one", job(server.url(""), 1)), ("to-do", job(server.url(""), 2))]
+        client = redis.Redis.from_url(redis_url)
+        client.sadd(_done_key("b1"), "done-one")
+        worker = QueueWorker(redis_url, ThreadArchive(tmp_path / "content"), concurrency=1,
+                             lease_seconds=LEASE, stop=StopRequest())
+        worker._run_message("b1", "done-one", _message(entries))
+        pushed = [json.loads(item) for item in client.lrange(_outcomes_key("b1"), 0, -1)]
+        assert [(p["job_id"], p["outcome"]["status"]) for p in pushed] == [("to-do", "unavailable")]
+        assert [r.path for r in server.requests] == ["/threads/t.2/"]
+        assert client.smembers(_done_key("b1")) == {b"done-one", b"to-do"}
+        client.close()

@@ -20,9 +20,11 @@ one its own worker computed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -107,6 +109,8 @@ class RedisThrottle:
         self._delays: dict[str, float] = {}
         self._adaptive: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._held: dict[str, str] = {}  # token -> lease key, of the requests in flight
+        self._renewer: threading.Thread | None = None
         self._acquire = client.register_script(_ACQUIRE)
         self._release = client.register_script(_RELEASE)
         self._renew = client.register_script(_RENEW)
@@ -163,22 +167,35 @@ class RedisThrottle:
 
     @contextmanager
     def _renewed(self, key: str, token: str) -> Iterator[None]:
-        """Renew the lease `key` every third of its length until the block ends."""
-        done = threading.Event()
-
-        def renew() -> None:
-            while not done.wait(self._lease_ms / 3000):
-                try:
-                    self._renew(keys=[key], args=[token, self._lease_ms])
-                except redis.RedisError:
-                    return  # the request in flight finds out by itself
-
-        renewer = threading.Thread(target=renew, name=f"lease {key}", daemon=True)
-        renewer.start()
+        """Keep the lease `key` renewed (every third of its length) until the block ends."""
+        with self._lock:
+            self._held[token] = key
+            if self._renewer is None:
+                # One thread for every lease this throttle holds, not one per request (small
+                # pages made starting it a good part of a request's cost); it ends once no
+                # lease is held.
+                self._renewer = threading.Thread(target=self._renew_held, name="lease renewer",
+                                                 daemon=True)
+                self._renewer.start()
         try:
             yield
         finally:
-            done.set()
+            with self._lock:
+                del self._held[token]
+
+    def _renew_held(self) -> None:
+        while True:
+            time.sleep(self._lease_ms / 3000)
+            with self._lock:
+                held = list(self._held.items())
+                if not held:
+                    self._renewer = None
+                    return
+            for token, key in held:
+                # A lease given back meanwhile is not ours any more: the script leaves it. A
+                # lost Redis: the request in flight finds out by itself.
+                with contextlib.suppress(redis.RedisError):
+                    self._renew(keys=[key], args=[token, self._lease_ms])
 
     def hold_off(self, host: str, seconds: float) -> None:
         """Send nothing to `host` for `seconds` from now, from any worker (429/503 backoff)."""
