@@ -200,6 +200,9 @@ def test_an_answer_that_is_not_the_api_is_a_wall_or_a_changed_board() -> None:
         ENGINE.read(answer(url, {"error_type": "not_logged_in", "errors": ["..."]}), None)
     with pytest.raises(LayoutChanged):
         ENGINE.read(answer(url, {"users": []}), None)
+    batch = f"{SITE}/t/2144/posts.json?post_ids%5B%5D=20130"
+    with pytest.raises(LayoutChanged):  # no cursor: which batch it is, only the topic says
+        ENGINE.read(answer(batch, batch_document(load_topic(2144), [20130])), None)
 
 
 # -- over HTTP ---------------------------------------------------------------------------------
@@ -310,6 +313,20 @@ def test_a_429_is_waited_out_and_moved_posts_keep_their_numbers(board: Discourse
     assert batches[1].at - batches[0].at >= 1.0  # Retry-After: 1
     assert [p["id"] for p in thread_json(archive, 77)["posts"]] == [
         w["id"] for w in TRUTH["topics"]["77"]["posts"]]
+
+    # Without retries the 429 stops the run at its batch: page 1 is archived, the thread
+    # marked incomplete, and the next run goes on from that batch with the batches known.
+    again = tmp_path / "again"
+    board.rate_limit_left = 1
+    assert run("scrape", board.topic_url(77), "--archive", str(again)) == 4
+    stopped = thread_json(again, 77)
+    assert stopped["incomplete"]["page"] == 2 and len(stopped["posts"]) == 20
+    seen = len(board.requests)
+    assert run("update", "--archive", str(again)) == 0
+    assert [r.path.split("?")[0] for r in board.requests[seen:]] == ["/robots.txt",
+                                                                     "/t/77/posts.json"]
+    resumed = thread_json(again, 77)
+    assert resumed["incomplete"] is None and len(resumed["posts"]) == 23
 
     assert run("scrape", board.topic_url(2108), "--archive", str(archive)) == 0
     moved = thread_json(archive, 2108)

@@ -24,6 +24,10 @@ fixture responses come from):
   as static cards (no third-party request), emoji images as their text. Small actions
   (post_type 3, "closed this topic") are not posts. A post hidden by flags (`cooked_hidden`)
   is kept with a note; its earlier text, if archived, stays as a revision.
+- Earlier versions: a post at `version` V > 1 whose board shows its history
+  (`can_view_edit_history`) names `/posts/ID/revisions/2..V.json` (`ParsedPost.history`);
+  revision N's `body_changes.side_by_side` shows version N - 1 beside N, and the scraper
+  archives those versions as the post's earlier revisions when it first archives the post.
 """
 
 from __future__ import annotations
@@ -114,8 +118,17 @@ class Discourse(Engine):
         return f"{base}/t/{topic}.json"
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        return self.read(Response(url=url, final_url=url, status=200, text=html,
-                                  fetched_at=fetched_at or ""), None).page
+        """One answer read on its own (`verify`, telling a topic from its URL): the topic's
+        JSON as page 1; a batch's posts as served, page number 0 (only the topic's cursor
+        says which batch it is) and quotes of posts outside it naming no post id."""
+        response = Response(url=url, final_url=url, status=200, text=html,
+                            fetched_at=fetched_at or "")
+        if _is_topic(url):
+            return self.read(response, None).page
+        base, topic = self._parts(url)
+        state: Cursor = {"base": base, "topic": topic, "url": f"{base}/t/{topic}", "title": "",
+                         "batches": [], "numbers": {}}
+        return self._reading(response, state, 0, _posts(_json_object(response)), []).page
 
     def recheck_request(self, cursor: Cursor) -> Request:
         """`/t/ID.json` again: its stream says which ids are new (page 1's posts are re-read
@@ -136,9 +149,12 @@ class Discourse(Engine):
         if "post_stream" not in data:
             raise LayoutChanged(f"{response.final_url} answered JSON without a post_stream: "
                                 "not a Discourse topic")
-        if cursor is not None and "batches" in cursor and not _is_topic(response.final_url):
-            return self._read_batch(response, data, cursor)
-        return self._read_topic(response, data, cursor)
+        if _is_topic(response.final_url):
+            return self._read_topic(response, data, cursor)
+        if cursor is None or "batches" not in cursor:
+            raise LayoutChanged(f"{shown(response.final_url)} is a batch of posts, read only "
+                                "after its topic's JSON (which says what the batches are)")
+        return self._read_batch(response, data, cursor)
 
     def _read_topic(self, response: Response, data: dict[str, Any],
                     cursor: Cursor | None) -> Reading:
