@@ -22,6 +22,7 @@ from scraper.engines.discourse import BATCH_SIZE, Discourse, batch_url
 from scraper.errors import AccessBlocked, LayoutChanged
 
 from .discourse_board import (
+    FIXTURES,
     SITE,
     DiscourseBoard,
     batch_document,
@@ -77,6 +78,12 @@ def test_a_post_number_is_no_slug_and_a_slug_is_no_id() -> None:
     assert ENGINE.thread_id("https://f.example/t/year-2024/55") == "55"
     assert not ENGINE.matches("https://f.example/t/some-topic")
     assert not ENGINE.matches("https://f.example/c/some-category/5")
+
+
+def test_the_saved_first_page_is_the_boards_answer() -> None:
+    """page-1.json (read by `benchmarks.engine_parse`) is what the board serves for topic 2144."""
+    saved = json.loads((FIXTURES / "page-1.json").read_text("utf-8"))
+    assert saved == topic_document(load_topic(2144))
 
 
 def test_detected_from_its_html_and_from_its_topic_json() -> None:
