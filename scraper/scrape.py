@@ -183,7 +183,8 @@ def scrape_thread(
             first_page = prefetched
         pages, stop = _fetch_pages(start, engine, client, recorder, observer, archive,
                                    existing, max_pages, max_seconds, first_page)
-        # A page this run also read forward (an API engine's batch that grew) is newer so.
+        # A page this run also read forward (an API engine's batch that grew) is newer than
+        # its revisit.
         forward = {page.parsed.page_number for page in pages}
         read_again = _read_earlier(earlier, engine, archive, existing)
         revisited = [page for page in read_again if page.parsed.page_number not in forward]
