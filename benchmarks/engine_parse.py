@@ -20,10 +20,12 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 
 
 def fixture_pages(engine: Engine) -> list[tuple[str, str]]:
-    """(name, HTML) of the engine's thread pages; the demo forum's for XenForo 2."""
+    """(name, text) of the engine's thread pages (an API engine's: its JSON answers); the
+    demo forum's for XenForo 2."""
     if engine.name == "xenforo2":
         return [(f"demo page-{n}", pages.render_thread_page(n)) for n in (1, 2)]
-    files = sorted(FIXTURES.glob(f"{engine.name}*/**/*page-*.html"))
+    files = sorted(f for suffix in ("html", "json")
+                   for f in FIXTURES.glob(f"{engine.name}*/**/*page-*.{suffix}"))
     return [(str(f.relative_to(FIXTURES)), f.read_text("utf-8")) for f in files]
 
 

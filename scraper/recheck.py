@@ -79,12 +79,13 @@ def recheck_thread(
         try:
             fetched = client.fetch(start.url, recorder(), kind="page",
                                    validators=Validators(known.etag, known.last_modified)
-                                   if known else None)
+                                   if known else None, accept=engine.accept)
         except ForumMirrorError as error:
             if thread_is_gone(error):
                 _gone(archive, states, state, recorder, run_id, error)
             raise
-        answers = _revisit(pages_to_revisit(state, revisit, full), client, recorder, state)
+        answers = _revisit(pages_to_revisit(state, revisit, full, start.page), client,
+                           recorder, state)
         reads = {answer.read.number: answer.read for answer in answers}
         changed = [answer.fetched for answer in answers if answer.changed]
         # Every page, when all of them were read: the merge can then tell posts removed.
@@ -117,10 +118,14 @@ def recheck_thread(
     return summary
 
 
-def pages_to_revisit(state: ThreadState, revisit: int, full: bool) -> list[PageRead]:
-    """The earlier pages a re-check reads again: the `revisit` least recently read (the
-    lower page first among equals), or with `full` every one, in page order."""
-    earlier = [page for page in state.pages if page.number < state.last_page]
+def pages_to_revisit(state: ThreadState, revisit: int, full: bool,
+                     start_page: int | None = None) -> list[PageRead]:
+    """The pages a re-check reads again besides the one it starts at (`start_page`, default
+    the last: paged HTML; an API engine may start at page 1, then its later batches are
+    revisited): the `revisit` least recently read (the lower page first among equals), or
+    with `full` every one, in page order."""
+    start = state.last_page if start_page is None else start_page
+    earlier = [page for page in state.pages if page.number != start]
     if full:
         return earlier
     by_age = sorted(earlier, key=lambda page: (read_time(page.read_at), page.number))
@@ -145,7 +150,8 @@ def _revisit(pages: list[PageRead], client: PoliteClient, recorder: CheckRecorde
     for page in pages:
         try:
             fetched = client.fetch(page.url, recorder(), kind="page",
-                                   validators=Validators(page.etag, page.last_modified))
+                                   validators=Validators(page.etag, page.last_modified),
+                                   accept=engine.accept)
         except Interrupted:
             raise
         except ForumMirrorError as error:

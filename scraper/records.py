@@ -81,6 +81,18 @@ class ParsedPost:
     quotes: list[Quote] = field(default_factory=list)
     embeds: list[Embed] = field(default_factory=list)
     assets: list[AssetRef] = field(default_factory=list)
+    # Where the board serves the post's earlier versions (an API's revisions), oldest first:
+    # fetched when the post is first archived, they become its earlier revisions.
+    history: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EarlierVersion:
+    """One earlier version of a post, as the board's history of it shows it."""
+
+    content_html: str  # canonical, like a post's
+    content_text: str
+    edited: str | None = None  # when this version was made, where the history says
 
 
 @dataclass

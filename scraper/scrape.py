@@ -55,6 +55,7 @@ from .records import (
     ArchivedThread,
     AssetRef,
     Capture,
+    EarlierVersion,
     IncompleteRead,
     PageCapture,
     ParsedPage,
@@ -182,7 +183,11 @@ def scrape_thread(
             first_page = prefetched
         pages, stop = _fetch_pages(start, engine, client, recorder, observer, archive,
                                    existing, max_pages, max_seconds, first_page)
-        revisited = _read_earlier(earlier, engine, archive, existing)
+        # A page this run also read forward (an API engine's batch that grew) is newer than
+        # its revisit.
+        forward = {page.parsed.page_number for page in pages}
+        read_again = _read_earlier(earlier, engine, archive, existing)
+        revisited = [page for page in read_again if page.parsed.page_number not in forward]
         if stop is not None and not pages and (not resuming or thread_is_gone(stop.error)):
             # Nothing read: a failed first page fails the run, and a thread gone upstream
             # is gone whichever page a run starts at.
@@ -190,6 +195,7 @@ def scrape_thread(
         if pages and (ignored := pages[0].parsed.thread.ignored_canonical):
             log.warning("%s names %s as its canonical URL, on another site: ignored",
                         start.url, shown(ignored))
+        histories = _fetch_histories(pages, engine, client, recorder, existing)
         assets, failed, repaired = _fetch_assets(
             [*pages, *revisited], key, archive, client, recorder,
             existing.assets if existing else [], observer)
@@ -203,15 +209,18 @@ def scrape_thread(
     recorder.close()
     # Every record is written now: the captures of this run learn their records' offsets.
     pages = [replace(page, capture=recorder.settled(page.capture)) for page in pages]
-    whole = earlier_complete and len(revisited) == len(earlier)  # and no page failed to read
+    whole = earlier_complete and len(read_again) == len(earlier)  # and no page failed to read
     assets = [replace(asset, capture=recorder.settled(asset.capture)) for asset in assets]
+    earlier_versions = {post_id: [_revision(version, recorder.settled(capture))
+                                  for version, capture in versions]
+                        for post_id, versions in histories.items()}
 
     archived_before = {a.sha256 for a in (existing.assets if existing else [])}
     if existing is not None:
         existing.unavailable_since, existing.unavailable_reason = None, ""
     thread, counts = _merge(existing, key, engine, [*pages, *revisited], assets, archive,
                             complete=stop is None and bool(pages)
-                            and (pages[-1].complete or whole))
+                            and (pages[-1].complete or whole), histories=earlier_versions)
     if pages:
         thread.cursor = pages[-1].cursor
     thread.incomplete = stop.record if stop is not None else None
@@ -371,7 +380,8 @@ def _identify(url: str, archive: ThreadArchive, client: PoliteClient, run_id: st
     reader = engine or (candidates[0] if candidates else None)
     first_url = reader.first_page_url(url) if reader and reader.matches(url) else url
     try:
-        fetched = client.fetch(first_url, recorder, kind="page")
+        fetched = client.fetch(first_url, recorder, kind="page",
+                               accept=reader.accept if reader else None)
         chosen = engine or detect(fetched.text(), url, candidates or None,
                                   cookie_names(fetched.headers.get("set-cookie", "")))
         if key is None:
@@ -412,7 +422,8 @@ def _start(url: str, engine: Engine, existing: ArchivedThread | None, from_last_
            ) -> Request:
     """The request a run starts with."""
     if existing is not None and existing.incomplete is not None:  # where the last run stopped
-        return Request(existing.incomplete.url, existing.incomplete.page)
+        return engine.resume_request(existing.incomplete.url, existing.incomplete.page,
+                                     existing.cursor)
     if from_last_page and existing is not None and existing.pages:
         return recheck_start(engine, existing.cursor, resume_url(existing, engine),
                              existing.pages[-1].number)
@@ -532,14 +543,16 @@ def _read_earlier(answers: Sequence[Fetched], engine: Engine, archive: ThreadArc
                   existing: ArchivedThread | None) -> list[_Page]:
     """The revisited earlier pages of a re-check, read; one that cannot be read is left as
     archived (a revisit is a second look, not the thread's reading: the next run asks
-    again)."""
+    again). Each is read with the archived cursor: an API engine tells from it which batch
+    a response is (paged HTML reads a page alone)."""
     archived = _archived_captures(existing)
     pages: list[_Page] = []
     for fetched in answers:
         url = fetched.capture.url
         try:
             answer = _answer(fetched, archived.get(url), archive)
-            pages.append(_page(answer, engine.read(_response(url, answer), None)))
+            pages.append(_page(answer, engine.read(_response(url, answer),
+                                                   existing.cursor if existing else None)))
         except Interrupted:
             raise
         except ForumMirrorError as error:
@@ -583,7 +596,8 @@ def _fetch_pages(
         known = archived.get(url)
         if fetched is None:
             validators = Validators(known.etag, known.last_modified) if known else None
-            fetched = client.fetch(url, recorder, kind="page", validators=validators)
+            fetched = client.fetch(url, recorder, kind="page", validators=validators,
+                                   accept=engine.accept)
         return _answer(fetched, known, archive)
 
     def fetch_ahead(response: Response, seen: set[str]) -> None:
@@ -885,10 +899,13 @@ def _extension(ref: AssetRef, content_type: str) -> str:
 def _merge(
     existing: ArchivedThread | None, key: str, engine: Engine, pages: list[_Page],
     assets: list[StoredAsset], archive: ThreadArchive, *, complete: bool,
+    histories: Mapping[str, list[PostRevision]] | None = None,
 ) -> tuple[ArchivedThread, dict[str, int]]:
     """Fold this run into the archived thread: add new posts, keep earlier revisions.
 
     `complete`: the run read on to the thread's last page (else it stopped early).
+    `histories`: the earlier versions the board keeps of posts new to the archive (oldest
+    first), their earlier revisions from the start.
     """
     now = utc_now()
     thread = existing or ArchivedThread(
@@ -926,7 +943,8 @@ def _merge(
             old = posts.get(parsed.id)
             if old is None:
                 counts["new"] += 1
-                posts[parsed.id] = fresh
+                posts[parsed.id] = replace(fresh, revisions=list((histories or {}).get(
+                    parsed.id, [])))
             elif old.content_html != fresh.content_html:
                 counts["changed"] += 1
                 revision = PostRevision(old.content_html, old.content_text, old.edited,
@@ -987,6 +1005,45 @@ def _archived_post(
         warc_offset=capture.warc_offset,
         first_seen_at=capture.fetched_at,
     )
+
+
+def _fetch_histories(pages: list[_Page], engine: Engine, client: PoliteClient,
+                     recorder: WarcRecorder, existing: ArchivedThread | None
+                     ) -> dict[str, list[tuple[EarlierVersion, Capture]]]:
+    """The earlier versions the board serves of posts this run archives for the first time
+    (`ParsedPost.history`: an API's revisions, from before our first capture), each with the
+    capture it was read from. One that cannot be fetched or read is left out, with a
+    warning: the post itself is archived all the same."""
+    archived = {post.id for post in existing.posts} if existing else set()
+    cursor = pages[-1].cursor if pages else None
+    found: dict[str, list[tuple[EarlierVersion, Capture]]] = {}
+    for page in pages:
+        for post in page.parsed.posts:
+            if post.id in archived or post.id in found or not post.history:
+                continue
+            versions = found[post.id] = []
+            for url in post.history:
+                try:
+                    fetched = client.fetch(url, recorder, kind="page", accept=engine.accept)
+                    version = engine.read_version(
+                        Response(url=url, final_url=fetched.capture.final_url,
+                                 status=fetched.capture.status, text=fetched.text(),
+                                 headers=fetched.headers,
+                                 fetched_at=fetched.capture.fetched_at), cursor)
+                except Interrupted:
+                    raise
+                except ForumMirrorError as error:
+                    log.warning("earlier version of post %s not archived: %s", post.id, error)
+                    continue
+                if version is not None:
+                    versions.append((version, fetched.capture))
+    return {post_id: versions for post_id, versions in found.items() if versions}
+
+
+def _revision(version: EarlierVersion, capture: Capture) -> PostRevision:
+    """An earlier version read from the board's history, with where it was read."""
+    return PostRevision(version.content_html, version.content_text, version.edited,
+                        capture.fetched_at, capture.warc_file, capture.warc_record_id)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -17,6 +17,7 @@ import re
 from ..errors import UnsupportedUrl
 from ..urls import canonical_url, shown
 from .base import Engine
+from .discourse import Discourse
 from .invision import Invision
 from .mybb import MyBB
 from .phpbb import PhpBB
@@ -25,7 +26,8 @@ from .vbulletin import VBulletin
 from .xenforo import XenForo2
 from .xenforo1 import XenForo1
 
-ENGINES: tuple[type[Engine], ...] = (XenForo2, XenForo1, PhpBB, MyBB, VBulletin, SMF, Invision)
+ENGINES: tuple[type[Engine], ...] = (XenForo2, XenForo1, PhpBB, MyBB, VBulletin, SMF, Invision,
+                                     Discourse)
 
 
 def _supported() -> str:

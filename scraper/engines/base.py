@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import UnsupportedUrl
-from ..records import AssetRef, ParsedPage, ParsedPost
+from ..records import AssetRef, EarlierVersion, ParsedPage, ParsedPost
 from ..urls import canonical_url, origin_of, page_url, shown, thread_key
 
 # Attributes whose URLs are made absolute so the archive does not depend on the page's URL.
@@ -91,6 +91,9 @@ class Engine(ABC):
     # The signs (generator meta, root ids, script globals) its pages carry, for `markers`.
     marker_patterns: ClassVar[Markers] = ()
     cookie_prefixes: ClassVar[tuple[str, ...]] = ()  # its default cookie names (a detection sign)
+    # The Accept header of its thread requests: None sends none (a browser-like page fetch);
+    # an API engine asks for what it reads ("application/json").
+    accept: ClassVar[str | None] = None
 
     @classmethod
     def matches(cls, url: str) -> bool:
@@ -173,6 +176,19 @@ class Engine(ABC):
     def recheck_request(self, cursor: Cursor) -> Request:
         """Where a scheduled re-check starts: the last page read (a conditional request)."""
         return Request(str(cursor["url"]), int(cursor["page"]))
+
+    def resume_request(self, url: str, page: int, cursor: Cursor | None) -> Request:
+        """Where a run goes on after one that stopped at page `page` (`url`); `cursor` is the
+        engine's after the last page that run read. Paged HTML starts afresh there: its
+        reading then knows it did not start at page 1. An API engine whose batches only its
+        cursor knows reads on with it."""
+        return Request(url, page)
+
+    def read_version(self, response: Response, cursor: Cursor | None) -> EarlierVersion | None:
+        """An earlier version of a post from one of its `ParsedPost.history` URLs' answers
+        (`cursor`: the engine's after the run's last page), or None when the answer holds
+        none. Only engines that name history URLs are asked."""
+        return None
 
     def canonical_content(self, content_html: str) -> str:
         """A post's content as an older archive stored it (the board's markup), in the

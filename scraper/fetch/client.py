@@ -212,8 +212,10 @@ class PoliteClient:
         *,
         kind: str = "page",
         validators: Validators | None = None,
+        accept: str | None = None,
     ) -> Fetched:
         """Fetch `url` ("page" or "asset" `kind`), following redirects; record it in `recorder`.
+        `accept` is the request's Accept header (an API engine's JSON), else none is sent.
 
         Raises `RobotsDisallowed` before any request robots.txt forbids, `FetchFailed`
         when no usable answer comes (unreachable host, retries exhausted, error status,
@@ -222,6 +224,8 @@ class PoliteClient:
         """
         max_bytes = self.settings.max_bytes(kind)
         extra_headers = validators.request_headers() if validators else {}
+        if accept:
+            extra_headers["Accept"] = accept
         current = url
         hops: list[tuple[str, int, str]] = []
         for _ in range(MAX_REDIRECTS + 1):
