@@ -84,7 +84,8 @@ def recheck_thread(
             if thread_is_gone(error):
                 _gone(archive, states, state, recorder, run_id, error)
             raise
-        answers = _revisit(pages_to_revisit(state, revisit, full), client, recorder, state)
+        answers = _revisit(pages_to_revisit(state, revisit, full, start.page), client,
+                           recorder, state)
         reads = {answer.read.number: answer.read for answer in answers}
         changed = [answer.fetched for answer in answers if answer.changed]
         # Every page, when all of them were read: the merge can then tell posts removed.
@@ -117,10 +118,14 @@ def recheck_thread(
     return summary
 
 
-def pages_to_revisit(state: ThreadState, revisit: int, full: bool) -> list[PageRead]:
+def pages_to_revisit(state: ThreadState, revisit: int, full: bool,
+                     asked: int | None = None) -> list[PageRead]:
     """The earlier pages a re-check reads again: the `revisit` least recently read (the
-    lower page first among equals), or with `full` every one, in page order."""
-    earlier = [page for page in state.pages if page.number < state.last_page]
+    lower page first among equals), or with `full` every one, in page order. Every page but
+    the one the re-check asks for anyway (`asked`: the last, unless the engine starts its
+    re-checks elsewhere, as an API engine may at page 1) is an earlier page."""
+    asked = state.last_page if asked is None else asked
+    earlier = [page for page in state.pages if page.number != asked]
     if full:
         return earlier
     by_age = sorted(earlier, key=lambda page: (read_time(page.read_at), page.number))
