@@ -139,11 +139,15 @@ class Flarum(Engine):
         elif answer.more:  # a page read with no cursor (a resumed run): follow the API
             following = Request(posts_page_url(root, discussion, page.page_number + 1),
                                 page.page_number + 1)
+        if not page.thread.title and cursor:  # a posts page without its discussion
+            page.thread.title = as_text(cursor.get("title"))
+            page.thread.url = as_text(cursor.get("thread_url")) or page.thread.url
         page.next_url = following.url if following else None
         if stream:
             page.last_page = (len(stream) - 1) // PAGE_SIZE + 1
         new_cursor: Cursor = {
             "discussion_url": f"{root}/api/discussions/{discussion}",
+            "title": page.thread.title, "thread_url": page.thread.url,
             "url": response.final_url, "page": page.page_number, "last_page": page.last_page,
             "stream": stream, "read": sorted(read_now, key=_id_order), "skipped": skipped,
             "events": events,

@@ -48,7 +48,7 @@ MARKERS: Markers = (
 )
 # The forum's folder, then /topic/ID[/slug[/N]]; or its API's topic URL.
 _THREAD = re.compile(
-    r"^(?P<root>https?://[^/?#]+(?:/[^?#]*?)?)(?:/api)?/topic/(?P<id>[0-9]{1,15})"
+    r"^(?P<root>https?://[^/?#]+(?:/[^?#]*?)??)(?:/api)?/topic/(?P<id>[0-9]{1,15})"
     r"(?:/(?P<slug>[^/?#]+)(?:/[0-9]{1,15})?)?/?(?:[?#]|$)")
 
 
