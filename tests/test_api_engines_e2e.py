@@ -4,6 +4,7 @@ added post. The boards (api_board.py) answer their APIs as the real software doe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,24 @@ def _check_provenance(data: dict[str, Any], board: ApiBoard) -> None:
     else:  # read from the HTML page that told NodeBB from Invision (its preloaded data)
         assert first["final_url"] == board.thread_url
         assert pages[2]["content_type"] == "application/json"
+
+
+@pytest.mark.parametrize("engine", list(CASES))
+def test_a_page_no_engine_claims_is_told_by_its_preloaded_data(engine: str,
+                                                               tmp_path: Path) -> None:
+    """At a URL of no engine's shape, the board's HTML page is fetched once, its markers tell
+    the engine, and its preloaded document is read as page 1; the API gives the rest."""
+    spec, _ = CASES[engine]
+    page = "discussion-7.html" if engine == "flarum" else spec.truth["html_page"]["file"]
+    neutral = replace(spec, routes={**spec.routes, (f"/neutral-{engine}", frozenset()): page})
+    archive = tmp_path / "archive"
+    with ApiBoard(neutral) as board:
+        assert run("scrape", f"{board.origin}/neutral-{engine}", "--archive",
+                   str(archive)) == 0
+        asked = _api_requests(board, 0)
+    data = thread_json(archive)
+    assert data["engine"] == engine
+    assert data["thread"]["url"] == board.thread_url
+    assert [p["id"] for p in data["posts"]] == [p["id"] for p in spec.truth["posts"]]
+    last = spec.truth["pages"][-1]["url"].removeprefix(spec.truth["served_at"])
+    assert asked == [f"/neutral-{engine}", last]  # the page once, then the API

@@ -189,6 +189,7 @@ def test_post_urls_and_refusals() -> None:
         assert not Flarum.matches(url)
         with pytest.raises(UnsupportedUrl):
             engine.thread_id(url)
+        assert engine.first_page_url(url) == url  # a page told by its markers: read as is
 
 
 # -- hostile answers --------------------------------------------------------------------------

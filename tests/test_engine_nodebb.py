@@ -124,7 +124,8 @@ def test_post_urls_and_refusals() -> None:
     for url in ("https://forum.example/topic/abc", "https://forum.example/topics/123/x"):
         assert not NodeBB.matches(url)
         with pytest.raises(UnsupportedUrl):
-            engine.first_page_url(url)
+            engine.thread_id(url)
+        assert engine.first_page_url(url) == url  # a page told by its markers: read as is
 
 
 def test_answers_that_are_not_a_topic_fail_loudly() -> None:

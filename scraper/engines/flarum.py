@@ -93,6 +93,10 @@ class Flarum(Engine):
         return self._parts(url)[1]
 
     def first_page_url(self, url: str) -> str:
+        """The discussion's API answer; a URL of another shape (a page the scraper told by
+        its markers) stays itself: its preloaded payload is read."""
+        if not self.matches(url):
+            return canonical_url(url)
         root, discussion = self._parts(url)
         return f"{root}/api/discussions/{discussion}"
 

@@ -32,7 +32,7 @@ from urllib.parse import quote, urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from ..errors import LayoutChanged, UnsupportedUrl
+from ..errors import LayoutChanged
 from ..records import Author, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import canonical_url, page_url, shown
 from .api_posts import as_dict, as_int, as_list, as_text, canonical_post, json_document, text_of
@@ -70,9 +70,11 @@ class NodeBB(Engine):
     cookie_prefixes = ("express.sid",)
 
     def first_page_url(self, url: str) -> str:
+        """Page 1 from the API; a URL of another shape (a page the scraper told by its
+        markers) stays itself: its ajaxify-data is read."""
         match = _THREAD.match(canonical_url(url))
         if match is None:
-            raise UnsupportedUrl(f"{shown(url)} is not a NodeBB topic URL")
+            return canonical_url(url)
         root, topic, slug = match.group("root"), self.thread_id(url), match.group("slug")
         if slug is None:
             return f"{root}/topic/{topic}"  # its HTML page: the slug is in its data
