@@ -127,7 +127,7 @@ def test_a_page_no_engine_claims_is_told_by_its_preloaded_data(engine: str,
     """At a URL of no engine's shape, the board's HTML page is fetched once, its markers tell
     the engine, and its preloaded document is read as page 1; the API gives the rest."""
     spec, _ = CASES[engine]
-    page = "discussion-7.html" if engine == "flarum" else spec.truth["html_page"]["file"]
+    page = "page-1.html" if engine == "flarum" else spec.truth["html_page"]["file"]
     neutral = replace(spec, routes={**spec.routes, (f"/neutral-{engine}", frozenset()): page})
     archive = tmp_path / "archive"
     with ApiBoard(neutral) as board:

@@ -107,7 +107,7 @@ def test_the_answers_are_php_json_and_read_as_such() -> None:
 
 
 def test_the_html_page_is_read_from_its_preloaded_document() -> None:
-    html = (FIXTURES / "discussion-7.html").read_text("utf-8")
+    html = (FIXTURES / "page-1.html").read_text("utf-8")
     url = TRUTH["thread_url"]
     assert Flarum.markers(html) == ["flarum-json-payload", "flarum-loading", "flarum app"]
     assert detect(html, "https://montada.example/somewhere").name == "flarum"

@@ -59,6 +59,7 @@ FIXTURE_PAGES = [
     *(("smf", f"smf/{version}/page-{n}.html") for version in ("smf-2.0-he", "smf-2.1-ar")
       for n in (1, 2)),
     *(("invision", f"invision/page-{n}.html") for n in (1, 2)),
+    ("flarum", "flarum/page-1.html"), ("nodebb", "nodebb/page-1.html"),
 ]
 
 
