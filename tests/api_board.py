@@ -8,10 +8,10 @@ Each answers as the real software does: Flarum's `/api/discussions/ID` (the stre
 post id, the first 20 posts in `included`) and `/api/posts?filter[discussion]=ID&...`
 pages, with no validators (Flarum sends none); NodeBB's `/api/topic/ID/slug?page=N` with an
 ETag and 304 for a matching `If-None-Match` (Express's default), its HTML topic page with
-the same data preloaded, and `/topic/ID` redirecting (307) to the slugged URL. The fixtures'
-origin is rewritten to the board's own in every byte served, and other sites' URLs to its
-/offsite/ (as FixtureBoard does: a test asks nothing of the internet, not even a name
-server). Uploads are served from the seed images (fixture_board.SEED_IMAGES), and so are
+the same data preloaded, and `/topic/ID` redirecting (308, permanent) to the slugged URL.
+The fixtures' origin is rewritten to the board's own in every byte served, and other sites'
+URLs to its /offsite/ (as FixtureBoard does: a test asks nothing of the internet, not even
+a name server). Uploads are served from the seed images (fixture_board.SEED_IMAGES), and so are
 the avatars and the hot-linked image, so no asset fails (a failed asset is asked for again
 by every update, which then writes the thread); every other URL answers 404.
 
@@ -92,7 +92,7 @@ class ApiBoard(FetchServer):
     def reply_for(self, seen: SeenRequest) -> Reply:
         path, query = _route(seen.path)
         if path in self.spec.redirects:
-            return Reply(307, b"", [("Location", self.spec.redirects[path])])
+            return Reply(308, b"", [("Location", self.spec.redirects[path])])
         file = self.spec.routes.get((path, query))
         if file is None:
             upload = self.spec.files.get(path)
