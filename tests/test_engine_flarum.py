@@ -168,6 +168,8 @@ def test_a_page_read_without_cursor_follows_the_api_links() -> None:
     document["links"]["next"] = posts_page_url(ORIGIN, "7", 3)
     more = read(php_json(document), url)
     assert more.next is not None and more.next.url == posts_page_url(ORIGIN, "7", 3)
+    # At a URL that does not name it, the posts name their discussion.
+    assert read(answer(2), f"{ORIGIN}/api/posts").page.thread.id == "7"
 
 
 # -- URLs -------------------------------------------------------------------------------------

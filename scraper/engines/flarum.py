@@ -36,6 +36,7 @@ An HTML discussion page is read too, from the `script#flarum-json-payload` it pr
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -67,7 +68,7 @@ MARKERS: Markers = (
 )
 # The folder the forum lives in, then /d/ID[-slug][/N]; or its API's discussion URL.
 _THREAD = re.compile(
-    r"^(?P<root>https?://[^/?#]+(?:/[^?#]*?)?)"
+    r"^(?P<root>https?://[^/?#]+(?:/[^?#]*?)??)"
     r"(?:/d/(?P<id>[0-9]{1,15})(?:-[^/?#]*)?(?:/[0-9]{1,15})?/?"
     r"|/api/discussions/(?P<api_id>[0-9]{1,15}))(?:[?#]|$)")
 
@@ -180,13 +181,16 @@ def posts_page_url(root: str, discussion: str, number: int) -> str:
             f"&page%5Boffset%5D={(number - 1) * PAGE_SIZE}&page%5Blimit%5D={PAGE_SIZE}")
 
 
+@dataclass
 class _Answer:
-    """One API answer read: its page, its event posts, and the stream (the discussion's)."""
+    """One API answer read."""
 
-    def __init__(self, page: ParsedPage, root: str, ids: list[str], events: list[Cursor],
-                 stream: list[str] | None, more: bool) -> None:
-        self.page, self.root, self.ids, self.events = page, root, ids, events
-        self.stream, self.more = stream, more
+    page: ParsedPage
+    root: str  # the forum's root URL
+    ids: list[str]  # of every post read in it, comments and events, in number order
+    events: list[Cursor]  # the event posts' records
+    stream: list[str] | None  # every post id of the discussion (None: a posts page)
+    more: bool  # the answer says more posts follow it
 
 
 def _api_root(url: str) -> str | None:
@@ -217,11 +221,13 @@ def _read_answer(text: str, url: str) -> _Answer:
     elif isinstance(data, list):
         entries = [as_dict(item) for item in data if as_dict(item).get("type") == "posts"]
         query = parse_qs(urlsplit(url).query)
-        discussion = (query.get("filter[discussion]") or [""])[0]
+        discussion = (query.get("filter[discussion]") or [""])[0] or next(
+            (as_text(as_dict(as_dict(as_dict(e.get("relationships")).get("discussion"))
+                             .get("data")).get("id")) for e in entries), "")
         offset = as_int((query.get("page[offset]") or ["0"])[0]) or 0
         number, stream = offset // PAGE_SIZE + 1, None
         more = bool(as_text(as_dict(document.get("links")).get("next")))
-        attributes = _discussion_attributes(entries, included, discussion)
+        attributes = _discussion_attributes(included, discussion)
     else:
         raise LayoutChanged(f"{shown(url)} is no Flarum discussion or posts answer "
                             "(no `data` discussion or list of posts)")
@@ -242,8 +248,7 @@ def _read_answer(text: str, url: str) -> _Answer:
                                                     as_text(attributes.get("slug"))),
                         title=one_line(as_text(attributes.get("title"))))
     page = ParsedPage(thread=thread, page_number=number, posts=posts, next_url=None)
-    return _Answer(page, root, [as_text(e.get("id")) for e in entries], events,
-                   stream if stream is not None else None, more)
+    return _Answer(page, root, [as_text(e.get("id")) for e in entries], events, stream, more)
 
 
 def _web_url(root: str, discussion: str, slug: str) -> str:
@@ -263,8 +268,7 @@ def _web_root(url: str) -> str:
     return match.group("root")
 
 
-def _discussion_attributes(entries: list[dict[str, Any]], included: list[dict[str, Any]],
-                           discussion: str) -> dict[str, Any]:
+def _discussion_attributes(included: list[dict[str, Any]], discussion: str) -> dict[str, Any]:
     """The discussion's attributes as a posts page includes them (`include=discussion`)."""
     for item in included:
         if item.get("type") == "discussions" and as_text(item.get("id")) == discussion:
