@@ -22,6 +22,11 @@ from .fixture_board import BOARDS, FIXTURES, FixtureBoard
 XENFORO = {"xenforo2", "xenforo1"}  # XenForo 1 and 2 share their URL scheme
 # /threads/N/ is also a vBulletin 4 friendly URL.
 SHARED_SHAPES = {"https://forum.example/threads/123/": XENFORO | {"vbulletin"}}
+# Invision's /topic/ID-slug/ claims NodeBB's /topic/ID/slug too: the page tells them apart.
+SHARED_SHAPES.update({url: {"invision", "nodebb"} for url in (
+    "https://forum.example/topic/123/some-title", "https://forum.example/topic/123/some-title/7",
+    "https://forum.example/topic/123", "https://forum.example/forum/topic/123/some-title?page=2",
+    "https://forum.example/api/topic/123/some-title?page=2")})
 NEUTRAL_URL = "http://127.0.0.1:1/neutral"
 README = Path(__file__).parent.parent / "README.md"
 
@@ -54,6 +59,7 @@ FIXTURE_PAGES = [
     *(("smf", f"smf/{version}/page-{n}.html") for version in ("smf-2.0-he", "smf-2.1-ar")
       for n in (1, 2)),
     *(("invision", f"invision/page-{n}.html") for n in (1, 2)),
+    ("flarum", "flarum/page-1.html"), ("nodebb", "nodebb/page-1.html"),
 ]
 
 

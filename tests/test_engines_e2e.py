@@ -244,7 +244,7 @@ def check_site(archive: Path, output: Path, thread: Thread, key: str) -> None:
         assert f'id="post-{want.id}"' in html, want.id
     for want in thread.posts:
         for quoted in filter(None, want.quotes):
-            assert re.search(rf'<div class="fm-quote-title"><a href="[^"]*#post-{quoted}"',
+            assert re.search(rf'<div class="fm-quote-title"[^>]*><a href="[^"]*#post-{quoted}"',
                              html), (want.id, quoted)
     for board_class in thread.board_classes:
         assert not re.search(rf'class="[^"]*\b{board_class}\b', html), board_class

@@ -18,8 +18,10 @@ from ..errors import UnsupportedUrl
 from ..urls import canonical_url, shown
 from .base import Engine
 from .discourse import Discourse
+from .flarum import Flarum
 from .invision import Invision
 from .mybb import MyBB
+from .nodebb import NodeBB
 from .phpbb import PhpBB
 from .smf import SMF
 from .vbulletin import VBulletin
@@ -27,7 +29,7 @@ from .xenforo import XenForo2
 from .xenforo1 import XenForo1
 
 ENGINES: tuple[type[Engine], ...] = (XenForo2, XenForo1, PhpBB, MyBB, VBulletin, SMF, Invision,
-                                     Discourse)
+                                     Discourse, Flarum, NodeBB)
 
 
 def _supported() -> str:
