@@ -54,6 +54,8 @@ FIXTURE_PAGES = [
     *(("smf", f"smf/{version}/page-{n}.html") for version in ("smf-2.0-he", "smf-2.1-ar")
       for n in (1, 2)),
     *(("invision", f"invision/page-{n}.html") for n in (1, 2)),
+    *((engine, f"{engine}/page-{n}.html") for engine in ("vbulletin5", "vanilla", "woltlab")
+      for n in (1, 2)),
 ]
 
 

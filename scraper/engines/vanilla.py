@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import LayoutChanged, UnsupportedUrl
+from ..errors import LayoutChanged
 from ..records import Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import same_site
 from . import canonical, post_content
@@ -44,7 +44,7 @@ from .base import (
     one_line,
     url_filename,
 )
-from .dates import iso_from_machine_time
+from .dates import PageDates, iso_from_machine_time
 from .walls import check_not_a_wall
 
 OPENING_POST_PREFIX = "d-"  # the opening post's id: "d-" + the discussion id
@@ -87,6 +87,7 @@ _COMMENT_LINK = re.compile(r"/discussion/comment/([0-9]+)|#Comment_([0-9]+)")
 _DISCUSSION_LINK = re.compile(r"/discussion/([0-9]+)(?:/|$)")
 _PROFILE_ID = re.compile(r"/profile/([0-9]+)/")
 _UPLOAD = re.compile(r"/uploads/")
+_EDITED = re.compile(r"^\s*Edited\s+|\s+by\s+[^.]*\.?\s*$", re.I)
 _SAID = re.compile(r"\s*(?:said|wrote|كتب|قال|כתב|schrieb|a écrit)\s*:?\s*$", re.I)
 
 _DETECTION_MARKERS = (
@@ -134,10 +135,8 @@ class Vanilla(Engine):
     def first_page_url(self, url: str) -> str:
         parts = urlsplit(url)
         found = _thread_path(url)
-        if found is None:
-            if _COMMENT_LINK.search(parts.path):  # a permalink: its page names the discussion
-                return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-            raise UnsupportedUrl(f"{url} is not a Vanilla discussion URL")
+        if found is None:  # a comment permalink, another shape: its page names the discussion
+            return urlunsplit(parts._replace(fragment=""))
         return f"{parts.scheme.lower()}://{parts.netloc.lower()}{found.group('thread')}"
 
     def member_id(self, profile_url: str | None) -> str | None:
@@ -166,7 +165,8 @@ class Vanilla(Engine):
             check_not_a_wall(tree, url)
             raise LayoutChanged(f"found no posts ({SELECTORS.comment}) on {url}: not a Vanilla "
                                 "discussion page, or its theme changed the markup")
-        posts = [self._post(post_id, node, url) for post_id, node in nodes]
+        posts = [self._post(post_id, node, url, thread.language, fetched_at)
+                 for post_id, node in nodes]
         shown = [1 if post_id.startswith(OPENING_POST_PREFIX) else _offset(node)
                  for post_id, node in nodes]
         fill_positions(posts, shown, 0)
@@ -174,10 +174,11 @@ class Vanilla(Engine):
                           last_page=last)
 
     def _thread(self, tree: LexborHTMLParser, url: str) -> ThreadInfo:
-        found = _thread_path(url) or _thread_path(_canonical_link(tree))
+        source = url if _thread_path(url) is not None else _canonical_link(tree)
+        found = _thread_path(source)
         if found is None:
             raise LayoutChanged(f"neither {url} nor its canonical link names a discussion")
-        parts = urlsplit(url)
+        parts = urlsplit(source)
         title = tree.css_first(SELECTORS.title) or tree.css_first("title")
         root = tree.css_first("html")
         return ThreadInfo(
@@ -189,12 +190,14 @@ class Vanilla(Engine):
             language=(root.attributes.get("lang") or "") if root is not None else "",
         )
 
-    def _post(self, post_id: str, node: LexborNode, url: str) -> ParsedPost:
+    def _post(self, post_id: str, node: LexborNode, url: str, language: str,
+              fetched_at: str | None) -> ParsedPost:
         body = node.css_first(SELECTORS.body)
         if not (post_id.isdecimal() or post_id.startswith(OPENING_POST_PREFIX)) or body is None:
             raise LayoutChanged(f"a post on {url} has no id=\"Comment_N\" or no content "
                                 f"({SELECTORS.body})")
         absolutize_urls(node, url)
+        dates = PageDates(language, reference=fetched_at)
 
         def upload(address: str) -> str | None:
             is_upload = _UPLOAD.search(urlsplit(address).path) and same_site(address, url)
@@ -209,6 +212,8 @@ class Vanilla(Engine):
         edit = node.css_first(SELECTORS.edited)
         edited_text = (edit.attributes.get("title") or one_line(edit.text())) if edit else ""
         edit_time = edit.css_first("time[datetime]") if edit is not None else None
+        # "Edited November 24, 2021 11:52AM by NAME.": a time in the board's zone, unstated
+        edited_when = _EDITED.sub("", edited_text)
         return ParsedPost(
             id=post_id,
             position=0,  # set by fill_positions
@@ -218,7 +223,7 @@ class Vanilla(Engine):
             published_text=(date.attributes.get("title") or one_line(date.text()))
             if date is not None else "",
             edited=iso_from_machine_time(edit_time.attributes.get("datetime") or "")
-            if edit_time is not None else None,
+            if edit_time is not None else dates.read(edited_when) if edited_when else None,
             edited_text=edited_text,
             edited_by=edited_text.rpartition(" by ")[2].rstrip(".") if " by " in edited_text
             else "",

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import LayoutChanged, UnsupportedUrl
+from ..errors import LayoutChanged
 from ..records import Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical, post_content
 from .base import Engine, absolutize_urls, board_number, fill_positions, node_text, one_line
@@ -63,9 +63,12 @@ class Selectors:
 
 SELECTORS = Selectors()
 
-# The thread path: the root channel `forum`, sub-channels, then `ID-slug`, then `/pageN`.
+# The thread path: the root channel `forum`, sub-channels, then `ID-slug`, then `/pageN`. Not
+# `forum/thread(s)/ID`: WoltLab's and vBulletin 4's URLs in a board folder named `forum`.
+_NOT_OTHER_BOARDS = r"(?!threads?/[0-9])"
 _THREAD_PATH = re.compile(
-    r"^(?P<thread>(?:/[^?#]*)?/forum/(?:[^/?#]+/)+(?P<id>[0-9]+)(?:-[^/?#]*)?)"
+    r"^(?P<thread>(?:/[^?#]*)?/forum/" + _NOT_OTHER_BOARDS
+    + r"(?:[^/?#]+/)+(?P<id>[0-9]+)(?:-[^/?#]*)?)"
     r"(?:/page(?P<page>[0-9]+))?/?$")
 _MEMBER = re.compile(r"/member/([0-9]+)(?:-|/|$)")
 _QUOTED_POST = re.compile(r"[?&]p=([0-9]+)|#post([0-9]+)")
@@ -106,7 +109,8 @@ class VBulletin5(Engine):
 
     name = "vbulletin5"
     pattern = re.compile(
-        r"^https?://[^/?#]+(?:/[^?#]*)?/forum/(?:[^/?#]+/)+(?P<id>[0-9]+)(?:-[^/?#]*)?"
+        r"^https?://[^/?#]+(?:/[^?#]*)?/forum/" + _NOT_OTHER_BOARDS +
+        r"(?:[^/?#]+/)+(?P<id>[0-9]+)(?:-[^/?#]*)?"
         r"(?:/page[0-9]+)?/?(?:\?.*)?$")
     example = "https://forum.example/forum/general/123-some-title"
     marker_patterns = _DETECTION_MARKERS
@@ -120,9 +124,9 @@ class VBulletin5(Engine):
 
     def first_page_url(self, url: str) -> str:
         found = _thread_path(url)
-        if found is None:
-            raise UnsupportedUrl(f"{url} is not a vBulletin 5 topic URL")
         parts = urlsplit(url)
+        if found is None:  # a URL of another shape (detected by its page): read where it points
+            return urlunsplit(parts._replace(fragment=""))
         return f"{parts.scheme.lower()}://{parts.netloc.lower()}{found.group('thread')}"
 
     def member_id(self, profile_url: str | None) -> str | None:
@@ -130,7 +134,9 @@ class VBulletin5(Engine):
         return found.group(1) if found else None
 
     def post_url(self, page_url: str, post_id: str) -> str:
-        return f"{self.first_page_url(page_url)}?p={post_id}#post{post_id}"
+        """`?p=N#postN` on the topic's page (any page of it leads to the post)."""
+        parts = urlsplit(page_url)
+        return urlunsplit(parts._replace(query=f"p={post_id}", fragment=f"post{post_id}"))
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
@@ -146,17 +152,18 @@ class VBulletin5(Engine):
         fill_positions(posts, [_number(node.css_first(SELECTORS.count)) for node in nodes],
                        0)
         return ParsedPage(thread=thread, page_number=current, posts=posts,
-                          next_url=_next_url(tree, url, current, last), last_page=last)
+                          next_url=_next_url(tree, thread.url, current, last), last_page=last)
 
     def _thread(self, tree: LexborHTMLParser, url: str) -> ThreadInfo:
-        found = _thread_path(url)
+        source = url if _thread_path(url) is not None else _canonical_link(tree)
+        found = _thread_path(source)
         if found is None:
-            raise LayoutChanged(f"{url} is not a vBulletin 5 topic URL")
+            raise LayoutChanged(f"neither {url} nor its canonical link is a vBulletin 5 topic URL")
         title = tree.css_first(SELECTORS.title) or tree.css_first("title")
         root = tree.css_first("html")
         return ThreadInfo(
             id=found.group("id").lstrip("0") or "0",
-            url=self.first_page_url(url),
+            url=self.first_page_url(source),
             title=one_line(title.text()) if title is not None else "",
             breadcrumb=[Link(one_line(a.text()), a.attributes.get("href") or "")
                         for a in tree.css(SELECTORS.breadcrumb)],
@@ -214,6 +221,11 @@ class VBulletin5(Engine):
                       message_count=count, member_id=self.member_id(profile))
 
 
+def _canonical_link(tree: LexborHTMLParser) -> str:
+    link = tree.css_first('link[rel="canonical"]')
+    return (link.attributes.get("href") or "") if link is not None else ""
+
+
 def _number(node: LexborNode | None, attribute: str | None = None) -> int | None:
     if node is None:
         return None
@@ -221,8 +233,8 @@ def _number(node: LexborNode | None, attribute: str | None = None) -> int | None
     return board_number(text.lstrip("#"))
 
 
-def _next_url(tree: LexborHTMLParser, url: str, current: int, last: int) -> str | None:
-    """The next button's page, where it is shown (the last page hides it)."""
+def _next_url(tree: LexborHTMLParser, thread_url: str, current: int, last: int) -> str | None:
+    """The next button's page, where it is shown (the last page hides it); else page N + 1."""
     if current >= last:
         return None
     for button in tree.css(SELECTORS.next_button):
@@ -231,10 +243,7 @@ def _next_url(tree: LexborHTMLParser, url: str, current: int, last: int) -> str 
             continue
         if _thread_path(href) is not None:
             return urlunsplit(urlsplit(href)._replace(query="", fragment=""))
-    found = _thread_path(url)
-    assert found is not None  # parse_page read the thread from it
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{found.group('thread')}/page{current + 1}"
+    return f"{thread_url}/page{current + 1}"
 
 
 def _containers(body: LexborNode, tag: str, kind: str) -> list[LexborNode]:

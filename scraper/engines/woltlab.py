@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import LayoutChanged, UnsupportedUrl
+from ..errors import LayoutChanged
 from ..records import Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical, post_content
 from .base import Engine, absolutize_urls, board_number, fill_positions, node_text, one_line
@@ -125,9 +125,9 @@ class WoltLab(Engine):
     )
 
     def first_page_url(self, url: str) -> str:
+        if not self.matches(url):  # a URL of another shape (detected by its page)
+            return urlunsplit(urlsplit(url)._replace(fragment=""))
         base, route, parameters = _split(url)
-        if not self.matches(url):
-            raise UnsupportedUrl(f"{url} is not a WoltLab thread URL")
         kept = [(k, v) for k, v in parameters if k not in _DROPPED_PARAMETERS]
         query = "&".join(filter(None, (route, urlencode(kept))))
         return f"{base}?{query}" if query else base
@@ -162,14 +162,17 @@ class WoltLab(Engine):
                           last_page=last)
 
     def _thread(self, tree: LexborHTMLParser, url: str) -> ThreadInfo:
-        found = _THREAD.search(urlsplit(url).path) or _THREAD.search(urlsplit(url).query)
-        if found is None:
-            raise LayoutChanged(f"{url} names no WoltLab thread")
+        canonical_link = tree.css_first('link[rel="canonical"]')
+        source = url if self.matches(url) else (
+            (canonical_link.attributes.get("href") or "") if canonical_link is not None else "")
+        found = _THREAD.search(urlsplit(source).path) or _THREAD.search(urlsplit(source).query)
+        if found is None or not self.matches(source):
+            raise LayoutChanged(f"neither {url} nor its canonical link names a WoltLab thread")
         title = tree.css_first(SELECTORS.title) or tree.css_first("title")
         root = tree.css_first("html")
         return ThreadInfo(
             id=found.group("id").lstrip("0") or "0",
-            url=self.first_page_url(url),
+            url=self.first_page_url(source),
             title=one_line(title.text()) if title is not None else "",
             breadcrumb=[Link(one_line(a.text()), a.attributes.get("href") or "")
                         for a in tree.css(SELECTORS.breadcrumb)],
