@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import ClassVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -290,7 +290,7 @@ def _pages(tree: LexborHTMLParser, url: str) -> tuple[int, int, str | None]:
     next_link = pager.css_first(SELECTORS.next_link)
     next_url = None
     if next_link is not None:
-        href = next_link.attributes.get("href") or ""
+        href = urljoin(url, next_link.attributes.get("href") or "")  # the pager's are relative
         if _thread_path(href) is not None:
             next_url = urlunsplit(urlsplit(href)._replace(query="", fragment=""))
     return current, max([current, *numbers]), next_url

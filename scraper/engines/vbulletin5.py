@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import ClassVar
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -238,8 +238,8 @@ def _next_url(tree: LexborHTMLParser, thread_url: str, current: int, last: int) 
     if current >= last:
         return None
     for button in tree.css(SELECTORS.next_button):
-        href = button.attributes.get("href") or ""
-        if "h-hide-imp" in (button.attributes.get("class") or "") or not href.startswith("http"):
+        href = urljoin(thread_url, button.attributes.get("href") or "")
+        if "h-hide-imp" in (button.attributes.get("class") or "").split():
             continue
         if _thread_path(href) is not None:
             return urlunsplit(urlsplit(href)._replace(query="", fragment=""))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -156,8 +156,8 @@ class WoltLab(Engine):
         next_link = tree.css_first(SELECTORS.next_link)
         next_url = None
         if next_link is not None and current < last:
-            next_url = urlunsplit(urlsplit(next_link.attributes.get("href") or "")._replace(
-                fragment=""))
+            next_url = urlunsplit(urlsplit(urljoin(url, next_link.attributes.get("href") or ""))
+                                  ._replace(fragment=""))
         return ParsedPage(thread=thread, page_number=current, posts=posts, next_url=next_url,
                           last_page=last)
 
