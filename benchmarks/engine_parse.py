@@ -23,7 +23,11 @@ def fixture_pages(engine: Engine) -> list[tuple[str, str]]:
     """(name, HTML) of the engine's thread pages; the demo forum's for XenForo 2."""
     if engine.name == "xenforo2":
         return [(f"demo page-{n}", pages.render_thread_page(n)) for n in (1, 2)]
-    files = sorted(FIXTURES.glob(f"{engine.name}*/**/*page-*.html"))
+    # Its folder is named after it, maybe with a version (`phpbb-3.3`): not `vbulletin5/` for
+    # `vbulletin`.
+    files = sorted(f for folder in FIXTURES.iterdir()
+                   if folder.name == engine.name or folder.name.startswith(f"{engine.name}-")
+                   for f in folder.glob("**/*page-*.html"))
     return [(str(f.relative_to(FIXTURES)), f.read_text("utf-8")) for f in files]
 
 
