@@ -12,7 +12,7 @@ import pytest
 
 from scraper.cli import main
 from scraper.engines import detect, engine_named, engines_claiming
-from scraper.engines.base import Engine
+from scraper.engines.base import Engine, Response
 from scraper.errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from scraper.records import ParsedPage
 
@@ -70,6 +70,17 @@ def check_post(post: Any, want: dict[str, Any]) -> None:
     assert all(c.startswith("fm-") for c in re.findall(r'class="([^"]*)"', post.content_html)
                for c in c.split()), label
     assert post.content_html.count('class="fm-quote"') == len(want["quotes"]), label
+
+
+@pytest.mark.parametrize(("engine", "number"), PAGES, ids=[f"{e}-{n}" for e, n in PAGES])
+def test_the_raw_page_guess_of_the_next_request_is_the_reading_s(engine: str, number: int
+                                                                 ) -> None:
+    reader = engine_named(engine)
+    url = expected(engine)["pages"][number - 1]["url"]
+    response = Response(url, url, 200, page_html(engine, number))
+    reading = reader.read(response, None if number == 1 else {"started_at": 1})
+    assert reader.next_request(response, None) == reading.next
+    assert (reading.next is None) == (number == 2)
 
 
 ROUTES = [

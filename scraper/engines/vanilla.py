@@ -36,10 +36,14 @@ from ..records import Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import same_site
 from . import canonical, post_content
 from .base import (
+    Cursor,
     Engine,
+    Request,
+    Response,
     absolutize_urls,
     board_number,
     fill_positions,
+    next_link_href,
     node_text,
     one_line,
     url_filename,
@@ -138,6 +142,18 @@ class Vanilla(Engine):
         if found is None:  # a comment permalink, another shape: its page names the discussion
             return urlunsplit(parts._replace(fragment=""))
         return f"{parts.scheme.lower()}://{parts.netloc.lower()}{found.group('thread')}"
+
+    def next_request(self, response: Response, cursor: Cursor | None) -> Request | None:
+        """The pager's `a.Next`, read from the raw page (the last page has none)."""
+        href = next_link_href(response.text, "Next")
+        try:
+            url = urlunsplit(urlsplit(urljoin(response.final_url, href))._replace(
+                query="", fragment="")) if href else None
+        except ValueError:
+            return None  # `read` says what is wrong with it
+        found = _thread_path(url) if url else None
+        return Request(url, int(found.group("page"))) if (
+            url and found and found.group("page")) else None
 
     def member_id(self, profile_url: str | None) -> str | None:
         found = _PROFILE_ID.search(urlsplit(profile_url or "").path)

@@ -32,7 +32,18 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ..errors import LayoutChanged
 from ..records import Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical, post_content
-from .base import Engine, absolutize_urls, board_number, fill_positions, node_text, one_line
+from .base import (
+    Cursor,
+    Engine,
+    Request,
+    Response,
+    absolutize_urls,
+    board_number,
+    fill_positions,
+    next_link_href,
+    node_text,
+    one_line,
+)
 from .dates import iso_from_unix
 from .walls import check_not_a_wall
 
@@ -128,6 +139,19 @@ class VBulletin5(Engine):
         if found is None:  # a URL of another shape (detected by its page): read where it points
             return urlunsplit(parts._replace(fragment=""))
         return f"{parts.scheme.lower()}://{parts.netloc.lower()}{found.group('thread')}"
+
+    def next_request(self, response: Response, cursor: Cursor | None) -> Request | None:
+        """The next button's page, read from the raw page (the last page's is `#`)."""
+        href = next_link_href(response.text, "js-pagenav-next-button")
+        if not href or href.startswith("#"):
+            return None
+        try:
+            url = urlunsplit(urlsplit(urljoin(response.final_url, href))._replace(
+                query="", fragment=""))
+        except ValueError:
+            return None  # `read` says what is wrong with it
+        found = _thread_path(url)
+        return Request(url, int(found.group("page"))) if found and found.group("page") else None
 
     def member_id(self, profile_url: str | None) -> str | None:
         found = _MEMBER.search(urlsplit(profile_url or "").path)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import unescape as html_unescape
 from typing import ClassVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -32,7 +33,17 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ..errors import LayoutChanged
 from ..records import Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical, post_content
-from .base import Engine, absolutize_urls, board_number, fill_positions, node_text, one_line
+from .base import (
+    Cursor,
+    Engine,
+    Request,
+    Response,
+    absolutize_urls,
+    board_number,
+    fill_positions,
+    node_text,
+    one_line,
+)
 from .dates import iso_from_machine_time
 from .walls import check_not_a_wall
 
@@ -76,6 +87,7 @@ _DROPPED_PARAMETERS = frozenset({"pageNo", "postID", "s", "highlight", "objectID
 # "Quote from NAME" in WSC's language packs, for the quoted author.
 _QUOTE_FROM = re.compile(r"^(?:Quote from|Zitat von|اقتباس من|ציטוט של|Citation de|Cita de)\s+",
                          re.I)
+_NEXT_LINK = re.compile(r"""<link\s+rel=["']next["']\s+href=["']([^"']+)["']""", re.I)
 _POSTS_LABELS = frozenset({"posts", "beiträge", "المشاركات", "مشاركات", "הודעות", "messages"})
 
 _DETECTION_MARKERS = (
@@ -131,6 +143,19 @@ class WoltLab(Engine):
         kept = [(k, v) for k, v in parameters if k not in _DROPPED_PARAMETERS]
         query = "&".join(filter(None, (route, urlencode(kept))))
         return f"{base}?{query}" if query else base
+
+    def next_request(self, response: Response, cursor: Cursor | None) -> Request | None:
+        """The head's `<link rel="next">`, read from the raw page (the last page has none)."""
+        found = _NEXT_LINK.search(response.text)
+        if found is None:
+            return None
+        try:
+            url = urlunsplit(urlsplit(urljoin(response.final_url, html_unescape(found.group(1))))
+                             ._replace(fragment=""))
+        except ValueError:
+            return None  # `read` says what is wrong with it
+        page = board_number(dict(_split(url)[2]).get("pageNo", ""))
+        return Request(url, page) if page else None
 
     def member_id(self, profile_url: str | None) -> str | None:
         found = _MEMBER.search(profile_url or "")
