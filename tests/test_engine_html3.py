@@ -151,6 +151,13 @@ def test_vbulletin_5_pages_are_not_vbulletin_4_pages_and_back() -> None:
         engine_named("vbulletin5").parse_page(vb4, "https://forums.example.org/forum/x/1-y")
 
 
+def test_vbulletin_5_without_the_unix_time_reads_the_naive_datetime() -> None:
+    html = page_html("vbulletin5", 2).replace(' data-node-publishdate="1637837400"', "")
+    parsed = engine_named("vbulletin5").parse_page(html, expected("vbulletin5")["pages"][1]["url"])
+    assert [p.published for p in parsed.posts] == ["2021-11-25T10:50:00",
+                                                   "2021-11-25T11:50:00+00:00"]
+
+
 def test_vanilla_reads_an_opening_post_listed_as_li() -> None:
     # Themes list the discussion as `li.ItemDiscussion` in a `ul.MessageList`.
     html = page_html("vanilla", 1).replace('<div id="Discussion_418" class="Item ItemDiscussion">',

@@ -44,7 +44,7 @@ from .base import (
     node_text,
     one_line,
 )
-from .dates import iso_from_unix
+from .dates import iso_from_machine_time, iso_from_unix
 from .walls import check_not_a_wall
 
 
@@ -108,7 +108,7 @@ def attachment_url(url: str) -> str | None:
     if not parts.path.endswith("/filedata/fetch"):
         return None
     ids = parse_qs(parts.query).get("id")
-    if not ids or not ids[0].isdecimal():
+    if not ids or not (ids[0].isascii() and ids[0].isdecimal()):
         return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path, f"id={ids[0]}", ""))
 
@@ -170,7 +170,9 @@ class VBulletin5(Engine):
             raise LayoutChanged(f"found no posts ({SELECTORS.post}) on {url}: not a vBulletin 5 "
                                 "topic page, or its style changed the post markup")
         thread = self._thread(tree, url)
-        current = _number(tree.css_first(SELECTORS.current_page), "value") or 1
+        in_url = _thread_path(url)
+        current = _number(tree.css_first(SELECTORS.current_page), "value") or int(
+            in_url.group("page") if in_url is not None and in_url.group("page") else 1)
         last = _number(tree.css_first(SELECTORS.last_page)) or current
         posts = [self._post(node, url) for node in nodes]
         fill_positions(posts, [_number(node.css_first(SELECTORS.count)) for node in nodes],
@@ -214,7 +216,7 @@ class VBulletin5(Engine):
             id=post_id,
             position=0,  # set by fill_positions
             author=self._author(node),
-            published=iso_from_unix(node.attributes.get("data-node-publishdate") or ""),
+            published=_published(node, shown),
             published_text=one_line(shown.text()) if shown is not None else "",
             content_html=(body.inner_html or "").strip(),
             content_text=node_text(body),
@@ -243,6 +245,16 @@ class VBulletin5(Engine):
         profile = link.attributes.get("href") or ""
         return Author(name=one_line(link.text()), url=profile, avatar_url=avatar_url or None,
                       message_count=count, member_id=self.member_id(profile))
+
+
+def _published(node: LexborNode, shown: LexborNode | None) -> str | None:
+    """The unix time vBulletin 5 puts on the post, else its `<time datetime>`: the board's
+    local time with no zone (naive ISO 8601)."""
+    unix = node.attributes.get("data-node-publishdate")
+    if unix:
+        return iso_from_unix(unix)
+    machine = (shown.attributes.get("datetime") or "") if shown is not None else ""
+    return iso_from_machine_time(machine) if machine else None
 
 
 def _canonical_link(tree: LexborHTMLParser) -> str:
