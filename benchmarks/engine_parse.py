@@ -24,8 +24,11 @@ def fixture_pages(engine: Engine) -> list[tuple[str, str]]:
     demo forum's for XenForo 2."""
     if engine.name == "xenforo2":
         return [(f"demo page-{n}", pages.render_thread_page(n)) for n in (1, 2)]
-    files = sorted(f for suffix in ("html", "json")
-                   for f in FIXTURES.glob(f"{engine.name}*/**/*page-*.{suffix}"))
+    # Its folder is named after it, maybe with a version (`phpbb-3.3`): not `vbulletin5/` for
+    # `vbulletin`.
+    files = sorted(f for folder in FIXTURES.iterdir()
+                   if folder.name == engine.name or folder.name.startswith(f"{engine.name}-")
+                   for suffix in ("html", "json") for f in folder.glob(f"**/*page-*.{suffix}"))
     return [(str(f.relative_to(FIXTURES)), f.read_text("utf-8")) for f in files]
 
 

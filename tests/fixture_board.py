@@ -270,5 +270,39 @@ def _xenforo1() -> BoardSpec:
     )
 
 
+def _html3(engine: str, new_post: NewPost) -> BoardSpec:
+    """A vBulletin 5, Vanilla or WoltLab fixture thread (the same expected.json shape)."""
+    truth = expected(engine)
+    origin = truth["served_at"]
+    return BoardSpec(
+        engine, FIXTURES / engine, (origin,),
+        tuple(PageRoute(p["file"], p["url"].removeprefix(origin)) for p in truth["pages"]),
+        new_post,
+        _seed_files([(a["url"], a["filename"]) for p in truth["posts"] for a in p["assets"]
+                     if a["kind"] == "attachment"], origin),
+    )
+
+
+def _vbulletin5() -> BoardSpec:
+    return _html3("vbulletin5", NewPost(
+        '<li data-node-id="2781" ', "</ul><!-- /conversation-list -->",
+        ((r"2781", "2790"), (r">#5<", ">#6<"), (r"1637841000", "1637844600")), "2790",
+        "شكرا على المتابعة"))
+
+
+def _vanilla() -> BoardSpec:
+    return _html3("vanilla", NewPost(
+        '<li class="Item ItemComment Role_Member" id="Comment_1207">',
+        '</ul>\n</div>\n<div class="P PagerWrap">',
+        ((r"1207", "1210"), (r'name="Item_4"', 'name="Item_5"')), "1210", "תודה על המעקב"))
+
+
+def _woltlab() -> BoardSpec:
+    return _html3("woltlab", NewPost(
+        '<li id="post41012" ', '\t</ul>\n</div>\n<footer class="contentFooter">',
+        ((r"41012", "41015"), (r">#5<", ">#6<")), "41015", "شكرا على المتابعة"))
+
+
 BOARDS: dict[str, BoardSpec] = {spec.engine: spec for spec in (
-    _xenforo1(), _phpbb(), _mybb(), _vbulletin(), _smf(), _invision())}
+    _xenforo1(), _phpbb(), _mybb(), _vbulletin(), _smf(), _invision(),
+    _vbulletin5(), _vanilla(), _woltlab())}

@@ -60,6 +60,8 @@ FIXTURE_PAGES = [
       for n in (1, 2)),
     *(("invision", f"invision/page-{n}.html") for n in (1, 2)),
     ("flarum", "flarum/page-1.html"), ("nodebb", "nodebb/page-1.html"),
+    *((engine, f"{engine}/page-{n}.html") for engine in ("vbulletin5", "vanilla", "woltlab")
+      for n in (1, 2)),
 ]
 
 

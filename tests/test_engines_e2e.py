@@ -171,9 +171,34 @@ def invision(board: FixtureBoard) -> Thread:
     return Thread("invision", 2, wants, ("ipsQuote", "ipsComment", "ipsType_richText"), "60147")
 
 
+def _html3(board: FixtureBoard, classes: tuple[str, ...], new_post_id: str) -> Thread:
+    """vBulletin 5, Vanilla and WoltLab: one expected.json shape (quotes as [author, id])."""
+    engine = board.spec.engine
+    truth = expected(engine)
+    wants = _hand_made(board, truth["posts"],
+                       lambda p: [(a["url"], a["filename"]) for a in p["assets"]
+                                  if a["kind"] == "attachment"],
+                       lambda p: [post_id for _, post_id in p["quotes"]])
+    return Thread(engine, len(truth["pages"]), wants, classes, new_post_id,
+                  thread_id=truth["thread_id"], title=truth["title"])
+
+
+def vbulletin5(board: FixtureBoard) -> Thread:
+    return _html3(board, ("b-post", "bbcode_container", "js-post__content-text"), "2790")
+
+
+def vanilla(board: FixtureBoard) -> Thread:
+    return _html3(board, ("UserQuote", "ItemComment", "QuoteText"), "1210")
+
+
+def woltlab(board: FixtureBoard) -> Thread:
+    return _html3(board, ("quoteBox", "wbbPost", "messageText"), "41015")
+
+
 TABLE: dict[str, Callable[[FixtureBoard], Thread]] = {
     "xenforo1": xenforo1, "phpbb": phpbb, "mybb": mybb, "vbulletin": vbulletin, "smf": smf,
     "invision": invision,
+    "vbulletin5": vbulletin5, "vanilla": vanilla, "woltlab": woltlab,
 }
 
 
@@ -244,6 +269,7 @@ def check_site(archive: Path, output: Path, thread: Thread, key: str) -> None:
         assert f'id="post-{want.id}"' in html, want.id
     for want in thread.posts:
         for quoted in filter(None, want.quotes):
+            # (a Latin name in a right-to-left post gets the title its own lang and dir)
             assert re.search(rf'<div class="fm-quote-title"[^>]*><a href="[^"]*#post-{quoted}"',
                              html), (want.id, quoted)
     for board_class in thread.board_classes:

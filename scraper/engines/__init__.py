@@ -24,12 +24,15 @@ from .mybb import MyBB
 from .nodebb import NodeBB
 from .phpbb import PhpBB
 from .smf import SMF
+from .vanilla import Vanilla
 from .vbulletin import VBulletin
+from .vbulletin5 import VBulletin5
+from .woltlab import WoltLab
 from .xenforo import XenForo2
 from .xenforo1 import XenForo1
 
 ENGINES: tuple[type[Engine], ...] = (XenForo2, XenForo1, PhpBB, MyBB, VBulletin, SMF, Invision,
-                                     Discourse, Flarum, NodeBB)
+                                     Discourse, Flarum, NodeBB, VBulletin5, Vanilla, WoltLab)
 
 
 def _supported() -> str:

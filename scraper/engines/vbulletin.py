@@ -163,7 +163,8 @@ WALL_TEXTS = (
 
 # Detection markers (name, pattern on the raw page): for the lead's engine scoring.
 DETECTION_MARKERS = (
-    ("meta-generator", re.compile(r'<meta\s+name="generator"\s+content="vBulletin', re.I)),
+    ("meta-generator", re.compile(r'<meta\s+name="generator"\s+content="vBulletin(?! ?[5-9])',
+                                  re.I)),  # 5 and later are another engine (vbulletin5)
     ("js-SESSIONURL", re.compile(r"\bvar\s+SESSIONURL\s*=")),
     ("js-vb_disable_ajax", re.compile(r"\bvb_disable_ajax\b")),
     ("cookie-prefix-bb", re.compile(r"\bbb(?:sessionhash|lastvisit|lastactivity|userid|"
