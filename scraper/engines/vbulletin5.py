@@ -75,8 +75,9 @@ class Selectors:
 SELECTORS = Selectors()
 
 # The thread path: the root channel `forum`, sub-channels, then `ID-slug`, then `/pageN`. Not
-# `forum/thread(s)/ID`: WoltLab's and vBulletin 4's URLs in a board folder named `forum`.
-_NOT_OTHER_BOARDS = r"(?!threads?/[0-9])"
+# `forum/thread(s)/ID`: WoltLab's and vBulletin 4's URLs in a board folder named `forum`; nor
+# `forum/t/...` or `forum/d/ID`: Discourse's and Flarum's topics in that folder.
+_NOT_OTHER_BOARDS = r"(?!threads?/[0-9]|t/|d/[0-9])"
 _THREAD_PATH = re.compile(
     r"^(?P<thread>(?:/[^?#]*)?/forum/" + _NOT_OTHER_BOARDS
     + r"(?:[^/?#]+/)+(?P<id>[0-9]+)(?:-[^/?#]*)?)"
