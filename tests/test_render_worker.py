@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from scraper.site.authors import AuthorStore
@@ -76,3 +77,13 @@ def test_a_worker_renders_the_same_site_and_report(tmp_path: Path) -> None:
         assert store.pages() and not store.stale()
     finally:
         store.close()
+
+
+def test_the_cli_build_status_starts_no_thread() -> None:
+    """With a thread alive the build renders on one core (it forks no worker): the status
+    line `forum-mirror build` shows must not animate itself from a thread, as rich's does."""
+    from scraper.cli import build_status
+
+    before = threading.active_count()
+    with build_status("building"):
+        assert threading.active_count() == before
