@@ -437,6 +437,11 @@ def build_mirror(args: argparse.Namespace) -> list[UnreadableThread]:
 
     with build_status("building the site and its search index with Pelican"):
         report = build_site(args.archive, args.output)
+    if report.unchanged:
+        console.print(
+            f"Nothing changed since the last build: {args.output}/ is current "
+            f"({report.threads} thread(s), {report.posts} post(s)).", highlight=False)
+        return []  # a build that left a thread out is never recorded as done (unchanged.py)
     console.print(
         f"Built {report.threads} thread(s), {report.posts} post(s) into {args.output}/ "
         f"in {report.seconds:.1f} s. Open {args.output}/index.html (search works from "
