@@ -92,26 +92,29 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
         return BuildReport(kept.threads, kept.posts, kept.pages,
                            round(time.monotonic() - started, 3), unchanged=True)  # fmt: skip
     record.forget()
-    report, theme, file_folders = _build_with_pelican(archive, output, settings_path)
+    report, settings = _build_with_pelican(archive, output, settings_path)
     report = dataclasses.replace(report, seconds=round(time.monotonic() - started, 3))
     if not report.unreadable:  # a thread left out must be reported again by the next build
-        record.keep(theme, file_folders, KeptReport(report.threads, report.posts, report.pages))
+        from .offline_index import SEARCH_DIR  # loaded by the build already
+
+        # The files the build writes whole: the site-wide pages at the root, the search
+        # manifest and the theme's static files.
+        record.keep(Path(settings["THEME"]), ("", SEARCH_DIR), (settings["THEME_STATIC_DIR"],),
+                    KeptReport(report.threads, report.posts, report.pages))  # fmt: skip
     log.debug("built %s: %s", output, report)
     return report
 
 
 def _build_with_pelican(
     archive: Path, output: Path, settings_file: Path
-) -> tuple[BuildReport, Path, tuple[str, ...]]:
-    """The build itself, through Pelican and our plugin: its report, the theme it used and
-    the output's folders whose files it writes whole (what unchanged.py checks of it)."""
+) -> tuple[BuildReport, dict[str, Any]]:
+    """The build itself, through Pelican and our plugin: its report and Pelican's settings."""
     # Imported here: Pelican's import alone costs more than a build that changes nothing.
     from pelican import Pelican, signals
     from pelican.log import console as pelican_console
     from pelican.settings import read_settings
 
     from .build_cache import CACHE_SETTING
-    from .offline_index import SEARCH_DIR
 
     settings = read_settings(
         str(settings_file),
@@ -144,4 +147,4 @@ def _build_with_pelican(
         seconds=0.0,
         unreadable=tuple(u for g in generators.found for u in g.unreadable),
     )
-    return report, Path(settings["THEME"]), ("", settings["THEME_STATIC_DIR"], SEARCH_DIR)
+    return report, settings

@@ -89,15 +89,17 @@ def archive_digest(archive: Path) -> str:
     return digest.hexdigest()
 
 
-def _output_entries(output: Path, file_folders: Sequence[str]) -> list[str]:
-    """The output's folders, and the files under `file_folders` (relative; "" the root)."""
+def _output_entries(output: Path, files_in: Sequence[str], trees: Sequence[str]) -> list[str]:
+    """The output's folders, the files directly in the folders `files_in` and every file
+    under the folders `trees` (relative paths; "" is the output itself)."""
     entries = ["."]
-    whole = {Path(folder) for folder in file_folders}
+    folders_of_files = {Path(folder) for folder in files_in}
+    tree_roots = {Path(folder) for folder in trees}
     for root, folders, files in os.walk(output):
         here = Path(root).relative_to(output)
         folders.sort()
         entries += [(here / name).as_posix() for name in folders]
-        if here in whole or any(parent in whole for parent in here.parents if parent != Path(".")):
+        if here in folders_of_files or tree_roots.intersection((here, *here.parents)):
             entries += [(here / name).as_posix() for name in sorted(files)]
     return entries
 
@@ -147,12 +149,15 @@ class BuildRecord:
         """Drop the record: from now until a full build is done, the site may not match it."""
         self.path.unlink(missing_ok=True)
 
-    def keep(self, theme: Path, file_folders: Sequence[str], report: KeptReport) -> None:
+    def keep(
+        self, theme: Path, files_in: Sequence[str], trees: Sequence[str], report: KeptReport
+    ) -> None:
         """Record a full build that is done: its inputs, the archive as it started, and the
-        output it left (its folders and the files under `file_folders`)."""
+        output it left (its folders, and the files the build writes whole: those directly
+        in `files_in` and all under `trees`)."""
         if self.archive_state is None:
             return
-        entries = _output_entries(self.output, file_folders)
+        entries = _output_entries(self.output, files_in, trees)
         record = {
             "format": RECORD_FORMAT,
             "inputs": _inputs_digest(self.settings_file, self.archive, self.output, theme),
