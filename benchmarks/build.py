@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -157,8 +159,9 @@ def write_thread(root: Path, thread: int, posts: int, extra_posts: int = 0) -> P
     }
     path = root / THREADS_DIR / thread_key(thread) / "thread.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    # As the archive writes it (indented), so reading and zipping it cost what they do.
-    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    # As the archive writes it (archive.py: orjson, indented), so reading and zipping it cost
+    # what they do.
+    path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
     return path
 
 

@@ -448,8 +448,9 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
     by each tool, and an unchanged update of every length of `sizes.update_pages`."""
     found: list[Measurement] = []
     for pages_count in sizes.pages:
-        result = compare_scrape(pages_count, sizes.posts_per_page,
-                                workdir / f"scrape-{pages_count}", forum_dl=FORUM_DL)
+        result = compare_scrape(
+            pages_count, sizes.posts_per_page, workdir / f"scrape-{pages_count}",
+            forum_dl=FORUM_DL if pages_count in sizes.forum_dl_pages else None)
         found += [Measurement(r.tool, pages_count, r.usage.seconds, r.usage.peak_rss_bytes,
                               requests=r.requests, unit="pages", note=r.note)
                   for r in result.runs]
@@ -465,8 +466,9 @@ BENCHMARK = Benchmark(
     run,
     about="A 20-posts-a-page thread replayed by a loopback board (pages pre-rendered): "
           "forum-mirror at --delay 0 (robots, throttle, WARC, hashing on) against a bare "
-          "httpx loop over the same URLs and forum-dl 0.3.0 (when /tmp/forumdl has it); then "
-          "an unchanged `update` of threads of growing length.",
+          "httpx loop over the same URLs and forum-dl 0.3.0 (when /tmp/forumdl has it; at 10 "
+          "pages, and with --full at 200 too); then an unchanged `update` of threads of "
+          "growing length.",
     plots=(Plot("Scrape time against thread length", "seconds",
                 ("forum-mirror", "bare httpx loop", "forum-dl 0.3.0")),
            Plot("Requests of an unchanged update", "requests", ("unchanged update",))),

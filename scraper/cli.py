@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from rich.console import Console
+from rich.live import Live
 from rich.logging import RichHandler
 from rich.markup import escape
+from rich.spinner import Spinner
 
 from . import __version__
 from .archive import ThreadArchive, UnreadableThread, atomic_write_bytes
@@ -426,12 +428,24 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def build_status(text: str) -> Live:
+    """A status line for the build that starts no thread: `console.status` animates its
+    spinner from a thread of its own, and with another thread alive the build does not fork
+    its render worker (render_worker.py), so it would render on one core."""
+    return Live(Spinner("dots", text), console=console, auto_refresh=False, transient=True)
+
+
 def build_mirror(args: argparse.Namespace) -> list[UnreadableThread]:
     """Build the site and say so; the threads left out because they cannot be read."""
     from .site.build import build_site  # Pelican loads slowly; only the build needs it
 
-    with console.status("building the site and its search index with Pelican"):
+    with build_status("building the site and its search index with Pelican"):
         report = build_site(args.archive, args.output)
+    if report.unchanged:
+        console.print(
+            f"Nothing changed since the last build: {args.output}/ is current "
+            f"({report.threads} thread(s), {report.posts} post(s)).", highlight=False)
+        return []  # a build that left a thread out is never recorded as done (unchanged.py)
     console.print(
         f"Built {report.threads} thread(s), {report.posts} post(s) into {args.output}/ "
         f"in {report.seconds:.1f} s. Open {args.output}/index.html (search works from "

@@ -6,14 +6,28 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from scraper.archive import ThreadArchive
+from scraper.migrate import CURRENT_VERSION
 from scraper.site.authors import AuthorContribution, AuthorPost, AuthorStore
-from scraper.site.build import build_site, cache_folder
+from scraper.site.build import DEFAULT_SETTINGS_FILE, build_site, cache_folder
 from scraper.site.output import sync_folder, write_if_changed, write_linked
+from scraper.site.unchanged import RECORD_FILE
+from scraper.thread_state import ThreadStates
 
-from .archive_factory import POST_COUNT, PostSpec, build_fixture_archive, build_thread_archive
+from .archive_factory import (
+    POST_COUNT,
+    PostSpec,
+    build_fixture_archive,
+    build_thread_archive,
+    settings_file,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 OTHER_KEY = "forum.example-5000"
 
@@ -65,6 +79,76 @@ def test_an_unchanged_rebuild_writes_no_file(tmp_path: Path) -> None:
     assert (second.threads, second.posts, second.pages) == (first.threads, first.posts,
                                                               first.pages)  # fmt: skip
     assert first.posts == POST_COUNT + 5
+    assert second.unchanged and not first.unchanged  # told before Pelican (unchanged.py)
+    # Without that record, the whole build runs: it too finds every thread as it was.
+    (cache_folder(output) / RECORD_FILE).unlink()
+    third = build_site(archive, output)
+    assert not third.unchanged and snapshot(output) == before
+    assert (third.threads, third.posts, third.pages) == (first.threads, first.posts,
+                                                         first.pages)  # fmt: skip
+
+
+# A rebuild in a fresh process: whether it found nothing changed, and imported Pelican.
+REBUILD = """
+import sys
+from pathlib import Path
+from scraper.cli import main
+code = main(["build", "--archive", sys.argv[1], "--output", sys.argv[2]])
+print(code, "pelican" in sys.modules)
+"""
+
+
+def test_a_rebuild_with_nothing_changed_stops_before_importing_pelican(tmp_path: Path) -> None:
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    two_thread_archive(archive)
+    build_site(archive, output)
+    rebuild = subprocess.run([sys.executable, "-c", REBUILD, str(archive), str(output)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert rebuild.stdout.split() == ["0", "False"], rebuild.stderr
+    said = " ".join(rebuild.stderr.split())  # the console wraps its lines
+    assert "Nothing changed since the last build" in said and "2 thread(s)" in said
+
+
+def test_a_rebuild_sees_each_kind_of_change(tmp_path: Path) -> None:
+    """A changed thread, thread state, theme or settings file, and a deleted or altered
+    output file, each make the next build a full one (unchanged.py checks them all)."""
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    theme = tmp_path / "theme"
+    shutil.copytree(DEFAULT_SETTINGS_FILE.parent / "theme", theme)
+    settings = settings_file(tmp_path, THEME=str(theme))
+    assert not build_site(archive, output, settings).unchanged
+    assert build_site(archive, output, settings).unchanged
+
+    add_post(archive, key)
+    assert build_site(archive, output, settings).posts == POST_COUNT + 5 + 1
+    assert build_site(archive, output, settings).unchanged
+
+    page = output / "threads" / key / "page-2.html"
+    page.unlink()
+    assert not build_site(archive, output, settings).unchanged and page.is_file()
+    index = output / "index.html"
+    index.write_text("altered")
+    assert not build_site(archive, output, settings).unchanged
+    assert "altered" not in index.read_text(encoding="utf-8")
+
+    template = theme / "templates" / "index.html"
+    block = "{% block content %}"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace(block, f"{block}<p>theme changed</p>"), encoding="utf-8")
+    assert not build_site(archive, output, settings).unchanged
+    assert "theme changed" in index.read_text(encoding="utf-8")
+
+    settings.write_text(settings.read_text(encoding="utf-8") + "SITENAME = 'Renamed'\n")
+    assert not build_site(archive, output, settings).unchanged
+    assert "Renamed" in index.read_text(encoding="utf-8")
+
+    states = ThreadStates(ThreadArchive(archive))
+    thread = ThreadArchive(archive).load(key)
+    assert thread is not None
+    assert states.record(thread, CURRENT_VERSION, checked_at="2031-01-01T00:00:00Z")
+    assert not build_site(archive, output, settings).unchanged
+    assert build_site(archive, output, settings).unchanged
 
 
 def test_one_changed_thread_rewrites_its_pages_and_the_index_not_other_threads(

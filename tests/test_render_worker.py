@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from scraper.site.authors import AuthorStore
@@ -17,9 +18,13 @@ from .archive_factory import PostSpec, build_fixture_archive, build_thread_archi
 ROOT = Path(__file__).resolve().parents[1]
 # build_site(ARCHIVE, OUTPUT, SETTINGS) in a fresh process: its report and what the worker did.
 PARALLEL_BUILD = """
-import json, logging, sys
+import json, logging, signal, sys
 from pathlib import Path
 from scraper.site.build import build_site
+from scraper.errors import Interrupted
+def interrupted(signum, frame):  # as the CLI's handler does
+    raise Interrupted(signum)
+signal.signal(signal.SIGTERM, interrupted)
 said = []
 handler = logging.Handler()
 handler.emit = lambda record: said.append(record.getMessage())
@@ -60,11 +65,14 @@ def test_a_worker_renders_the_same_site_and_report(tmp_path: Path) -> None:
     serial = build_site(archive, tmp_path / "serial",
                         settings_file(here, **{WORKER_SETTING: 2**62}))  # fmt: skip
     # In a process of its own: threads other tests leave in this one keep it from forking.
-    parallel = json.loads(subprocess.run(
+    run = subprocess.run(
         [sys.executable, "-c", PARALLEL_BUILD, str(archive), str(tmp_path / "parallel"),
          str(settings_file(forked, **{WORKER_SETTING: 0}))],
         cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
-    ).stdout)  # fmt: skip
+    )  # fmt: skip
+    parallel = json.loads(run.stdout)
+    # The SIGTERM that ends the worker is not taken for the build's own (a traceback).
+    assert "Traceback" not in run.stderr, run.stderr
     assert parallel["worker"] and not parallel["worker"][0].startswith("0 "), parallel
     assert [parallel["threads"], parallel["posts"], parallel["pages"]] == [
         serial.threads, serial.posts, serial.pages]  # fmt: skip
@@ -76,3 +84,32 @@ def test_a_worker_renders_the_same_site_and_report(tmp_path: Path) -> None:
         assert store.pages() and not store.stale()
     finally:
         store.close()
+
+
+def test_the_cli_build_status_starts_no_thread() -> None:
+    """With a thread alive the build renders on one core (it forks no worker): the status
+    line `forum-mirror build` shows must not animate itself from a thread, as rich's does."""
+    from scraper.cli import build_status
+
+    before = threading.active_count()
+    with build_status("building"):
+        assert threading.active_count() == before
+
+
+# The worker's signal handlers, from a fresh process whose own SIGTERM handler raises (as the
+# CLI's does): the SIGTERM that ends the worker must end it, not raise there.
+WORKER_SIGNALS = """
+import signal
+from scraper.site.render_worker import RenderWorker
+signal.signal(signal.SIGTERM, lambda signum, frame: None)
+tasks = {"signals": lambda _: (signal.getsignal(signal.SIGTERM) == signal.SIG_DFL,
+                               signal.getsignal(signal.SIGINT) == signal.SIG_IGN)}
+with RenderWorker(tasks, start=True) as worker:
+    print(worker.start("signals", None)())
+"""
+
+
+def test_the_worker_leaves_signals_to_the_build() -> None:
+    run = subprocess.run([sys.executable, "-c", WORKER_SIGNALS], cwd=ROOT, capture_output=True,
+                         text=True, check=True, timeout=60)  # fmt: skip
+    assert run.stdout.strip() == "((True, True), True)", run.stderr

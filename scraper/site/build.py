@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pelican import Pelican, signals
-from pelican.log import console as pelican_console
-from pelican.settings import read_settings
+from typing import TYPE_CHECKING, Any
 
 from ..archive import ThreadArchive, UnreadableThread
-from .build_cache import CACHE_SETTING
-from .generator import ThreadSiteGenerator
+from .unchanged import BuildRecord, KeptReport
+
+if TYPE_CHECKING:
+    from .generator import ThreadSiteGenerator
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +33,9 @@ class BuildReport:
     pages: int  # HTML pages of the site (not permalink stubs), written or already current
     seconds: float
     unreadable: tuple[UnreadableThread, ...] = ()  # left out of the site
+    # Nothing changed since the last full build (unchanged.py): the site was left as it was,
+    # and Pelican was not started.
+    unchanged: bool = False
 
 
 @dataclass
@@ -44,6 +46,8 @@ class _ThreadGenerators:
     found: list[ThreadSiteGenerator] = field(default_factory=list)
 
     def keep(self, generators: list[object]) -> None:
+        from .generator import ThreadSiteGenerator
+
         self.found += [g for g in generators if isinstance(g, ThreadSiteGenerator)]
 
 
@@ -75,12 +79,45 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
     """Write the static mirror of `archive` to `output`, with its search index.
 
     A thread whose thread.json cannot be read is left out and listed in the report's
-    `unreadable`: one bad file does not keep the others from being published.
+    `unreadable`: one bad file does not keep the others from being published. When nothing
+    changed since the last full build (unchanged.py), nothing is done and the report says so.
     """
     started = time.monotonic()
     ThreadArchive(archive).require()
+    settings_path = settings_file or DEFAULT_SETTINGS_FILE
+    record = BuildRecord(cache_folder(output), archive, output, settings_path)
+    kept = record.kept_report()
+    if kept is not None:
+        log.debug("nothing changed since the last build of %s", output)
+        return BuildReport(kept.threads, kept.posts, kept.pages,
+                           round(time.monotonic() - started, 3), unchanged=True)  # fmt: skip
+    record.forget()
+    report, settings = _build_with_pelican(archive, output, settings_path)
+    report = dataclasses.replace(report, seconds=round(time.monotonic() - started, 3))
+    if not report.unreadable:  # a thread left out must be reported again by the next build
+        from .offline_index import SEARCH_DIR  # loaded by the build already
+
+        # The files the build writes whole: the site-wide pages at the root, the search
+        # manifest and the theme's static files.
+        record.keep(Path(settings["THEME"]), ("", SEARCH_DIR), (settings["THEME_STATIC_DIR"],),
+                    KeptReport(report.threads, report.posts, report.pages))  # fmt: skip
+    log.debug("built %s: %s", output, report)
+    return report
+
+
+def _build_with_pelican(
+    archive: Path, output: Path, settings_file: Path
+) -> tuple[BuildReport, dict[str, Any]]:
+    """The build itself, through Pelican and our plugin: its report and Pelican's settings."""
+    # Imported here: Pelican's import alone costs more than a build that changes nothing.
+    from pelican import Pelican, signals
+    from pelican.log import console as pelican_console
+    from pelican.settings import read_settings
+
+    from .build_cache import CACHE_SETTING
+
     settings = read_settings(
-        str(settings_file or DEFAULT_SETTINGS_FILE),
+        str(settings_file),
         override={
             "PATH": str(archive.resolve()),
             "OUTPUT_PATH": str(output.resolve()),
@@ -107,8 +144,7 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
         threads=len(written.threads | {data.summary.key for data in reused}),
         posts=written.posts + sum(len(data.search_posts) for data in reused),
         pages=written.pages + sum(g.pages_kept + g.pages_elsewhere for g in generators.found),
-        seconds=round(time.monotonic() - started, 3),
+        seconds=0.0,
         unreadable=tuple(u for g in generators.found for u in g.unreadable),
     )
-    log.debug("built %s: %s", output, report)
-    return report
+    return report, settings

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..engines.canonical import QUOTE_CLASS
+from ..engines.canonical import EMBED_CLASS, QUOTE_CLASS
 from ..records import Embed
 from .imagesize import ImageSize
 from .sanitize import EXTERNAL_REL, QUOTE_TITLE_CLASS
@@ -60,16 +60,22 @@ def render_post_body(
     body = tree.body
     if body is None:
         return ""
-    for quote in body.css(f"blockquote.{QUOTE_CLASS}"):
-        _link_quote(tree, quote, links, gettext)
-    _place_embeds(tree, body, embeds, render_embed)
-    for image in body.css("img"):
-        _localize_image(tree, image, links, gettext)
+    # Each search of the tree is skipped when the serialized HTML cannot hold what it looks
+    # for: most posts have no quote, embed or image, and the searches cost more than the rest.
+    if "<blockquote" in sanitized_html:
+        for quote in body.css(f"blockquote.{QUOTE_CLASS}"):
+            _link_quote(tree, quote, links, gettext)
+    if embeds or EMBED_CLASS in sanitized_html:
+        _place_embeds(tree, body, embeds, render_embed)
+    if "<img" in sanitized_html:
+        for image in body.css("img"):
+            _localize_image(tree, image, links, gettext)
     # Most posts are in one script: their parts would all be detected as the post's own.
     if not written_only_in(body.text(deep=True), direction):
         _mark_directions(tree, body, direction)
-    for emptied in body.css('[class=""]'):
-        del emptied.attrs["class"]  # nh3 leaves the attribute when it drops every class
+    if 'class=""' in sanitized_html:
+        for emptied in body.css('[class=""]'):
+            del emptied.attrs["class"]  # nh3 leaves the attribute when it drops every class
     return body.inner_html or ""
 
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
@@ -42,6 +44,14 @@ _TASKS: dict[str, Callable[[Any], object]] = {}
 
 def _run_task(name: str, argument: object) -> object:
     return _TASKS[name](argument)
+
+
+def _worker_signals() -> None:
+    """The worker leaves signals to the build's process: Ctrl-C reaches the whole process
+    group, and the build's own SIGTERM handler (the CLI's) would make the SIGTERM that ends
+    the worker a traceback. The build stops the worker itself (`RenderWorker.__exit__`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def worker_pays(paths: Sequence[Path], min_bytes: int) -> bool:
@@ -67,7 +77,7 @@ class RenderWorker:
         self.pool: Pool | None = None
         if start:
             _TASKS = tasks
-            self.pool = multiprocessing.get_context("fork").Pool(1)
+            self.pool = multiprocessing.get_context("fork").Pool(1, initializer=_worker_signals)
         self.threads_in_worker = 0
 
     def __enter__(self) -> RenderWorker:
@@ -108,7 +118,14 @@ class RenderWorker:
 
 
 class _Scheduler(Generic[Result]):
-    """Hands out `paths` in order, one at a time to the worker, the rest to this process."""
+    """Hands out `paths` in order to the worker, two at a time, the rest to this process.
+
+    The worker always has its next thread waiting: this process takes in each result
+    (the search data, the author store, the cache) between its own renders, and with only
+    one thread handed out the worker would sit idle while it does.
+    """
+
+    AHEAD = 2  # threads handed to the worker at once: the one it renders, and the next
 
     def __init__(
         self, name: str, paths: Sequence[Path], render: Callable[[Path], Result], pool: Pool
@@ -119,22 +136,23 @@ class _Scheduler(Generic[Result]):
         self.pool = pool
         self.done: dict[int, tuple[Result, bool]] = {}  # by index: result, by the worker?
         self.next = 0  # the first path nobody took yet
-        self.sent: tuple[int, AsyncResult[object]] | None = None  # the worker's task
+        self.sent: deque[tuple[int, AsyncResult[object]]] = deque()  # the worker's, in order
         self.in_worker = 0
 
     def _send(self) -> None:
-        if self.sent is None and self.next < len(self.paths):
+        while len(self.sent) < self.AHEAD and self.next < len(self.paths):
             task = self.pool.apply_async(_run_task, (self.name, self.paths[self.next]))
-            self.sent = (self.next, task)
+            self.sent.append((self.next, task))
             self.next += 1
 
     def _collect(self, wait: bool) -> None:
-        if self.sent is not None and (wait or self.sent[1].ready()):
-            index, pending = self.sent
-            self.sent = None
+        # The worker runs its tasks in the order they were sent.
+        while self.sent and (wait or self.sent[0][1].ready()):
+            index, pending = self.sent.popleft()
             # What the worker's copy of `render` returned: a `Result`.
             self.done[index] = (cast(Result, pending.get()), True)
             self.in_worker += 1
+            wait = False
 
     def results(self) -> Iterator[tuple[Result, bool]]:
         for wanted in range(len(self.paths)):
