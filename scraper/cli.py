@@ -38,6 +38,7 @@ from .config import (
     write_config,
 )
 from .engines import ENGINE_NAMES, ENGINES
+from .engines.profile import PREFIX as PROFILE_PREFIX
 from .errors import (
     ArchiveError,
     ConfigError,
@@ -191,17 +192,31 @@ def plan_jobs(args: argparse.Namespace, config: MirrorConfig, command: Command,
 
     `UnsupportedUrl` for an unusable URL (say, one with a password), before any request."""
     keys = dict(targets)
+    forced = forced_reader(args, config)
     jobs = []
     for urls in by_forum(list(keys)).values():
         settings = fetch_settings(args, urls, config.for_url(urls[0]))
         for url in urls:
             forum = config.for_url(url)
             update = command == "update"
-            jobs.append(ThreadJob(command, url, keys[url], args.engine or forum.engine,
+            jobs.append(ThreadJob(command, url, keys[url], forced or forum.reader,
                                   settings, run_id,
                                   revisit=revisit_count(args, forum) if update else 0,
                                   full=update and args.full))
     return jobs
+
+
+def forced_reader(args: argparse.Namespace, config: MirrorConfig) -> str | None:
+    """The engine `--engine NAME` or `--profile NAME` names (`profile:NAME`), else None;
+    ConfigError when the config file has no such profile."""
+    profile = getattr(args, "profile", None)
+    if profile is None:
+        engine: str | None = getattr(args, "engine", None)
+        return engine
+    if profile not in config.profiles:
+        raise ConfigError(f"{config.path}: no profile {profile!r} for --profile (defined: "
+                          f"{', '.join(config.profiles) or 'none'}; see docs/profiles.md)")
+    return PROFILE_PREFIX + str(profile)
 
 
 def run_jobs(args: argparse.Namespace, jobs: list[ThreadJob], archive: ThreadArchive,
@@ -256,6 +271,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         # Its consumers log each lost connection to Redis, which the worker reports itself.
         logging.getLogger("dramatiq").setLevel(logging.CRITICAL + 1)
     archive = ThreadArchive(args.archive)
+    load_config(default_config_path(args.archive))  # its selector profiles, which jobs name
     stop = StopRequest()
 
     def finished(outcome: Outcome) -> None:
@@ -410,8 +426,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     cookies = args.cookies.resolve() if args.cookies else None
     if cookies is not None:
         load_cookies(cookies)  # a bad cookies file fails now, not at 3 a.m. in cron
+    if args.profile is not None and args.profile not in config.profiles:
+        forced_reader(args, config)  # raises: the message names the profiles there are
     settings = ForumSettings(delay=args.delay, contact=args.contact, cookies=cookies,
-                             engine=args.engine)
+                             engine=args.engine, profile=args.profile)
     changed = [add_thread(config, url, settings) for url in args.urls]
     if any(changed):
         write_config(config)
@@ -468,6 +486,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify_archive
 
+    load_config(default_config_path(args.archive))  # the profiles its threads were read by
     threads, problems = verify_archive(ThreadArchive(args.archive))
     for problem in problems:
         console.print(f"[red]problem:[/] {escape(str(problem))}", highlight=False)
@@ -475,6 +494,27 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise VerifyFailed(f"{len(problems)} problem(s) in {threads} thread(s) of {args.archive}")
     console.print(f"{threads} thread(s) verified: every asset, page and post matches its "
                   "WARC record and the schema.", highlight=False)
+    return 0
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from .engines import engine_named
+    from .fetch import PoliteClient
+    from .probe import probe, report_lines
+
+    config = read_config(args)
+    forum = config.for_url(args.url)
+    forced = forced_reader(args, config)
+    named = forced or forum.reader
+    why = ("named on the command line" if forced else
+           f"named for this forum in {config.path}" if named else "")
+    settings = fetch_settings(args, [args.url], forum)
+    with PoliteClient(settings) as client:
+        report = probe(args.url, client, engine_named(named) if named else None, why)
+    if args.json:
+        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write("".join(line + "\n" for line in report_lines(report)))
     return 0
 
 
@@ -606,11 +646,16 @@ def build_parser() -> argparse.ArgumentParser:
                                   "in the config file, else none)")
 
     def engine_option(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--engine", choices=ENGINE_NAMES, default=None, metavar="NAME",
-                             help="the forum software, for a URL whose shape or page cannot "
-                                  "tell (see `forum-mirror engines`); an archived thread keeps "
-                                  "its own (default: the forum's engine in the config file, "
-                                  "else the URL, else the first page)")
+        which = command.add_mutually_exclusive_group()
+        which.add_argument("--engine", choices=ENGINE_NAMES, default=None, metavar="NAME",
+                           help="the forum software, for a URL whose shape or page cannot "
+                                "tell (see `forum-mirror engines`); an archived thread keeps "
+                                "its own (default: the forum's engine in the config file, "
+                                "else the URL, else the first page)")
+        which.add_argument("--profile", default=None, metavar="NAME",
+                           help="read the board with the selector profile [profiles.NAME] of "
+                                "the config file (docs/profiles.md) instead of an engine "
+                                "(default: the forum's profile in the config file, if any)")
 
     def config_option(command: argparse.ArgumentParser) -> None:
         command.add_argument("--config", type=Path, default=None, metavar="FILE",
@@ -766,6 +811,24 @@ def build_parser() -> argparse.ArgumentParser:
                       help="port for the demo forum (default: %(default)s)")
     demo.add_argument("--no-serve", action="store_true", help="stop after the build")
     demo.set_defaults(handler=cmd_demo, engine=None, concurrency=1, queue=None, wait=False)
+
+    probe = commands.add_parser(
+        "probe", help="show what a scrape of a thread would archive, archiving nothing",
+        description="Fetch the thread's first page (and an API engine's first answer) "
+                    "politely, as a scrape would, write nothing to the archive, and show the "
+                    "engine chosen and why (the markers it saw, the other engines' scores), "
+                    "the thread's title and id, each post found (id, author, time as read and "
+                    "as shown, first words, images), the next page and warnings (posts "
+                    "without ids, times that did not parse). Exit codes as scrape's: 2, 3, 4, "
+                    "5, 7, 12.")
+    probe.add_argument("url", metavar="URL", help="a thread URL")
+    engine_option(probe)
+    archive_option(probe)
+    config_option(probe)
+    fetch_options(probe)
+    probe.add_argument("--json", action="store_true",
+                       help="one JSON object, for scripts (default: lines to read)")
+    probe.set_defaults(handler=cmd_probe)
 
     engines = commands.add_parser(
         "engines", help="list the forum engines and the URLs each reads",

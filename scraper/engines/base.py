@@ -91,6 +91,9 @@ class Engine(ABC):
     # The signs (generator meta, root ids, script globals) its pages carry, for `markers`.
     marker_patterns: ClassVar[Markers] = ()
     cookie_prefixes: ClassVar[tuple[str, ...]] = ()  # its default cookie names (a detection sign)
+    # A reader of markup any board may carry (schema.org): detection scores it only on a
+    # page that shows no board engine's marker.
+    generic: ClassVar[bool] = False
 
     @classmethod
     def matches(cls, url: str) -> bool:
