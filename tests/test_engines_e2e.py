@@ -171,9 +171,19 @@ def invision(board: FixtureBoard) -> Thread:
     return Thread("invision", 2, wants, ("ipsQuote", "ipsComment", "ipsType_richText"), "60147")
 
 
+def schemaorg(board: FixtureBoard) -> Thread:
+    truth = expected("schemaorg")
+    wants = _hand_made(board, truth["posts"],
+                       lambda p: [(a["url"], a["filename"]) for a in p["assets"]],
+                       lambda p: [q["post_id"] for q in p["quotes"]])
+    return Thread("schemaorg", 2, wants, ("crawler-post", "lightbox"), "6",
+                  thread_id=truth["thread_id"], title=truth["title"])
+
+
 TABLE: dict[str, Callable[[FixtureBoard], Thread]] = {
     "xenforo1": xenforo1, "phpbb": phpbb, "mybb": mybb, "vbulletin": vbulletin, "smf": smf,
     "invision": invision,
+    "schemaorg": schemaorg,
 }
 
 
