@@ -364,7 +364,9 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
     for thread in states.followed():
         if isinstance(thread, UnreadableThread):
             unreadable[thread.path.parent.name] = thread
-        elif isinstance(thread, ThreadState):
+            continue
+        check_profile(config, thread.key, thread.engine)
+        if isinstance(thread, ThreadState):
             targets[thread.key] = (thread.url, thread.key)
         else:
             targets[thread.key] = (thread.thread.url, thread.key)
@@ -374,6 +376,17 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
         if key not in unreadable:  # already failed: it must not be scraped over
             targets.setdefault(key or url, (url, key))
     return list(targets.values()), list(unreadable.values())
+
+
+def check_profile(config: MirrorConfig, key: str, engine: str) -> None:
+    """ConfigError (exit 12, before any request) when thread `key` was archived with a
+    selector profile the config file no longer defines."""
+    if engine.startswith(PROFILE_PREFIX) and engine.removeprefix(PROFILE_PREFIX) not in (
+            config.profiles):
+        name = engine.removeprefix(PROFILE_PREFIX)
+        raise ConfigError(f"{config.path}: thread {key} was archived with the selector profile "
+                          f"{name!r}, which this file no longer defines: add its "
+                          f"[profiles.{name}] table back (see contrib/profiles/)")
 
 
 def revisit_count(args: argparse.Namespace, forum: ForumSettings) -> int:
