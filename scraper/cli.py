@@ -356,7 +356,12 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
     plus the config's threads not archived yet; and the archived threads that cannot be read.
     The key is None for a URL that only its page can name (a post permalink)."""
     if args.urls:
-        return [(url, archived_key(url, archive)) for url in args.urls], []
+        named = [(url, archived_key(url, archive)) for url in args.urls]
+        for _, key in named:
+            state = ThreadStates(archive).current(key) if key is not None else None
+            if state is not None:
+                check_profile(config, key or "", state.engine)
+        return named, []
     targets: dict[str, tuple[str, str | None]] = {}  # by key, else by URL
     unreadable: dict[str, UnreadableThread] = {}  # by folder name
     states = ThreadStates(archive)

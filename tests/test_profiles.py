@@ -24,7 +24,7 @@ from scraper.cli import main
 from scraper.config import load_config
 from scraper.engines import engine_named
 from scraper.engines.profile import load_profile, profile_engine
-from scraper.errors import ConfigError
+from scraper.errors import AccessBlocked, ConfigError
 
 from .fixture_board import FIXTURES, FLUXBB, NEW_POST_TEXT, SEED_IMAGES, FixtureBoard, expected
 
@@ -152,6 +152,20 @@ def test_the_profile_engine_routes_its_url_forms() -> None:
     assert not engine.matches("https://fluxbb.example/viewtopic.php?pid=174")
 
 
+def test_a_page_url_template_and_a_wall_selector() -> None:
+    table = {key: value for key, value in fluxbb_table().items() if key != "next_page"}
+    table["page_url"] = "viewtopic.php?id={id}&p={page}"
+    engine = profile_engine(load_profile(PROFILE_FILE, "fluxbb", table))()
+    first = (FIXTURES / "fluxbb" / "page-1.html").read_text("utf-8")
+    assert engine.parse_page(first, TRUTH["page_urls"][0]).next_url == TRUTH["next_urls"][0]
+    last = (FIXTURES / "fluxbb" / "page-2.html").read_text("utf-8")
+    assert engine.parse_page(last, TRUTH["page_urls"][1]).next_url is None
+    wall = first.replace('<div id="brdmain">', '<div id="brdmain"><div id="msg" class="block">'
+                         "<h2>Info</h2><p>You do not have permission.</p></div>")
+    with pytest.raises(AccessBlocked, match=r"a page profile fluxbb calls a wall \(#msg.block\)"):
+        engine.parse_page(wall, TRUTH["page_urls"][0])
+
+
 # -- over HTTP ----------------------------------------------------------------------------
 
 
@@ -208,6 +222,7 @@ def test_a_board_known_only_through_a_profile_archives_and_updates(
     err = capsys.readouterr().err
     assert f"thread 127.0.0.1_{board.port}-17 was archived with the selector profile " in err
     assert "'fluxbb', which this file no longer defines" in err
+    assert run("update", board.thread_url, "--archive", str(archive)) == 12  # named, too
     assert len(board.requests) == before
     with pytest.raises(ConfigError, match="no profile 'fluxbb'"):
         engine_named("profile:fluxbb")
