@@ -77,7 +77,7 @@ from .schedule import NotDue, split_due
 from .scrape import archived_key, new_run_id
 from .serve import serve_directory
 from .thread_state import ThreadState, ThreadStates
-from .urls import origin_of
+from .urls import canonical_url, origin_of
 
 log = logging.getLogger("forum_mirror")
 console = Console(stderr=True, soft_wrap=True)
@@ -356,12 +356,7 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
     plus the config's threads not archived yet; and the archived threads that cannot be read.
     The key is None for a URL that only its page can name (a post permalink)."""
     if args.urls:
-        named = [(url, archived_key(url, archive)) for url in args.urls]
-        for _, key in named:
-            state = ThreadStates(archive).current(key) if key is not None else None
-            if state is not None:
-                check_profile(config, key or "", state.engine)
-        return named, []
+        return named_targets(args.urls, archive, config), []
     targets: dict[str, tuple[str, str | None]] = {}  # by key, else by URL
     unreadable: dict[str, UnreadableThread] = {}  # by folder name
     states = ThreadStates(archive)
@@ -381,6 +376,31 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
         if key not in unreadable:  # already failed: it must not be scraped over
             targets.setdefault(key or url, (url, key))
     return list(targets.values()), list(unreadable.values())
+
+
+def named_targets(urls: list[str], archive: ThreadArchive, config: MirrorConfig
+                  ) -> list[tuple[str, str | None]]:
+    """(URL, archive key) of each thread named on the command line. A URL whose shape no
+    engine reads as that thread (a selector profile's) is looked up among the archived
+    threads' URLs, so its thread keeps its engine (and a profile gone is exit 12)."""
+    states = ThreadStates(archive)
+    archived: dict[str, tuple[str, str]] | None = None  # canonical URL -> (key, engine)
+    named: list[tuple[str, str | None]] = []
+    for url in urls:
+        key = archived_key(url, archive)
+        state = states.current(key) if key is not None else None
+        found = (key, state.engine) if key is not None and state is not None else None
+        if found is None:
+            if archived is None:
+                archived = {canonical_url(t.url if isinstance(t, ThreadState) else t.thread.url):
+                            (t.key, t.engine) for t in states.followed()
+                            if not isinstance(t, UnreadableThread)}
+            found = archived.get(canonical_url(url))
+        if found is not None:
+            check_profile(config, found[0], found[1])
+            key = found[0]
+        named.append((url, key))
+    return named
 
 
 def check_profile(config: MirrorConfig, key: str, engine: str) -> None:
