@@ -35,7 +35,6 @@ from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, Thr
 from ..urls import canonical_url, origin_of, page_url, shown, thread_key
 from . import canonical
 from .base import (
-    Engine,
     absolutize_urls,
     board_number,
     fill_positions,
@@ -429,5 +428,5 @@ def is_profile_name(name: str) -> bool:
     return name.startswith(PREFIX)
 
 
-__all__ = ["PREFIX", "Engine", "Field", "Profile", "ProfileEngine", "is_profile_name",
-           "load_profile", "profile_engine"]
+__all__ = ["PREFIX", "Field", "Profile", "ProfileEngine", "is_profile_name", "load_profile",
+           "profile_engine"]
