@@ -40,6 +40,7 @@ from .config import (
     write_config,
 )
 from .engines import ENGINE_NAMES, ENGINES
+from .engines.profile import PREFIX as PROFILE_PREFIX
 from .errors import (
     ArchiveError,
     ConfigError,
@@ -77,7 +78,7 @@ from .runs import UpdateRun
 from .schedule import NotDue, split_due
 from .scrape import archived_key, new_run_id
 from .thread_state import ThreadState, ThreadStates
-from .urls import origin_of
+from .urls import canonical_url, origin_of
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -195,17 +196,31 @@ def plan_jobs(args: argparse.Namespace, config: MirrorConfig, command: Command,
 
     `UnsupportedUrl` for an unusable URL (say, one with a password), before any request."""
     keys = dict(targets)
+    forced = forced_reader(args, config)
     jobs = []
     for urls in by_forum(list(keys)).values():
         settings = fetch_settings(args, urls, config.for_url(urls[0]))
         for url in urls:
             forum = config.for_url(url)
             update = command == "update"
-            jobs.append(ThreadJob(command, url, keys[url], args.engine or forum.engine,
+            jobs.append(ThreadJob(command, url, keys[url], forced or forum.reader,
                                   settings, run_id,
                                   revisit=revisit_count(args, forum) if update else 0,
                                   full=update and args.full))
     return jobs
+
+
+def forced_reader(args: argparse.Namespace, config: MirrorConfig) -> str | None:
+    """The engine `--engine NAME` or `--profile NAME` names (`profile:NAME`), else None;
+    ConfigError when the config file has no such profile."""
+    profile = getattr(args, "profile", None)
+    if profile is None:
+        engine: str | None = getattr(args, "engine", None)
+        return engine
+    if profile not in config.profiles:
+        raise ConfigError(f"{config.path}: no profile {profile!r} for --profile (defined: "
+                          f"{', '.join(config.profiles) or 'none'}; see docs/profiles.md)")
+    return PROFILE_PREFIX + str(profile)
 
 
 def run_jobs(args: argparse.Namespace, jobs: list[ThreadJob], archive: ThreadArchive,
@@ -262,6 +277,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         # Its consumers log each lost connection to Redis, which the worker reports itself.
         logging.getLogger("dramatiq").setLevel(logging.CRITICAL + 1)
     archive = ThreadArchive(args.archive)
+    load_config(default_config_path(args.archive))  # its selector profiles, which jobs name
     stop = StopRequest()
 
     def finished(outcome: Outcome) -> None:
@@ -346,7 +362,7 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
     plus the config's threads not archived yet; and the archived threads that cannot be read.
     The key is None for a URL that only its page can name (a post permalink)."""
     if args.urls:
-        return [(url, archived_key(url, archive)) for url in args.urls], []
+        return named_targets(args.urls, archive, config), []
     targets: dict[str, tuple[str, str | None]] = {}  # by key, else by URL
     unreadable: dict[str, UnreadableThread] = {}  # by folder name
     states = ThreadStates(archive)
@@ -354,7 +370,9 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
     for thread in states.followed():
         if isinstance(thread, UnreadableThread):
             unreadable[thread.path.parent.name] = thread
-        elif isinstance(thread, ThreadState):
+            continue
+        check_profile(config, thread.key, thread.engine)
+        if isinstance(thread, ThreadState):
             targets[thread.key] = (thread.url, thread.key)
         else:
             targets[thread.key] = (thread.thread.url, thread.key)
@@ -364,6 +382,42 @@ def update_targets(args: argparse.Namespace, archive: ThreadArchive, config: Mir
         if key not in unreadable:  # already failed: it must not be scraped over
             targets.setdefault(key or url, (url, key))
     return list(targets.values()), list(unreadable.values())
+
+
+def named_targets(urls: list[str], archive: ThreadArchive, config: MirrorConfig
+                  ) -> list[tuple[str, str | None]]:
+    """(URL, archive key) of each thread named on the command line. A URL whose shape no
+    engine reads as that thread (a selector profile's) is looked up among the archived
+    threads' URLs, so its thread keeps its engine (and a profile gone is exit 12)."""
+    states = ThreadStates(archive)
+    archived: dict[str, tuple[str, str]] | None = None  # canonical URL -> (key, engine)
+    named: list[tuple[str, str | None]] = []
+    for url in urls:
+        key = archived_key(url, archive)
+        state = states.current(key) if key is not None else None
+        found = (key, state.engine) if key is not None and state is not None else None
+        if found is None:
+            if archived is None:
+                archived = {canonical_url(t.url if isinstance(t, ThreadState) else t.thread.url):
+                            (t.key, t.engine) for t in states.followed()
+                            if not isinstance(t, UnreadableThread)}
+            found = archived.get(canonical_url(url))
+        if found is not None:
+            check_profile(config, found[0], found[1])
+            key = found[0]
+        named.append((url, key))
+    return named
+
+
+def check_profile(config: MirrorConfig, key: str, engine: str) -> None:
+    """ConfigError (exit 12, before any request) when thread `key` was archived with a
+    selector profile the config file no longer defines."""
+    if engine.startswith(PROFILE_PREFIX) and engine.removeprefix(PROFILE_PREFIX) not in (
+            config.profiles):
+        name = engine.removeprefix(PROFILE_PREFIX)
+        raise ConfigError(f"{config.path}: thread {key} was archived with the selector profile "
+                          f"{name!r}, which this file no longer defines: add its "
+                          f"[profiles.{name}] table back (see contrib/profiles/)")
 
 
 def revisit_count(args: argparse.Namespace, forum: ForumSettings) -> int:
@@ -416,8 +470,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     cookies = args.cookies.resolve() if args.cookies else None
     if cookies is not None:
         load_cookies(cookies)  # a bad cookies file fails now, not at 3 a.m. in cron
+    if args.profile is not None and args.profile not in config.profiles:
+        forced_reader(args, config)  # raises: the message names the profiles there are
     settings = ForumSettings(delay=args.delay, contact=args.contact, cookies=cookies,
-                             engine=args.engine)
+                             engine=args.engine, profile=args.profile)
     changed = [add_thread(config, url, settings) for url in args.urls]
     if any(changed):
         write_config(config)
@@ -486,6 +542,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify_archive
 
+    load_config(default_config_path(args.archive))  # the profiles its threads were read by
     threads, problems = verify_archive(ThreadArchive(args.archive))
     for problem in problems:
         console.print(f"[red]problem:[/] {escape(str(problem))}", highlight=False)
@@ -493,6 +550,27 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise VerifyFailed(f"{len(problems)} problem(s) in {threads} thread(s) of {args.archive}")
     console.print(f"{threads} thread(s) verified: every asset, page and post matches its "
                   "WARC record and the schema.", highlight=False)
+    return 0
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from .engines import engine_named
+    from .fetch import PoliteClient
+    from .probe import probe, report_lines
+
+    config = read_config(args)
+    forum = config.for_url(args.url)
+    forced = forced_reader(args, config)
+    named = forced or forum.reader
+    why = ("named on the command line" if forced else
+           f"named for this forum in {config.path}" if named else "")
+    settings = fetch_settings(args, [args.url], forum)
+    with PoliteClient(settings) as client:
+        report = probe(args.url, client, engine_named(named) if named else None, why)
+    if args.json:
+        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write("".join(line + "\n" for line in report_lines(report)))
     return 0
 
 
@@ -641,11 +719,16 @@ def build_parser() -> argparse.ArgumentParser:
                                   "in the config file, else none)")
 
     def engine_option(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--engine", choices=ENGINE_NAMES, default=None, metavar="NAME",
-                             help="the forum software, for a URL whose shape or page cannot "
-                                  "tell (see `forum-mirror engines`); an archived thread keeps "
-                                  "its own (default: the forum's engine in the config file, "
-                                  "else the URL, else the first page)")
+        which = command.add_mutually_exclusive_group()
+        which.add_argument("--engine", choices=ENGINE_NAMES, default=None, metavar="NAME",
+                           help="the forum software, for a URL whose shape or page cannot "
+                                "tell (see `forum-mirror engines`); an archived thread keeps "
+                                "its own (default: the forum's engine in the config file, "
+                                "else the URL, else the first page)")
+        which.add_argument("--profile", default=None, metavar="NAME",
+                           help="read the board with the selector profile [profiles.NAME] of "
+                                "the config file (docs/profiles.md) instead of an engine "
+                                "(default: the forum's profile in the config file, if any)")
 
     def config_option(command: argparse.ArgumentParser) -> None:
         command.add_argument("--config", type=Path, default=None, metavar="FILE",
@@ -801,6 +884,24 @@ def build_parser() -> argparse.ArgumentParser:
                       help="port for the demo forum (default: %(default)s)")
     demo.add_argument("--no-serve", action="store_true", help="stop after the build")
     demo.set_defaults(handler=cmd_demo, engine=None, concurrency=1, queue=None, wait=False)
+
+    probe = commands.add_parser(
+        "probe", help="show what a scrape of a thread would archive, archiving nothing",
+        description="Fetch the thread's first page (and an API engine's first answer) "
+                    "politely, as a scrape would, write nothing to the archive, and show the "
+                    "engine chosen and why (the markers it saw, the other engines' scores), "
+                    "the thread's title and id, each post found (id, author, time as read and "
+                    "as shown, first words, images), the next page and warnings (posts "
+                    "without ids, times that did not parse). Exit codes as scrape's: 2, 3, 4, "
+                    "5, 7, 12.")
+    probe.add_argument("url", metavar="URL", help="a thread URL")
+    engine_option(probe)
+    archive_option(probe)
+    config_option(probe)
+    fetch_options(probe)
+    probe.add_argument("--json", action="store_true",
+                       help="one JSON object, for scripts (default: lines to read)")
+    probe.set_defaults(handler=cmd_probe)
 
     engines = commands.add_parser(
         "engines", help="list the forum engines and the URLs each reads",

@@ -1,4 +1,4 @@
-"""`forum-mirror.toml`: the threads to follow and per-forum settings, read with tomllib.
+r"""`forum-mirror.toml`: the threads to follow and per-forum settings, read with tomllib.
 
     threads = [
       "https://forum.example/threads/some-title.123/",
@@ -9,6 +9,7 @@
 
     [forums."forum.example"]        # by host, or host:port
     engine = "phpbb"                # which forum software, when its pages cannot tell
+    profile = "fluxbb"              # ... or the selector profile that reads it (below)
     delay = 5.0                     # seconds between requests to this forum
     contact = "https://example.org/archive"
     cookies = "forum.example.cookies.txt"   # relative to this file's folder
@@ -16,6 +17,11 @@
     check_every = "6h"              # a thread checked more recently is not due (schedule.py)
     adaptive = true                 # ... or longer, the longer the thread has been quiet
     max_interval = "7d"             # ... but never longer than this
+
+    [profiles.fluxbb]               # CSS selectors for a board no engine knows (docs/profiles.md)
+    url = 'viewtopic\.php\?(?:[^#]*&)?id=([0-9]+)'
+    post = "div.blockpost"
+    ...
 
 The file lives in the archive folder (`<archive>/forum-mirror.toml`) unless `--config` names
 another: one archive, one list of threads, and a git-scraped archive carries its own list.
@@ -35,14 +41,15 @@ import tomli_w
 
 from . import PROJECT_URL, __version__
 from .archive import atomic_write_bytes, check_archive_root
-from .engines import ENGINE_NAMES, engines_claiming, url_thread_key
+from .engines import ENGINE_NAMES, engines_claiming, url_thread_key, use_profiles
+from .engines.profile import PREFIX, Profile, load_profile
 from .errors import ConfigError, UnsupportedUrl
 from .fetch.settings import USER_AGENT_TOKEN, seconds_problem
 from .schedule import DEFAULT_MAX_INTERVAL, Schedule, duration_text, parse_duration
 
 CONFIG_NAME = "forum-mirror.toml"
 FORUM_KEYS = ("delay", "contact", "cookies", "engine", "revisit", "check_every", "adaptive",
-              "max_interval")
+              "max_interval", "profile")
 MAX_REVISIT = 10_000  # no thread has more pages than a run reads (scrape.MAX_PAGES)
 # Printable ASCII without parentheses: a User-Agent comment must not be closed early, and
 # header values must not carry line breaks.
@@ -61,6 +68,12 @@ class ForumSettings:
     check_every: float | None = None  # seconds (schedule.py)
     adaptive: bool | None = None
     max_interval: float | None = None  # seconds
+    profile: str | None = None  # the selector profile (`[profiles.NAME]`) that reads it
+
+    @property
+    def reader(self) -> str | None:
+        """The engine name these settings force: the engine, else `profile:NAME`."""
+        return self.engine or (PREFIX + self.profile if self.profile else None)
 
     def over(self, base: ForumSettings) -> ForumSettings:
         """These settings, with the ones not set here taken from `base`."""
@@ -83,6 +96,7 @@ class MirrorConfig:
     threads: list[str] = field(default_factory=list)
     defaults: ForumSettings = field(default_factory=ForumSettings)
     forums: dict[str, ForumSettings] = field(default_factory=dict)  # by host or host:port
+    profiles: dict[str, Profile] = field(default_factory=dict)  # selector profiles, by name
 
     def for_url(self, url: str) -> ForumSettings:
         """The settings that apply to the forum of `url` (its table over `[defaults]`)."""
@@ -122,6 +136,7 @@ def load_config(path: Path, *, required: bool = False) -> MirrorConfig:
     except FileNotFoundError:
         if required:
             raise ConfigError(f"config file {path} does not exist") from None
+        use_profiles([], str(path))  # none: a thread archived with one says so
         return MirrorConfig(path)
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read config file {path}: {error}") from None
@@ -131,10 +146,15 @@ def load_config(path: Path, *, required: bool = False) -> MirrorConfig:
 
 
 def _config_from(path: Path, data: dict[str, Any]) -> MirrorConfig:
-    unknown = sorted(set(data) - {"threads", "defaults", "forums"})
+    unknown = sorted(set(data) - {"threads", "defaults", "forums", "profiles"})
     if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: threads, defaults, forums)")
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: threads, defaults, "
+                          "forums, profiles)")
     config = MirrorConfig(path)
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{path}: 'profiles' must be a table of [profiles.NAME] tables")
+    config.profiles = {name: load_profile(path, name, table) for name, table in profiles.items()}
     threads = data.get("threads", [])
     if not isinstance(threads, list):
         raise ConfigError(f"{path}: 'threads' must be a list of thread URLs")
@@ -153,6 +173,15 @@ def _config_from(path: Path, data: dict[str, Any]) -> MirrorConfig:
         raise ConfigError(f"{path}: 'forums' must be a table of [forums.\"HOST\"] tables")
     for host, table in forums.items():
         config.forums[host.lower()] = _forum_settings(path, f'forums."{host}"', table)
+    for name, settings in [("defaults", config.defaults),
+                           *((f'forums."{h}"', f) for h, f in config.forums.items())]:
+        if settings.profile is not None and settings.profile not in config.profiles:
+            raise ConfigError(f"{path}: {name}.profile names no profile: {settings.profile!r} "
+                              f"(defined: {', '.join(config.profiles) or 'none'})")
+        if settings.profile is not None and settings.engine is not None:
+            raise ConfigError(f"{path}: {name} sets both engine and profile; keep one")
+    # The engines `profile:NAME` of this run (an archived thread names its profile so).
+    use_profiles(list(config.profiles.values()), str(path))
     return config
 
 
@@ -171,6 +200,11 @@ def _forum_settings(path: Path, name: str, table: Any) -> ForumSettings:
             raise ConfigError(f"{path}: {name}.engine must be one of {', '.join(ENGINE_NAMES)}, "
                               f"not {engine!r}")
         settings = replace(settings, engine=engine)
+    if "profile" in table:
+        if not isinstance(table["profile"], str) or not table["profile"]:
+            raise ConfigError(f"{path}: {name}.profile must be the name of a [profiles.NAME] "
+                              "table")
+        settings = replace(settings, profile=table["profile"])
     if "delay" in table:
         delay = table["delay"]
         problem = ("must be a number of seconds" if isinstance(delay, bool)
@@ -229,7 +263,7 @@ def _type_name(value: object) -> str:
 def add_thread(config: MirrorConfig, url: str, settings: ForumSettings) -> bool:
     """Add `url` to the threads (unless the same thread is listed) and set the given settings
     on its forum's table; return whether anything changed."""
-    if not engines_claiming(url) and not (settings.engine or config.for_url(url).engine):
+    if not engines_claiming(url) and not (settings.reader or config.for_url(url).reader):
         raise UnsupportedUrl(f"{url} is not a thread URL of any forum engine; name its engine "
                              f"with --engine ({', '.join(ENGINE_NAMES)})")
     key = url_thread_key(url) or url  # a permalink: only its page names the thread
@@ -256,6 +290,8 @@ def config_toml(config: MirrorConfig) -> str:
     if config.forums:
         document["forums"] = {host: _settings_table(config.path, settings)
                               for host, settings in sorted(config.forums.items())}
+    if config.profiles:
+        document["profiles"] = {name: profile.table for name, profile in config.profiles.items()}
     return ("# forum-mirror configuration; `forum-mirror add URL` edits it.\n\n"
             + tomli_w.dumps(document))
 
@@ -265,6 +301,8 @@ def _settings_table(path: Path, settings: ForumSettings) -> dict[str, Any]:
     table: dict[str, Any] = {}
     if settings.engine is not None:
         table["engine"] = settings.engine
+    if settings.profile is not None:
+        table["profile"] = settings.profile
     if settings.delay is not None:
         table["delay"] = settings.delay
     if settings.contact is not None:

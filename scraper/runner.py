@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .archive import ThreadArchive, UnreadableThread
+from .engines import ENGINES
+from .engines.profile import PREFIX as PROFILE_PREFIX
+from .engines.profile import is_profile_name
 from .errors import ForumMirrorError, Interrupted, LayoutChanged
 from .fetch import FetchSettings, PoliteClient
 from .fetch.stop import StopRequest
@@ -344,8 +347,18 @@ def summary_paragraph(summary: ScrapeSummary) -> str:
         f"{summary.assets} unique image(s)/attachment(s) "
         f"({summary.new_assets} new), {summary.requests} request(s), "
         f"{summary.bytes_received:,} bytes in {summary.seconds:.1f} s; "
-        f"every exchange is in {summary.warc_file}.{failed}"
+        f"every exchange is in {summary.warc_file}.{failed}{reader_note(summary.engine)}"
     )
+
+
+def reader_note(engine: str) -> str:
+    """What a summary says of a reader that is no board's own engine ("" for one that is)."""
+    if is_profile_name(engine):
+        return f" Read by the selector profile {engine.removeprefix(PROFILE_PREFIX)!r}."
+    if engine and any(e.name == engine and e.generic for e in ENGINES):
+        return (f" Read by the generic {engine} engine: no board engine knew the page, so "
+                "only what its markup states was kept.")
+    return ""
 
 
 def update_summary_line(fold: RunFold, seconds: float) -> str:
@@ -368,7 +381,7 @@ def thread_fields(summary: ScrapeSummary) -> dict[str, object]:
             "new_assets": summary.new_assets, "failed_assets": len(summary.failed_assets),
             "requests": summary.requests, "bytes": summary.bytes_received,
             "seconds": summary.seconds, "moved_to": summary.moved_to or None,
-            "warc_file": summary.warc_file}
+            "warc_file": summary.warc_file, "engine": summary.engine or None}
 
 
 def run_fields(summary: ScrapeSummary) -> dict[str, object]:

@@ -112,6 +112,7 @@ class ScrapeSummary:
     # False: an update found nothing new, and left the thread's folder as it was.
     changed: bool = True
     status: int | None = None  # the board's answer to an update's re-check (304: unchanged)
+    engine: str = ""  # what read it (a generic engine or a profile is named in the summary)
 
 
 def utc_now() -> str:
@@ -244,6 +245,7 @@ def scrape_thread(
         seconds=round(time.monotonic() - started, 2),
         warc_file=archive.relative(warc_path),
         moved_to=moves[-1].to_url if moves else "",
+        engine=engine.name,
     )
     if (from_last_page and found.stored_version == CURRENT_VERSION and not was_unavailable
             and not resuming and stop is None and not any(counts.values())

@@ -41,8 +41,10 @@ SEED_IMAGES = {"FE9CNKiWUAM6iQM.jpeg": SEED_FILES / "1-FE9CNKiWUAM6iQM.jpeg",
 NEW_POST_TEXT = "مشاركة جديدة بعد الأرشفة: التحديث يلتقطها"  # what the added post says
 
 
-# An absolute or protocol-relative URL of any host but loopback ones.
-_OTHER_SITE = re.compile(rb"(https?:)?//(?!127\.)([a-z0-9][a-z0-9.-]*\.[a-z]{2,})/", re.IGNORECASE)
+# An absolute or protocol-relative URL of any host but loopback ones (and schema.org's, which
+# microdata `itemtype`s name as a vocabulary: never fetched).
+_OTHER_SITE = re.compile(rb"(https?:)?//(?!127\.|schema\.org/)([a-z0-9][a-z0-9.-]*\.[a-z]{2,})/",
+                         re.IGNORECASE)
 
 
 def query_params(query: str) -> dict[str, str]:
@@ -303,6 +305,33 @@ def _woltlab() -> BoardSpec:
         ((r"41012", "41015"), (r">#5<", ">#6<")), "41015", "شكرا على المتابعة"))
 
 
+def _hand_made_spec(engine: str, folder: str, new_post: NewPost) -> BoardSpec:
+    """A hand-made fixture whose expected.json lists `page_urls` and each post's `assets`."""
+    truth = expected(folder)
+    origin = truth["served_at"]
+    return BoardSpec(
+        engine, FIXTURES / folder, (origin,),
+        tuple(PageRoute(f"page-{n}.html", url.removeprefix(origin))
+              for n, url in enumerate(truth["page_urls"], 1)),
+        new_post,
+        _seed_files([(a["url"], a["filename"]) for p in truth["posts"] for a in p["assets"]],
+                    origin),
+    )
+
+
+def _schemaorg() -> BoardSpec:
+    return _hand_made_spec("schemaorg", "schemaorg", NewPost(
+        "      <div itemscope itemtype='http://schema.org/DiscussionForumPosting'",
+        "      <div role='navigation'", ((r"#5<", "#6<"),), "6", "ووصل بيني غانتس ليل الثلاثاء"))
+
+
+# A board no engine knows, read by contrib/profiles/fluxbb.toml (not in BOARDS: a profile
+# must be named in the config file, so detection never picks it).
+FLUXBB = _hand_made_spec("profile:fluxbb", "fluxbb", NewPost(
+    '<div id="p180" ', '<div class="postlinksb">',
+    ((r"(?<=[p=])180\b", "181"), (r">#6<", ">#7<")), "181", "ووصل بيني غانتس ليل الثلاثاء"))
+
+
 BOARDS: dict[str, BoardSpec] = {spec.engine: spec for spec in (
     _xenforo1(), _phpbb(), _mybb(), _vbulletin(), _smf(), _invision(),
-    _vbulletin5(), _vanilla(), _woltlab())}
+    _vbulletin5(), _vanilla(), _woltlab(), _schemaorg())}

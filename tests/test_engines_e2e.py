@@ -195,10 +195,20 @@ def woltlab(board: FixtureBoard) -> Thread:
     return _html3(board, ("quoteBox", "wbbPost", "messageText"), "41015")
 
 
+def schemaorg(board: FixtureBoard) -> Thread:
+    truth = expected("schemaorg")
+    wants = _hand_made(board, truth["posts"],
+                       lambda p: [(a["url"], a["filename"]) for a in p["assets"]],
+                       lambda p: [q["post_id"] for q in p["quotes"]])
+    return Thread("schemaorg", 2, wants, ("crawler-post", "lightbox"), "6",
+                  thread_id=truth["thread_id"], title=truth["title"])
+
+
 TABLE: dict[str, Callable[[FixtureBoard], Thread]] = {
     "xenforo1": xenforo1, "phpbb": phpbb, "mybb": mybb, "vbulletin": vbulletin, "smf": smf,
     "invision": invision,
     "vbulletin5": vbulletin5, "vanilla": vanilla, "woltlab": woltlab,
+    "schemaorg": schemaorg,
 }
 
 

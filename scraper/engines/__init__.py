@@ -13,8 +13,10 @@ by its markers and the best score wins.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from ..errors import UnsupportedUrl
+from ..errors import ConfigError, UnsupportedUrl
 from ..urls import canonical_url, shown
 from .base import Engine
 from .discourse import Discourse
@@ -23,6 +25,8 @@ from .invision import Invision
 from .mybb import MyBB
 from .nodebb import NodeBB
 from .phpbb import PhpBB
+from .profile import PREFIX, Profile, is_profile_name, profile_engine
+from .schemaorg import SchemaOrg
 from .smf import SMF
 from .vanilla import Vanilla
 from .vbulletin import VBulletin
@@ -32,7 +36,8 @@ from .xenforo import XenForo2
 from .xenforo1 import XenForo1
 
 ENGINES: tuple[type[Engine], ...] = (XenForo2, XenForo1, PhpBB, MyBB, VBulletin, SMF, Invision,
-                                     Discourse, Flarum, NodeBB, VBulletin5, Vanilla, WoltLab)
+                                     Discourse, Flarum, NodeBB, VBulletin5, Vanilla, WoltLab,
+                                     SchemaOrg)
 
 
 def _supported() -> str:
@@ -76,8 +81,29 @@ def url_thread_key(url: str) -> str | None:
     return keys.pop() if len(keys) == 1 else None
 
 
+# The selector profiles of the run's config file (`use_profiles`), by engine name.
+_profiles: dict[str, type[Engine]] = {}
+_profiles_source = ["no config file"]
+
+
+def use_profiles(profiles: Sequence[Profile], source: str) -> None:
+    """Make the selector profiles of the config file `source` the engines `profile:NAME`."""
+    _profiles.clear()
+    _profiles.update({PREFIX + p.name: profile_engine(p) for p in profiles})
+    _profiles_source[0] = source
+
+
 def engine_named(name: str) -> Engine:
-    """The engine called `name` (the `engine` field of an archived thread, `--engine`)."""
+    """The engine called `name` (the `engine` field of an archived thread, `--engine`), or
+    the selector profile `profile:NAME` of the run's config file (ConfigError when that file
+    does not define it, so a thread archived with a profile since removed says so)."""
+    if is_profile_name(name):
+        if name in _profiles:
+            return _profiles[name]()
+        known = ", ".join(n.removeprefix(PREFIX) for n in _profiles) or "none"
+        raise ConfigError(f"{_profiles_source[0]}: no profile {name.removeprefix(PREFIX)!r} "
+                          f"([profiles.{name.removeprefix(PREFIX)}]), which this thread was "
+                          f"archived with; profiles defined: {known}")
     for engine_class in ENGINES:
         if engine_class.name == name:
             return engine_class()
@@ -89,36 +115,70 @@ def cookie_names(set_cookie: str) -> list[str]:
     return re.findall(r"(?:^|,)\s*([^=;,\s]+)=", set_cookie)
 
 
+@dataclass(frozen=True)
+class Score:
+    """How much of one engine's signs a page shows (`detect` picks the highest)."""
+
+    engine: Engine
+    markers: tuple[str, ...]  # the signs seen, by name
+    cookie: bool  # one of its default cookie names was set
+    # What counts: a generic engine's signs count only where no board engine's show.
+    score: int
+
+
+def engine_scores(html: str, candidates: list[Engine] | None = None,
+                  cookies: list[str] | tuple[str, ...] = ()) -> list[Score]:
+    """Each candidate's signs on the page (default: every engine), in candidate order."""
+    engines = candidates or [engine_class() for engine_class in ENGINES]
+    seen = [(engine, tuple(engine.markers(html)),
+             any(name.startswith(engine.cookie_prefixes) for name in cookies)
+             if engine.cookie_prefixes else False) for engine in engines]
+    boards = any((markers or cookie) for engine, markers, cookie in seen if not engine.generic)
+    return [Score(engine, markers, cookie,
+                  0 if engine.generic and boards else len(markers) + cookie)
+            for engine, markers, cookie in seen]
+
+
 def detect(html: str, url: str, candidates: list[Engine] | None = None,
            cookies: list[str] | tuple[str, ...] = ()) -> Engine:
     """The engine whose markers `html` (and whose cookie names `cookies`) show most, among
-    `candidates` (default: all).
+    `candidates` (default: all); generic engines (schema.org) only where no board engine's
+    markers show.
 
     A page with no marker of any candidate is read by the first candidate whose URL shape
     it has (its reading says what is wrong: a wall, a changed layout); a tie, or no marker
     on a page whose URL no engine claims, is UnsupportedUrl naming the engines and what was
     looked for.
     """
-    engines = candidates or [engine_class() for engine_class in ENGINES]
-    scores = [(len(engine.markers(html)) + any(name.startswith(engine.cookie_prefixes)
-                                               for name in cookies), engine)
-              for engine in engines]
-    best = max(score for score, _ in scores)
-    winners = [engine for score, engine in scores if score == best]
+    scores = engine_scores(html, candidates, cookies)
+    best = max(found.score for found in scores)
+    winners = [found.engine for found in scores if found.score == best]
     if best > 0 and len(winners) == 1:
         return winners[0]
     if best == 0 and candidates:
         return candidates[0]
-    seen = ", ".join(f"{engine.name}: {score}" for score, engine in scores)
+    seen = ", ".join(f"{found.engine.name}: {found.score}" for found in scores)
     why = "no engine's markers" if best == 0 else "as many markers of several engines"
     raise UnsupportedUrl(
         f"cannot tell which forum software serves {shown(url)}: its page shows {why} "
         f"(generator meta, html#XF/#XenForo, body#phpbb, MyBB scripts, vBulletin's vb_ "
-        f"globals, smf_scripturl, ipsApp, the boards' cookie names; scores {seen}); pass "
-        "--engine NAME")
+        f"globals, smf_scripturl, ipsApp, the boards' cookie names, schema.org "
+        f"DiscussionForumPosting; scores {seen}); pass --engine NAME or --profile NAME")
 
 
 ENGINE_NAMES = tuple(engine_class.name for engine_class in ENGINES)
 
-__all__ = ["ENGINES", "ENGINE_NAMES", "Engine", "cookie_names", "detect", "engine_for_url",
-           "engine_named", "engines_claiming", "url_thread_key"]
+__all__ = [
+    "ENGINES",
+    "ENGINE_NAMES",
+    "Engine",
+    "Score",
+    "cookie_names",
+    "detect",
+    "engine_for_url",
+    "engine_named",
+    "engine_scores",
+    "engines_claiming",
+    "url_thread_key",
+    "use_profiles",
+]

@@ -94,6 +94,9 @@ class Engine(ABC):
     # The Accept header of its thread requests: None sends none (a browser-like page fetch);
     # an API engine asks for what it reads ("application/json").
     accept: ClassVar[str | None] = None
+    # A reader of markup any board may carry (schema.org): detection scores it only on a
+    # page that shows no board engine's marker.
+    generic: ClassVar[bool] = False
 
     @classmethod
     def matches(cls, url: str) -> bool:
