@@ -1,4 +1,4 @@
-"""Post-content steps the vBulletin 5, Vanilla and WoltLab engines share.
+"""Page and post-content steps the vBulletin 5, Vanilla and WoltLab engines share.
 
 Each of these boards writes its attachments as links to one full-size URL (with a thumbnail
 inside), hot-linked images as plain `<img>`, and embeds players as iframes: the engine says
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..records import AssetRef, Embed
+from ..records import AssetRef, Embed, Link, Quote, ThreadInfo
 from . import canonical
 from .base import one_line, unique_assets, url_filename
 
@@ -118,3 +118,29 @@ def finish(body: LexborNode, chrome: str) -> list[Embed]:
                 del element.attrs[attribute]
     canonical.drop_board_classes(body)
     return embeds
+
+
+def thread_info(tree: LexborHTMLParser, thread_id: str, url: str, title_selector: str,
+                breadcrumb_selector: str) -> ThreadInfo:
+    """The thread as its page names it: the title (else the page's <title>), the breadcrumb
+    links and the page's declared language."""
+    title = tree.css_first(title_selector) or tree.css_first("title")
+    root = tree.css_first("html")
+    return ThreadInfo(
+        id=thread_id.lstrip("0") or "0",
+        url=url,
+        title=one_line(title.text()) if title is not None else "",
+        breadcrumb=[Link(one_line(a.text()), a.attributes.get("href") or "")
+                    for a in tree.css(breadcrumb_selector)],
+        language=(root.attributes.get("lang") or "") if root is not None else "",
+    )
+
+
+def canonical_quotes(blocks: list[LexborNode], quote_of: Callable[[LexborNode], Quote],
+                     content_selector: str) -> list[Quote]:
+    """Read each board quote in `blocks` (`quote_of`), then make them canonical; the quoted
+    words are in the block's `content_selector` element (else the block itself)."""
+    quotes = [quote_of(block) for block in blocks]
+    canonical.replace_quotes(blocks, quotes,
+                             lambda block: block.css_first(content_selector) or block)
+    return quotes

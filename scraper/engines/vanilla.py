@@ -32,9 +32,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import LayoutChanged
-from ..records import Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
+from ..records import Author, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import same_site
-from . import canonical, post_content
+from . import post_content
 from .base import (
     Cursor,
     Engine,
@@ -195,16 +195,9 @@ class Vanilla(Engine):
         if found is None:
             raise LayoutChanged(f"neither {url} nor its canonical link names a discussion")
         parts = urlsplit(source)
-        title = tree.css_first(SELECTORS.title) or tree.css_first("title")
-        root = tree.css_first("html")
-        return ThreadInfo(
-            id=found.group("id").lstrip("0") or "0",
-            url=f"{parts.scheme}://{parts.netloc}{found.group('thread')}",
-            title=one_line(title.text()) if title is not None else "",
-            breadcrumb=[Link(one_line(a.text()), a.attributes.get("href") or "")
-                        for a in tree.css(SELECTORS.breadcrumb)],
-            language=(root.attributes.get("lang") or "") if root is not None else "",
-        )
+        first_page = f"{parts.scheme}://{parts.netloc}{found.group('thread')}"
+        return post_content.thread_info(tree, found.group("id"), first_page, SELECTORS.title,
+                                        SELECTORS.breadcrumb)
 
     def _post(self, post_id: str, node: LexborNode, url: str, language: str,
               fetched_at: str | None) -> ParsedPost:
@@ -313,14 +306,7 @@ def _pages(tree: LexborHTMLParser, url: str) -> tuple[int, int, str | None]:
 
 
 def _canonical_quotes(body: LexborNode) -> list[Quote]:
-    blocks = body.css(SELECTORS.quote)
-    quotes = [_quote_of(block) for block in blocks]
-
-    def content_of(block: LexborNode) -> LexborNode:
-        return block.css_first(SELECTORS.quote_text) or block
-
-    canonical.replace_quotes(blocks, quotes, content_of)
-    return quotes
+    return post_content.canonical_quotes(body.css(SELECTORS.quote), _quote_of, SELECTORS.quote_text)
 
 
 def _quote_of(block: LexborNode) -> Quote:

@@ -30,8 +30,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import LayoutChanged
-from ..records import Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
-from . import canonical, post_content
+from ..records import Author, ParsedPage, ParsedPost, Quote, ThreadInfo
+from . import post_content
 from .base import (
     Cursor,
     Engine,
@@ -186,16 +186,8 @@ class VBulletin5(Engine):
         found = _thread_path(source)
         if found is None:
             raise LayoutChanged(f"neither {url} nor its canonical link is a vBulletin 5 topic URL")
-        title = tree.css_first(SELECTORS.title) or tree.css_first("title")
-        root = tree.css_first("html")
-        return ThreadInfo(
-            id=found.group("id").lstrip("0") or "0",
-            url=self.first_page_url(source),
-            title=one_line(title.text()) if title is not None else "",
-            breadcrumb=[Link(one_line(a.text()), a.attributes.get("href") or "")
-                        for a in tree.css(SELECTORS.breadcrumb)],
-            language=(root.attributes.get("lang") or "") if root is not None else "",
-        )
+        return post_content.thread_info(tree, found.group("id"), self.first_page_url(source),
+                                        SELECTORS.title, SELECTORS.breadcrumb)
 
     def _post(self, node: LexborNode, url: str) -> ParsedPost:
         post_id = node.attributes.get("data-node-id") or ""
@@ -291,14 +283,8 @@ def _containers(body: LexborNode, tag: str, kind: str) -> list[LexborNode]:
 
 
 def _canonical_quotes(body: LexborNode) -> list[Quote]:
-    blocks = _containers(body, "div", "bbcode_quote")
-    quotes = [_quote_of(block) for block in blocks]
-
-    def content_of(block: LexborNode) -> LexborNode:
-        return block.css_first(SELECTORS.quote_message) or block
-
-    canonical.replace_quotes(blocks, quotes, content_of)
-    return quotes
+    return post_content.canonical_quotes(_containers(body, "div", "bbcode_quote"), _quote_of,
+                                         SELECTORS.quote_message)
 
 
 def _quote_of(block: LexborNode) -> Quote:

@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import LayoutChanged
-from ..records import Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
+from ..records import Author, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical, post_content
 from .base import (
     Cursor,
@@ -193,16 +193,8 @@ class WoltLab(Engine):
         found = _THREAD.search(urlsplit(source).path) or _THREAD.search(urlsplit(source).query)
         if found is None or not self.matches(source):
             raise LayoutChanged(f"neither {url} nor its canonical link names a WoltLab thread")
-        title = tree.css_first(SELECTORS.title) or tree.css_first("title")
-        root = tree.css_first("html")
-        return ThreadInfo(
-            id=found.group("id").lstrip("0") or "0",
-            url=self.first_page_url(source),
-            title=one_line(title.text()) if title is not None else "",
-            breadcrumb=[Link(one_line(a.text()), a.attributes.get("href") or "")
-                        for a in tree.css(SELECTORS.breadcrumb)],
-            language=(root.attributes.get("lang") or "") if root is not None else "",
-        )
+        return post_content.thread_info(tree, found.group("id"), self.first_page_url(source),
+                                        SELECTORS.title, SELECTORS.breadcrumb)
 
     def _post(self, node: LexborNode, url: str) -> ParsedPost:
         post_id = node.attributes.get("data-post-id") or ""
@@ -284,14 +276,8 @@ def _pages(tree: LexborHTMLParser, url: str) -> tuple[int, int]:
 
 
 def _canonical_quotes(body: LexborNode) -> list[Quote]:
-    blocks = body.css(SELECTORS.quote)
-    quotes = [_quote_of(block) for block in blocks]
-
-    def content_of(block: LexborNode) -> LexborNode:
-        return block.css_first(SELECTORS.quote_content) or block
-
-    canonical.replace_quotes(blocks, quotes, content_of)
-    return quotes
+    return post_content.canonical_quotes(body.css(SELECTORS.quote), _quote_of,
+                                         SELECTORS.quote_content)
 
 
 def _quote_of(block: LexborNode) -> Quote:
