@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -340,3 +341,19 @@ def test_a_429_is_waited_out_and_moved_posts_keep_their_numbers(board: Discourse
     assert [(p["id"], p["position"]) for p in moved["posts"]] == [
         (w["id"], w["position"]) for w in TRUTH["topics"]["2108"]["posts"]]
     assert moved["posts"][-1]["quotes"] == [{"author": "karim_dz", "post_id": "30008"}]
+
+
+def test_probe_reads_the_topic_json_and_writes_nothing(board: DiscourseBoard, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    archive = tmp_path / "archive"
+    before = len(board.requests)
+    assert run("probe", board.topic_url(77), "--archive", str(archive), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    first_batch = topic_document(load_topic(77))["post_stream"]["posts"]
+    assert report["engine"] == "discourse"
+    assert [p["id"] for p in report["posts"]] == [
+        str(p["id"]) for p in first_batch if p.get("post_type", 1) != 3]
+    assert [urlsplit(url).path for url in report["fetched"]] == ["/t/77.json"]
+    # robots.txt and the topic's JSON, the one API answer; nothing archived.
+    assert [r.path for r in board.requests[before:]] == ["/robots.txt", "/t/77.json"]
+    assert not archive.exists()
