@@ -580,6 +580,13 @@ def engine_rows() -> list[dict[str, object]]:
              "examples": list(e.examples) or [e.example]} for e in ENGINES]
 
 
+# A board no engine knows: the mechanism, after the engines (not a row of `--json`, whose
+# names scripts pass to --engine).
+PROFILE_LINE = ("and any board through a selector profile: [profiles.NAME] in forum-mirror.toml, "
+                "then --profile NAME or [forums.\"host\"] profile = \"NAME\" (docs/profiles.md; "
+                "see it with forum-mirror probe URL --profile NAME)")
+
+
 def cmd_engines(args: argparse.Namespace) -> int:
     rows = engine_rows()
     if args.json:
@@ -590,6 +597,7 @@ def cmd_engines(args: argparse.Namespace) -> int:
         sys.stdout.write(f"{row['name']:<{width}}  {row['reads']}\n")
         for example in row["examples"]:  # type: ignore[attr-defined]
             sys.stdout.write(f"{'':<{width}}    {example}\n")
+    sys.stdout.write(PROFILE_LINE + "\n")
     return 0
 
 

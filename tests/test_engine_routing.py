@@ -144,6 +144,10 @@ def test_the_readme_lists_exactly_the_engines(capsys: pytest.CaptureFixture[str]
         assert example in engines[name]["examples"], name
         generic = engine_named(name).generic  # claims no URL: its example is any URL
         assert generic or (name in claimed(example) and engine_named(name).matches(example))
+    # The plain listing ends with the profile mechanism, for boards no engine knows.
+    assert main(["engines"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(
+        "and any board through a selector profile: [profiles.NAME] in forum-mirror.toml")
 
 
 def test_a_forum_engine_in_the_config_is_used_without_asking_the_page(tmp_path: Path) -> None:
