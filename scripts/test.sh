@@ -6,4 +6,4 @@ bootstrap_venv test
 bootstrap_node
 .venv/bin/ruff check .
 .venv/bin/mypy  # strict on scraper/ (pyproject.toml [tool.mypy])
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest --durations=25 "$@"  # the slowest tests, to keep the suite under 15 min

@@ -25,6 +25,7 @@ from scraper.config import load_config
 from scraper.engines import engine_named
 from scraper.engines.profile import load_profile, profile_engine
 from scraper.errors import AccessBlocked, ConfigError
+from scraper.records import AssetRef
 
 from .fixture_board import FIXTURES, FLUXBB, NEW_POST_TEXT, SEED_IMAGES, FixtureBoard, expected
 
@@ -239,3 +240,26 @@ def test_profile_option_forces_the_profile_and_an_unknown_one_is_exit_12(
     assert json.loads(path.read_text("utf-8"))["engine"] == "profile:fluxbb"
     with pytest.raises(SystemExit):
         main(["scrape", board.thread_url, "--engine", "smf", "--profile", "fluxbb"])
+
+
+def test_attachments_avatars_and_relative_times_a_profile_names() -> None:
+    """The keys the FluxBB profile needs not: an attachment list, the avatar, and a time the
+    board shows relative to the day ("Today"), read against the page's fetch time."""
+    table = {**fluxbb_table(), "attachments": ".postright .attachments a",
+             "avatar": ".postavatar img"}
+    engine = profile_engine(load_profile(PROFILE_FILE, "fluxbb", table))()
+    html = (FIXTURES / "fluxbb" / "page-1.html").read_text("utf-8").replace(
+        '<a href="viewtopic.php?pid=171#p171">2021-11-24 08:12:00</a>',
+        '<a href="viewtopic.php?pid=171#p171">Today 08:12:00</a>').replace(
+        "</div>\n\t\t\t\t</div>\n\t\t\t</div>\n\t\t</div>\n\t\t<div class=\"inbox\">",
+        '</div>\n<div class="attachments"><a href="attachment.php?item=5">مذكرة.pdf</a></div>'
+        "\n\t\t\t\t</div>\n\t\t\t</div>\n\t\t</div>\n\t\t<div class=\"inbox\">", 1)
+    page = engine.parse_page(html, TRUTH["page_urls"][0], fetched_at="2021-11-24T20:00:00Z")
+    first = page.posts[0]
+    origin = TRUTH["page_urls"][0].rsplit("/", 1)[0]
+    assert first.assets[0] == AssetRef(f"{origin}/attachment.php?item=5", "مذكرة.pdf")
+    assert first.author.avatar_url == "https://fluxbb.example/img/avatars/3.png?m=1637740000"
+    # (naive: the profile names no time_zone, and FluxBB shows the reader's own)
+    assert (first.published_text, first.published) == ("Today 08:12:00", "2021-11-24T08:12:00")
+    assert [a.kind for a in page.posts[1].assets] == [
+        a["kind"] for a in TRUTH["posts"][1]["assets"]]
