@@ -94,17 +94,18 @@ class XenForo2(Engine):
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
+        post_nodes = tree.css("article.message--post")
         spans: list[tuple[int, int]] = []
-        if not _contents_end_in_place(tree, html):
+        if not _contents_end_in_place(tree, html, post_nodes):
             # A post left an element open (a <td>, a <template>) or closed too many, and the
             # page after it went into its content: parse each content on its own instead.
             spans = _ContentSpans.of(html)
             isolated = LexborHTMLParser(_without(html, spans))
-            if len(isolated.css("article.message--post")) == len(spans):
-                tree = isolated
+            isolated_posts = isolated.css("article.message--post")
+            if len(isolated_posts) == len(spans):
+                tree, post_nodes = isolated, isolated_posts
             else:
                 spans = []  # the contents' ends are not all found: read the page as it is
-        post_nodes = tree.css("article.message--post")
         if not post_nodes:
             _check_not_a_xenforo_wall(tree, url)
             check_not_a_wall(tree, url)
@@ -435,12 +436,26 @@ _JOINED_LABELS = frozenset({"joined", "تاريخ التسجيل", "انضم", "
 _MESSAGES_LABELS = frozenset({"messages", "المشاركات", "مشاركات", "الرسائل", "הודעות"})
 
 
-def _contents_end_in_place(tree: LexborHTMLParser, html: str) -> bool:
+def _contents_end_in_place(tree: LexborHTMLParser, html: str,
+                           posts: list[LexborNode]) -> bool:
     """Whether, as parsed, every post's content ends where XenForo ends it, and no post
     took in the posts after it (an unclosed table can, while the ends still look right)."""
     ends = tree.css(".message-body > .bbWrapper + .js-selectToQuoteEnd")
-    return (len(ends) == html.count("js-selectToQuoteEnd")
-            and tree.css_first("article.message--post article.message--post") is None)
+    return len(ends) == html.count("js-selectToQuoteEnd") and not _nested(posts)
+
+
+def _nested(posts: list[LexborNode]) -> bool:
+    """Whether one of `posts` is inside another. A walk up from each post: the selector
+    `article.message--post article.message--post` tried every article's ancestors across
+    the whole page, 6 % of reading one (measured)."""
+    ids = {post.mem_id for post in posts}
+    for post in posts:
+        parent = post.parent
+        while parent is not None:
+            if parent.mem_id in ids:
+                return True
+            parent = parent.parent
+    return False
 
 
 class _ContentSpans(HTMLParser):
