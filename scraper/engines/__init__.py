@@ -12,6 +12,7 @@ by its markers and the best score wins.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,29 +20,49 @@ from dataclasses import dataclass
 from ..errors import ConfigError, UnsupportedUrl
 from ..urls import canonical_url, shown
 from .base import Engine
-from .discourse import Discourse
-from .flarum import Flarum
-from .invision import Invision
-from .mybb import MyBB
-from .nodebb import NodeBB
-from .phpbb import PhpBB
 from .profile import PREFIX, Profile, is_profile_name, profile_engine
-from .schemaorg import SchemaOrg
-from .smf import SMF
-from .vanilla import Vanilla
-from .vbulletin import VBulletin
-from .vbulletin5 import VBulletin5
-from .woltlab import WoltLab
-from .xenforo import XenForo2
-from .xenforo1 import XenForo1
 
-ENGINES: tuple[type[Engine], ...] = (XenForo2, XenForo1, PhpBB, MyBB, VBulletin, SMF, Invision,
-                                     Discourse, Flarum, NodeBB, VBulletin5, Vanilla, WoltLab,
-                                     SchemaOrg)
+# Every engine, in the order claims and detection try them: `registered()`, also readable as
+# the attributes `ENGINES` and `ENGINE_NAMES` (module `__getattr__`).
+ENGINES: tuple[type[Engine], ...]
+ENGINE_NAMES: tuple[str, ...]
+
+
+@functools.cache
+def registered() -> tuple[type[Engine], ...]:
+    """Every engine class. Imported at first use, not with this package: a process that
+    reads pages with one engine (parse_worker.py, which imports it as it unpickles it)
+    would spend a fifth of a second of CPU importing the other thirteen (measured)."""
+    from .discourse import Discourse
+    from .flarum import Flarum
+    from .invision import Invision
+    from .mybb import MyBB
+    from .nodebb import NodeBB
+    from .phpbb import PhpBB
+    from .schemaorg import SchemaOrg
+    from .smf import SMF
+    from .vanilla import Vanilla
+    from .vbulletin import VBulletin
+    from .vbulletin5 import VBulletin5
+    from .woltlab import WoltLab
+    from .xenforo import XenForo2
+    from .xenforo1 import XenForo1
+
+    return (XenForo2, XenForo1, PhpBB, MyBB, VBulletin, SMF, Invision, Discourse, Flarum,
+            NodeBB, VBulletin5, Vanilla, WoltLab, SchemaOrg)
+
+
+def __getattr__(name: str) -> object:
+    """`ENGINES` and `ENGINE_NAMES`, from `registered()` (PEP 562)."""
+    if name == "ENGINES":
+        return registered()
+    if name == "ENGINE_NAMES":
+        return tuple(engine_class.name for engine_class in registered())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _supported() -> str:
-    return "; ".join(f"{e.name} (e.g. {e.example})" for e in ENGINES)
+    return "; ".join(f"{e.name} (e.g. {e.example})" for e in registered())
 
 
 def engines_claiming(url: str) -> list[Engine]:
@@ -51,7 +72,8 @@ def engines_claiming(url: str) -> list[Engine]:
         canonical = canonical_url(url)
     except UnsupportedUrl as error:
         raise UnsupportedUrl(f"{error}; supported forum engines: {_supported()}") from None
-    return [engine_class() for engine_class in ENGINES if engine_class.matches(canonical)]
+    return [engine_class() for engine_class in registered()
+            if engine_class.matches(canonical)]
 
 
 def engine_for_url(url: str) -> Engine:
@@ -104,10 +126,11 @@ def engine_named(name: str) -> Engine:
         raise ConfigError(f"{_profiles_source[0]}: no profile {name.removeprefix(PREFIX)!r} "
                           f"([profiles.{name.removeprefix(PREFIX)}]), which this thread was "
                           f"archived with; profiles defined: {known}")
-    for engine_class in ENGINES:
+    for engine_class in registered():
         if engine_class.name == name:
             return engine_class()
-    raise UnsupportedUrl(f"no engine named {name!r}; known: {', '.join(e.name for e in ENGINES)}")
+    raise UnsupportedUrl(f"no engine named {name!r}; known: "
+                         f"{', '.join(e.name for e in registered())}")
 
 
 def cookie_names(set_cookie: str) -> list[str]:
@@ -129,7 +152,7 @@ class Score:
 def engine_scores(html: str, candidates: list[Engine] | None = None,
                   cookies: list[str] | tuple[str, ...] = ()) -> list[Score]:
     """Each candidate's signs on the page (default: every engine), in candidate order."""
-    engines = candidates or [engine_class() for engine_class in ENGINES]
+    engines = candidates or [engine_class() for engine_class in registered()]
     seen = [(engine, tuple(engine.markers(html)),
              any(name.startswith(engine.cookie_prefixes) for name in cookies)
              if engine.cookie_prefixes else False) for engine in engines]
@@ -166,8 +189,6 @@ def detect(html: str, url: str, candidates: list[Engine] | None = None,
         f"DiscussionForumPosting; scores {seen}); pass --engine NAME or --profile NAME")
 
 
-ENGINE_NAMES = tuple(engine_class.name for engine_class in ENGINES)
-
 __all__ = [
     "ENGINES",
     "ENGINE_NAMES",
@@ -179,6 +200,7 @@ __all__ = [
     "engine_named",
     "engine_scores",
     "engines_claiming",
+    "registered",
     "url_thread_key",
     "use_profiles",
 ]
