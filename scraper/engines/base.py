@@ -264,18 +264,22 @@ def node_text(node: LexborNode) -> str:
     if node.tag in NON_TEXT_TAGS:
         return ""
     copy = node.clone()
-    for hidden in copy.css(_HIDDEN_SELECTOR):
-        hidden.decompose()
-    for line_end in copy.css(_LINE_END_SELECTOR):
-        line_end.insert_after("\n")
+    # One walk for both kinds, from the last: an element is marked before the hidden one
+    # around it goes (so none is touched once freed), and a mark inside goes with it.
+    for element in reversed(copy.css(_TEXT_MARKUP_SELECTOR)):
+        if element.tag in NON_TEXT_TAGS:
+            element.decompose()
+        else:
+            element.insert_after("\n")
     text = copy.text(separator="") or ""
     lines = [line.strip() for line in text.replace("\xa0", " ").splitlines()]
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
 
 
-_HIDDEN_SELECTOR = ", ".join(NON_TEXT_TAGS)
-# Elements a line ends after: a break, and the blocks that end a paragraph of text.
-_LINE_END_SELECTOR = "br, p, div, li, blockquote, h1, h2, h3, h4, h5, h6, tr"
+# The elements whose text is not read, then those a line ends after: a break, and the
+# blocks that end a paragraph of text.
+_TEXT_MARKUP_SELECTOR = ", ".join(
+    (*NON_TEXT_TAGS, "br, p, div, li, blockquote, h1, h2, h3, h4, h5, h6, tr"))
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
