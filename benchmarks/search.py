@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import random
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -189,6 +190,19 @@ def build_search_site(folder: Path, posts: int) -> SearchSite:
     return SearchSite(output, time.monotonic() - started)
 
 
+def _kept_site(keep: Path, posts: int) -> SearchSite:
+    """The site of `posts` posts under `keep` (built there the first time), index anew."""
+    folder = keep / str(posts)
+    output = folder / "site"
+    if not (output / "search.html").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        return build_search_site(folder, posts)
+    data = generate(posts)
+    started = time.monotonic()
+    write_search_files(output, data)
+    return SearchSite(output, time.monotonic() - started)
+
+
 # Notes the moment the results' status line first gets its text (performance.now() is
 # from navigation start). It watches that line only: watching the whole document cost the
 # page more time than some queries take.
@@ -304,12 +318,18 @@ def measure_typed(browser: Browser, root: str, query: str) -> Answer:
 
 
 def answers(
-    posts: int, modes: Sequence[str], queries: Sequence[str] = QUERIES, folder: Path | None = None
+    posts: int,
+    modes: Sequence[str],
+    queries: Sequence[str] = QUERIES,
+    folder: Path | None = None,
+    keep: Path | None = None,
 ) -> Iterator[SearchSite | Answer]:
     """Build the search data of `posts` posts (the site first), then answer each query in
-    each mode."""
+    each mode. With `keep`, the site is built into `keep` and kept there, or reused when an
+    earlier run built it (its index is written again, as the build would: the code may
+    have changed since)."""
     with tempfile.TemporaryDirectory(dir=folder) as temp:
-        site = build_search_site(Path(temp), posts)
+        site = _kept_site(keep, posts) if keep else build_search_site(Path(temp), posts)
         yield site
         output = site.output
         with serve_directory(output, 0) as http_root, sync_playwright() as playwright:
@@ -394,12 +414,14 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", choices=list(MODE_NAMES), default=list(MODE_NAMES))
     parser.add_argument("--json", type=Path, help="also write every answer (with its hits) here")
     parser.add_argument("--queries", nargs="+", default=list(QUERIES))
+    parser.add_argument("--keep", type=Path,
+                        help="build each size's site into this folder and reuse it next time")
     args = parser.parse_args()
     found = []
     print(f"{'posts':>7} {'mode':5} {'ms':>7} {'kB all':>8} {'kB search':>9} {'files':>5}  query")
     for posts in args.posts:
         print(f"{posts} posts:")
-        for answer in answers(posts, args.modes, args.queries):
+        for answer in answers(posts, args.modes, args.queries, keep=args.keep):
             if isinstance(answer, SearchSite):
                 print(f"  index written in {answer.offline_seconds:.1f} s")
                 continue
