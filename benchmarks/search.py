@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Request, sync_playwright
 
 from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes
 from scraper.serve import serve_directory
@@ -52,6 +52,7 @@ QUERIES = [
     "football",
 ]
 
+THEME_STATIC = Path(__file__).resolve().parents[1] / "theme" / "static"
 TINY_QUERIES = ["المغرب", "ירושלים", "Benny Gantz"]
 TINY_BELOW = 1000  # posts
 
@@ -191,12 +192,15 @@ def build_search_site(folder: Path, posts: int) -> SearchSite:
 
 
 def _kept_site(keep: Path, posts: int) -> SearchSite:
-    """The site of `posts` posts under `keep` (built there the first time), index anew."""
+    """The site of `posts` posts under `keep` (built there the first time), its index and
+    the theme's static files written anew."""
     folder = keep / str(posts)
     output = folder / "site"
     if not (output / "search.html").is_file():
         shutil.rmtree(folder, ignore_errors=True)
         return build_search_site(folder, posts)
+    # The theme's scripts and styles as they are now (search.html is as it was built).
+    shutil.copytree(THEME_STATIC, output / "theme", dirs_exist_ok=True)
     data = generate(posts)
     started = time.monotonic()
     write_search_files(output, data)
@@ -228,33 +232,43 @@ class Answer:
     hits: list[str]  # the listed posts' anchors, in order
 
 
+def _sizes(requests: list[Request]) -> list[tuple[str, int]]:
+    """Each finished request's URL and size: over HTTP its headers and body as sent, from
+    file:// the file's. Asked once the query is answered: a round trip to the browser per
+    request while the page works would slow what is timed."""
+    loaded = []
+    for request in requests:
+        if request.url.startswith("file://"):
+            size = Path(unquote(urlsplit(request.url).path)).stat().st_size
+        else:
+            sizes = request.sizes()
+            size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        loaded.append((request.url, size))
+    return loaded
+
+
 def measure(browser: Browser, root: str, output: Path, mode: str, query: str) -> Answer:
     """One query on search.html in a fresh context (cold cache)."""
     context = browser.new_context()
     page = context.new_page()
     page.add_init_script(ANSWER_PROBE)
-    loaded: list[tuple[str, int]] = []
+    requests: list[Request] = []
 
-    def finished(request: object) -> None:
-        url = request.url  # type: ignore[attr-defined]
-        if url.startswith("file://"):
-            size = Path(unquote(urlsplit(url).path)).stat().st_size
-        else:
-            sizes = request.sizes()  # type: ignore[attr-defined]
-            size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
-        loaded.append((url, size))
+    def finished(request: Request) -> None:  # a function Playwright can tag, not a method
+        requests.append(request)
 
     page.on("requestfinished", finished)
     page.goto(f"{root}search.html?q={quote(query)}")
     page.wait_for_function("() => window.__answered", timeout=300_000)
     ms = page.evaluate("() => window.__answered")
+    page.wait_for_load_state("networkidle")  # the hits past the first screen too
     status = page.locator(".search-status").inner_text()
     hits = [
         (link.get_attribute("href") or "").rsplit("#", 1)[-1]
         for link in page.locator(".search-page-results a.search-hit").all()
     ]
-    # A request still finishing (the favicon) must not ask a closed page for its sizes.
     page.remove_listener("requestfinished", finished)
+    loaded = _sizes(requests)
     context.close()
     search = [(url, size) for url, size in loaded if "/search/" in url]
     return Answer(
@@ -295,23 +309,22 @@ def measure_typed(browser: Browser, root: str, query: str) -> Answer:
     from the keystroke, its bytes what the page loaded after it."""
     context = browser.new_context()
     page = context.new_page()
-    loaded: list[tuple[str, int]] = []
+    requests: list[Request] = []
 
-    def finished(request: object) -> None:
-        sizes = request.sizes()  # type: ignore[attr-defined]
-        loaded.append((request.url, sizes["responseBodySize"] + sizes["responseHeadersSize"]))  # type: ignore[attr-defined]
+    def finished(request: Request) -> None:  # a function Playwright can tag, not a method
+        requests.append(request)
 
     page.on("requestfinished", finished)
     page.goto(f"{root}search.html")
     page.wait_for_function(ENGINE_READY, timeout=300_000)
     page.wait_for_load_state("networkidle")
-    before = len(loaded)
+    before = len(requests)
     ms = page.evaluate(TYPE_AND_WAIT, query)
     page.wait_for_load_state("networkidle")
     status = page.locator(".search-status").inner_text()
     page.remove_listener("requestfinished", finished)
+    after = _sizes(requests[before:])
     context.close()
-    after = loaded[before:]
     search = [(url, size) for url, size in after if "/search/" in url]
     return Answer("typed", query, round(ms), sum(size for _, size in after),
                   sum(size for _, size in search), len(search), status, [])
