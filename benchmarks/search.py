@@ -261,7 +261,7 @@ def measure(browser: Browser, root: str, output: Path, mode: str, query: str) ->
     page.goto(f"{root}search.html?q={quote(query)}")
     page.wait_for_function("() => window.__answered", timeout=300_000)
     ms = page.evaluate("() => window.__answered")
-    page.wait_for_load_state("networkidle")  # the hits past the first screen too
+    page.wait_for_function(ALL_LISTED, timeout=300_000)  # the hits past the first screen too
     status = page.locator(".search-status").inner_text()
     hits = [
         (link.get_attribute("href") or "").rsplit("#", 1)[-1]
@@ -301,6 +301,14 @@ async (query) => {
   return await answered;
 }
 """
+# Every hit listed: as many as the status line counts, at most search.html's 50 (no digits:
+# "no results", none). Waiting for the network to be idle instead returns at once on a
+# page that was idle before the query was typed.
+ALL_LISTED = """() => {
+  const counted = document.querySelector('.search-status').textContent.match(/(\\d+)\\s*$/);
+  const wanted = counted ? Math.min(50, Number(counted[1])) : 0;
+  return document.querySelectorAll('.search-page-results li').length >= wanted;
+}"""
 ENGINE_READY = "() => document.querySelector('select[data-filter=\"author\"]').options.length > 1"
 
 
@@ -320,7 +328,7 @@ def measure_typed(browser: Browser, root: str, query: str) -> Answer:
     page.wait_for_load_state("networkidle")
     before = len(requests)
     ms = page.evaluate(TYPE_AND_WAIT, query)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function(ALL_LISTED, timeout=300_000)
     status = page.locator(".search-status").inner_text()
     page.remove_listener("requestfinished", finished)
     after = _sizes(requests[before:])
