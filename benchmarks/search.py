@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import random
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Request, sync_playwright
 
 from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes
 from scraper.serve import serve_directory
@@ -51,6 +52,7 @@ QUERIES = [
     "football",
 ]
 
+THEME_STATIC = Path(__file__).resolve().parents[1] / "theme" / "static"
 TINY_QUERIES = ["المغرب", "ירושלים", "Benny Gantz"]
 TINY_BELOW = 1000  # posts
 
@@ -189,6 +191,22 @@ def build_search_site(folder: Path, posts: int) -> SearchSite:
     return SearchSite(output, time.monotonic() - started)
 
 
+def _kept_site(keep: Path, posts: int) -> SearchSite:
+    """The site of `posts` posts under `keep` (built there the first time), its index and
+    the theme's static files written anew."""
+    folder = keep / str(posts)
+    output = folder / "site"
+    if not (output / "search.html").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        return build_search_site(folder, posts)
+    # The theme's scripts and styles as they are now (search.html is as it was built).
+    shutil.copytree(THEME_STATIC, output / "theme", dirs_exist_ok=True)
+    data = generate(posts)
+    started = time.monotonic()
+    write_search_files(output, data)
+    return SearchSite(output, time.monotonic() - started)
+
+
 # Notes the moment the results' status line first gets its text (performance.now() is
 # from navigation start). It watches that line only: watching the whole document cost the
 # page more time than some queries take.
@@ -214,33 +232,43 @@ class Answer:
     hits: list[str]  # the listed posts' anchors, in order
 
 
+def _sizes(requests: list[Request]) -> list[tuple[str, int]]:
+    """Each finished request's URL and size: over HTTP its headers and body as sent, from
+    file:// the file's. Asked once the query is answered: a round trip to the browser per
+    request while the page works would slow what is timed."""
+    loaded = []
+    for request in requests:
+        if request.url.startswith("file://"):
+            size = Path(unquote(urlsplit(request.url).path)).stat().st_size
+        else:
+            sizes = request.sizes()
+            size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        loaded.append((request.url, size))
+    return loaded
+
+
 def measure(browser: Browser, root: str, output: Path, mode: str, query: str) -> Answer:
     """One query on search.html in a fresh context (cold cache)."""
     context = browser.new_context()
     page = context.new_page()
     page.add_init_script(ANSWER_PROBE)
-    loaded: list[tuple[str, int]] = []
+    requests: list[Request] = []
 
-    def finished(request: object) -> None:
-        url = request.url  # type: ignore[attr-defined]
-        if url.startswith("file://"):
-            size = Path(unquote(urlsplit(url).path)).stat().st_size
-        else:
-            sizes = request.sizes()  # type: ignore[attr-defined]
-            size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
-        loaded.append((url, size))
+    def finished(request: Request) -> None:  # a function Playwright can tag, not a method
+        requests.append(request)
 
     page.on("requestfinished", finished)
     page.goto(f"{root}search.html?q={quote(query)}")
     page.wait_for_function("() => window.__answered", timeout=300_000)
     ms = page.evaluate("() => window.__answered")
+    page.wait_for_function(ALL_LISTED, timeout=300_000)  # the hits past the first screen too
     status = page.locator(".search-status").inner_text()
     hits = [
         (link.get_attribute("href") or "").rsplit("#", 1)[-1]
         for link in page.locator(".search-page-results a.search-hit").all()
     ]
-    # A request still finishing (the favicon) must not ask a closed page for its sizes.
     page.remove_listener("requestfinished", finished)
+    loaded = _sizes(requests)
     context.close()
     search = [(url, size) for url, size in loaded if "/search/" in url]
     return Answer(
@@ -273,6 +301,14 @@ async (query) => {
   return await answered;
 }
 """
+# Every hit listed: as many as the status line counts, at most search.html's 50 (no digits:
+# "no results", none). Waiting for the network to be idle instead returns at once on a
+# page that was idle before the query was typed.
+ALL_LISTED = """() => {
+  const counted = document.querySelector('.search-status').textContent.match(/(\\d+)\\s*$/);
+  const wanted = counted ? Math.min(50, Number(counted[1])) : 0;
+  return document.querySelectorAll('.search-page-results li').length >= wanted;
+}"""
 ENGINE_READY = "() => document.querySelector('select[data-filter=\"author\"]').options.length > 1"
 
 
@@ -281,35 +317,40 @@ def measure_typed(browser: Browser, root: str, query: str) -> Answer:
     from the keystroke, its bytes what the page loaded after it."""
     context = browser.new_context()
     page = context.new_page()
-    loaded: list[tuple[str, int]] = []
+    requests: list[Request] = []
 
-    def finished(request: object) -> None:
-        sizes = request.sizes()  # type: ignore[attr-defined]
-        loaded.append((request.url, sizes["responseBodySize"] + sizes["responseHeadersSize"]))  # type: ignore[attr-defined]
+    def finished(request: Request) -> None:  # a function Playwright can tag, not a method
+        requests.append(request)
 
     page.on("requestfinished", finished)
     page.goto(f"{root}search.html")
     page.wait_for_function(ENGINE_READY, timeout=300_000)
     page.wait_for_load_state("networkidle")
-    before = len(loaded)
+    before = len(requests)
     ms = page.evaluate(TYPE_AND_WAIT, query)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function(ALL_LISTED, timeout=300_000)
     status = page.locator(".search-status").inner_text()
     page.remove_listener("requestfinished", finished)
+    after = _sizes(requests[before:])
     context.close()
-    after = loaded[before:]
     search = [(url, size) for url, size in after if "/search/" in url]
     return Answer("typed", query, round(ms), sum(size for _, size in after),
                   sum(size for _, size in search), len(search), status, [])
 
 
 def answers(
-    posts: int, modes: Sequence[str], queries: Sequence[str] = QUERIES, folder: Path | None = None
+    posts: int,
+    modes: Sequence[str],
+    queries: Sequence[str] = QUERIES,
+    folder: Path | None = None,
+    keep: Path | None = None,
 ) -> Iterator[SearchSite | Answer]:
     """Build the search data of `posts` posts (the site first), then answer each query in
-    each mode."""
+    each mode. With `keep`, the site is built into `keep` and kept there, or reused when an
+    earlier run built it (its index is written again, as the build would: the code may
+    have changed since)."""
     with tempfile.TemporaryDirectory(dir=folder) as temp:
-        site = build_search_site(Path(temp), posts)
+        site = _kept_site(keep, posts) if keep else build_search_site(Path(temp), posts)
         yield site
         output = site.output
         with serve_directory(output, 0) as http_root, sync_playwright() as playwright:
@@ -394,12 +435,14 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", choices=list(MODE_NAMES), default=list(MODE_NAMES))
     parser.add_argument("--json", type=Path, help="also write every answer (with its hits) here")
     parser.add_argument("--queries", nargs="+", default=list(QUERIES))
+    parser.add_argument("--keep", type=Path,
+                        help="build each size's site into this folder and reuse it next time")
     args = parser.parse_args()
     found = []
     print(f"{'posts':>7} {'mode':5} {'ms':>7} {'kB all':>8} {'kB search':>9} {'files':>5}  query")
     for posts in args.posts:
         print(f"{posts} posts:")
-        for answer in answers(posts, args.modes, args.queries):
+        for answer in answers(posts, args.modes, args.queries, keep=args.keep):
             if isinstance(answer, SearchSite):
                 print(f"  index written in {answer.offline_seconds:.1f} s")
                 continue

@@ -235,7 +235,7 @@ def test_search_benchmark_answers_queries_over_http_and_from_files(tmp_path: Pat
         terms = search_words(answer["query"])
         expected = sum(all(any(w.startswith(t) for w in post) for t in terms) for post in words)
         # Both modes read the same index: every post that holds every term, at most 50
-        # listed (10 when the status line is filled, the rest soon after).
+        # listed (6 when the status line is filled, the rest soon after).
         assert len(answer["hits"]) <= min(expected, 50)
         assert answer["status"].endswith(str(expected)) if expected else not answer["hits"]
         for anchor in answer["hits"]:

@@ -91,8 +91,10 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
   const BOX_RESULTS = 8;
   const PAGE_RESULTS = 50;
   // search.html shows this many hits as soon as their posts files are in, then the rest:
-  // each hit is likely in its own file, and the first screen need not wait for 50.
-  const FIRST_SCREEN = 10;
+  // each hit is likely in its own file, and the first screen need not wait for 50. Five
+  // fill a 1280x900 window (two a phone's): six files are one round of the six connections
+  // a browser opens to a host over HTTP/1.1; ten were two.
+  const FIRST_SCREEN = 6;
   let enginePromise = null;
 
   function loadScript(path) {
@@ -213,8 +215,8 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
 
     return {
       rules,
-      // Every post that holds all `terms` and passes `filters`, best first; `show(from, to)`
-      // loads what those hits display.
+      // How many posts hold all `terms` and pass `filters`; `show(from, to)` loads what the
+      // best of them display (the first PAGE_RESULTS, best first).
       async search(terms, filters) {
         const wanted = FILTERS.filter((name) => filters[name]);
         const [counts, values] = await Promise.all([
@@ -222,7 +224,18 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
           wanted.length ? filterMeta() : null,
         ]);
         const passes = (number) => wanted.every((name) => values[name](number) === filters[name]);
-        const found = [];
+        // The best PAGE_RESULTS hits in order, without sorting every hit: a common word has
+        // tens of thousands at 100,000 posts. Best is the highest score, then the first post.
+        const best = [];
+        let total = 0;
+        function offer(number, score) {
+          total++;
+          let at = best.length;
+          while (at > 0 && (best[at - 1].score < score || (best[at - 1].score === score && best[at - 1].number > number))) at--;
+          if (at === PAGE_RESULTS) return;
+          best.splice(at, 0, { number, score });
+          if (best.length > PAGE_RESULTS) best.pop();
+        }
         if (counts.length) {
           // Every term must match: walk the fewest candidates.
           const fewest = counts.reduce((a, b) => (b.size < a.size ? b : a));
@@ -233,19 +246,18 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
               if (!count) { score = 0; break; }
               score += count;
             }
-            if (score && passes(number)) found.push({ number, score });
+            if (score && passes(number)) offer(number, score);
           }
         } else {
           for (const [, , first, , posts] of byFirst) {
             for (let number = first; number < first + posts; number++) {
-              if (passes(number)) found.push({ number, score: 0 });
+              if (passes(number)) offer(number, 0);
             }
           }
         }
-        found.sort((a, b) => b.score - a.score || a.number - b.number);
         return {
-          total: found.length,
-          show: (from, to) => Promise.all(found.slice(from, to).map((hit) => post(hit.number))),
+          total,
+          show: (from, to) => Promise.all(best.slice(from, to).map((hit) => post(hit.number))),
         };
       },
       filters: postCounts,
@@ -398,19 +410,24 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
 
     async function fillFilters(search) {
       const counts = await search.filters();
+      // One collator for every comparison: localeCompare sets one up per call, which for
+      // 2,000 authors held the page's only thread for most of a second (benchmarks/search.py).
+      const compare = new Intl.Collator().compare;
       for (const name of FILTERS) {
         const select = selects[name];
-        const values = Object.keys(counts[name] || {}).sort((a, b) => (name === "year" ? b.localeCompare(a) : a.localeCompare(b)));
-        for (const value of values) {
+        const values = Object.keys(counts[name] || {}).sort((a, b) => (name === "year" ? compare(b, a) : compare(a, b)));
+        select.append(...values.map((value) => {
           const option = document.createElement("option");
           option.value = value;
           option.textContent = `${value} (${counts[name][value]})`;
-          select.append(option);
-        }
+          return option;
+        }));
         if (params.get(name)) select.value = params.get(name);
       }
     }
 
+    // Resolves once the first screen is shown (or the query answered with nothing); the
+    // hits past it come later.
     async function run() {
       const ticket = ++latest;
       try {
@@ -430,8 +447,9 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
         if (ticket !== latest) return;
         status.textContent = found.total ? `${form.dataset.resultsLabel} ${found.total}` : form.dataset.noResults;
         results.replaceChildren(...firstHits.map(item));
-        const restHits = await found.show(FIRST_SCREEN, PAGE_RESULTS);
-        if (ticket === latest) results.append(...restHits.map(item));
+        found.show(FIRST_SCREEN, PAGE_RESULTS).then(
+          (restHits) => { if (ticket === latest) results.append(...restHits.map(item)); },
+          (error) => console.warn("search results past the first screen:", error));
       } catch (error) {
         console.warn("search unavailable:", error);
         if (ticket === latest) status.textContent = form.dataset.unavailable;
@@ -449,12 +467,14 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
     }
     engine()
       .then(async (search) => {
-        const first = run();
+        // The lists of every thread, author and year (a file of its own and DOM work in
+        // proportion to the archive) once the first screen is shown, not beside it.
+        await run();
         await fillFilters(search);
         filled = true;
         // A filter of the URL that no post has is not in its list, so it does not apply.
         const dropped = FILTERS.some((name) => (params.get(name) || "") !== selects[name].value);
-        return dropped ? run() : first;
+        return dropped ? run() : null;
       })
       .catch((error) => {
         console.warn("search unavailable:", error);
