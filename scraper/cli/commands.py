@@ -25,9 +25,9 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.spinner import Spinner
 
-from . import __version__
-from .archive import ThreadArchive, UnreadableThread, atomic_write_bytes
-from .config import (
+from .. import __version__
+from ..archive import ThreadArchive, UnreadableThread, atomic_write_bytes
+from ..config import (
     CONFIG_NAME,
     MAX_REVISIT,
     ForumSettings,
@@ -39,9 +39,9 @@ from .config import (
     user_agent,
     write_config,
 )
-from .engines import ENGINE_NAMES, ENGINES
-from .engines.profile import PREFIX as PROFILE_PREFIX
-from .errors import (
+from ..engines import ENGINE_NAMES, ENGINES
+from ..engines.profile import PREFIX as PROFILE_PREFIX
+from ..errors import (
     ArchiveError,
     ConfigError,
     ForumMirrorError,
@@ -49,15 +49,15 @@ from .errors import (
     QueueUnavailable,
     VerifyFailed,
 )
-from .fetch import FetchSettings
-from .fetch.cookies import load_cookies
-from .fetch.settings import seconds_problem
-from .fetch.stop import StopRequest
-from .jsonlog import event, json_log
-from .lock import archive_lock
-from .recheck import DEFAULT_REVISIT
-from .records import AssetRef, ParsedPage
-from .runner import (
+from ..fetch import FetchSettings
+from ..fetch.cookies import load_cookies
+from ..fetch.settings import seconds_problem
+from ..fetch.stop import StopRequest
+from ..jsonlog import event, json_log
+from ..lock import archive_lock
+from ..recheck import DEFAULT_REVISIT
+from ..records import AssetRef, ParsedPage
+from ..runner import (
     DEFAULT_CONCURRENCY,
     Command,
     Outcome,
@@ -68,17 +68,18 @@ from .runner import (
     run_local,
     update_summary_line,
 )
-from .runner import (
+from ..runner import (
     EXIT_PARTIAL_FAILURE as EXIT_PARTIAL_FAILURE,  # re-exported: scripts and tests use them
 )
-from .runner import (
+from ..runner import (
     EXIT_TOTAL_FAILURE as EXIT_TOTAL_FAILURE,
 )
-from .runs import UpdateRun
-from .schedule import NotDue, split_due
-from .scrape import archived_key, new_run_id
-from .thread_state import ThreadState, ThreadStates
-from .urls import canonical_url, origin_of
+from ..runs import UpdateRun
+from ..schedule import NotDue, split_due
+from ..scrape import archived_key, new_run_id
+from ..thread_state import ThreadState, ThreadStates
+from ..urls import canonical_url, origin_of
+from . import DEFAULT_ARCHIVE, DEFAULT_OUTPUT
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -86,8 +87,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("forum_mirror")
 console = Console(stderr=True, soft_wrap=True)
 
-DEFAULT_ARCHIVE = Path("content")
-DEFAULT_OUTPUT = Path("output")
 DEMO_FORUM_PORT = 8765
 DEMO_SITE_PORT = 8000
 # `worker --lease`: well above the longest pause of a busy worker's heartbeats (about 1 s).
@@ -242,7 +241,7 @@ def run_queued(args: argparse.Namespace, jobs: list[ThreadJob], stop: StopReques
     outcome as a worker hands it back, as `run_jobs` does. False when they were only queued."""
     import secrets
 
-    from .workqueue import JobQueue, shown_queue
+    from ..workqueue import JobQueue, shown_queue
 
     queue = JobQueue(args.queue)
     try:
@@ -271,7 +270,7 @@ def run_queued(args: argparse.Namespace, jobs: list[ThreadJob], stop: StopReques
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from .workqueue import QueueWorker, shown_queue, worker_signals
+    from ..workqueue import QueueWorker, shown_queue, worker_signals
 
     if not args.verbose:
         # Its consumers log each lost connection to Redis, which the worker reports itself.
@@ -493,14 +492,12 @@ def build_status(text: str) -> Live:
 
 def build_mirror(args: argparse.Namespace) -> list[UnreadableThread]:
     """Build the site and say so; the threads left out because they cannot be read."""
-    from .site.build import build_site  # Pelican loads slowly; only the build needs it
+    from ..site.build import build_site, unchanged_message  # Pelican loads slowly
 
     with build_status("building the site and its search index with Pelican"):
         report = build_site(args.archive, args.output)
     if report.unchanged:
-        console.print(
-            f"Nothing changed since the last build: {args.output}/ is current "
-            f"({report.threads} thread(s), {report.posts} post(s)).", highlight=False)
+        console.print(unchanged_message(args.output, report), highlight=False, markup=False)
         return []  # a build that left a thread out is never recorded as done (unchanged.py)
     console.print(
         f"Built {report.threads} thread(s), {report.posts} post(s) into {args.output}/ "
@@ -524,7 +521,7 @@ def left_out(unreadable: Sequence[UnreadableThread], what: str) -> ArchiveError:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import write_jsonl
+    from ..export import write_jsonl
 
     archive = ThreadArchive(args.archive)
     if args.output == "-":
@@ -540,7 +537,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .verify import verify_archive
+    from ..verify import verify_archive
 
     load_config(default_config_path(args.archive))  # the profiles its threads were read by
     threads, problems = verify_archive(ThreadArchive(args.archive))
@@ -554,9 +551,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
-    from .engines import engine_named
-    from .fetch import PoliteClient
-    from .probe import probe, report_lines
+    from ..engines import engine_named
+    from ..fetch import PoliteClient
+    from ..probe import probe, report_lines
 
     config = read_config(args)
     forum = config.for_url(args.url)
@@ -602,14 +599,14 @@ def cmd_engines(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_forum(args: argparse.Namespace) -> int:
-    from .demo_forum import serve_forever
+    from ..demo_forum import serve_forever
 
     serve_forever(args.port)
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo_forum import DemoForum
+    from ..demo_forum import DemoForum
 
     with DemoForum(port=args.forum_port) as forum:
         console.print(f"Demo forum running at {forum.base_url}/", highlight=False)
@@ -620,7 +617,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cmd_build(args)
     if args.no_serve:
         return 0
-    from .serve import serve_directory
+    from ..serve import serve_directory
 
     with serve_directory(args.output, args.port) as url:
         console.print(f"The mirror is served at {url} (Ctrl+C stops).", highlight=False)
@@ -1074,6 +1071,3 @@ def _failed(args: argparse.Namespace, error: ForumMirrorError, name: str | None 
           exit_code=error.exit_code)
     return error.exit_code
 
-
-if __name__ == "__main__":
-    sys.exit(main())
