@@ -110,6 +110,14 @@ def test_a_rebuild_with_nothing_changed_stops_before_importing_pelican(tmp_path:
     assert rebuild.stdout.split() == ["0"], rebuild.stderr
     said = " ".join(rebuild.stderr.split())  # the console wraps its lines
     assert "Nothing changed since the last build" in said and "2 thread(s)" in said
+    # A build with something to do needs Pelican, not the rest of the command line.
+    add_post(archive, OTHER_KEY)
+    rebuild = subprocess.run([sys.executable, "-c", REBUILD, str(archive), str(output)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    code, *imported = rebuild.stdout.split()
+    assert code == "0" and "pelican" in imported, rebuild.stderr
+    assert "scraper.cli.commands" not in imported and "httpx" not in imported
+    assert "Built 2 thread(s)" in " ".join(rebuild.stderr.split())
 
 
 def test_only_a_plain_build_command_line_is_answered_before_the_full_command_line() -> None:

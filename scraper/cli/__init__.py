@@ -1,10 +1,12 @@
-"""The `forum-mirror` command line (commands.py), behind an entry that answers one case first.
+"""The `forum-mirror` command line (commands.py), behind an entry that takes `build` first.
 
 `forum-mirror build` when nothing changed since the last build is done in a few stat calls
-(site/unchanged.py), but importing the rest of the command line (rich, httpx, every engine)
-cost most of a second: more than such a build at 1,000 posts. So `main` answers that case
-with the standard library alone, and imports commands.py for everything else; the names
-other code imports from `scraper.cli` are those of commands.py, loaded when first asked for.
+(site/unchanged.py), but importing the whole command line (rich, httpx, every engine) cost
+most of a second: more than such a build at 1,000 posts, and a third of one after a thread
+changed. So `main` answers a plain `build [--archive DIR] [--output DIR]` with the standard
+library alone when nothing changed, runs any other plain build with build.py alone, and
+imports commands.py for everything else; the names other code imports from `scraper.cli`
+are those of commands.py, loaded when first asked for.
 """
 
 from __future__ import annotations
@@ -51,9 +53,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if report is not None:
             print(unchanged_message(folders["output"], report), file=sys.stderr)
             return 0
-    from .commands import main as run_command
+        import argparse
 
-    return run_command(arguments)
+        from .build import cmd_build
+        from .running import run_command
+
+        # The arguments as commands.py's parser gives them for this command line.
+        return run_command(argparse.Namespace(command="build", verbose=False,
+                                              handler=cmd_build, **folders))  # fmt: skip
+    from .commands import main as run_commands
+
+    return run_commands(arguments)
 
 
 def __getattr__(name: str) -> Any:
