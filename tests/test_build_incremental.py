@@ -130,6 +130,14 @@ def test_only_a_plain_build_command_line_is_answered_before_the_full_command_lin
         assert _build_folders(argv) is None, argv
 
 
+def test_the_command_lines_names_import_from_scraper_cli_in_a_fresh_process() -> None:
+    """They are commands.py's, loaded on first use (cli/__init__.py's `__getattr__`)."""
+    names = "from scraper.cli import EXIT_TOTAL_FAILURE, build_parser; print(EXIT_TOTAL_FAILURE)"
+    done = subprocess.run([sys.executable, "-c", names], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip().isdigit(), done.stderr
+
+
 def test_a_rebuild_sees_each_kind_of_change(tmp_path: Path) -> None:
     """A changed thread, thread state, theme or settings file, and a deleted or altered
     output file, each make the next build a full one (unchanged.py checks them all)."""

@@ -11,6 +11,7 @@ are those of commands.py, loaded when first asked for.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def __getattr__(name: str) -> Any:
     """`from scraper.cli import build_parser` and the like: the command line's own names."""
-    from . import commands
-
+    if name.startswith("__"):  # what the import system asks of any module
+        raise AttributeError(name)
+    # Not `from . import commands`: that asks this function for `commands` first.
+    commands = importlib.import_module(f"{__name__}.commands")
     return getattr(commands, name)
