@@ -126,7 +126,7 @@ def test_only_a_plain_build_command_line_is_answered_before_the_full_command_lin
     assert _build_folders(["build", "--output", "o", "--archive=a"]) == {
         "archive": Path("a"), "output": Path("o")}
     for argv in (["build", "--arch", "a"], ["-v", "build"], ["build", "--help"],
-                 ["build", "--output"], ["export"], []):
+                 ["build", "--output"], ["build", "--output=", "o"], ["export"], []):
         assert _build_folders(argv) is None, argv
 
 

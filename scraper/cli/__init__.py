@@ -32,10 +32,10 @@ def _build_folders(argv: Sequence[str]) -> dict[str, Path] | None:
     folders = dict(_BUILD_OPTIONS)
     rest = list(argv[1:])
     while rest:
-        option, _, value = rest.pop(0).partition("=")
-        if option not in folders:
+        option, equals, value = rest.pop(0).partition("=")
+        if option not in folders or (equals and not value):
             return None
-        if not value:
+        if not equals:
             if not rest or rest[0].startswith("-"):
                 return None  # missing value: argparse says what is wrong
             value = rest.pop(0)
