@@ -29,6 +29,8 @@ from typing import IO, Any
 import orjson
 from warcio.archiveiterator import ArchiveIterator
 
+from .archive_layout import THREADS_DIR as THREADS_DIR  # re-exported
+from .archive_layout import thread_files
 from .archive_paths import check_key, check_thread_paths, path_inside
 from .errors import ArchiveError, UnsupportedUrl
 from .migrate import CURRENT_VERSION, READABLE_VERSIONS, upgrade
@@ -38,7 +40,6 @@ log = logging.getLogger(__name__)
 
 FORMAT_NAME = "forum-mirror/thread"
 FORMAT_VERSION = CURRENT_VERSION
-THREADS_DIR = "threads"
 # Archive-level folders beside threads/: the re-check state (thread_state.py) and the
 # records of update runs (runs.py).
 DERIVED_DIRS = ("state", "runs")
@@ -213,8 +214,7 @@ class ThreadArchive:
     def thread_files(self) -> list[Path]:
         """Every thread's `thread.json`, in folder-name order, none of them read yet (the
         site build reads only those that changed since the last build)."""
-        base = self.root / THREADS_DIR
-        return sorted(base.glob("*/thread.json")) if base.is_dir() else []
+        return thread_files(self.root)
 
     def threads(self) -> Iterator[ArchivedThread]:
         """Every readable archived thread, in folder-name order; the others are logged and

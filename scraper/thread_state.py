@@ -18,10 +18,8 @@ loses nothing but speed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -37,6 +35,8 @@ from .archive import (
     atomic_write_bytes,
     write_json_file,
 )
+from .archive_layout import STATE_DIR as STATE_DIR  # re-exported: where the state lives
+from .archive_layout import files_fingerprint as files_fingerprint
 from .archive_paths import key_problem
 from .engines import Engine, engine_named, engines_claiming, url_thread_key
 from .errors import ArchiveError, UnsupportedUrl
@@ -45,7 +45,6 @@ from .records import ArchivedThread, Capture, PageCapture, to_dict
 
 log = logging.getLogger(__name__)
 
-STATE_DIR = "state"
 STATE_FORMAT = "forum-mirror/thread-state"
 # 2: each page's validators and when a run last read it (`pages`), and `last_changed`.
 STATE_VERSION = 2
@@ -99,23 +98,6 @@ class ThreadState:
         """Whether one conditional request can tell that nothing changed: a thread read to
         its end and stored in the current format."""
         return not self.incomplete and self.thread_format == CURRENT_VERSION
-
-
-def files_fingerprint(folder: Path) -> str:
-    """A digest of every file in a thread folder by name, size and mtime (its files are
-    written by rename, never in place: a change gives a new mtime). No file is read;
-    temporary files of killed runs (`.<name>.*.tmp`) do not count."""
-    digest = hashlib.sha256()
-    for root, folders, files in os.walk(folder):
-        folders.sort()
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = Path(root, name)
-            stat = path.stat()
-            digest.update(f"{path.relative_to(folder).as_posix()}\0{stat.st_size}\0"
-                          f"{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
 
 
 class ThreadStates:

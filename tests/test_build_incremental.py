@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from scraper.archive import ThreadArchive
+from scraper.cli import _build_folders
 from scraper.migrate import CURRENT_VERSION
 from scraper.site.authors import AuthorContribution, AuthorPost, AuthorStore
 from scraper.site.build import DEFAULT_SETTINGS_FILE, build_site, cache_folder
@@ -88,13 +89,15 @@ def test_an_unchanged_rebuild_writes_no_file(tmp_path: Path) -> None:
                                                          first.pages)  # fmt: skip
 
 
-# A rebuild in a fresh process: whether it found nothing changed, and imported Pelican.
+# A rebuild in a fresh process: whether it found nothing changed, and which of the modules
+# that make the command line's start-up slow it imported (cli/__init__.py).
 REBUILD = """
 import sys
 from pathlib import Path
 from scraper.cli import main
-code = main(["build", "--archive", sys.argv[1], "--output", sys.argv[2]])
-print(code, "pelican" in sys.modules)
+code = main(["build", "--archive", sys.argv[1], f"--output={sys.argv[2]}"])
+slow = ("pelican", "jinja2", "rich", "httpx", "scraper.engines", "scraper.cli.commands")
+print(code, *[name for name in slow if name in sys.modules])
 """
 
 
@@ -104,9 +107,35 @@ def test_a_rebuild_with_nothing_changed_stops_before_importing_pelican(tmp_path:
     build_site(archive, output)
     rebuild = subprocess.run([sys.executable, "-c", REBUILD, str(archive), str(output)],
                              cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert rebuild.stdout.split() == ["0", "False"], rebuild.stderr
+    assert rebuild.stdout.split() == ["0"], rebuild.stderr
     said = " ".join(rebuild.stderr.split())  # the console wraps its lines
     assert "Nothing changed since the last build" in said and "2 thread(s)" in said
+    # A build with something to do needs Pelican, not the rest of the command line.
+    add_post(archive, OTHER_KEY)
+    rebuild = subprocess.run([sys.executable, "-c", REBUILD, str(archive), str(output)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    code, *imported = rebuild.stdout.split()
+    assert code == "0" and "pelican" in imported, rebuild.stderr
+    assert "scraper.cli.commands" not in imported and "httpx" not in imported
+    assert "Built 2 thread(s)" in " ".join(rebuild.stderr.split())
+
+
+def test_only_a_plain_build_command_line_is_answered_before_the_full_command_line() -> None:
+    """Any other spelling (abbreviated options, -v, --help) goes to argparse as before."""
+    assert _build_folders(["build"]) == {"archive": Path("content"), "output": Path("output")}
+    assert _build_folders(["build", "--output", "o", "--archive=a"]) == {
+        "archive": Path("a"), "output": Path("o")}
+    for argv in (["build", "--arch", "a"], ["-v", "build"], ["build", "--help"],
+                 ["build", "--output"], ["build", "--output=", "o"], ["export"], []):
+        assert _build_folders(argv) is None, argv
+
+
+def test_the_command_lines_names_import_from_scraper_cli_in_a_fresh_process() -> None:
+    """They are commands.py's, loaded on first use (cli/__init__.py's `__getattr__`)."""
+    names = "from scraper.cli import EXIT_TOTAL_FAILURE, build_parser; print(EXIT_TOTAL_FAILURE)"
+    done = subprocess.run([sys.executable, "-c", names], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip().isdigit(), done.stderr
 
 
 def test_a_rebuild_sees_each_kind_of_change(tmp_path: Path) -> None:

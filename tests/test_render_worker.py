@@ -89,7 +89,7 @@ def test_a_worker_renders_the_same_site_and_report(tmp_path: Path) -> None:
 def test_the_cli_build_status_starts_no_thread() -> None:
     """With a thread alive the build renders on one core (it forks no worker): the status
     line `forum-mirror build` shows must not animate itself from a thread, as rich's does."""
-    from scraper.cli import build_status
+    from scraper.cli.build import build_status
 
     before = threading.active_count()
     with build_status("building"):

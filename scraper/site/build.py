@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..archive import ThreadArchive, UnreadableThread
 from .unchanged import BuildRecord, KeptReport
 
 if TYPE_CHECKING:
+    from ..archive import UnreadableThread
     from .generator import ThreadSiteGenerator
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,32 @@ def cache_folder(output: Path) -> Path:
     return resolved.with_name(f".{resolved.name}.cache")
 
 
+def _record(archive: Path, output: Path, settings_file: Path | None) -> BuildRecord:
+    return BuildRecord(cache_folder(output), archive, output,
+                       settings_file or DEFAULT_SETTINGS_FILE)  # fmt: skip
+
+
+def unchanged_build(
+    archive: Path, output: Path, settings_file: Path | None = None
+) -> BuildReport | None:
+    """The report of a build of `output` from `archive` when nothing changed since the last
+    one (the site is current: nothing to do), else None. Imports nothing but the standard
+    library, for the command line to answer before it loads the rest (cli/__init__.py)."""
+    started = time.monotonic()
+    kept = _record(archive, output, settings_file).kept_report()
+    if kept is None:
+        return None
+    log.debug("nothing changed since the last build of %s", output)
+    return BuildReport(kept.threads, kept.posts, kept.pages,
+                       round(time.monotonic() - started, 3), unchanged=True)  # fmt: skip
+
+
+def unchanged_message(output: Path, report: BuildReport) -> str:
+    """What the command line says of a build that found nothing changed."""
+    return (f"Nothing changed since the last build: {output}/ is current "
+            f"({report.threads} thread(s), {report.posts} post(s)).")  # fmt: skip
+
+
 def build_site(archive: Path, output: Path, settings_file: Path | None = None) -> BuildReport:
     """Write the static mirror of `archive` to `output`, with its search index.
 
@@ -82,10 +108,12 @@ def build_site(archive: Path, output: Path, settings_file: Path | None = None) -
     `unreadable`: one bad file does not keep the others from being published. When nothing
     changed since the last full build (unchanged.py), nothing is done and the report says so.
     """
+    from ..archive import ThreadArchive
+
     started = time.monotonic()
     ThreadArchive(archive).require()
     settings_path = settings_file or DEFAULT_SETTINGS_FILE
-    record = BuildRecord(cache_folder(output), archive, output, settings_path)
+    record = _record(archive, output, settings_path)
     kept = record.kept_report()
     if kept is not None:
         log.debug("nothing changed since the last build of %s", output)

@@ -35,9 +35,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+# Only the standard library and these: the check runs before the CLI imports the rest of
+# the package (cli/__init__.py), and that import costs more than the check.
 from .. import __version__
-from ..archive import THREADS_DIR, ThreadArchive, atomic_write_bytes
-from ..thread_state import STATE_DIR, files_fingerprint
+from ..archive_layout import STATE_DIR, THREADS_DIR, files_fingerprint, thread_files
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def _inputs_digest(settings_file: Path, archive: Path, output: Path, theme: Path
 def archive_digest(archive: Path) -> str:
     """A digest of every thread folder of `archive` and of its state folder, by stat only."""
     digest = hashlib.sha256()
-    for path in ThreadArchive(archive).thread_files():
+    for path in thread_files(archive):
         folder = path.parent
         digest.update(f"{folder.name}\0{_stat_text(path)}\0{files_fingerprint(folder)}\n".encode())
     states = archive / STATE_DIR / THREADS_DIR  # thread_state.ThreadStates
@@ -167,5 +168,7 @@ class BuildRecord:
             "output": _output_digest(self.output, entries),
             "report": asdict(report),
         }
+        from ..archive import atomic_write_bytes  # loaded by the build already
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.path, json.dumps(record).encode("utf-8"))

@@ -12,22 +12,17 @@ import signal
 import sys
 import threading
 import time
-import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from rich.console import Console
-from rich.live import Live
-from rich.logging import RichHandler
 from rich.markup import escape
-from rich.spinner import Spinner
 
-from . import __version__
-from .archive import ThreadArchive, UnreadableThread, atomic_write_bytes
-from .config import (
+from .. import __version__
+from ..archive import ThreadArchive, UnreadableThread, atomic_write_bytes
+from ..config import (
     CONFIG_NAME,
     MAX_REVISIT,
     ForumSettings,
@@ -39,25 +34,24 @@ from .config import (
     user_agent,
     write_config,
 )
-from .engines import ENGINE_NAMES, ENGINES
-from .engines.profile import PREFIX as PROFILE_PREFIX
-from .errors import (
-    ArchiveError,
+from ..engines import ENGINE_NAMES, ENGINES
+from ..engines.profile import PREFIX as PROFILE_PREFIX
+from ..errors import (
     ConfigError,
     ForumMirrorError,
     Interrupted,
     QueueUnavailable,
     VerifyFailed,
 )
-from .fetch import FetchSettings
-from .fetch.cookies import load_cookies
-from .fetch.settings import seconds_problem
-from .fetch.stop import StopRequest
-from .jsonlog import event, json_log
-from .lock import archive_lock
-from .recheck import DEFAULT_REVISIT
-from .records import AssetRef, ParsedPage
-from .runner import (
+from ..fetch import FetchSettings
+from ..fetch.cookies import load_cookies
+from ..fetch.settings import seconds_problem
+from ..fetch.stop import StopRequest
+from ..jsonlog import event
+from ..lock import archive_lock
+from ..recheck import DEFAULT_REVISIT
+from ..records import AssetRef, ParsedPage
+from ..runner import (
     DEFAULT_CONCURRENCY,
     Command,
     Outcome,
@@ -68,26 +62,26 @@ from .runner import (
     run_local,
     update_summary_line,
 )
-from .runner import (
+from ..runner import (
     EXIT_PARTIAL_FAILURE as EXIT_PARTIAL_FAILURE,  # re-exported: scripts and tests use them
 )
-from .runner import (
+from ..runner import (
     EXIT_TOTAL_FAILURE as EXIT_TOTAL_FAILURE,
 )
-from .runs import UpdateRun
-from .schedule import NotDue, split_due
-from .scrape import archived_key, new_run_id
-from .thread_state import ThreadState, ThreadStates
-from .urls import canonical_url, origin_of
+from ..runs import UpdateRun
+from ..schedule import NotDue, split_due
+from ..scrape import archived_key, new_run_id
+from ..thread_state import ThreadState, ThreadStates
+from ..urls import canonical_url, origin_of
+from . import DEFAULT_ARCHIVE, DEFAULT_OUTPUT
+from .build import build_mirror, cmd_build
+from .running import console, left_out, run_command
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
 log = logging.getLogger("forum_mirror")
-console = Console(stderr=True, soft_wrap=True)
 
-DEFAULT_ARCHIVE = Path("content")
-DEFAULT_OUTPUT = Path("output")
 DEMO_FORUM_PORT = 8765
 DEMO_SITE_PORT = 8000
 # `worker --lease`: well above the longest pause of a busy worker's heartbeats (about 1 s).
@@ -242,7 +236,7 @@ def run_queued(args: argparse.Namespace, jobs: list[ThreadJob], stop: StopReques
     outcome as a worker hands it back, as `run_jobs` does. False when they were only queued."""
     import secrets
 
-    from .workqueue import JobQueue, shown_queue
+    from ..workqueue import JobQueue, shown_queue
 
     queue = JobQueue(args.queue)
     try:
@@ -271,7 +265,7 @@ def run_queued(args: argparse.Namespace, jobs: list[ThreadJob], stop: StopReques
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from .workqueue import QueueWorker, shown_queue, worker_signals
+    from ..workqueue import QueueWorker, shown_queue, worker_signals
 
     if not args.verbose:
         # Its consumers log each lost connection to Redis, which the worker reports itself.
@@ -484,47 +478,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_status(text: str) -> Live:
-    """A status line for the build that starts no thread: `console.status` animates its
-    spinner from a thread of its own, and with another thread alive the build does not fork
-    its render worker (render_worker.py), so it would render on one core."""
-    return Live(Spinner("dots", text), console=console, auto_refresh=False, transient=True)
-
-
-def build_mirror(args: argparse.Namespace) -> list[UnreadableThread]:
-    """Build the site and say so; the threads left out because they cannot be read."""
-    from .site.build import build_site  # Pelican loads slowly; only the build needs it
-
-    with build_status("building the site and its search index with Pelican"):
-        report = build_site(args.archive, args.output)
-    if report.unchanged:
-        console.print(
-            f"Nothing changed since the last build: {args.output}/ is current "
-            f"({report.threads} thread(s), {report.posts} post(s)).", highlight=False)
-        return []  # a build that left a thread out is never recorded as done (unchanged.py)
-    console.print(
-        f"Built {report.threads} thread(s), {report.posts} post(s) into {args.output}/ "
-        f"in {report.seconds:.1f} s. Open {args.output}/index.html (search works from "
-        f"file:// too), or publish the folder as it is.", highlight=False)
-    return list(report.unreadable)
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    unreadable = build_mirror(args)
-    if unreadable:
-        raise left_out(unreadable, "the site")
-    return 0
-
-
-def left_out(unreadable: Sequence[UnreadableThread], what: str) -> ArchiveError:
-    """The error ending a command that handled every thread but these."""
-    files = ", ".join(str(thread.path) for thread in unreadable)
-    return ArchiveError(f"{len(unreadable)} thread(s) cannot be read and were left out of "
-                        f"{what}: {files}")
-
-
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import write_jsonl
+    from ..export import write_jsonl
 
     archive = ThreadArchive(args.archive)
     if args.output == "-":
@@ -540,7 +495,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .verify import verify_archive
+    from ..verify import verify_archive
 
     load_config(default_config_path(args.archive))  # the profiles its threads were read by
     threads, problems = verify_archive(ThreadArchive(args.archive))
@@ -554,9 +509,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
-    from .engines import engine_named
-    from .fetch import PoliteClient
-    from .probe import probe, report_lines
+    from ..engines import engine_named
+    from ..fetch import PoliteClient
+    from ..probe import probe, report_lines
 
     config = read_config(args)
     forum = config.for_url(args.url)
@@ -602,14 +557,14 @@ def cmd_engines(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_forum(args: argparse.Namespace) -> int:
-    from .demo_forum import serve_forever
+    from ..demo_forum import serve_forever
 
     serve_forever(args.port)
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo_forum import DemoForum
+    from ..demo_forum import DemoForum
 
     with DemoForum(port=args.forum_port) as forum:
         console.print(f"Demo forum running at {forum.base_url}/", highlight=False)
@@ -620,7 +575,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cmd_build(args)
     if args.no_serve:
         return 0
-    from .serve import serve_directory
+    from ..serve import serve_directory
 
     with serve_directory(args.output, args.port) as url:
         console.print(f"The mirror is served at {url} (Ctrl+C stops).", highlight=False)
@@ -1023,57 +978,4 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "wait", False) and args.queue is None:
         parser.error("--wait needs --queue")
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s",
-        handlers=[RichHandler(console=console, show_path=False, show_time=False)],
-    )
-    if not args.verbose:  # our own notes, without every library's chatter
-        logging.getLogger("scraper").setLevel(logging.INFO)
-    # httpcore's debug trace dumps every response's headers, Set-Cookie values included;
-    # -v logs each request itself (scraper.fetch.client), without them.
-    logging.getLogger("httpcore").setLevel(logging.INFO)
-    # SIGTERM ends any command as Ctrl-C does (scrape and update stop gracefully instead).
-    previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupted)
-    try:
-        with json_log(getattr(args, "log_json", None)):
-            return _run(args)
-    except OSError as error:  # only opening or closing the JSON log: _run catches the rest
-        console.print(f"[bold red]error:[/] cannot write the JSON log {escape(args.log_json)}: "
-                      f"{escape(str(error))}", highlight=False)
-        return 1
-    finally:
-        signal.signal(signal.SIGTERM, previous_sigterm)
-
-
-def _raise_interrupted(signum: int, frame: object) -> None:
-    raise Interrupted(signum)
-
-
-def _run(args: argparse.Namespace) -> int:
-    """Run the command; any error ends in one line on the console and the JSON summary."""
-    try:
-        return args.handler(args)  # type: ignore[no-any-return]
-    except KeyboardInterrupt:
-        return _failed(args, Interrupted(signal.SIGINT))
-    except ForumMirrorError as error:
-        return _failed(args, error)
-    except Exception as unexpected:
-        hint = "the traceback follows" if args.verbose else "run with -v for the traceback"
-        internal = ForumMirrorError(f"internal error: {type(unexpected).__name__}: "
-                                    f"{unexpected}; {hint}")
-        code = _failed(args, internal, type(unexpected).__name__)
-        if args.verbose:  # the plain traceback: rich's shows local values, cookies among them
-            console.print(escape(traceback.format_exc().rstrip()), highlight=False)
-        return code
-
-
-def _failed(args: argparse.Namespace, error: ForumMirrorError, name: str | None = None) -> int:
-    console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
-    event("summary", str(error), logging.ERROR, command=args.command,
-          error=name or getattr(error, "error_type", type(error).__name__),
-          exit_code=error.exit_code)
-    return error.exit_code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return run_command(args)

@@ -1,0 +1,76 @@
+"""The `forum-mirror` command line (commands.py), behind an entry that takes `build` first.
+
+`forum-mirror build` when nothing changed since the last build is done in a few stat calls
+(site/unchanged.py), but importing the whole command line (rich, httpx, every engine) cost
+most of a second: more than such a build at 1,000 posts, and a third of one after a thread
+changed. So `main` answers a plain `build [--archive DIR] [--output DIR]` with the standard
+library alone when nothing changed, runs any other plain build with build.py alone, and
+imports commands.py for everything else; the names other code imports from `scraper.cli`
+are those of commands.py, loaded when first asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+DEFAULT_ARCHIVE = Path("content")
+DEFAULT_OUTPUT = Path("output")
+# The options of `build` answered here, as given in full (argparse also takes abbreviations
+# and other spellings: those go through commands.py, which checks the same way).
+_BUILD_OPTIONS = {"--archive": DEFAULT_ARCHIVE, "--output": DEFAULT_OUTPUT}
+
+
+def _build_folders(argv: Sequence[str]) -> dict[str, Path] | None:
+    """The archive and output of `build [--archive DIR] [--output DIR]`; None for any other
+    command line (another command, any other option, `--help`)."""
+    if not argv or argv[0] != "build":
+        return None
+    folders = dict(_BUILD_OPTIONS)
+    rest = list(argv[1:])
+    while rest:
+        option, equals, value = rest.pop(0).partition("=")
+        if option not in folders or (equals and not value):
+            return None
+        if not equals:
+            if not rest or rest[0].startswith("-"):
+                return None  # missing value: argparse says what is wrong
+            value = rest.pop(0)
+        folders[option] = Path(value)
+    return {"archive": folders["--archive"], "output": folders["--output"]}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `forum-mirror ARGV` (sys.argv's by default); the exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    folders = _build_folders(arguments)
+    if folders is not None:
+        from ..site.build import unchanged_build, unchanged_message
+
+        report = unchanged_build(folders["archive"], folders["output"])
+        if report is not None:
+            print(unchanged_message(folders["output"], report), file=sys.stderr)
+            return 0
+        import argparse
+
+        from .build import cmd_build
+        from .running import run_command
+
+        # The arguments as commands.py's parser gives them for this command line.
+        return run_command(argparse.Namespace(command="build", verbose=False,
+                                              handler=cmd_build, **folders))  # fmt: skip
+    from .commands import main as run_commands
+
+    return run_commands(arguments)
+
+
+def __getattr__(name: str) -> Any:
+    """`from scraper.cli import build_parser` and the like: the command line's own names."""
+    if name.startswith("__"):  # what the import system asks of any module
+        raise AttributeError(name)
+    # Not `from . import commands`: that asks this function for `commands` first.
+    commands = importlib.import_module(f"{__name__}.commands")
+    return getattr(commands, name)

@@ -1,0 +1,7 @@
+"""`python -m scraper.cli`: the `forum-mirror` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
