@@ -8,7 +8,7 @@ error, with the log records the reading made (re-emitted here, so warnings reach
 console and `--log-json` as before).
 
 The worker ignores SIGINT and SIGTERM and runs in its own process group: the scraper
-alone decides how a stop goes (scraper/cli.py). It ends when the scraper closes its pipe,
+alone decides how a stop goes (scraper/cli/). It ends when the scraper closes its pipe,
 which the kernel also does when the scraper dies, however it dies.
 """
 

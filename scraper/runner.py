@@ -8,7 +8,7 @@
                 `update` report them (README.md, "Exit codes")
     announce    the JSON log events and console lines of one outcome, as it finishes
 
-No argparse and no console here: the CLI (cli.py) plans the jobs and prints; a queue
+No argparse and no console here: the CLI (scraper/cli/) plans the jobs and prints; a queue
 worker runs the same `run_job` and hands the Outcome back.
 """
 
