@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -336,14 +335,3 @@ def test_detection_markers_of_other_pages() -> None:
     assert detection_markers(xenforo) == []
     html = '<meta name="generator" content="SMF 2.1"><a href="?SMFCookie956=1">x</a>'
     assert detection_markers(html) == ["generator meta", "SMFCookie"]
-
-
-def test_parse_time_per_page() -> None:
-    """Not a benchmark: a guard that a page parses in well under 50 ms."""
-    pages = [(page_html(b, n), page_url(b, n)) for b, n in
-             ((b, n) for b in BOARDS for n in range(1, EXPECTED[b]["pages"] + 1))]
-    started = time.perf_counter()
-    for _ in range(10):
-        for html, url in pages:
-            SMF().parse_page(html, url)
-    assert (time.perf_counter() - started) / (10 * len(pages)) < 0.05

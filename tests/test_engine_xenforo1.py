@@ -360,13 +360,3 @@ def test_detection_markers_elsewhere() -> None:
                 'data-content="post-1"></article></html>')
     assert detection_markers(xenforo2) == []
     assert detection_markers("<html><body>phpBB</body></html>") == []
-
-
-@pytest.mark.parametrize("name", ["page-1.html", "ltr-page-3.html"])
-def test_a_page_parses_in_a_few_milliseconds(name: str) -> None:
-    html, url = html_of(name), "https://montada.example/forum/threads/77/"
-    XenForo1().parse_page(html, url)  # warm the caches and dateparser
-    start = time.perf_counter()
-    for _ in range(50):
-        XenForo1().parse_page(html, url)
-    assert (time.perf_counter() - start) / 50 < 0.05
