@@ -135,8 +135,13 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def watch(tab: Tab, page: Page) -> None:
-    """Record what `page` (the tab's, or another of its context) asks for and complains of."""
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    """A fresh page; after the test, no request may have left 127.0.0.1 or file://."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    tab = Tab(page)
 
     def on_request(request: Request) -> None:
         tab.requests.append(request.url)
@@ -149,15 +154,6 @@ def watch(tab: Tab, page: Page) -> None:
     page.on("console", on_console)
     page.on("pageerror", lambda error: tab.problems.append(str(error)))
     page.on("dialog", lambda dialog: tab.problems.append(f"dialog: {dialog.message}"))
-
-
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    """A fresh page; after the test, no request may have left 127.0.0.1 or file://."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    tab = Tab(context.new_page())
-    watch(tab, tab.page)
     yield tab
     context.close()
     for url in tab.requests:
