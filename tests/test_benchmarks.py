@@ -41,13 +41,21 @@ SVG = "{http://www.w3.org/2000/svg}"
 MIB = 2**20
 
 
+# One size of each kind is enough to run every benchmark's code (forum-dl's included, at
+# TINY's 2 pages); a second size only runs the same code again. Plots of several sizes are
+# test_a_line_plot_is_valid_svg_with_log_x_over_a_wide_range's.
+ONE_SIZE_EACH = ["--sizes", "posts=40", "--sizes", "pages=2", "--sizes", "update_pages=2"]
+
+
 @pytest.mark.browser  # page weight, and the search benchmarks, run Chromium
-# Every benchmark at tiny sizes takes about 100 s on an idle 2-core machine, and once took
-# over 280 s on a slow CI machine: a hang still fails, a slow machine does not.
+# Every benchmark at tiny sizes took about 100 s on an idle 2-core machine (over 280 s on a
+# slow CI machine) with two sizes each; one size each costs about 0.6 of that in CPU time.
+# A hang still fails, a slow machine does not.
 @pytest.mark.timeout(600)
 def test_the_entry_point_runs_every_benchmark_and_writes_the_report(tmp_path: Path) -> None:
     report = tmp_path / "docs" / "benchmarks.md"
-    run = subprocess.run([sys.executable, "-m", "benchmarks", "--tiny", "--output", str(report)],
+    run = subprocess.run([sys.executable, "-m", "benchmarks", "--tiny", *ONE_SIZE_EACH,
+                          "--output", str(report)],
                          cwd=ROOT, capture_output=True, text=True, timeout=580)
     assert run.returncode == 0, run.stdout + run.stderr
     benchmarks = discover()

@@ -1,14 +1,14 @@
 """Crash safety: `forum-mirror` killed with SIGKILL at any point loses and doubles nothing.
 
-The real CLI runs in a subprocess and is killed at exact points of its run:
+The real CLI runs in a process of its own and is killed at exact points of its run:
 
 - at the k-th request the board receives, for every request of the run (robots.txt, each
   page, each image and attachment): the DemoForum test hook sends the SIGKILL while the
   scraper waits for that answer, after everything before it was processed;
 - at the k-th file event of the write phase, for every one of them: just after a temporary
   file is created, just before it is renamed into place, just after the rename (for each
-  asset, the WARC file and `thread.json`). A few lines run before the CLI (`CHILD` below)
-  count these events and the child sends itself SIGKILL at the k-th; nothing else changes.
+  asset, the WARC file and `thread.json`). A few lines run before the CLI (`ZYGOTE` below)
+  count these events and the run sends itself SIGKILL at the k-th; nothing else changes.
 
 Both a first scrape and an `update` of an archived thread that has grown (a new page, a
 new post with a new attachment, an edited post) are killed. After each kill the lock must
@@ -16,7 +16,8 @@ be free and the archive must be the previous good state or the new one, never a 
 the same command runs to completion and every post must be there exactly once, the edit
 must be one revision, no temporary file may stay behind, and `forum-mirror verify` must
 pass. Each command is also killed twice in a row (mid-pages, then just before the next
-run's `thread.json` lands) before it may finish.
+run's `thread.json` lands) before it may finish. Each run is a process of its own, forked
+from one that imported the CLI once (`ZYGOTE`), so a kill point does not pay the imports.
 
 `benchmarks/kill_test.py` runs every kill point and prints the count. This file runs every
 request point but skips the file events of the assets between the first and the last one
@@ -29,11 +30,13 @@ import fcntl
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,13 +58,33 @@ EDITED_POST = 990006
 CHILD_TIMEOUT = 60
 ASSET_NAME = re.compile(r"[0-9a-f]{64}")
 
-# Runs the real CLI; counts the write phase's file events and sends itself SIGKILL at the
-# FM_KILL_AT-th (0: never), appending each event to the FM_EVENTS file when set.
-CHILD = r"""
-import os, signal, sys, tempfile
+# A long-lived child imports the CLI once and forks one process per run of it: importing
+# anew costs a fresh interpreter about 0.7 s, which every kill point would pay. Each forked
+# run counts the write phase's file events and sends itself SIGKILL at the `kill_at`-th (0:
+# never), appending each event to the `events` file when set, then runs the real CLI. The
+# modules patched below are looked up at call time (`tempfile.mkstemp`, `os.replace`), so
+# patching after the import catches every event, as patching before it did.
+ZYGOTE = r"""
+import json, os, signal, sys, tempfile
+from scraper.cli import main
 
-kill_at = int(os.environ.get("FM_KILL_AT", "0"))
-events_file = os.environ.get("FM_EVENTS")
+def serve():
+    '''Fork a run per request line; here, say its pid and then how it ended.'''
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            return request
+        print("pid", pid, flush=True)
+        _, status = os.waitpid(pid, 0)
+        print("exit", os.waitstatus_to_exitcode(status), flush=True)
+    sys.exit(0)
+
+request = serve()
+devnull = os.open(os.devnull, os.O_RDWR)
+for fd in (0, 1, 2):
+    os.dup2(devnull, fd)
+kill_at, events_file = request["kill_at"], request["events"]
 count = 0
 
 def event(name, path):
@@ -86,8 +109,7 @@ def replace(src, dst, *args, **kwargs):
     event("after rename to", dst)
 
 tempfile.mkstemp, os.replace = mkstemp, replace
-from scraper.cli import main
-sys.exit(main(sys.argv[1:]))
+sys.exit(main(request["args"]))
 """
 
 
@@ -151,6 +173,7 @@ class Scenario:
 
     name: str
     forum: DemoForum
+    cli: Zygote  # runs the command in a process of its own
     command: list[str]  # CLI arguments, without --archive
     rerun: list[str]  # what the user runs next (the same command)
     prepare: Callable[[Path], None]  # puts the archive in its state before the command
@@ -170,25 +193,89 @@ class Scenario:
         ]
 
 
+class ForkedRun:
+    """One run forked by the zygote: killed by pid, its exit status read from the zygote."""
+
+    def __init__(self, zygote: Zygote, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._zygote = zygote
+        self._reading = threading.Lock()  # the test and the board's hook may both wait
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = CHILD_TIMEOUT) -> int:
+        """Its exit code, as `Popen.wait` gives it (-9 when killed); TimeoutExpired."""
+        with self._reading:
+            if self.returncode is None:
+                self.returncode = int(self._zygote.read_line("exit", timeout))
+        return self.returncode
+
+
+class Zygote:
+    """The CLI imported once in a child process (`ZYGOTE`), forking one run at a time."""
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE], cwd=ROOT, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._requests, self._answers = self._process.stdin, self._process.stdout.fileno()
+        self._buffer = b""
+
+    def start(self, args: list[str], kill_at: int, events: Path | None) -> ForkedRun:
+        request = {"args": args, "kill_at": kill_at, "events": events and str(events)}
+        self._requests.write(json.dumps(request).encode() + b"\n")
+        self._requests.flush()
+        return ForkedRun(self, int(self.read_line("pid", CHILD_TIMEOUT)))
+
+    def read_line(self, word: str, timeout: float | None) -> str:
+        """The value of the zygote's next line, which must start with `word`."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([self._answers], [], [], left)[0]:
+                raise subprocess.TimeoutExpired(ZYGOTE, timeout or 0)
+            if not (data := os.read(self._answers, 4096)):
+                raise RuntimeError(f"the zygote died (exit code {self._process.wait()})")
+            self._buffer += data
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        said, value = line.decode().split()
+        assert said == word, line
+        return value
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._requests.close()  # its loop ends
+        try:
+            self._process.wait(timeout=CHILD_TIMEOUT)
+        finally:
+            if self._process.poll() is None:
+                self._process.kill()
+                self._process.wait()
+            assert self._process.stdout is not None
+            self._process.stdout.close()
+
+
 def run_child(
+    zygote: Zygote,
     args: list[str],
     archive: Path,
     *,
     kill_at: int = 0,
     events: Path | None = None,
-    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    on_start: Callable[[ForkedRun], None] | None = None,
 ) -> int:
-    """Run the CLI in a subprocess; its return code (-9 when it was killed)."""
-    env = {**os.environ, "FM_KILL_AT": str(kill_at)}
-    if events is not None:
-        env["FM_EVENTS"] = str(events)
-    process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, *args, "--archive", str(archive), *FETCH_OPTIONS],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """Run the CLI in a process of its own; its return code (-9 when it was killed)."""
+    process = zygote.start([*args, "--archive", str(archive), *FETCH_OPTIONS], kill_at, events)
     if on_start is not None:
         on_start(process)
     try:
@@ -205,7 +292,7 @@ def calibrate(scenario: Scenario, workdir: Path) -> None:
     scenario.prepare(archive)
     events = workdir / f"{scenario.name}-events.txt"
     before = len(scenario.forum.requests)
-    code = run_child(scenario.command, archive, events=events)
+    code = run_child(scenario.cli, scenario.command, archive, events=events)
     assert code == 0, f"the {scenario.name} run without a kill failed ({code})"
     scenario.requests = [r.path for r in scenario.forum.requests[before:]]
     scenario.events = events.read_text("utf-8").splitlines()
@@ -274,7 +361,7 @@ def complete_state_problems(scenario: Scenario, archive: Path) -> list[str]:
 def kill_run(scenario: Scenario, point: KillPoint, archive: Path) -> int:
     """Run the command in a subprocess and SIGKILL it at `point`; its exit code."""
     started = threading.Event()
-    process_box: list[subprocess.Popen[bytes]] = []
+    process_box: list[ForkedRun] = []
     seen = 0
 
     def kill_at_request(entry: RequestLog) -> None:
@@ -282,10 +369,10 @@ def kill_run(scenario: Scenario, point: KillPoint, archive: Path) -> int:
         seen += 1
         if seen == point.index:
             started.wait(CHILD_TIMEOUT)
-            process_box[0].send_signal(signal.SIGKILL)
+            process_box[0].kill()
             process_box[0].wait()  # answer only a dead scraper
 
-    def on_start(process: subprocess.Popen[bytes]) -> None:
+    def on_start(process: ForkedRun) -> None:
         process_box.append(process)
         started.set()
 
@@ -293,7 +380,9 @@ def kill_run(scenario: Scenario, point: KillPoint, archive: Path) -> int:
         scenario.forum.on_request = kill_at_request
     try:
         write_kill = point.index if point.kind == "write" else 0
-        return run_child(scenario.command, archive, on_start=on_start, kill_at=write_kill)
+        return run_child(
+            scenario.cli, scenario.command, archive, on_start=on_start, kill_at=write_kill
+        )
     finally:
         scenario.forum.on_request = None
 
@@ -332,6 +421,13 @@ def sweep(
 ) -> list[SweepResult]:
     """Kill a first scrape, then an update of the grown thread, at the points `select`
     keeps of each (all by default); what passed and what failed."""
+    with Zygote() as cli:
+        return sweep_with(cli, workdir, select)
+
+
+def sweep_with(
+    cli: Zygote, workdir: Path, select: Callable[[list[KillPoint]], list[KillPoint]]
+) -> list[SweepResult]:
     results = []
     with DemoForum(posts_per_page=POSTS_PER_PAGE, extra_posts=first_posts()) as first:
         url, port = first.thread_url, int(first.base_url.rsplit(":", 1)[1])
@@ -340,6 +436,7 @@ def sweep(
         scrape = Scenario(
             "first scrape",
             first,
+            cli,
             ["scrape", url],
             ["scrape", url],
             prepare=lambda archive: shutil.rmtree(archive, ignore_errors=True),
@@ -356,6 +453,7 @@ def sweep(
         update = Scenario(
             "update of the grown thread",
             grown,
+            cli,
             ["update"],
             ["update"],
             prepare=archived,
