@@ -155,9 +155,10 @@ def run_spread(jobs: Sequence[ThreadJob], archive: ThreadArchive, *, stop: StopR
                observing: Callable[[ThreadJob], AbstractContextManager[ScrapeObserver | None]],
                finished: Callable[[Outcome], None]) -> None:
     """`run_local` over `processes` processes: this one works the first share of lanes
-    (with its progress observers), lane processes the others (without: their pages go
-    uncounted on the terminal's bars). `finished` is called one outcome at a time, from
-    any process's; a stop request reaches every process. Returns when every lane ended."""
+    (with its progress observers), lane processes the others (without: their threads count
+    in the run's total as each ends, their pages go uncounted). `finished` is called one
+    outcome at a time, from any process's; a stop request reaches every process. Returns
+    when every lane ended."""
     shares = split_lanes(jobs, processes)
     report_lock = threading.Lock()
 
@@ -165,11 +166,16 @@ def run_spread(jobs: Sequence[ThreadJob], archive: ThreadArchive, *, stop: StopR
         with report_lock:
             finished(outcome)
 
+    def from_elsewhere(outcome: Outcome) -> None:
+        with observing(outcome.job):  # counted in the run's total as a job done here is
+            pass
+        one_at_a_time(outcome)
+
     others: list[LaneProcess] = []
     try:
         for share in shares[1:]:
             others.append(LaneProcess(share, archive, concurrency=concurrency,
-                                      config_path=config_path, finished=one_at_a_time))
+                                      config_path=config_path, finished=from_elsewhere))
         ended = threading.Event()
 
         def tell_stop() -> None:  # a signal handler cannot write to a pipe safely
