@@ -14,6 +14,7 @@ clock starts; the CPU time is then the submitting command's plus the workers'.
 
     python -m benchmarks.schedule [--hosts 12 --threads 12 --pages 3 --delay 1]
                                   [--concurrency 4] [--workers 2 --worker-concurrency 16]
+                                  [--processes N] [--profile]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import hashlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -51,6 +53,24 @@ STARTUP_SECONDS = 3.0  # "plus a few seconds of start-up" (interpreter, imports,
 WORKER_CONCURRENCY = 16  # threads of each queue worker
 HEARTBEATS = "forum-mirror:__heartbeats__"  # Dramatiq's set of live workers (workqueue.py)
 ROBOTS = b"User-agent: *\nAllow: /\n"
+# `python -c PROFILER OUT ARGS...`: `forum-mirror ARGS` with every thread profiled, in CPU time (`-m
+# cProfile` sees only the main thread, and the lanes are threads), merged into OUT.
+PROFILER = """
+import atexit, cProfile, pstats, runpy, sys, threading, time
+out, sys.argv = sys.argv[1], ["forum-mirror", *sys.argv[2:]]
+profiles = [cProfile.Profile(time.thread_time)]
+def start(*_):
+    profiles.append(cProfile.Profile(time.thread_time))
+    profiles[-1].enable()
+def dump():
+    for profile in profiles:
+        profile.disable()
+    pstats.Stats(*profiles).dump_stats(out)
+threading.setprofile(start)
+atexit.register(dump)
+profiles[0].enable()
+runpy.run_module("scraper.cli", run_name="__main__")
+"""
 
 
 @dataclass(frozen=True)
@@ -173,9 +193,12 @@ def queue_workers(count: int, archive: Path, workdir: Path, concurrency: int
 
 
 def measure_case(case: Case, workdir: Path, concurrency: int | None = None,
-                 worker_concurrency: int = WORKER_CONCURRENCY) -> list[Timed]:
+                 worker_concurrency: int = WORKER_CONCURRENCY, profile: bool = False,
+                 processes: int | None = None) -> list[Timed]:
     """Scrape the case's threads, then `update` them unchanged; both timed in a child (with
-    `case.workers`, queued to that many workers, whose CPU time counts too)."""
+    `case.workers`, queued to that many workers, whose CPU time counts too). `profile`: the
+    child runs under cProfile, its profile written to `workdir/COMMAND.prof`. `processes`:
+    the scrape's `--processes` (default: its own choice, two from 200 threads on)."""
     workdir.mkdir(parents=True, exist_ok=True)
     archive = workdir / f"archive-{case.name.replace(' ', '-')}"
     per_host = -(-case.threads // case.hosts)
@@ -198,11 +221,15 @@ def measure_case(case: Case, workdir: Path, concurrency: int | None = None,
             queued, pids = stack.enter_context(
                 queue_workers(case.workers, archive, workdir, worker_concurrency))
             options += queued
-        for command, argv in (("scrape", ["scrape", *urls]), ("update", ["update"])):
+        spread = ["--processes", str(processes)] if processes is not None else []
+        for command, argv in (("scrape", ["scrape", *urls, *spread]), ("update", ["update"])):
             for board in boards:
                 board.take_count()
             workers_before = sum(map(_cpu_seconds, pids))
-            usage = run_child(forum_mirror(*argv, *options), workdir / f"{command}.log")
+            tool = (["-c", PROFILER, str(workdir / f"{command}.prof")] if profile
+                    else ["-m", "scraper.cli"])
+            usage = run_child([sys.executable, *tool, *argv, *options],
+                              workdir / f"{command}.log")
             if usage.exit_code != 0:
                 output = (workdir / f"{command}.log").read_text("utf-8", "replace")
                 raise RuntimeError(f"{command} of {case.name} exited {usage.exit_code}: "
@@ -258,7 +285,8 @@ BENCHMARK = Benchmark(
           f"{STARTUP_SECONDS:g} s of start-up. Quick: 12 hosts with one 3-page thread each at "
           "--delay 1, and 100 one-page threads on 20 hosts at --delay 0.2, in one process and "
           f"queued to two workers ({WORKER_CONCURRENCY} threads each) on a throwaway "
-          "redis-server; --full adds 1,000 of each.",
+          "redis-server; --full adds 1,000 of each. A local scrape of 200 threads or more "
+          "spreads its hosts over two processes (`--processes`, docs/scheduling.md).",
     plots=(Plot("Scheduled runs against their floor", "seconds",
                 ("scrape", "scrape floor", "update", "update floor")),
            Plot("Queued runs (two workers) against their floor", "seconds",
@@ -288,11 +316,17 @@ def main(argv: Sequence[str] | None = None) -> None:
                              "process)")
     parser.add_argument("--worker-concurrency", type=int, default=WORKER_CONCURRENCY)
     parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--processes", type=int, default=None,
+                        help="the scrape's --processes (default: its own choice)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run each command under cProfile (WORKDIR/scrape.prof, "
+                             "update.prof): where its CPU time goes")
     args = parser.parse_args(argv)
     case = Case("cli", args.hosts, args.threads, args.pages, args.delay, args.workers)
     args.workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    for timed in measure_case(case, args.workdir, args.concurrency, args.worker_concurrency):
+    for timed in measure_case(case, args.workdir, args.concurrency, args.worker_concurrency,
+                              args.profile, args.processes):
         print(f"{timed.command:7} {timed.seconds:6.1f} s wall, {timed.cpu_seconds:5.1f} s CPU; "
               f"floor {timed.floor:5.1f} s ({timed.most_requests} requests to one host, "
               f"{timed.requests} in all): {timed.ratio:.2f}x")

@@ -72,6 +72,11 @@ def shown(url: str) -> str:
     return masked if len(masked) <= SHOWN_LENGTH else masked[:SHOWN_LENGTH] + "..."
 
 
+# Asked again and again of the same few URLs: each engine's `matches` canonicalises the URL
+# it is given (one thread's engine lookups took some 45 calls), and so do its parsing and its
+# state (a tenth of a small thread's CPU time in a run of a thousand). A cache holds far
+# more than a run's threads; errors (UnsupportedUrl) are not cached.
+@functools.lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     """The one spelling of a thread URL; `UnsupportedUrl` if it is not a usable http(s) URL
     or carries a user name or password."""
@@ -80,6 +85,7 @@ def canonical_url(url: str) -> str:
                        _spaces_encoded(parts.query), ""))
 
 
+@functools.lru_cache(maxsize=8192)  # as canonical_url: each lane asks it of every URL it sends
 def origin_of(url: str) -> Origin:
     """The canonical origin of an http(s) URL; `UnsupportedUrl` as for `canonical_url`."""
     return _parse(url, drop_userinfo=False)[1]

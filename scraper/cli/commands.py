@@ -48,6 +48,7 @@ from ..fetch.cookies import load_cookies
 from ..fetch.settings import seconds_problem
 from ..fetch.stop import StopRequest
 from ..jsonlog import event
+from ..lanes import PROCESSES_FROM_THREADS, processes_for, run_spread
 from ..lock import archive_lock
 from ..recheck import DEFAULT_REVISIT
 from ..records import AssetRef, ParsedPage
@@ -218,15 +219,24 @@ def forced_reader(args: argparse.Namespace, config: MirrorConfig) -> str | None:
 
 
 def run_jobs(args: argparse.Namespace, jobs: list[ThreadJob], archive: ThreadArchive,
-             stop: StopRequest, fold: RunFold, run: UpdateRun | None = None) -> None:
-    """Run the jobs here, host beside host, announcing and folding each outcome."""
+             stop: StopRequest, fold: RunFold, run: UpdateRun | None = None,
+             config_path: Path | None = None) -> None:
+    """Run the jobs here, host beside host, announcing and folding each outcome; a `scrape`
+    of many threads in more than one process (`--processes`, lanes.py)."""
     def finished(outcome: Outcome) -> None:
         announce(outcome, say)
         fold.add(outcome)
 
+    processes = (processes_for(getattr(args, "processes", 1), jobs) if run is None else 1)
     with _progress(len(jobs)) as observing:
-        run_local(jobs, archive, stop=stop, run=run, concurrency=args.concurrency,
-                  observing=observing, finished=finished)
+        if processes > 1:
+            log.info("%d thread(s) in %d processes", len(jobs), processes)
+            run_spread(jobs, archive, stop=stop, processes=processes,
+                       concurrency=args.concurrency, config_path=config_path,
+                       observing=observing, finished=finished)
+        else:
+            run_local(jobs, archive, stop=stop, run=run, concurrency=args.concurrency,
+                      observing=observing, finished=finished)
     fold.stopped(stop.signum)
 
 
@@ -305,7 +315,7 @@ def cmd_scrape(args: argparse.Namespace) -> int:
         jobs = plan_jobs(args, config, "scrape",
                          [(url, archived_key(url, archive)) for url in args.urls])
         if args.queue is None:
-            run_jobs(args, jobs, archive, stop, fold)
+            run_jobs(args, jobs, archive, stop, fold, config_path=config.path)
         elif not run_queued(args, jobs, stop, fold):
             return 0
         if fold.interrupted is not None:
@@ -732,6 +742,10 @@ def build_parser() -> argparse.ArgumentParser:
     config_option(scrape)
     fetch_options(scrape)
     concurrency_option(scrape)
+    scrape.add_argument("--processes", type=processes_count, default=None, metavar="N",
+                        help="processes the hosts are spread over, each host in one (default: "
+                             f"two from {PROCESSES_FROM_THREADS} threads on, on a machine with "
+                             "two cores or more, else one)")
     queue_options(scrape)
     log_json_option(scrape)
     scrape.set_defaults(handler=cmd_scrape)
@@ -926,6 +940,11 @@ def retry_count(text: str) -> int:
     """An argparse type: retries, 0 to 100 (the backoff doubles with each, and overflows a
     float past 1023)."""
     return _integer(text, 0, 100)
+
+
+def processes_count(text: str) -> int:
+    """An argparse type: processes for a run's hosts, 1 to 16."""
+    return _integer(text, 1, 16)
 
 
 def concurrency_count(text: str) -> int:
