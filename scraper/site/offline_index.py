@@ -633,13 +633,16 @@ def write_search_files(
     """
     folder = output / SEARCH_DIR
     shards_dir = folder / OFFLINE_SHARDS_DIR
-    present = _files_under(shards_dir)
-    wanted: set[Path] = set()
+    # Paths as strings: a Path a file costs more than the listing (tens of thousands of
+    # shards at 100k posts, on every rebuild however small).
+    shards_root = str(shards_dir)
+    present = _files_under(shards_root)
+    wanted: set[str] = set()
     changed = 0
 
     def write(path: Path, text: str) -> None:
         nonlocal changed
-        wanted.add(path)
+        wanted.add(str(path))
         changed += write_if_changed(path, text.encode("utf-8"))
 
     rules = json.dumps(RULES, separators=(",", ":"))  # \u escapes: marks stay readable
@@ -650,16 +653,16 @@ def write_search_files(
         for thread, count in zip(data.threads, data.thread_posts(), strict=True)
         if thread.file_id in keep
         and all(
-            shards_dir / f"posts/{thread.file_id}/{number}.js" in present
+            f"{shards_root}/posts/{thread.file_id}/{number}.js" in present
             for number in range(-(-count // POSTS_PER_FILE))
         )
     }
     for name, text in _post_files(data, kept):
-        path = shards_dir / f"{name}.js"
+        path = f"{shards_root}/{name}.js"
         if text is None:
             wanted.add(path)
         else:
-            write(path, text)
+            write(Path(path), text)
     previous = _previous(output)
     ranges = _ranges(previous[0] if previous else {}, data)
     # Shards none of whose words' lists can have changed are left as they are (not made).
@@ -671,7 +674,7 @@ def write_search_files(
     touched_sorted = sorted(touched or ())
 
     def unchanged(key: str, kind: str, keys_before: set[str]) -> bool:
-        path = shards_dir / f"terms/{kind}-{key_name(key)}.js"
+        path = f"{shards_root}/terms/{kind}-{key_name(key)}.js"
         at = bisect_left(touched_sorted, key)
         if (
             touched is None
@@ -748,16 +751,17 @@ def write_search_files(
     return changed
 
 
-def _files_under(folder: Path) -> set[Path]:
-    """Every file under `folder` (one listing per folder, not a stat per file)."""
-    return {Path(root) / name for root, _, files in os.walk(folder) for name in files}
+def _files_under(folder: str) -> set[str]:
+    """Every file under `folder` (one listing per folder, not a stat per file), as
+    `folder/relative/path`."""
+    return {f"{root}/{name}" for root, _, files in os.walk(folder) for name in files}
 
 
-def _delete_all_but(folder: Path, present: set[Path], wanted: set[Path]) -> int:
+def _delete_all_but(folder: Path, present: set[str], wanted: set[str]) -> int:
     """Delete the files of `present` (under `folder`) not in `wanted` (an earlier build's
     shards under keys or threads this one has not: a reader could load them, and the folder
     would grow), and the folders left empty; how many files were deleted."""
-    stale = present - wanted
+    stale = [Path(path) for path in present - wanted]
     for path in stale:
         path.unlink()
     for parent in sorted({path.parent for path in stale}, key=lambda p: len(p.parts),
