@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -42,6 +43,7 @@ from benchmarks.scrape import (
     child_environment,
     forum_mirror,
     run_child,
+    warm_up,
 )
 from scraper.demo_forum import pages
 from scraper.demo_forum.seed import MOROCCO_TZ, SEED_THREAD, Member, Post, Text, Thread
@@ -155,8 +157,23 @@ def _cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def queue_workers(count: int, archive: Path, workdir: Path, concurrency: int
-                  ) -> Iterator[tuple[list[str], list[int]]]:
+def serving(boards: Sequence[SmallBoard]) -> Iterator[None]:
+    """The boards served while inside; stopped all at once after, since each server takes
+    up to its half-second poll to stop (one after the other, 20 boards took 5 s)."""
+    with contextlib.ExitStack() as stack:
+        for board in boards:
+            stack.enter_context(board)
+        stack.pop_all()
+    try:
+        yield
+    finally:
+        with ThreadPoolExecutor(len(boards) or 1) as pool:
+            list(pool.map(lambda board: board.__exit__(None, None, None), boards))
+
+
+@contextlib.contextmanager
+def queue_workers(count: int, archive: Path, workdir: Path, concurrency: int,
+                  pycache: Path | None = None) -> Iterator[tuple[list[str], list[int]]]:
     """A throwaway redis-server and `count` workers on it, ready (their heartbeats are in):
     the options a queued run adds, and the workers' pids. SIGTERMed at the end."""
     import redis
@@ -170,7 +187,7 @@ def queue_workers(count: int, archive: Path, workdir: Path, concurrency: int
             workers.append(subprocess.Popen(
                 forum_mirror("worker", "--queue", server.url(), "--archive", str(archive),
                              "--concurrency", str(concurrency)),
-                cwd=ROOT, env=child_environment(workdir / "pycache"), stdout=log,
+                cwd=ROOT, env=child_environment(pycache or workdir / "pycache"), stdout=log,
                 stderr=subprocess.STDOUT))
         try:
             client = redis.Redis.from_url(server.url())
@@ -194,11 +211,12 @@ def queue_workers(count: int, archive: Path, workdir: Path, concurrency: int
 
 def measure_case(case: Case, workdir: Path, concurrency: int | None = None,
                  worker_concurrency: int = WORKER_CONCURRENCY, profile: bool = False,
-                 processes: int | None = None) -> list[Timed]:
+                 processes: int | None = None, pycache: Path | None = None) -> list[Timed]:
     """Scrape the case's threads, then `update` them unchanged; both timed in a child (with
     `case.workers`, queued to that many workers, whose CPU time counts too). `profile`: the
     child runs under cProfile, its profile written to `workdir/COMMAND.prof`. `processes`:
-    the scrape's `--processes` (default: its own choice, two from 200 threads on)."""
+    the scrape's `--processes` (default: its own choice, two from 200 threads on).
+    `pycache`: where the children's compiled modules are kept (`benchmarks.scrape.warm_up`)."""
     workdir.mkdir(parents=True, exist_ok=True)
     archive = workdir / f"archive-{case.name.replace(' ', '-')}"
     per_host = -(-case.threads // case.hosts)
@@ -212,14 +230,13 @@ def measure_case(case: Case, workdir: Path, concurrency: int | None = None,
     if concurrency is not None:
         options += ["--concurrency", str(concurrency)]
     measured = []
-    run_child(forum_mirror("--version"), workdir / "warm-up.log")  # compiles the modules once
+    pycache = warm_up(workdir, None, pycache)
     with contextlib.ExitStack() as stack:
-        for board in boards:
-            stack.enter_context(board)
+        stack.enter_context(serving(boards))
         pids: list[int] = []
         if case.workers:
             queued, pids = stack.enter_context(
-                queue_workers(case.workers, archive, workdir, worker_concurrency))
+                queue_workers(case.workers, archive, workdir, worker_concurrency, pycache))
             options += queued
         spread = ["--processes", str(processes)] if processes is not None else []
         for command, argv in (("scrape", ["scrape", *urls, *spread]), ("update", ["update"])):
@@ -229,7 +246,7 @@ def measure_case(case: Case, workdir: Path, concurrency: int | None = None,
             tool = (["-c", PROFILER, str(workdir / f"{command}.prof")] if profile
                     else ["-m", "scraper.cli"])
             usage = run_child([sys.executable, *tool, *argv, *options],
-                              workdir / f"{command}.log")
+                              workdir / f"{command}.log", pycache)
             if usage.exit_code != 0:
                 output = (workdir / f"{command}.log").read_text("utf-8", "replace")
                 raise RuntimeError(f"{command} of {case.name} exited {usage.exit_code}: "
@@ -261,8 +278,10 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
     """The suite's entry (benchmarks/report.py): each case's scrape and unchanged update,
     beside its floor."""
     found: list[Measurement] = []
+    pycache = workdir / "pycache"  # forum-mirror compiled once for every case
     for case in cases(sizes):
-        for timed in measure_case(case, workdir / case.name.replace(" ", "-")):
+        for timed in measure_case(case, workdir / case.name.replace(" ", "-"),
+                                  pycache=pycache):
             size = case.threads
             name = f"queued {timed.command}" if case.workers else timed.command
             note = (f"{case.name}, {case.pages} page(s) each, --delay {case.delay:g}: "

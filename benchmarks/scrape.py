@@ -251,14 +251,15 @@ def child_environment(pycache: Path) -> dict[str, str]:
     return environment
 
 
-def run_child(argv: Sequence[str], log: Path) -> ChildUsage:
+def run_child(argv: Sequence[str], log: Path, pycache: Path | None = None) -> ChildUsage:
     """Run `argv` from the project root, its output to `log`, and say what it used. The
-    compiled modules go next to `log` (in `pycache/`): warm them up with a first run."""
+    compiled modules go to `pycache` (default: next to `log`, in `pycache/`): warm them up
+    with a first run (`warm_up`)."""
     usage = log.with_suffix(".rusage")
     started = time.perf_counter()
     with log.open("wb") as output:
         subprocess.run([sys.executable, "-c", LAUNCHER, str(usage), *argv], cwd=ROOT,
-                       env=child_environment(log.parent / "pycache"),
+                       env=child_environment(pycache or log.parent / "pycache"),
                        stdout=output, stderr=subprocess.STDOUT, check=True)
     seconds = time.perf_counter() - started
     peak, code, cpu = usage.read_text().split()
@@ -300,36 +301,47 @@ class ScrapeComparison:
         return next((r for r in self.runs if r.tool == tool), None)
 
 
-def warm_up(work: Path, forum_dl: Path | None) -> None:
-    """Start each tool once, so that every measured run finds its modules compiled."""
-    run_child(forum_mirror("--help"), work / "warm-up.log")
-    # httpx imports httpcore (and h11) only as it makes a client's transport: make one.
-    run_child([sys.executable, "-c", "import httpx; httpx.Client().close()"],
-              work / "warm-up.log")
+def warm_up(work: Path, forum_dl: Path | None, pycache: Path | None = None) -> Path:
+    """Start each tool once, so that every measured run finds its modules compiled in
+    `pycache` (default `work/pycache`), which it returns. A tool already started with that
+    folder is not started again: the measurements of a run share one."""
+    pycache = pycache or work / "pycache"
+    pycache.mkdir(parents=True, exist_ok=True)
+    tools = [("forum-mirror", forum_mirror("--help")),
+             # httpx imports httpcore (and h11) only as it makes a client's transport: make one.
+             ("httpx", [sys.executable, "-c", "import httpx; httpx.Client().close()"])]
     if forum_dl is not None and forum_dl.exists():
-        run_child([str(forum_dl), "--version"], work / "warm-up.log")
+        tools.append(("forum-dl", [str(forum_dl), "--version"]))
+    for name, argv in tools:
+        warmed = pycache / f"{name}.warmed"
+        if not warmed.exists():
+            run_child(argv, work / "warm-up.log", pycache)
+            warmed.touch()
+    return pycache
 
 
 def compare_scrape(pages_count: int, posts_per_page: int, work: Path, *,
-                   forum_dl: Path | None = FORUM_DL, profile: Path | None = None
-                   ) -> ScrapeComparison:
+                   forum_dl: Path | None = FORUM_DL, profile: Path | None = None,
+                   pycache: Path | None = None) -> ScrapeComparison:
     """Scrape a thread of `pages_count` pages with forum-mirror, the bare loop and forum-dl
-    (when `forum_dl` exists), one after the other against one replayed board."""
+    (when `forum_dl` exists), one after the other against one replayed board. `pycache`:
+    see `warm_up`."""
     work.mkdir(parents=True, exist_ok=True)
     posts = pages_count * posts_per_page
     runs: list[Run] = []
-    warm_up(work, forum_dl)
+    pycache = warm_up(work, forum_dl, pycache)
     with ReplayBoard(posts, posts_per_page) as board:
         archive = work / "archive"
         usage = run_child(
             forum_mirror("scrape", board.thread_url, "--archive", str(archive), "--delay", "0",
                          profile=profile),
-            work / "forum-mirror.log")
+            work / "forum-mirror.log", pycache)
         runs.append(Run("forum-mirror", usage, board.take_count()))
         urls = fetched_urls(archive)
         url_file = work / "urls.txt"
         url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
-        usage = run_child([sys.executable, "-c", BARE_LOOP, str(url_file)], work / "bare.log")
+        usage = run_child([sys.executable, "-c", BARE_LOOP, str(url_file)], work / "bare.log",
+                          pycache)
         runs.append(Run("bare httpx loop", usage, board.take_count()))
         if forum_dl is not None and forum_dl.exists():
             output = work / "forum-dl"
@@ -337,7 +349,7 @@ def compare_scrape(pages_count: int, posts_per_page: int, work: Path, *,
             usage = run_child(
                 [str(forum_dl), "-f", "jsonl", "-o", str(output / "posts.jsonl"),
                  "--files-output", str(output / "files"), board.thread_url],
-                work / "forum-dl.log")
+                work / "forum-dl.log", pycache)
             found = _forum_dl_posts(output / "posts.jsonl")
             runs.append(Run("forum-dl 0.3.0", usage, board.take_count(), f"{found} posts written"))
     return ScrapeComparison(pages_count, posts, len(urls), tuple(runs))
@@ -362,20 +374,22 @@ class UpdateCost:
     new_posts: int
 
 
-def update_costs(page_counts: Sequence[int], work: Path, posts_per_page: int = 1
-                 ) -> list[UpdateCost]:
-    """For each length: scrape the thread, then time an `update` that finds it unchanged."""
+def update_costs(page_counts: Sequence[int], work: Path, posts_per_page: int = 1,
+                 pycache: Path | None = None) -> list[UpdateCost]:
+    """For each length: scrape the thread, then time an `update` that finds it unchanged.
+    `pycache`: see `warm_up`."""
     costs = []
+    work.mkdir(parents=True, exist_ok=True)
+    pycache = warm_up(work, None, pycache)
     for count in page_counts:
         folder = work / f"update-{count}"
         folder.mkdir(parents=True, exist_ok=True)
-        warm_up(folder, None)
         archive = folder / "archive"
         with ReplayBoard(max(count * posts_per_page, len(seed.SEED_POSTS)),
                          posts_per_page) as board:
             scraped = run_child(forum_mirror("scrape", board.thread_url, "--archive",
                                              str(archive), "--delay", "0"),
-                                folder / "scrape.log")
+                                folder / "scrape.log", pycache)
             if scraped.exit_code != 0:
                 raise RuntimeError(f"scrape of {count} pages failed: see {folder}/scrape.log")
             board.take_count()
@@ -383,7 +397,7 @@ def update_costs(page_counts: Sequence[int], work: Path, posts_per_page: int = 1
             updated = run_child(
                 forum_mirror("update", board.thread_url, "--archive", str(archive),
                              "--delay", "0", "--log-json", str(events)),
-                folder / "update.log")
+                folder / "update.log", pycache)
             if updated.exit_code != 0:
                 raise RuntimeError(f"update of {count} pages failed: see {folder}/update.log")
             summary = [json.loads(line) for line in events.read_text("utf-8").splitlines()][-1]
@@ -447,14 +461,15 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
     """The suite's entry (benchmarks/report.py): every thread length of `sizes.pages` scraped
     by each tool, and an unchanged update of every length of `sizes.update_pages`."""
     found: list[Measurement] = []
+    pycache = workdir / "pycache"  # every tool compiled once for the whole benchmark
     for pages_count in sizes.pages:
         result = compare_scrape(
             pages_count, sizes.posts_per_page, workdir / f"scrape-{pages_count}",
-            forum_dl=FORUM_DL if pages_count in sizes.forum_dl_pages else None)
+            forum_dl=FORUM_DL if pages_count in sizes.forum_dl_pages else None, pycache=pycache)
         found += [Measurement(r.tool, pages_count, r.usage.seconds, r.usage.peak_rss_bytes,
                               requests=r.requests, unit="pages", note=r.note)
                   for r in result.runs]
-    for cost in update_costs(sizes.update_pages, workdir / "update"):
+    for cost in update_costs(sizes.update_pages, workdir / "update", pycache=pycache):
         found.append(Measurement("unchanged update", cost.pages, cost.seconds,
                                  requests=cost.requests, unit="pages",
                                  note=f"{cost.new_posts} new posts"))
@@ -466,16 +481,17 @@ BENCHMARK = Benchmark(
     run,
     about="A 20-posts-a-page thread replayed by a loopback board (pages pre-rendered): "
           "forum-mirror at --delay 0 (robots, throttle, WARC, hashing on) against a bare "
-          "httpx loop over the same URLs and forum-dl 0.3.0 (when /tmp/forumdl has it; at 10 "
-          "pages, and with --full at 200 too); then an unchanged `update` of threads of "
-          "growing length.",
+          "httpx loop over the same URLs and forum-dl 0.3.0 (when /tmp/forumdl has it), one "
+          "run of each; then an unchanged `update` of threads of growing length. The goals "
+          "are issue 11's, stated for a 200-page thread: at 10 pages, Python's start-up is "
+          "most of every tool's time, so those figures are shown for information only.",
     plots=(Plot("Scrape time against thread length", "seconds",
                 ("forum-mirror", "bare httpx loop", "forum-dl 0.3.0")),
            Plot("Requests of an unchanged update", "requests", ("unchanged update",))),
-    goals=(Goal("scrape at most 3x a bare httpx loop", "forum-mirror", "seconds",
-                over="bare httpx loop", at_most=3.0),
-           Goal("forum-dl at least 10x slower than forum-mirror", "forum-dl 0.3.0", "seconds",
-                over="forum-mirror", at_least=10.0),
+    goals=(Goal("a 200-page scrape at most 3x a bare httpx loop", "forum-mirror", "seconds",
+                over="bare httpx loop", at_most=3.0, at=200),
+           Goal("forum-dl at least 10x slower than forum-mirror on 200 pages", "forum-dl 0.3.0",
+                "seconds", over="forum-mirror", at_least=10.0, at=200),
            # The last page and two revisited earlier ones (recheck.DEFAULT_REVISIT).
            Goal("an unchanged update costs robots.txt plus 3 page requests", "unchanged update",
                 "requests", at_most=4)),

@@ -18,6 +18,7 @@ Figures are from one run on a shared machine: compare them side by side.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import random
@@ -25,8 +26,10 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from playwright.sync_api import Browser, Request, sync_playwright
@@ -129,10 +132,19 @@ def vocabularies(rng: random.Random) -> dict[str, Vocabulary]:
     return result
 
 
+@functools.cache
+def _seeded_vocabularies(seed: int) -> tuple[dict[str, Vocabulary], tuple[Any, ...]]:
+    """The vocabularies of `seed` and the generator's state after drawing them: a run's
+    sizes share them (drawing 90,000 words took a second a size) and get the same posts."""
+    rng = random.Random(seed)
+    return vocabularies(rng), rng.getstate()
+
+
 def generate(posts: int, seed: int = 11) -> SearchData:
     """`posts` posts in THREADS threads, in the shape `SearchData.add_thread` collects them."""
-    rng = random.Random(seed)
-    vocab = vocabularies(rng)
+    vocab, state = _seeded_vocabularies(seed)
+    rng = random.Random()
+    rng.setstate(state)
     authors = [
         f"{rng.choice(['عضو', 'חבר', 'member'])} {rng.choice(LETTERS['ar'])}{number}"
         for number in range(AUTHORS)
@@ -258,15 +270,17 @@ def measure(browser: Browser, root: str, output: Path, mode: str, query: str) ->
         requests.append(request)
 
     page.on("requestfinished", finished)
-    page.goto(f"{root}search.html?q={quote(query)}")
+    # Not until the load event: the probe times the answer from navigation start, and the
+    # load event came about a second after it (the hits' posts files still loading).
+    page.goto(f"{root}search.html?q={quote(query)}", wait_until="commit")
     page.wait_for_function("() => window.__answered", timeout=300_000)
     ms = page.evaluate("() => window.__answered")
     page.wait_for_function(ALL_LISTED, timeout=300_000)  # the hits past the first screen too
     status = page.locator(".search-status").inner_text()
-    hits = [
-        (link.get_attribute("href") or "").rsplit("#", 1)[-1]
-        for link in page.locator(".search-page-results a.search-hit").all()
-    ]
+    # In one round trip: one per link took longer than the query.
+    hrefs = page.eval_on_selector_all(".search-page-results a.search-hit",
+                                      "links => links.map(a => a.getAttribute('href') || '')")
+    hits = [href.rsplit("#", 1)[-1] for href in hrefs]
     page.remove_listener("requestfinished", finished)
     loaded = _sizes(requests)
     context.close()
@@ -317,28 +331,49 @@ def measure_typed(browser: Browser, root: str, query: str) -> Answer:
     from the keystroke, its bytes what the page loaded after it."""
     context = browser.new_context()
     page = context.new_page()
+    issued: set[Request] = set()  # Playwright gives one object per request
     requests: list[Request] = []
 
-    def finished(request: Request) -> None:  # a function Playwright can tag, not a method
+    def started(request: Request) -> None:  # functions Playwright can tag, not methods
+        issued.add(request)
+
+    def finished(request: Request) -> None:
         requests.append(request)
 
+    page.on("request", started)
     page.on("requestfinished", finished)
-    page.goto(f"{root}search.html")
+    page.goto(f"{root}search.html")  # its load event: the page's own files are in
     page.wait_for_function(ENGINE_READY, timeout=300_000)
-    page.wait_for_load_state("networkidle")
-    before = len(requests)
+    # What the query loads is what the page asked for after the keystroke: requests started
+    # before it are left out even if they finish later, so no wait for an idle network
+    # (which cost half a second a query) is needed to tell them apart.
+    before = set(issued)
     ms = page.evaluate(TYPE_AND_WAIT, query)
     page.wait_for_function(ALL_LISTED, timeout=300_000)
     status = page.locator(".search-status").inner_text()
     page.remove_listener("requestfinished", finished)
-    after = _sizes(requests[before:])
+    page.remove_listener("request", started)
+    after = _sizes([request for request in requests if request not in before])
     context.close()
     search = [(url, size) for url, size in after if "/search/" in url]
     return Answer("typed", query, round(ms), sum(size for _, size in after),
                   sum(size for _, size in search), len(search), status, [])
 
 
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium for a run: every query opens a fresh context (cold cache) in
+    it, so starting a browser per size or per query would only add its start-up."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def answers(
+    browser: Browser,
     posts: int,
     modes: Sequence[str],
     queries: Sequence[str] = QUERIES,
@@ -353,18 +388,14 @@ def answers(
         site = _kept_site(keep, posts) if keep else build_search_site(Path(temp), posts)
         yield site
         output = site.output
-        with serve_directory(output, 0) as http_root, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                roots = {"http": http_root, "file": output.as_uri() + "/"}
-                for mode in (mode for mode in modes if mode in roots):
-                    for query in queries:
-                        yield measure(browser, roots[mode], output, mode, query)
-                if "typed" in modes:
-                    for query in queries:
-                        yield measure_typed(browser, http_root, query)
-            finally:
-                browser.close()
+        with serve_directory(output, 0) as http_root:
+            roots = {"http": http_root, "file": output.as_uri() + "/"}
+            for mode in (mode for mode in modes if mode in roots):
+                for query in queries:
+                    yield measure(browser, roots[mode], output, mode, query)
+            if "typed" in modes:
+                for query in queries:
+                    yield measure_typed(browser, http_root, query)
 
 
 MODE_NAMES = {"http": "over HTTP", "file": "from file://",
@@ -378,8 +409,10 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
     # Tiny sizes (`--tiny`, which tests/test_benchmarks.py runs under a time limit) only
     # check that the code runs: one query of each script is enough for that.
     queries = QUERIES if max(sizes.posts) >= TINY_BELOW else TINY_QUERIES
-    for posts in sizes.posts:
-        site, *rest = answers(posts, list(MODE_NAMES), queries, folder=workdir)
+    with chromium() as browser:
+        every_size = [list(answers(browser, posts, list(MODE_NAMES), queries, folder=workdir))
+                      for posts in sizes.posts]
+    for posts, (site, *rest) in zip(sizes.posts, every_size, strict=True):
         assert isinstance(site, SearchSite)
         every = [answer for answer in rest if isinstance(answer, Answer)]
         found.append(Measurement("index written", posts, site.offline_seconds,
@@ -440,18 +473,19 @@ def main() -> None:
     args = parser.parse_args()
     found = []
     print(f"{'posts':>7} {'mode':5} {'ms':>7} {'kB all':>8} {'kB search':>9} {'files':>5}  query")
-    for posts in args.posts:
-        print(f"{posts} posts:")
-        for answer in answers(posts, args.modes, args.queries, keep=args.keep):
-            if isinstance(answer, SearchSite):
-                print(f"  index written in {answer.offline_seconds:.1f} s")
-                continue
-            found.append({"posts": posts, **answer.__dict__})
-            print(
-                f"{posts:>7} {answer.mode:5} {answer.ms:>7.0f} {answer.total_bytes / 1024:>8.0f} "
-                f"{answer.search_bytes / 1024:>9.0f} {answer.files:>5}  {answer.query} "
-                f"({answer.status})"
-            )
+    with chromium() as browser:
+        for posts in args.posts:
+            print(f"{posts} posts:")
+            for answer in answers(browser, posts, args.modes, args.queries, keep=args.keep):
+                if isinstance(answer, SearchSite):
+                    print(f"  index written in {answer.offline_seconds:.1f} s")
+                    continue
+                found.append({"posts": posts, **answer.__dict__})
+                print(
+                    f"{posts:>7} {answer.mode:5} {answer.ms:>7.0f} "
+                    f"{answer.total_bytes / 1024:>8.0f} {answer.search_bytes / 1024:>9.0f} "
+                    f"{answer.files:>5}  {answer.query} ({answer.status})"
+                )
     if args.json:
         args.json.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
 

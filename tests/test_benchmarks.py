@@ -114,6 +114,9 @@ def test_goals_compare_within_a_run_at_each_size() -> None:
     goal = Goal("at most 3x bare", "forum-mirror", "seconds", over="bare httpx", at_most=3)
     checks = goal.check(measured)
     assert [(c.size, c.value, c.met) for c in checks] == [(10, 2.0, True), (200, 10.0, False)]
+    at_200 = Goal("at most 3x bare on 200", "forum-mirror", "seconds", over="bare httpx",
+                  at_most=3, at=200)
+    assert [(c.size, c.met) for c in at_200.check(measured)] == [(200, False)]
     rss = Goal("at most 2 GiB", "forum-mirror", "peak_rss_bytes", at_most=2 * 2**30)
     assert rss.check(measured) == []  # not measured is not met either: the report says so
 
