@@ -15,12 +15,14 @@ import argparse
 import dataclasses
 import importlib
 import logging
+import multiprocessing
 import pkgutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +34,10 @@ from benchmarks.report import (
     Result,
     RunInfo,
     Sizes,
+    cpu_seconds,
     describe_machine,
     format_tables,
+    run_prepare,
     write_markdown,
 )
 
@@ -96,24 +100,51 @@ def git_commit() -> str:
 
 
 def run_benchmarks(benchmarks: Sequence[Benchmark], sizes: Sizes) -> list[Result]:
-    """Run each in a fresh folder of its own, printing its table as soon as it is done."""
-    results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="forum-mirror-bench-") as folder:
-        for benchmark in benchmarks:
-            workdir = Path(folder) / f"{len(results):02}"
+    """Run each in a fresh folder of its own, printing its table as soon as it is done.
+
+    Those that mostly wait go first, and meanwhile a child process runs the others'
+    `prepare` (one at a time: one core for it, one for the benchmark); every other
+    benchmark starts only once no set-up runs, so that nothing runs beside what it times.
+    The results are in the order given."""
+    results: dict[int, Result] = {}
+    order = sorted(range(len(benchmarks)), key=lambda i: not benchmarks[i].waits)
+    with tempfile.TemporaryDirectory(prefix="forum-mirror-bench-") as folder, \
+            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        workdirs = [Path(folder) / f"{i:02}" for i in range(len(benchmarks))]
+        for workdir in workdirs:
             workdir.mkdir()
-            log.info("running %s", benchmark.name)
-            started = time.perf_counter()
-            try:
-                result = Result(benchmark, benchmark.run(sizes, workdir),
-                                time.perf_counter() - started)
-            except Exception as error:  # the other benchmarks still run
-                log.exception("%s failed", benchmark.name)
-                result = Result(benchmark, [], time.perf_counter() - started,
-                                f"{type(error).__name__}: {error}")
-            print(format_tables([result]), flush=True)
-            results.append(result)
-    return results
+        preparing: dict[int, Future[float]] = {}
+        for i in order:
+            benchmark = benchmarks[i]
+            if benchmark.waits and not preparing:
+                preparing = {j: pool.submit(run_prepare, b.prepare, sizes, workdirs[j])
+                             for j, b in enumerate(benchmarks) if b.prepare and not b.waits}
+            if not benchmark.waits:  # nothing beside it, its own set-up done
+                wait(preparing.values())
+            results[i] = _run_one(benchmark, sizes, workdirs[i], preparing.get(i))
+            print(format_tables([results[i]]), flush=True)
+    return [results[i] for i in range(len(benchmarks))]
+
+
+def _run_one(benchmark: Benchmark, sizes: Sizes, workdir: Path,
+             prepared: Future[float] | None) -> Result:
+    log.info("running %s", benchmark.name)
+    started, cpu = time.perf_counter(), cpu_seconds()
+    setup_cpu = None
+    try:
+        if prepared is not None:
+            setup_cpu = prepared.result()
+            log.info("%s: its set-up ran beside the others, %.1f s CPU", benchmark.name,
+                     setup_cpu)
+        elif benchmark.prepare is not None:
+            benchmark.prepare(sizes, workdir)
+        measurements = benchmark.run(sizes, workdir)
+        error = None
+    except Exception as failure:  # the other benchmarks still run
+        log.exception("%s failed", benchmark.name)
+        measurements, error = [], f"{type(failure).__name__}: {failure}"
+    return Result(benchmark, measurements, time.perf_counter() - started, error,
+                  cpu_seconds() - cpu, setup_cpu)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

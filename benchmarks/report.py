@@ -41,11 +41,13 @@ __all__ = [
     "RunInfo",
     "Series",
     "Sizes",
+    "cpu_seconds",
     "describe_machine",
     "format_bytes",
     "format_seconds",
     "format_tables",
     "measure_command",
+    "run_prepare",
     "write_markdown",
 ]
 
@@ -176,6 +178,13 @@ class Benchmark:
     about: str = ""  # what is measured and how, for docs/benchmarks.md
     plots: tuple[Plot, ...] = ()
     goals: tuple[Goal, ...] = ()
+    # Set-up that measures nothing (generating data) into the folder `run` then gets:
+    # `python -m benchmarks` runs it first, in a child process beside a benchmark that
+    # `waits`, or (with none of those in the run) just before `run`.
+    prepare: Callable[[Sizes, Path], None] | None = None
+    # Mostly waiting (polite delays, sleeps), so that others' `prepare` may use the idle
+    # core meanwhile: such benchmarks run first.
+    waits: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,6 +195,16 @@ class Result:
     measurements: list[Measurement]
     seconds: float
     error: str | None = None
+    cpu_seconds: float | None = None  # its own and its finished children's, user + system
+    setup_cpu_seconds: float | None = None  # its `prepare`, when it ran beside another
+
+    def took(self) -> str:
+        """Its wall time, and its CPU time where known: `52.3 s (CPU 40.1 s)`."""
+        cpu = [] if self.cpu_seconds is None else [f"CPU {format_seconds(self.cpu_seconds)}"]
+        if self.setup_cpu_seconds is not None:
+            cpu.append(f"set-up beside another benchmark: CPU "
+                       f"{format_seconds(self.setup_cpu_seconds)}")
+        return format_seconds(self.seconds) + (f" ({'; '.join(cpu)})" if cpu else "")
 
 
 def _value_at(measurements: Sequence[Measurement], name: str, size: int, unit: str,
@@ -195,6 +214,21 @@ def _value_at(measurements: Sequence[Measurement], name: str, size: int, unit: s
             value: float | None = getattr(m, metric)
             return value
     return None
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and of its children that have ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run_prepare(prepare: Callable[[Sizes, Path], None], sizes: Sizes, folder: Path) -> float:
+    """Run a benchmark's `prepare` (here, so that a child process can import it); its CPU
+    seconds."""
+    started = cpu_seconds()
+    prepare(sizes, folder)
+    return cpu_seconds() - started
 
 
 # --- peak RSS of a child process tree ------------------------------------------------------
@@ -432,7 +466,7 @@ def format_tables(results: Sequence[Result]) -> str:
     """The run as plain-text tables: one per benchmark, then the goals."""
     parts = []
     for result in results:
-        parts.append(f"{result.benchmark.name} ({format_seconds(result.seconds)})")
+        parts.append(f"{result.benchmark.name} ({result.took()})")
         if result.error:
             parts.append(f"FAILED: {result.error}")
         if result.measurements:
@@ -512,7 +546,7 @@ def write_markdown(results: Sequence[Result], info: RunInfo, path: Path) -> list
         if bench.about:
             lines += [bench.about, ""]
         if not result.error:  # where the run's time went
-            lines += [f"Took {format_seconds(result.seconds)} of the run.", ""]
+            lines += [f"Took {result.took()} of the run.", ""]
         if result.error:
             lines += [f"**Failed** after {format_seconds(result.seconds)}: `{result.error}`", ""]
         if result.measurements:

@@ -298,6 +298,7 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
 BENCHMARK = Benchmark(
     "schedule",
     run,
+    waits=True,  # on its polite delays: the floor is most of its time
     about="Threads on many hosts, each host a small board on its own loopback address "
           "(127.0.0.2, ...): `scrape` and an unchanged `update` in a child process, against "
           "the politeness floor (the most requests to one host times the delay) plus "
