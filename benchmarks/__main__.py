@@ -16,6 +16,7 @@ import dataclasses
 import importlib
 import logging
 import multiprocessing
+import os
 import pkgutil
 import subprocess
 import sys
@@ -109,7 +110,9 @@ def run_benchmarks(benchmarks: Sequence[Benchmark], sizes: Sizes) -> list[Result
     results: dict[int, Result] = {}
     order = sorted(range(len(benchmarks)), key=lambda i: not benchmarks[i].waits)
     with tempfile.TemporaryDirectory(prefix="forum-mirror-bench-") as folder, \
-            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                # Only the CPU the waiting benchmark leaves idle.
+                                initializer=os.nice, initargs=(19,)) as pool:
         workdirs = [Path(folder) / f"{i:02}" for i in range(len(benchmarks))]
         for workdir in workdirs:
             workdir.mkdir()
