@@ -1,6 +1,6 @@
 """Run the benchmarks on generated data, print their tables, write docs/benchmarks.md.
 
-    python -m benchmarks                          # quick sizes: about 3 min 45 s on 2 cores
+    python -m benchmarks                          # quick sizes: 3-4 min on 2 cores
     python -m benchmarks --full                   # adds the 100,000-post archive
     python -m benchmarks --tiny                   # a few posts, report in a temporary folder
     python -m benchmarks --only build --sizes posts=1000,5000

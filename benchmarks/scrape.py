@@ -466,8 +466,11 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
         result = compare_scrape(
             pages_count, sizes.posts_per_page, workdir / f"scrape-{pages_count}",
             forum_dl=FORUM_DL if pages_count in sizes.forum_dl_pages else None, pycache=pycache)
+        # CPU seconds beside the wall time: on a busy machine they are the steadier figure.
         found += [Measurement(r.tool, pages_count, r.usage.seconds, r.usage.peak_rss_bytes,
-                              requests=r.requests, unit="pages", note=r.note)
+                              requests=r.requests, unit="pages",
+                              note=", ".join(filter(None, [f"CPU {r.usage.cpu_seconds:.2f} s",
+                                                           r.note])))
                   for r in result.runs]
     for cost in update_costs(sizes.update_pages, workdir / "update", pycache=pycache):
         found.append(Measurement("unchanged update", cost.pages, cost.seconds,

@@ -193,18 +193,12 @@ class SearchSite:
     offline_seconds: float
 
 
-def _site_shell(folder: Path) -> Path:
-    """A real build of an empty archive into `folder/site` (search.html, JS, CSS)."""
+def build_search_site(folder: Path, posts: int) -> SearchSite:
+    """The build's shell (search.html, JS, CSS) holding the search data of `posts` posts."""
     archive = folder / "archive"
     (archive / "threads").mkdir(parents=True)
     output = folder / "site"
     build_site(archive, output)
-    return output
-
-
-def build_search_site(folder: Path, posts: int) -> SearchSite:
-    """The build's shell (search.html, JS, CSS) holding the search data of `posts` posts."""
-    output = _site_shell(folder)
     return _indexed(output, generate(posts))
 
 
