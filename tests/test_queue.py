@@ -333,6 +333,30 @@ def test_sigterm_lets_the_worker_finish_its_thread_then_exit_0(
     assert thread["runs"][0]["failed_assets"] == []
 
 
+def test_a_worker_waits_out_its_own_gap_before_asking_redis_and_redis_still_decides(
+        redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    stop = StopRequest()
+    delay = 0.1
+    one = RedisThrottle(client, delay, lease_seconds=5, sleep=stop.sleep)
+    two = RedisThrottle(client, delay, lease_seconds=5, sleep=stop.sleep)
+    client.config_resetstat()
+    starts = []
+    for _ in range(4):  # one worker's requests one after another, as a lane's
+        with one.request_slot("example.org"):
+            starts.append(time.monotonic())
+    assert all(gap >= delay for gap in gaps(starts))
+    # A turn costs two scripts (take, give back), not a third that only says how long to wait.
+    stats = client.info("commandstats")
+    assert stats["cmdstat_evalsha"]["calls"] == 8, stats
+    # Another worker's request pushes the next start later than this worker knows: Redis's
+    # time holds, not the local one.
+    with two.request_slot("example.org"):
+        other_ended = time.monotonic()
+    with one.request_slot("example.org"):
+        assert time.monotonic() - other_ended >= delay - 0.005
+
+
 def test_a_host_turn_is_renewed_while_held_and_free_once_its_holder_is_gone(
         redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
