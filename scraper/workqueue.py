@@ -78,6 +78,7 @@ STOP_TIMEOUT_MS = 24 * 3600 * 1000
 CONSUMER_POLL_MS = 100
 # How long `--wait` blocks on Redis at a time: a stop signal is seen within it.
 _WAIT_POLL_SECONDS = 0.5
+_WAIT_TAKE = 100  # outcomes `--wait` takes at a time
 
 T = TypeVar("T")
 
@@ -205,12 +206,15 @@ class JobQueue:
             item = _reach(self.url, lambda: self._redis.blpop([key], timeout=_WAIT_POLL_SECONDS))
             if item is None:
                 continue
-            data = json.loads(item[1])
-            # A worker lost after pushing but before acknowledging is run again: its second
-            # outcome is only the re-check of a thread already done.
-            if data["job_id"] in pending:
-                pending.discard(data["job_id"])
-                yield Outcome.from_dict(data["outcome"], batch.jobs[data["job_id"]])
+            # With the first, those pushed meanwhile, in one round trip (not one each).
+            more = _reach(self.url, lambda: self._redis.lpop(key, _WAIT_TAKE)) or []
+            for raw in [item[1], *more]:
+                data = json.loads(raw)
+                # A worker lost after pushing but before acknowledging is run again: its
+                # second outcome is only the re-check of a thread already done.
+                if data["job_id"] in pending:
+                    pending.discard(data["job_id"])
+                    yield Outcome.from_dict(data["outcome"], batch.jobs[data["job_id"]])
         _reach(self.url, lambda: self._redis.delete(key, _done_key(batch.batch_id)))
 
     def close(self) -> None:
