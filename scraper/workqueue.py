@@ -288,7 +288,7 @@ class QueueWorker:
                  finished: Callable[[Outcome], None] = lambda outcome: None) -> None:
         """`finished` is called with each job's outcome once it is handed back (from the
         worker's threads, one call at a time)."""
-        from .fetch.redis_throttle import RedisThrottle
+        from .fetch.redis_throttle import LocalTurns, RedisThrottle
 
         self.url = url
         self.archive = archive
@@ -300,10 +300,13 @@ class QueueWorker:
         self._broker = _broker(self._redis, lease_seconds)
         self._actor = _declare(self._broker, self._perform)
 
+        turns = LocalTurns()  # this worker's threads take a host's turns in order
+
         def make_client(settings: FetchSettings) -> PoliteClient:
             # A dead worker's turn at a host is free once its lease has passed, as its jobs.
             throttle = RedisThrottle(self._redis, settings.delay, sleep=stop.sleep,
-                                     lease_seconds=lease_seconds, on_lost=self._on_lost)
+                                     lease_seconds=lease_seconds, on_lost=self._on_lost,
+                                     turns=turns)
             return PoliteClient(settings, stop=stop, throttle=throttle)
 
         self._clients = _ClientPool(make_client)

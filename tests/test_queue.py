@@ -31,7 +31,7 @@ from scraper.demo_forum import DemoForum
 from scraper.demo_forum.server import RequestLog
 from scraper.errors import FetchFailed
 from scraper.fetch import FetchSettings, PoliteClient, WarcRecorder
-from scraper.fetch.redis_throttle import RedisThrottle
+from scraper.fetch.redis_throttle import LocalTurns, RedisThrottle
 from scraper.fetch.stop import StopRequest
 
 from .fetch_server import FetchServer, Reply
@@ -361,6 +361,39 @@ def test_a_worker_waits_out_its_own_gap_before_asking_redis_and_redis_still_deci
         other_ended = time.monotonic()
     with one.request_slot("example.org"):
         assert time.monotonic() - other_ended >= delay - 0.005
+
+
+def test_the_threads_of_one_worker_queue_for_a_host_locally_not_by_polling_redis(
+        redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    stop = StopRequest()
+    delay = 0.05
+    turns = LocalTurns()  # as QueueWorker shares it between its clients
+    throttles = [RedisThrottle(client, delay, lease_seconds=5, sleep=stop.sleep, turns=turns)
+                 for _ in range(2)]
+    with throttles[0].request_slot("warm-up.example.org"):  # loads the scripts
+        pass
+    client.config_resetstat()
+    spans: list[tuple[float, float]] = []
+
+    def lane(throttle: RedisThrottle) -> None:
+        for _ in range(3):
+            with throttle.request_slot("example.org"):
+                started = time.monotonic()
+                time.sleep(0.01)  # a request in flight
+                spans.append((started, time.monotonic()))
+
+    threads = [threading.Thread(target=lane, args=(t,)) for t in throttles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    spans.sort()
+    assert len(spans) == 6
+    assert all(later[0] - earlier[1] >= delay - 0.002
+               for earlier, later in itertools.pairwise(spans))
+    # Two scripts a turn: the thread waiting behind the other never polls the held lease.
+    assert client.info("commandstats")["cmdstat_evalsha"]["calls"] == 12
 
 
 def test_a_host_turn_is_renewed_while_held_and_free_once_its_holder_is_gone(

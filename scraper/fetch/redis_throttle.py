@@ -87,6 +87,31 @@ return 0
 """
 
 
+class LocalTurns:
+    """What the throttles of one worker process share per host: one of its threads at a time
+    waits for and holds the host's turn (the others queue here, not by asking Redis every
+    few milliseconds), and when the last request of this process to the host lets the next
+    one start."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hosts: dict[str, threading.Lock] = {}
+        self._not_before: dict[str, float] = {}  # host -> monotonic time
+
+    def lock(self, host: str) -> threading.Lock:
+        with self._lock:
+            return self._hosts.setdefault(host, threading.Lock())
+
+    def wait_before(self, host: str) -> float:
+        """How long before this process's own last request to `host` lets another start."""
+        with self._lock:
+            return self._not_before.get(host, 0.0) - time.monotonic()
+
+    def ended(self, host: str, gap_seconds: float) -> None:
+        with self._lock:
+            self._not_before[host] = time.monotonic() + gap_seconds
+
+
 class RedisThrottle:
     """Spaces requests to each host across every process that shares `client`'s Redis."""
 
@@ -99,12 +124,14 @@ class RedisThrottle:
         prefix: str = "forum-mirror:throttle",
         sleep: Callable[[float], None],
         on_lost: Callable[[Exception], QueueUnavailable] | None = None,
+        turns: LocalTurns | None = None,
     ) -> None:
         """A request holds its host's turn for `lease_seconds` at a time, renewed while it
         lasts: a dead worker's turn is free again after that. `sleep` must end early on a
         stop request. When Redis
         cannot be reached, the error `on_lost` makes of it is raised: no request is sent
-        without the shared state that makes it polite."""
+        without the shared state that makes it polite. `turns`: shared by the throttles of
+        one process (its clients), so its threads take their turns at a host in order."""
         self._on_lost = on_lost or (lambda error: QueueUnavailable(
             f"lost the Redis server that keeps the per-host delays ({error})"))
         self._redis = client
@@ -116,10 +143,10 @@ class RedisThrottle:
         self._adaptive: dict[str, float] = {}
         self._lock = threading.Lock()
         self._held: dict[str, str] = {}  # token -> lease key, of the requests in flight
-        # The monotonic time before which no request to a host may start, as this worker's own
-        # last request to it left it: waited for here, so that asking Redis is not spent on
-        # learning it (small threads made that one round trip in three).
-        self._not_before: dict[str, float] = {}
+        # The time before which this process's own last request to a host lets no other
+        # start is waited for here, so that asking Redis is not spent on learning it (small
+        # threads made that one round trip in three).
+        self._turns = turns or LocalTurns()
         self._blocks: dict[str, tuple[float, str]] = {}  # host -> (monotonic end, message)
         self._renewer: threading.Thread | None = None
         self._acquire = client.register_script(_ACQUIRE)
@@ -165,10 +192,13 @@ class RedisThrottle:
     def request_slot(self, host: str) -> Iterator[None]:
         """Wait for the host's turn across all workers, then hold it until the request is over;
         FetchFailed when the host is blocked (`block`, by any worker)."""
+        with self._turns.lock(host):
+            yield from self._turn(host)
+
+    def _turn(self, host: str) -> Iterator[None]:
         keys = self._keys(host)
         token = secrets.token_hex(8)
-        with self._lock:
-            early = self._not_before.get(host, 0.0) - time.monotonic()
+        early = self._turns.wait_before(host)
         if early > 0:
             self._sleep(early)
         while True:
@@ -188,8 +218,7 @@ class RedisThrottle:
             self._call(lambda: self._release(keys=keys[:2], args=[token, gap]))
             # Counted from after the release's answer, so never earlier than Redis's own
             # next start (Redis still has the last word: another worker may push it later).
-            with self._lock:
-                self._not_before[host] = time.monotonic() + gap / 1000
+            self._turns.ended(host, gap / 1000)
 
     @contextmanager
     def _renewed(self, key: str, token: str) -> Iterator[None]:
