@@ -173,9 +173,11 @@ def serving(boards: Sequence[SmallBoard]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def queue_workers(count: int, archive: Path, workdir: Path, concurrency: int,
-                  pycache: Path | None = None) -> Iterator[tuple[list[str], list[int]]]:
+                  pycache: Path | None = None, profile: bool = False
+                  ) -> Iterator[tuple[list[str], list[int]]]:
     """A throwaway redis-server and `count` workers on it, ready (their heartbeats are in):
-    the options a queued run adds, and the workers' pids. SIGTERMed at the end."""
+    the options a queued run adds, and the workers' pids. SIGTERMed at the end. `profile`:
+    each worker runs under cProfile, its profile written to `workdir/workerN.prof`."""
     import redis
 
     from tests.redis_server import RedisServer
@@ -184,9 +186,11 @@ def queue_workers(count: int, archive: Path, workdir: Path, concurrency: int,
         workers = []
         for n in range(count):
             log = stack.enter_context((workdir / f"worker{n}.log").open("wb"))
+            argv = ["worker", "--queue", server.url(), "--archive", str(archive),
+                    "--concurrency", str(concurrency)]
             workers.append(subprocess.Popen(
-                forum_mirror("worker", "--queue", server.url(), "--archive", str(archive),
-                             "--concurrency", str(concurrency)),
+                [sys.executable, "-c", PROFILER, str(workdir / f"worker{n}.prof"), *argv]
+                if profile else forum_mirror(*argv),
                 cwd=ROOT, env=child_environment(pycache or workdir / "pycache"), stdout=log,
                 stderr=subprocess.STDOUT))
         try:
@@ -214,7 +218,8 @@ def measure_case(case: Case, workdir: Path, concurrency: int | None = None,
                  processes: int | None = None, pycache: Path | None = None) -> list[Timed]:
     """Scrape the case's threads, then `update` them unchanged; both timed in a child (with
     `case.workers`, queued to that many workers, whose CPU time counts too). `profile`: the
-    child runs under cProfile, its profile written to `workdir/COMMAND.prof`. `processes`:
+    child runs under cProfile, its profile written to `workdir/COMMAND.prof` (and each queue
+    worker's to `workdir/workerN.prof`, covering both commands). `processes`:
     the scrape's `--processes` (default: its own choice, two from 200 threads on).
     `pycache`: where the children's compiled modules are kept (`benchmarks.scrape.warm_up`)."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -236,7 +241,8 @@ def measure_case(case: Case, workdir: Path, concurrency: int | None = None,
         pids: list[int] = []
         if case.workers:
             queued, pids = stack.enter_context(
-                queue_workers(case.workers, archive, workdir, worker_concurrency, pycache))
+                queue_workers(case.workers, archive, workdir, worker_concurrency, pycache,
+                              profile))
             options += queued
         spread = ["--processes", str(processes)] if processes is not None else []
         for command, argv in (("scrape", ["scrape", *urls, *spread]), ("update", ["update"])):
@@ -340,7 +346,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="the scrape's --processes (default: its own choice)")
     parser.add_argument("--profile", action="store_true",
                         help="run each command under cProfile (WORKDIR/scrape.prof, "
-                             "update.prof): where its CPU time goes")
+                             "update.prof, and each queue worker's workerN.prof): where "
+                             "its CPU time goes")
     args = parser.parse_args(argv)
     case = Case("cli", args.hosts, args.threads, args.pages, args.delay, args.workers)
     args.workdir.mkdir(parents=True, exist_ok=True)

@@ -78,6 +78,7 @@ STOP_TIMEOUT_MS = 24 * 3600 * 1000
 CONSUMER_POLL_MS = 100
 # How long `--wait` blocks on Redis at a time: a stop signal is seen within it.
 _WAIT_POLL_SECONDS = 0.5
+_WAIT_TAKE = 100  # outcomes `--wait` takes at a time
 
 T = TypeVar("T")
 
@@ -205,12 +206,15 @@ class JobQueue:
             item = _reach(self.url, lambda: self._redis.blpop([key], timeout=_WAIT_POLL_SECONDS))
             if item is None:
                 continue
-            data = json.loads(item[1])
-            # A worker lost after pushing but before acknowledging is run again: its second
-            # outcome is only the re-check of a thread already done.
-            if data["job_id"] in pending:
-                pending.discard(data["job_id"])
-                yield Outcome.from_dict(data["outcome"], batch.jobs[data["job_id"]])
+            # With the first, those pushed meanwhile, in one round trip (not one each).
+            more = _reach(self.url, lambda: self._redis.lpop(key, _WAIT_TAKE)) or []
+            for raw in [item[1], *more]:
+                data = json.loads(raw)
+                # A worker lost after pushing but before acknowledging is run again: its
+                # second outcome is only the re-check of a thread already done.
+                if data["job_id"] in pending:
+                    pending.discard(data["job_id"])
+                    yield Outcome.from_dict(data["outcome"], batch.jobs[data["job_id"]])
         _reach(self.url, lambda: self._redis.delete(key, _done_key(batch.batch_id)))
 
     def close(self) -> None:
@@ -284,7 +288,7 @@ class QueueWorker:
                  finished: Callable[[Outcome], None] = lambda outcome: None) -> None:
         """`finished` is called with each job's outcome once it is handed back (from the
         worker's threads, one call at a time)."""
-        from .fetch.redis_throttle import RedisThrottle
+        from .fetch.redis_throttle import LocalTurns, RedisThrottle
 
         self.url = url
         self.archive = archive
@@ -296,10 +300,13 @@ class QueueWorker:
         self._broker = _broker(self._redis, lease_seconds)
         self._actor = _declare(self._broker, self._perform)
 
+        turns = LocalTurns()  # this worker's threads take a host's turns in order
+
         def make_client(settings: FetchSettings) -> PoliteClient:
             # A dead worker's turn at a host is free once its lease has passed, as its jobs.
             throttle = RedisThrottle(self._redis, settings.delay, sleep=stop.sleep,
-                                     lease_seconds=lease_seconds, on_lost=self._on_lost)
+                                     lease_seconds=lease_seconds, on_lost=self._on_lost,
+                                     turns=turns)
             return PoliteClient(settings, stop=stop, throttle=throttle)
 
         self._clients = _ClientPool(make_client)

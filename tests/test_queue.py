@@ -31,7 +31,7 @@ from scraper.demo_forum import DemoForum
 from scraper.demo_forum.server import RequestLog
 from scraper.errors import FetchFailed
 from scraper.fetch import FetchSettings, PoliteClient, WarcRecorder
-from scraper.fetch.redis_throttle import RedisThrottle
+from scraper.fetch.redis_throttle import LocalTurns, RedisThrottle
 from scraper.fetch.stop import StopRequest
 
 from .fetch_server import FetchServer, Reply
@@ -331,6 +331,69 @@ def test_sigterm_lets_the_worker_finish_its_thread_then_exit_0(
     thread = json.loads((folder / "thread.json").read_text("utf-8"))
     assert len(thread["posts"]) == 8 and thread.get("incomplete") is None
     assert thread["runs"][0]["failed_assets"] == []
+
+
+def test_a_worker_waits_out_its_own_gap_before_asking_redis_and_redis_still_decides(
+        redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    stop = StopRequest()
+    delay = 0.1
+    one = RedisThrottle(client, delay, lease_seconds=5, sleep=stop.sleep)
+    two = RedisThrottle(client, delay, lease_seconds=5, sleep=stop.sleep)
+    with one.request_slot("warm-up.example.org"):  # loads the scripts (a NOSCRIPT, once)
+        pass
+    client.config_resetstat()
+    starts = []
+    for _ in range(4):  # one worker's requests one after another, as a lane's
+        with one.request_slot("example.org"):
+            starts.append(time.monotonic())
+    assert all(gap >= delay for gap in gaps(starts))
+    # A turn costs two scripts (take, give back), not a third that only says how long to wait.
+    assert client.info("commandstats")["cmdstat_evalsha"]["calls"] == 8
+    # Nor a GET of the block before each request (PoliteClient asks `blocked` before each
+    # try): the taking script looks at it.
+    processed = client.info("stats")["total_commands_processed"]
+    assert one.blocked("example.org") is None
+    assert client.info("stats")["total_commands_processed"] == processed + 1  # the INFO
+    # Another worker's request pushes the next start later than this worker knows: Redis's
+    # time holds, not the local one.
+    with two.request_slot("example.org"):
+        other_ended = time.monotonic()
+    with one.request_slot("example.org"):
+        assert time.monotonic() - other_ended >= delay - 0.005
+
+
+def test_the_threads_of_one_worker_queue_for_a_host_locally_not_by_polling_redis(
+        redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    stop = StopRequest()
+    delay = 0.05
+    turns = LocalTurns()  # as QueueWorker shares it between its clients
+    throttles = [RedisThrottle(client, delay, lease_seconds=5, sleep=stop.sleep, turns=turns)
+                 for _ in range(2)]
+    with throttles[0].request_slot("warm-up.example.org"):  # loads the scripts
+        pass
+    client.config_resetstat()
+    spans: list[tuple[float, float]] = []
+
+    def lane(throttle: RedisThrottle) -> None:
+        for _ in range(3):
+            with throttle.request_slot("example.org"):
+                started = time.monotonic()
+                time.sleep(0.01)  # a request in flight
+                spans.append((started, time.monotonic()))
+
+    threads = [threading.Thread(target=lane, args=(t,)) for t in throttles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    spans.sort()
+    assert len(spans) == 6
+    assert all(later[0] - earlier[1] >= delay - 0.002
+               for earlier, later in itertools.pairwise(spans))
+    # Two scripts a turn: the thread waiting behind the other never polls the held lease.
+    assert client.info("commandstats")["cmdstat_evalsha"]["calls"] == 12
 
 
 def test_a_host_turn_is_renewed_while_held_and_free_once_its_holder_is_gone(

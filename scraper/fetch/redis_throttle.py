@@ -11,8 +11,9 @@ starts at least the host's gap after the previous one ENDED. Two keys per host h
     <prefix>:block:<host>   why the host is blocked (a Retry-After too long to wait), for as
                             long as it asked
 
-Each step is one Lua script, so checking and taking the turn is atomic across workers, and
-every timestamp comes from the Redis server's clock, the one clock all machines share.
+Each step is one Lua script, so checking the block and taking the turn is atomic across
+workers, and every timestamp comes from the Redis server's clock, the one clock all machines
+share.
 The floor (`delay`, Crawl-delay) and the adaptive interval stay in each worker: every worker
 reads the same config and the same robots.txt, and the gap a request leaves behind is the
 one its own worker computed.
@@ -31,7 +32,7 @@ from typing import TypeVar
 
 import redis
 
-from ..errors import QueueUnavailable
+from ..errors import FetchFailed, QueueUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,14 @@ _POLL_SECONDS = 0.02
 
 T = TypeVar("T")
 
-# KEYS: lease, next. ARGV: token, lease ms. Returns 0 when the turn is ours (the lease is
-# set), else the milliseconds to wait before asking again.
+# KEYS: lease, next, block. ARGV: token, lease ms. Returns 0 when the turn is ours (the lease
+# is set), the block's message when the host is blocked, else the milliseconds to wait before
+# asking again.
 _ACQUIRE = """
+local blocked = redis.call('GET', KEYS[3])
+if blocked then
+    return blocked
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local next_start = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -81,6 +87,31 @@ return 0
 """
 
 
+class LocalTurns:
+    """What the throttles of one worker process share per host: one of its threads at a time
+    waits for and holds the host's turn (the others queue here, not by asking Redis every
+    few milliseconds), and when the last request of this process to the host lets the next
+    one start."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hosts: dict[str, threading.Lock] = {}
+        self._not_before: dict[str, float] = {}  # host -> monotonic time
+
+    def lock(self, host: str) -> threading.Lock:
+        with self._lock:
+            return self._hosts.setdefault(host, threading.Lock())
+
+    def wait_before(self, host: str) -> float:
+        """How long before this process's own last request to `host` lets another start."""
+        with self._lock:
+            return self._not_before.get(host, 0.0) - time.monotonic()
+
+    def ended(self, host: str, gap_seconds: float) -> None:
+        with self._lock:
+            self._not_before[host] = time.monotonic() + gap_seconds
+
+
 class RedisThrottle:
     """Spaces requests to each host across every process that shares `client`'s Redis."""
 
@@ -93,12 +124,14 @@ class RedisThrottle:
         prefix: str = "forum-mirror:throttle",
         sleep: Callable[[float], None],
         on_lost: Callable[[Exception], QueueUnavailable] | None = None,
+        turns: LocalTurns | None = None,
     ) -> None:
         """A request holds its host's turn for `lease_seconds` at a time, renewed while it
         lasts: a dead worker's turn is free again after that. `sleep` must end early on a
         stop request. When Redis
         cannot be reached, the error `on_lost` makes of it is raised: no request is sent
-        without the shared state that makes it polite."""
+        without the shared state that makes it polite. `turns`: shared by the throttles of
+        one process (its clients), so its threads take their turns at a host in order."""
         self._on_lost = on_lost or (lambda error: QueueUnavailable(
             f"lost the Redis server that keeps the per-host delays ({error})"))
         self._redis = client
@@ -110,6 +143,11 @@ class RedisThrottle:
         self._adaptive: dict[str, float] = {}
         self._lock = threading.Lock()
         self._held: dict[str, str] = {}  # token -> lease key, of the requests in flight
+        # The time before which this process's own last request to a host lets no other
+        # start is waited for here, so that asking Redis is not spent on learning it (small
+        # threads made that one round trip in three).
+        self._turns = turns or LocalTurns()
+        self._blocks: dict[str, tuple[float, str]] = {}  # host -> (monotonic end, message)
         self._renewer: threading.Thread | None = None
         self._acquire = client.register_script(_ACQUIRE)
         self._release = client.register_script(_RELEASE)
@@ -122,7 +160,11 @@ class RedisThrottle:
             raise self._on_lost(error) from None
 
     def _keys(self, host: str) -> list[str]:
-        return [f"{self._prefix}:lease:{host}", f"{self._prefix}:next:{host}"]
+        return [f"{self._prefix}:lease:{host}", f"{self._prefix}:next:{host}",
+                self._block_key(host)]
+
+    def _block_key(self, host: str) -> str:
+        return f"{self._prefix}:block:{host}"
 
     def delay_for(self, host: str) -> float:
         """The floor of the gap between requests to `host`."""
@@ -148,12 +190,22 @@ class RedisThrottle:
 
     @contextmanager
     def request_slot(self, host: str) -> Iterator[None]:
-        """Wait for the host's turn across all workers, then hold it until the request is over."""
+        """Wait for the host's turn across all workers, then hold it until the request is over;
+        FetchFailed when the host is blocked (`block`, by any worker)."""
+        with self._turns.lock(host):
+            yield from self._turn(host)
+
+    def _turn(self, host: str) -> Iterator[None]:
         keys = self._keys(host)
         token = secrets.token_hex(8)
+        early = self._turns.wait_before(host)
+        if early > 0:
+            self._sleep(early)
         while True:
-            wait_ms = int(self._call(lambda: self._acquire(keys=keys,
-                                                           args=[token, self._lease_ms])))
+            answer = self._call(lambda: self._acquire(keys=keys, args=[token, self._lease_ms]))
+            if isinstance(answer, bytes):  # the block's message
+                raise FetchFailed(answer.decode("utf-8", "replace"))
+            wait_ms = int(answer)
             if wait_ms == 0:
                 break
             self._sleep(wait_ms / 1000 if wait_ms > 0 else _POLL_SECONDS)
@@ -163,7 +215,10 @@ class RedisThrottle:
         finally:
             # From the end of this request, as HostThrottle counts it.
             gap = self._gap_ms(host)
-            self._call(lambda: self._release(keys=keys, args=[token, gap]))
+            self._call(lambda: self._release(keys=keys[:2], args=[token, gap]))
+            # Counted from after the release's answer, so never earlier than Redis's own
+            # next start (Redis still has the last word: another worker may push it later).
+            self._turns.ended(host, gap / 1000)
 
     @contextmanager
     def _renewed(self, key: str, token: str) -> Iterator[None]:
@@ -199,18 +254,21 @@ class RedisThrottle:
 
     def hold_off(self, host: str, seconds: float) -> None:
         """Send nothing to `host` for `seconds` from now, from any worker (429/503 backoff)."""
-        keys, gap = self._keys(host), round(seconds * 1000)
+        keys, gap = self._keys(host)[:2], round(seconds * 1000)
         self._call(lambda: self._release(keys=keys, args=["", gap]))
 
     def block(self, host: str, seconds: float, message: str) -> None:
         """Refuse every request to `host` for `seconds` in every worker, saying `message`."""
-        key, ttl = f"{self._prefix}:block:{host}", max(1, round(seconds * 1000))
+        key, ttl = self._block_key(host), max(1, round(seconds * 1000))
         self._call(lambda: self._redis.set(key, message, px=ttl))
+        with self._lock:
+            self._blocks[host] = (time.monotonic() + seconds, message)
 
     def blocked(self, host: str) -> str | None:
-        """Why `host` is blocked now, or None."""
-        key = f"{self._prefix}:block:{host}"
-        message = self._call(lambda: self._redis.get(key))
-        if message is None:
-            return None
-        return message.decode("utf-8") if isinstance(message, bytes) else str(message)
+        """Why `host` is blocked now, as far as this worker knows (its own `block`), or None.
+        A block set by another worker stops the request at its turn, in the same script that
+        gives turns (`request_slot` raises FetchFailed with its message): no request is sent
+        to a blocked host, and no round trip is spent asking before every request."""
+        with self._lock:
+            until, message = self._blocks.get(host, (0.0, ""))
+        return message if time.monotonic() < until else None
