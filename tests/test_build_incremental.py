@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -341,3 +342,55 @@ def test_write_linked_gives_every_name_the_bytes_as_one_file(tmp_path: Path) -> 
     assert [p.read_bytes() for p in (first, second, third, other)] == [b"page 1 again"] * 3 + [
         b"page 2"]
     assert not list(tmp_path.glob(".*"))  # no temporary file left
+
+
+def _site_files(output: Path) -> dict[str, bytes]:
+    """Every file of the site but the search index, whose post numbers a rebuild keeps
+    (offline_index.py: the same hits, other bytes) and which is compared by its answers."""
+    return {
+        path.relative_to(output).as_posix(): path.read_bytes()
+        for path in output.rglob("*")
+        if path.is_file() and not path.relative_to(output).as_posix().startswith("search/")
+    }
+
+
+def _search_answers(output: Path) -> dict[str, dict[str, int]]:
+    """Each term (every prefix of every word) -> the posts it finds (by URL), with counts."""
+    from scraper.site.arabic import search_words
+    from scraper.site.offline_index import read_search_data
+
+    from .test_search import OfflineIndex
+
+    data = read_search_data(output)
+    index = OfflineIndex(output / "search")
+    url_of = dict(zip(index.numbers(data), (post.url for post in data.posts()), strict=True))
+    terms = {word[:n] for post in data.posts() for word in search_words(post.text)
+             for n in range(1, len(word) + 1)}  # fmt: skip
+    return {term: {url_of[n]: c for n, c in index.counts(term).items()} for term in terms}
+
+
+def test_a_rebuild_after_one_thread_changed_equals_a_full_build(tmp_path: Path) -> None:
+    """The site a rebuild leaves after a post was added is the one a full build from scratch
+    writes, file for file (the search index: the same answers to every term); the pages
+    whose posts did not change took them from the last build (build_cache.FragmentCache)."""
+    archive, output, fresh = tmp_path / "archive", tmp_path / "site", tmp_path / "fresh"
+    key = two_thread_archive(archive)
+    build_site(archive, output)
+    fragments = cache_folder(output) / "fragments" / f"{key}.pickle"
+    kept = pickle.loads(fragments.read_bytes())
+    # What a kept part says shows in a page only if the rebuild took it instead of rendering.
+    marked = {digest: text.replace("</article>", "<!--kept--></article>", 1)
+              for digest, text in kept.items()}  # fmt: skip
+    fragments.write_bytes(pickle.dumps(marked))
+    add_post(archive, key)
+    build_site(archive, output)
+    assert "<!--kept-->" in (output / "threads" / key / "index.html").read_text(encoding="utf-8")
+    assert "<!--kept-->" not in (output / "threads" / key / "page-2.html").read_text(
+        encoding="utf-8"
+    )  # the page of the new post: its posts rendered again
+    fragments.write_bytes(pickle.dumps(kept))  # the parts as rendered: now compare
+    (output / "threads" / key / "index.html").unlink()
+    build_site(archive, output)
+    build_site(archive, fresh)
+    assert _site_files(output) == _site_files(fresh)
+    assert _search_answers(output) == _search_answers(fresh)

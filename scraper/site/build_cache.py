@@ -18,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 CACHE_SETTING = "FORUM_MIRROR_CACHE_PATH"
 AUTHORS_FILE = "authors.sqlite"
+FRAGMENTS_DIR = "fragments"  # each thread's rendered page parts (FragmentCache)
 # Whatever of this package decides what a page looks like: a changed file rebuilds all.
 CODE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,3 +125,61 @@ class BuildCache:
     def author_store(self) -> AuthorStore:
         """The authors' posts of the last build (authors.AuthorStore), to be closed."""
         return AuthorStore(self.folder / AUTHORS_FILE, self.signature)
+
+
+class FragmentCache:
+    """Parts of one thread's pages rendered by the last build (the posts of each page), by
+    a digest of everything they were rendered from: a thread that changed renders again
+    only the parts whose inputs changed (an added post: its page's posts, not the others').
+
+    The render of a part must depend on its `inputs` alone (and on what the build's
+    signature covers: code, theme, settings): the digest is of their pickle, so equal
+    inputs pickled another way only cost a render, never a stale part. One thread's file
+    is read and written by the process that renders the thread (the worker's too).
+    """
+
+    def __init__(self, cache_folder: Path, key: str, signature: str) -> None:
+        self.path = cache_folder / FRAGMENTS_DIR / f"{key}.pickle"
+        self.signature = signature.encode()
+        self.before: dict[bytes, str] = {}
+        try:
+            kept = pickle.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            kept = None
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
+                ValueError) as error:  # fmt: skip
+            log.warning("page parts of %s unreadable (%s): rendering them", key, error)
+            kept = None
+        if isinstance(kept, dict):
+            self.before = kept
+        self.now: dict[bytes, str] = {}
+
+    def get(self, inputs: object, render: Callable[[], str]) -> str:
+        """The part rendered from `inputs`: as the last build kept it, or `render()`."""
+        digest = hashlib.sha256(
+            self.signature + pickle.dumps(inputs, pickle.HIGHEST_PROTOCOL)
+        ).digest()
+        text = self.now.get(digest)
+        if text is None:
+            text = self.before.get(digest)
+            if text is None:
+                text = render()
+            self.now[digest] = text
+        return text
+
+    def keep(self) -> None:
+        """Keep the parts this build used (only), for the next build."""
+        if self.now != self.before:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_if_changed(self.path, pickle.dumps(self.now, pickle.HIGHEST_PROTOCOL))
+
+
+def keep_fragments_of(cache_folder: Path, keys: set[str]) -> None:
+    """Drop the page parts of threads not in `keys` (gone from the archive)."""
+    try:
+        names = os.listdir(cache_folder / FRAGMENTS_DIR)
+    except FileNotFoundError:
+        return
+    for name in names:
+        if name.removesuffix(".pickle") not in keys:
+            (cache_folder / FRAGMENTS_DIR / name).unlink(missing_ok=True)

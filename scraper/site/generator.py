@@ -15,6 +15,7 @@ from typing import Any, cast
 from urllib.parse import quote
 
 from jinja2 import FileSystemBytecodeCache, Template
+from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
 from pelican.utils import get_relative_path, path_to_url
@@ -29,7 +30,14 @@ from ..thread_state import ThreadStates
 from . import i18n
 from .activity import date_text
 from .authors import AuthorContribution, AuthorStore, thread_author_posts
-from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
+from .build_cache import (
+    CACHE_SETTING,
+    BuildCache,
+    FragmentCache,
+    build_signature,
+    folder_fingerprint,
+    keep_fragments_of,
+)
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
 from .offline_index import (
     OFFLINE_INDEX_FILE,
@@ -46,6 +54,7 @@ from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
 from .views import (
     ThreadExtras,
+    ThreadPage,
     ThreadSummary,
     ThreadView,
     build_thread_view,
@@ -93,6 +102,7 @@ class ThreadSiteGenerator(Generator):
         self._installed_lang: str | None = None  # the language `_()` speaks now
         # Each thread of the site and its folder's fingerprint (build_cache.py), in order.
         self.thread_states: list[tuple[str, str | None]] = []
+        self._signature = ""  # the build cache's (build_cache.build_signature)
         signals.content_written.connect(self._page_written)
 
     def generate_output(self, writer: Writer) -> None:
@@ -104,6 +114,7 @@ class ThreadSiteGenerator(Generator):
         # checked is in the archive's state (thread_state.py), read here for every thread.
         states = ThreadStates(archive)
         cache = BuildCache(self._cache_folder(), build_signature(self.settings, Path(self.theme)))
+        self._signature = cache.signature  # before the worker forks: it renders with it
         site = SitePages(
             feed_limit=int(self.settings.get("FEED_MAX_ENTRIES", DEFAULT_MAX_ENTRIES)),
             # Each thread's words, kept for the next build (offline_index.ThreadTerms).
@@ -177,6 +188,7 @@ class ThreadSiteGenerator(Generator):
             site.add(_last_checked(data, states.last_checked(key)))
         next(rendered, None)  # the end of the worker's share: it logs what it did
         authors.keep_only(seen)
+        keep_fragments_of(cache.folder, seen)
 
     def _plan_threads(
         self, archive: ThreadArchive, cache: BuildCache, authors: AuthorStore
@@ -229,16 +241,23 @@ class ThreadSiteGenerator(Generator):
             thread_dir=archive.thread_dir(thread.key),
         )
         extras = self._write_thread_zip(archive, thread, view)
-        self._write_thread(writer, view, extras)
+        fragments = FragmentCache(self._cache_folder(), thread.key, self._signature)
+        self._write_thread(writer, view, fragments, extras)
+        fragments.keep()
         copy_thread_assets(archive, thread, Path(self.output_path))
         return RenderedThread(
             thread_site_data(thread, view, feed_limit), thread_author_posts(thread, view)
         )
 
     def _write_thread(
-        self, writer: Writer, view: ThreadView, extras: ThreadExtras | None = None
+        self,
+        writer: Writer,
+        view: ThreadView,
+        fragments: FragmentCache,
+        extras: ThreadExtras | None = None,
     ) -> None:
         template = self.get_template("thread")
+        summary = view.summary
         for page in view.pages:
             self._write_thread_file(
                 writer,
@@ -246,10 +265,37 @@ class ThreadSiteGenerator(Generator):
                 page.file,
                 template,
                 page=page,
-                pagination=page_window(page.number, view.summary.page_count),
+                pagination=page_window(page.number, summary.page_count),
                 extras=extras,
+                posts_html=self._page_posts(fragments, summary, page),
             )
         self._write_permalinks(view)
+
+    def _page_posts(
+        self, fragments: FragmentCache, summary: ThreadSummary, page: ThreadPage
+    ) -> Markup:
+        """The posts of a thread's `page` as its file shows them (partials/posts.html), kept
+        between builds: every page of a thread shows its post count, so a post added to the
+        last page changes each page's head, but only the last one's posts."""
+        inputs = {
+            "posts": page.posts,
+            "lang": summary.lang,
+            "board_language": summary.board_language,
+            "SITEURL": self._site_url(f"threads/{summary.key}/{page.file}"),
+        }
+
+        def render() -> str:
+            self._install_language(summary.lang)
+            return str(self.get_template("partials/posts").render(inputs))
+
+        # Our template's output, scraped text escaped in it.
+        return Markup(fragments.get(inputs, render))
+
+    def _site_url(self, path: str) -> str:
+        """SITEURL as Pelican's writer gives it to the page at `path` (from the site's root)."""
+        if self.settings["RELATIVE_URLS"]:
+            return str(path_to_url(get_relative_path(path)))
+        return str(self.context.get("SITEURL", ""))
 
     def _write_permalinks(self, view: ThreadView) -> None:
         """`threads/<key>/posts/<id>.html` per post: a stable link that finds its page.
@@ -275,8 +321,7 @@ class ThreadSiteGenerator(Generator):
         summary = view.summary
         path = f"threads/{summary.key}/{name}"
         self._install_language(summary.lang)
-        site_url = path_to_url(get_relative_path(path)) if self.settings["RELATIVE_URLS"] else (
-            self.context.get("SITEURL", ""))  # fmt: skip
+        site_url = self._site_url(path)
         return template.render(
             {
                 **self.context,
