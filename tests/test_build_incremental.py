@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from markupsafe import Markup
+
 from scraper.archive import ThreadArchive
 from scraper.cli import _build_folders
 from scraper.migrate import CURRENT_VERSION
@@ -371,26 +373,60 @@ def _search_answers(output: Path) -> dict[str, dict[str, int]]:
 
 def test_a_rebuild_after_one_thread_changed_equals_a_full_build(tmp_path: Path) -> None:
     """The site a rebuild leaves after a post was added is the one a full build from scratch
-    writes, file for file (the search index: the same answers to every term); the pages
-    whose posts did not change took them from the last build (build_cache.FragmentCache)."""
+    writes, file for file (the search index: the same answers to every term); what the
+    post did not change was taken from the last build (build_cache.FragmentCache): the
+    other pages' posts as HTML, the views of the other posts on its page."""
     archive, output, fresh = tmp_path / "archive", tmp_path / "site", tmp_path / "fresh"
     key = two_thread_archive(archive)
     build_site(archive, output)
     fragments = cache_folder(output) / "fragments" / f"{key}.pickle"
-    kept = pickle.loads(fragments.read_bytes())
-    # What a kept part says shows in a page only if the rebuild took it instead of rendering.
-    marked = {digest: text.replace("</article>", "<!--kept--></article>", 1)
-              for digest, text in kept.items()}  # fmt: skip
-    fragments.write_bytes(pickle.dumps(marked))
+    kept = fragments.read_bytes()
+    signature, (views, parts) = pickle.loads(kept)
+    # What a kept part or view says shows in a page only if the rebuild took it.
+    parts = {digest: text.replace("</article>", "<!--part kept--></article>", 1)
+             for digest, text in parts.items()}  # fmt: skip
+    mark = Markup("<!--view kept-->")
+    views = {digest: (lookups, dataclasses.replace(view, body=view.body + mark))
+             for digest, (lookups, view) in views.items()}  # fmt: skip
+    fragments.write_bytes(pickle.dumps((signature, (views, parts))))
     add_post(archive, key)
     build_site(archive, output)
-    assert "<!--kept-->" in (output / "threads" / key / "index.html").read_text(encoding="utf-8")
-    assert "<!--kept-->" not in (output / "threads" / key / "page-2.html").read_text(
-        encoding="utf-8"
-    )  # the page of the new post: its posts rendered again
-    fragments.write_bytes(pickle.dumps(kept))  # the parts as rendered: now compare
+    first = (output / "threads" / key / "index.html").read_text(encoding="utf-8")
+    assert "<!--part kept-->" in first
+    last = (output / "threads" / key / "page-2.html").read_text(encoding="utf-8")
+    assert "<!--part kept-->" not in last  # the new post's page: its posts rendered again...
+    assert last.count("<!--view kept-->") == last.count('<article class="post">') - 1  # ...
+    # from the kept views of all but the new post
+    fragments.write_bytes(kept)  # the parts and views as rendered: now compare
     (output / "threads" / key / "index.html").unlink()
     build_site(archive, output)
     build_site(archive, fresh)
     assert _site_files(output) == _site_files(fresh)
     assert _search_answers(output) == _search_answers(fresh)
+
+
+def test_a_kept_post_view_is_made_again_when_what_it_looked_up_changed(tmp_path: Path) -> None:
+    """A kept view is taken only while the links it looked up answer the same: a quote of
+    a post that moved to another page (here: other page sizes) links to its new page."""
+    from scraper.site.i18n import translations
+    from scraper.site.views import PostViewCache, build_thread_view
+
+    fixture = build_fixture_archive(tmp_path / "archive")
+    thread = ThreadArchive(tmp_path / "archive").load(fixture.key)
+    assert thread is not None
+    catalogs = DEFAULT_SETTINGS_FILE.parent / "theme" / "translations"
+
+    def view(per_page: int, cache: PostViewCache | None) -> list[list[object]]:
+        built = build_thread_view(thread, posts_per_page=per_page, fallback_lang="ar",
+                                  render_embed=lambda embed: "<div>embed</div>",
+                                  translations_for=lambda lang: translations(catalogs, lang),
+                                  cache=cache)  # fmt: skip
+        return [page.posts for page in built.pages]
+
+    cache = PostViewCache(b"salt")
+    assert view(20, cache) == view(20, None)
+    again = PostViewCache(b"salt", cache.now)
+    assert view(20, again) == view(20, None) and again.made == 0  # all taken as kept
+    moved = PostViewCache(b"salt", cache.now)
+    assert view(2, moved) == view(2, None)
+    assert 0 < moved.made < len(thread.posts)  # the quoting post, not every post

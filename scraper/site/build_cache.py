@@ -29,6 +29,7 @@ from ..thread_state import files_fingerprint
 from .authors import AuthorStore
 from .output import write_if_changed
 from .pages import ThreadSiteData
+from .views import PostViewCache
 
 log = logging.getLogger(__name__)
 
@@ -128,37 +129,38 @@ class BuildCache:
 
 
 class FragmentCache:
-    """Parts of one thread's pages rendered by the last build (the posts of each page), by
-    a digest of everything they were rendered from: a thread that changed renders again
-    only the parts whose inputs changed (an added post: its page's posts, not the others').
+    """What the last build rendered of one thread's pages: its post views (views.
+    PostViewCache) and the posts of each page as HTML, by a digest of everything they were
+    rendered from. A thread that changed renders again only what the change reaches (a post
+    added: its view, and its page's posts, not the other pages').
 
-    The render of a part must depend on its `inputs` alone (and on what the build's
-    signature covers: code, theme, settings): the digest is of their pickle, so equal
-    inputs pickled another way only cost a render, never a stale part. One thread's file
-    is read and written by the process that renders the thread (the worker's too).
+    A part's render must depend on its `inputs` alone (and on what the build's signature
+    covers: code, theme, settings): the digest is of their pickle, so equal inputs pickled
+    another way only cost a render, never a stale part. One thread's file is read and
+    written by the process that renders the thread (the worker's too).
     """
 
     def __init__(self, cache_folder: Path, key: str, signature: str) -> None:
         self.path = cache_folder / FRAGMENTS_DIR / f"{key}.pickle"
         self.signature = signature.encode()
-        self.before: dict[bytes, str] = {}
+        kept: object = None
         try:
             kept = pickle.loads(self.path.read_bytes())
         except FileNotFoundError:
-            kept = None
+            pass
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
                 ValueError) as error:  # fmt: skip
             log.warning("page parts of %s unreadable (%s): rendering them", key, error)
-            kept = None
-        if isinstance(kept, dict):
-            self.before = kept
+        if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == self.signature):
+            kept = (self.signature, ({}, {}))
+        views, parts = kept[1]
+        self.views = PostViewCache(self.signature, views)
+        self.before: dict[bytes, str] = parts
         self.now: dict[bytes, str] = {}
 
     def get(self, inputs: object, render: Callable[[], str]) -> str:
         """The part rendered from `inputs`: as the last build kept it, or `render()`."""
-        digest = hashlib.sha256(
-            self.signature + pickle.dumps(inputs, pickle.HIGHEST_PROTOCOL)
-        ).digest()
+        digest = hashlib.sha256(pickle.dumps(inputs, pickle.HIGHEST_PROTOCOL)).digest()
         text = self.now.get(digest)
         if text is None:
             text = self.before.get(digest)
@@ -168,10 +170,13 @@ class FragmentCache:
         return text
 
     def keep(self) -> None:
-        """Keep the parts this build used (only), for the next build."""
-        if self.now != self.before:
+        """Keep the views and parts this build used (only), for the next build."""
+        views = self.views
+        if views.made or views.now.keys() != views.before.keys() or (
+                self.now.keys() != self.before.keys()):  # fmt: skip
+            kept = (self.signature, (views.now, self.now))
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_if_changed(self.path, pickle.dumps(self.now, pickle.HIGHEST_PROTOCOL))
+            write_if_changed(self.path, pickle.dumps(kept, pickle.HIGHEST_PROTOCOL))
 
 
 def keep_fragments_of(cache_folder: Path, keys: set[str]) -> None:

@@ -230,6 +230,7 @@ class ThreadSiteGenerator(Generator):
         except ArchiveError as error:
             return UnreadableThread(path, error)
         embed_template = self.get_template("partials/embed")
+        fragments = FragmentCache(self._cache_folder(), thread.key, self._signature)
         view = build_thread_view(
             thread,
             posts_per_page=int(self.settings.get("THREAD_POSTS_PER_PAGE", DEFAULT_POSTS_PER_PAGE)),
@@ -239,9 +240,9 @@ class ThreadSiteGenerator(Generator):
             # thread view is built, in the thread's language.
             translations_for=self._install_language,
             thread_dir=archive.thread_dir(thread.key),
+            cache=fragments.views,
         )
         extras = self._write_thread_zip(archive, thread, view)
-        fragments = FragmentCache(self._cache_folder(), thread.key, self._signature)
         self._write_thread(writer, view, fragments, extras)
         fragments.keep()
         copy_thread_assets(archive, thread, Path(self.output_path))
@@ -277,8 +278,7 @@ class ThreadSiteGenerator(Generator):
         """The posts of a thread's `page` as its file shows them (partials/posts.html), kept
         between builds: every page of a thread shows its post count, so a post added to the
         last page changes each page's head, but only the last one's posts."""
-        inputs = {
-            "posts": page.posts,
+        context = {
             "lang": summary.lang,
             "board_language": summary.board_language,
             "SITEURL": self._site_url(f"threads/{summary.key}/{page.file}"),
@@ -286,8 +286,12 @@ class ThreadSiteGenerator(Generator):
 
         def render() -> str:
             self._install_language(summary.lang)
-            return str(self.get_template("partials/posts").render(inputs))
+            template = self.get_template("partials/posts")
+            return str(template.render({"posts": page.posts, **context}))
 
+        # The posts by the digest of what their views were made from (equal digests, equal
+        # views: views.PostViewCache), which costs less than pickling the views themselves.
+        inputs = (page.posts_digest, context)
         # Our template's output, scraped text escaped in it.
         return Markup(fragments.get(inputs, render))
 
