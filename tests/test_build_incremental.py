@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from markupsafe import Markup
 
 from scraper.archive import ThreadArchive
@@ -430,3 +431,22 @@ def test_a_kept_post_view_is_made_again_when_what_it_looked_up_changed(tmp_path:
     moved = PostViewCache(b"salt", cache.now)
     assert view(2, moved) == view(2, None)
     assert 0 < moved.made < len(thread.posts)  # the quoting post, not every post
+
+
+def test_a_thread_whose_pages_a_child_could_not_write_fails_the_build(tmp_path: Path) -> None:
+    """The one thread a rebuild renders has its pages written by a child process
+    (generator._fork_writer): when the child fails, so does the build, and the next build
+    renders the thread again."""
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    build_site(archive, output)
+    add_post(archive, key)
+    page = output / "threads" / key / "page-2.html"
+    page.unlink()
+    page.mkdir()  # no page can be written there
+    with pytest.raises(OSError, match=key):
+        build_site(archive, output)
+    page.rmdir()
+    page.write_text("stale", encoding="utf-8")  # every page present: only the cache can tell
+    build_site(archive, output)
+    assert "منشور جديد عن طنجة" in page.read_text(encoding="utf-8")

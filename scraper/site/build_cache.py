@@ -96,6 +96,10 @@ class BuildCache:
     def keep_thread(self, key: str, fingerprint: str, data: ThreadSiteData) -> None:
         write_if_changed(self._thread_file(key), pickle.dumps((fingerprint, data)))
 
+    def forget_thread(self, key: str) -> None:
+        """Make the next build render the thread again (its pages may not be as kept)."""
+        self._thread_file(key).unlink(missing_ok=True)
+
     def state(self, name: str) -> str | None:
         """What `keep_state(name, ...)` kept, if the signature is the same."""
         try:

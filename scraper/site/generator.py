@@ -5,7 +5,9 @@ from __future__ import annotations
 import gettext
 import hashlib
 import logging
+import os
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
@@ -68,6 +70,7 @@ from .views import (
 log = logging.getLogger(__name__)
 
 DEFAULT_POSTS_PER_PAGE = 20  # when the settings have no THREAD_POSTS_PER_PAGE
+NEVER_BYTES = 2**62  # THREAD_RENDER_WORKER_MIN_BYTES that means: no second process ever
 
 
 class ThreadSiteGenerator(Generator):
@@ -103,6 +106,9 @@ class ThreadSiteGenerator(Generator):
         # Each thread of the site and its folder's fingerprint (build_cache.py), in order.
         self.thread_states: list[tuple[str, str | None]] = []
         self._signature = ""  # the build cache's (build_cache.build_signature)
+        # Whether a thread's pages may be written by a child (`_fork_writer`), and those.
+        self._fork_pages = False
+        self._page_writers: list[tuple[int, str]] = []
         signals.content_written.connect(self._page_written)
 
     def generate_output(self, writer: Writer) -> None:
@@ -134,6 +140,10 @@ class ThreadSiteGenerator(Generator):
             }
             min_bytes = int(self.settings.get(WORKER_SETTING, DEFAULT_WORKER_MIN_BYTES))
             with RenderWorker(tasks, start=worker_pays(to_render, min_bytes)) as worker:
+                # One thread to render: its pages on the second core (`_fork_writer`), unless
+                # the settings want no second process at all.
+                self._fork_pages = worker.pool is None and len(to_render) == 1 and (
+                    min_bytes < NEVER_BYTES)  # fmt: skip
                 self._write_threads(planned, worker, render_thread, states, cache, site,
                                     authors)  # fmt: skip
                 self._write_index(writer, site.summaries)
@@ -142,7 +152,14 @@ class ThreadSiteGenerator(Generator):
                 author_pages = self._start_author_pages(worker, authors, site)
                 self._write_search(writer, site.summaries, site.search, cache)
                 self._write_site_pages(writer, site, author_pages)
+                self.finish_writers(cache)
         finally:
+            self._fork_pages = False
+            if self._page_writers:  # something failed here: the child's result is moot
+                for pid, key in self._page_writers:
+                    os.waitpid(pid, 0)
+                    cache.forget_thread(key)
+                self._page_writers = []
             authors.close()
 
     def _write_threads(
@@ -175,7 +192,7 @@ class ThreadSiteGenerator(Generator):
                     self.unreadable.append(result)
                     continue
                 data = result.data
-                if elsewhere:
+                if elsewhere or result.pages_elsewhere:
                     # The worker's writes sent their `content_written` signals there.
                     self.rendered_elsewhere.append(data)
                     self.written_pages += data.pages
@@ -242,13 +259,70 @@ class ThreadSiteGenerator(Generator):
             thread_dir=archive.thread_dir(thread.key),
             cache=fragments.views,
         )
+        forked = self._fork_pages and threading.active_count() == 1 and self._fork_writer(
+            thread.key, lambda: self._write_thread_files(writer, archive, thread, view, fragments)
+        )  # fmt: skip
+        if not forked:
+            self._write_thread_files(writer, archive, thread, view, fragments)
+        return RenderedThread(
+            thread_site_data(thread, view, feed_limit),
+            thread_author_posts(thread, view),
+            pages_elsewhere=forked,
+        )
+
+    def _write_thread_files(
+        self,
+        writer: Writer,
+        archive: ThreadArchive,
+        thread: ArchivedThread,
+        view: ThreadView,
+        fragments: FragmentCache,
+    ) -> None:
+        """The thread's zip, pages, permalink files and assets."""
         extras = self._write_thread_zip(archive, thread, view)
         self._write_thread(writer, view, fragments, extras)
         fragments.keep()
         copy_thread_assets(archive, thread, Path(self.output_path))
-        return RenderedThread(
-            thread_site_data(thread, view, feed_limit), thread_author_posts(thread, view)
-        )
+
+    def _fork_writer(self, key: str, write: Callable[[], None]) -> bool:
+        """Run `write` (thread `key`'s files) in a forked child while this process goes on
+        with the site-wide pages; False if no child could be started.
+
+        A rebuild after one thread changed has no worker (render_worker.py: too little to
+        render) and would use one core only: the thread's view is made here, then a child
+        writes its pages (what they need is all in the view) while this process writes the
+        index, search files, author pages and feed from the same view. `finish_writers`
+        waits for it. The child writes nothing but the thread's own files.
+        """
+        try:
+            pid = os.fork()
+        except OSError as error:
+            log.debug("no child for %s's pages (%s): writing them here", key, error)
+            return False
+        if pid == 0:  # the child: write, and leave without running this process's exits
+            code = 1
+            try:
+                write()
+                code = 0
+            except BaseException:
+                log.exception("writing the pages of %s failed", key)
+            finally:
+                os._exit(code)
+        self._page_writers.append((pid, key))
+        return True
+
+    def finish_writers(self, cache: BuildCache) -> None:
+        """Wait for the children writing threads' pages (`_fork_writer`); raise if one failed
+        (whose thread the next build renders again)."""
+        failed = []
+        for pid, key in self._page_writers:
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                failed.append(key)
+                cache.forget_thread(key)
+        self._page_writers = []
+        if failed:
+            raise OSError(f"the pages of {', '.join(failed)} could not be written (see above)")
 
     def _write_thread(
         self,
@@ -543,6 +617,8 @@ class RenderedThread:
 
     data: ThreadSiteData
     author_posts: list[AuthorContribution]
+    # Its pages are written by a child process (`_fork_writer`), whose signals stay there.
+    pages_elsewhere: bool = False
 
 
 def _last_checked(data: ThreadSiteData, checked: str) -> ThreadSiteData:
