@@ -278,10 +278,12 @@ class ThreadSiteGenerator(Generator):
         view: ThreadView,
         fragments: FragmentCache,
     ) -> None:
-        """The thread's zip, pages, permalink files and assets."""
+        """The thread's zip, pages, permalink files and assets (and what the next build may
+        take of them from the cache)."""
         extras = self._write_thread_zip(archive, thread, view)
         self._write_thread(writer, view, fragments, extras)
-        fragments.keep()
+        fragments.keep_views()
+        fragments.keep_parts()
         copy_thread_assets(archive, thread, Path(self.output_path))
 
     def _fork_writer(self, key: str, write: Callable[[], None]) -> bool:
