@@ -379,7 +379,9 @@ def test_a_rebuild_after_one_thread_changed_equals_a_full_build(tmp_path: Path) 
     other pages' posts as HTML, the views of the other posts on its page."""
     archive, output, fresh = tmp_path / "archive", tmp_path / "site", tmp_path / "fresh"
     key = two_thread_archive(archive)
-    build_site(archive, output)
+    # However small the thread, its pages are written by a child (generator._fork_writer).
+    settings = settings_file(tmp_path, THREAD_RENDER_WORKER_MIN_BYTES=0)
+    build_site(archive, output, settings)
     folder = cache_folder(output) / "fragments"
     kept = {kind: (folder / f"{key}.{kind}.pickle").read_bytes() for kind in ("views", "parts")}
     signature, parts = pickle.loads(kept["parts"])
@@ -393,7 +395,7 @@ def test_a_rebuild_after_one_thread_changed_equals_a_full_build(tmp_path: Path) 
     (folder / f"{key}.parts.pickle").write_bytes(pickle.dumps((signature, parts)))
     (folder / f"{key}.views.pickle").write_bytes(pickle.dumps((signature, views)))
     add_post(archive, key)
-    build_site(archive, output)
+    build_site(archive, output, settings)
     first = (output / "threads" / key / "index.html").read_text(encoding="utf-8")
     assert "<!--part kept-->" in first
     last = (output / "threads" / key / "page-2.html").read_text(encoding="utf-8")
@@ -403,8 +405,8 @@ def test_a_rebuild_after_one_thread_changed_equals_a_full_build(tmp_path: Path) 
     for kind, data in kept.items():  # the parts and views as rendered: now compare
         (folder / f"{key}.{kind}.pickle").write_bytes(data)
     (output / "threads" / key / "index.html").unlink()
-    build_site(archive, output)
-    build_site(archive, fresh)
+    build_site(archive, output, settings)
+    build_site(archive, fresh, settings)
     assert _site_files(output) == _site_files(fresh)
     assert _search_answers(output) == _search_answers(fresh)
 
@@ -438,18 +440,19 @@ def test_a_kept_post_view_is_made_again_when_what_it_looked_up_changed(tmp_path:
 
 def test_a_thread_whose_pages_a_child_could_not_write_fails_the_build(tmp_path: Path) -> None:
     """The one thread a rebuild renders has its pages written by a child process
-    (generator._fork_writer): when the child fails, so does the build, and the next build
-    renders the thread again."""
+    (generator._fork_writer, from a size the settings say): when the child fails, so does
+    the build, and the next build renders the thread again."""
     archive, output = tmp_path / "archive", tmp_path / "site"
     key = two_thread_archive(archive)
-    build_site(archive, output)
+    settings = settings_file(tmp_path, THREAD_RENDER_WORKER_MIN_BYTES=0)
+    build_site(archive, output, settings)
     add_post(archive, key)
     page = output / "threads" / key / "page-2.html"
     page.unlink()
     page.mkdir()  # no page can be written there
     with pytest.raises(OSError, match=key):
-        build_site(archive, output)
+        build_site(archive, output, settings)
     page.rmdir()
     page.write_text("stale", encoding="utf-8")  # every page present: only the cache can tell
-    build_site(archive, output)
+    build_site(archive, output, settings)
     assert "منشور جديد عن طنجة" in page.read_text(encoding="utf-8")

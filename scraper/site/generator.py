@@ -140,10 +140,11 @@ class ThreadSiteGenerator(Generator):
             }
             min_bytes = int(self.settings.get(WORKER_SETTING, DEFAULT_WORKER_MIN_BYTES))
             with RenderWorker(tasks, start=worker_pays(to_render, min_bytes)) as worker:
-                # One thread to render: its pages on the second core (`_fork_writer`), unless
-                # the settings want no second process at all.
+                # One thread to render: its pages on the second core (`_fork_writer`), if
+                # it is large enough to pay for the fork (no worker's results to send back:
+                # a quarter of what pays for a worker) and the settings allow a second process.
                 self._fork_pages = worker.pool is None and len(to_render) == 1 and (
-                    min_bytes < NEVER_BYTES)  # fmt: skip
+                    min_bytes < NEVER_BYTES and _size(to_render[0]) >= min_bytes // 4)  # fmt: skip
                 self._write_threads(planned, worker, render_thread, states, cache, site,
                                     authors)  # fmt: skip
                 self._write_index(writer, site.summaries)
@@ -621,6 +622,13 @@ class RenderedThread:
     author_posts: list[AuthorContribution]
     # Its pages are written by a child process (`_fork_writer`), whose signals stay there.
     pages_elsewhere: bool = False
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading it will say what is wrong
 
 
 def _last_checked(data: ThreadSiteData, checked: str) -> ThreadSiteData:
