@@ -405,8 +405,11 @@ def test_a_rebuild_after_one_thread_changed_equals_a_full_build(tmp_path: Path) 
     for kind, data in kept.items():  # the parts and views as rendered: now compare
         (folder / f"{key}.{kind}.pickle").write_bytes(data)
     (output / "threads" / key / "index.html").unlink()
-    build_site(archive, output, settings)
-    build_site(archive, fresh, settings)
+    rebuilt = build_site(archive, output, settings)
+    full = build_site(archive, fresh, settings)
+    assert (rebuilt.threads, rebuilt.posts, rebuilt.pages) == (full.threads, full.posts,
+                                                               full.pages)  # fmt: skip
+    assert rebuilt.posts == POST_COUNT + 5 + 1
     assert _site_files(output) == _site_files(fresh)
     assert _search_answers(output) == _search_answers(fresh)
 
