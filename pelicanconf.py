@@ -16,7 +16,9 @@ TIMEZONE = "UTC"
 DEFAULT_LANG = "ar"
 THREAD_POSTS_PER_PAGE = 20
 # From this many bytes of thread.json to render, a forked worker process renders threads
-# and author pages beside the build's own (scraper/site/render_worker.py); 2**62: never.
+# and author pages beside the build's own (scraper/site/render_worker.py); from a quarter
+# of it, the one thread a rebuild renders has its pages written by a forked child
+# (scraper/site/generator.py); 2**62: never.
 THREAD_RENDER_WORKER_MIN_BYTES = 2**20
 
 # Relative links and explicit file names: the site must browse from file:// (a USB stick),

@@ -10,7 +10,8 @@ process; peak RSS is that of the whole process tree (the floor's Pagefind includ
 from /proc. The mirror's build writes its own search index (offline_index.py), no Pagefind.
 Figures are ratios from one run: absolute times are noise on a shared machine.
 
-Run: `.venv/bin/python -m benchmarks.build [--posts 1000 10000] [--threads 25] [--profile]
+Run: `.venv/bin/python -m benchmarks.build [--posts 1000 10000] [--threads 25]
+[--profile [full|one-thread]]
 [--no-search]`. `--no-search` leaves search out of both sides (the floor renders only, the
 build skips `write_search_files`): what the site generator itself costs.
 """
@@ -335,15 +336,21 @@ def changed_files(output: Path, since: float) -> list[str]:
 
 
 def measure(
-    posts: int, threads: int, work: Path, profile: bool = False, search: bool = True
+    posts: int,
+    threads: int,
+    work: Path,
+    profile: str | None = None,
+    search: bool = True,
 ) -> dict[str, Any]:
     """The floor and the mirror's full, unchanged and one-thread-changed builds, one run each
     (without search on either side when not `search`)."""
     archive = make_archive(work / f"archive-{posts}", posts, threads)
     output = work / f"site-{posts}"
     floor = run_measured(floor_command(archive, work, search))
-    profile_file = work / f"build-{posts}.prof" if profile else None
-    full = run_measured(build_command(archive, output, profile_file, search))
+    profile_file = work / f"build-{posts}-{profile}.prof" if profile else None
+    full = run_measured(
+        build_command(archive, output, profile_file if profile == "full" else None, search)
+    )
     before = time.time()
     unchanged = run_measured(build_command(archive, output, search=search))
     unchanged_written = changed_files(output, before)
@@ -351,7 +358,8 @@ def measure(
     site_wide = run_measured(build_command(archive, output, search=search))
     write_thread(archive, 0, posts // threads + (1 if posts % threads else 0), extra_posts=1)
     before = time.time()
-    one = run_measured(build_command(archive, output, search=search))
+    one = run_measured(build_command(
+        archive, output, profile_file if profile == "one-thread" else None, search))  # fmt: skip
     one_written = changed_files(output, before)
     other_threads = [f for f in one_written if f.startswith("threads/") and
                      not f.startswith(f"threads/{thread_key(0)}/")]  # fmt: skip
@@ -446,8 +454,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--posts", type=int, nargs="+", default=[1000, 10000],
                         help="archive sizes to measure (add 100000 for the full run)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=25, help="threads the posts spread over")
-    parser.add_argument("--profile", action="store_true",
-                        help="profile the full build (cProfile) and print its top entries")
+    parser.add_argument("--profile", nargs="?", const="full", choices=("full", "one-thread"),
+                        help="profile the full build, or the one-thread rebuild (cProfile: "
+                             "the build's own process, not its worker or child), and print "
+                             "its top entries")  # fmt: skip
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--no-search", action="store_true",
                         help="leave search out of the floor (Pagefind) and of the builds")

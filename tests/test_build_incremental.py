@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from markupsafe import Markup
 
 from scraper.archive import ThreadArchive
 from scraper.cli import _build_folders
@@ -341,3 +345,117 @@ def test_write_linked_gives_every_name_the_bytes_as_one_file(tmp_path: Path) -> 
     assert [p.read_bytes() for p in (first, second, third, other)] == [b"page 1 again"] * 3 + [
         b"page 2"]
     assert not list(tmp_path.glob(".*"))  # no temporary file left
+
+
+def _site_files(output: Path) -> dict[str, bytes]:
+    """Every file of the site but the search index, whose post numbers a rebuild keeps
+    (offline_index.py: the same hits, other bytes) and which is compared by its answers."""
+    return {
+        path.relative_to(output).as_posix(): path.read_bytes()
+        for path in output.rglob("*")
+        if path.is_file() and not path.relative_to(output).as_posix().startswith("search/")
+    }
+
+
+def _search_answers(output: Path) -> dict[str, dict[str, int]]:
+    """Each term (every prefix of every word) -> the posts it finds (by URL), with counts."""
+    from scraper.site.arabic import search_words
+    from scraper.site.offline_index import read_search_data
+
+    from .test_search import OfflineIndex
+
+    data = read_search_data(output)
+    index = OfflineIndex(output / "search")
+    url_of = dict(zip(index.numbers(data), (post.url for post in data.posts()), strict=True))
+    terms = {word[:n] for post in data.posts() for word in search_words(post.text)
+             for n in range(1, len(word) + 1)}  # fmt: skip
+    return {term: {url_of[n]: c for n, c in index.counts(term).items()} for term in terms}
+
+
+def test_a_rebuild_after_one_thread_changed_equals_a_full_build(tmp_path: Path) -> None:
+    """The site a rebuild leaves after a post was added is the one a full build from scratch
+    writes, file for file (the search index: the same answers to every term); what the
+    post did not change was taken from the last build (build_cache.FragmentCache): the
+    other pages' posts as HTML, the views of the other posts on its page."""
+    archive, output, fresh = tmp_path / "archive", tmp_path / "site", tmp_path / "fresh"
+    key = two_thread_archive(archive)
+    # However small the thread, its pages are written by a child (generator._fork_writer).
+    settings = settings_file(tmp_path, THREAD_RENDER_WORKER_MIN_BYTES=0)
+    build_site(archive, output, settings)
+    folder = cache_folder(output) / "fragments"
+    kept = {kind: (folder / f"{key}.{kind}.pickle").read_bytes() for kind in ("views", "parts")}
+    signature, parts = pickle.loads(kept["parts"])
+    _, views = pickle.loads(kept["views"])
+    # What a kept part or view says shows in a page only if the rebuild took it.
+    parts = {digest: text.replace("</article>", "<!--part kept--></article>", 1)
+             for digest, text in parts.items()}  # fmt: skip
+    mark = Markup("<!--view kept-->")
+    views = {digest: (lookups, dataclasses.replace(view, body=view.body + mark))
+             for digest, (lookups, view) in views.items()}  # fmt: skip
+    (folder / f"{key}.parts.pickle").write_bytes(pickle.dumps((signature, parts)))
+    (folder / f"{key}.views.pickle").write_bytes(pickle.dumps((signature, views)))
+    add_post(archive, key)
+    build_site(archive, output, settings)
+    first = (output / "threads" / key / "index.html").read_text(encoding="utf-8")
+    assert "<!--part kept-->" in first
+    last = (output / "threads" / key / "page-2.html").read_text(encoding="utf-8")
+    assert "<!--part kept-->" not in last  # the new post's page: its posts rendered again...
+    assert last.count("<!--view kept-->") == last.count('<article class="post">') - 1  # ...
+    # from the kept views of all but the new post
+    for kind, data in kept.items():  # the parts and views as rendered: now compare
+        (folder / f"{key}.{kind}.pickle").write_bytes(data)
+    (output / "threads" / key / "index.html").unlink()
+    rebuilt = build_site(archive, output, settings)
+    full = build_site(archive, fresh, settings)
+    assert (rebuilt.threads, rebuilt.posts, rebuilt.pages) == (full.threads, full.posts,
+                                                               full.pages)  # fmt: skip
+    assert rebuilt.posts == POST_COUNT + 5 + 1
+    assert _site_files(output) == _site_files(fresh)
+    assert _search_answers(output) == _search_answers(fresh)
+
+
+def test_a_kept_post_view_is_made_again_when_what_it_looked_up_changed(tmp_path: Path) -> None:
+    """A kept view is taken only while the links it looked up answer the same: a quote of
+    a post that moved to another page (here: other page sizes) links to its new page."""
+    from scraper.site.i18n import translations
+    from scraper.site.views import PostViewCache, build_thread_view
+
+    fixture = build_fixture_archive(tmp_path / "archive")
+    thread = ThreadArchive(tmp_path / "archive").load(fixture.key)
+    assert thread is not None
+    catalogs = DEFAULT_SETTINGS_FILE.parent / "theme" / "translations"
+
+    def view(per_page: int, cache: PostViewCache | None) -> list[list[object]]:
+        built = build_thread_view(thread, posts_per_page=per_page, fallback_lang="ar",
+                                  render_embed=lambda embed: "<div>embed</div>",
+                                  translations_for=lambda lang: translations(catalogs, lang),
+                                  cache=cache)  # fmt: skip
+        return [page.posts for page in built.pages]
+
+    cache = PostViewCache(b"salt")
+    assert view(20, cache) == view(20, None)
+    again = PostViewCache(b"salt", cache.now)
+    assert view(20, again) == view(20, None) and again.made == 0  # all taken as kept
+    moved = PostViewCache(b"salt", cache.now)
+    assert view(2, moved) == view(2, None)
+    assert 0 < moved.made < len(thread.posts)  # the quoting post, not every post
+
+
+def test_a_thread_whose_pages_a_child_could_not_write_fails_the_build(tmp_path: Path) -> None:
+    """The one thread a rebuild renders has its pages written by a child process
+    (generator._fork_writer, from a size the settings say): when the child fails, so does
+    the build, and the next build renders the thread again."""
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    settings = settings_file(tmp_path, THREAD_RENDER_WORKER_MIN_BYTES=0)
+    build_site(archive, output, settings)
+    add_post(archive, key)
+    page = output / "threads" / key / "page-2.html"
+    page.unlink()
+    page.mkdir()  # no page can be written there
+    with pytest.raises(OSError, match=key):
+        build_site(archive, output, settings)
+    page.rmdir()
+    page.write_text("stale", encoding="utf-8")  # every page present: only the cache can tell
+    build_site(archive, output, settings)
+    assert "منشور جديد عن طنجة" in page.read_text(encoding="utf-8")

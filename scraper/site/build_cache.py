@@ -18,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +29,14 @@ from ..thread_state import files_fingerprint
 from .authors import AuthorStore
 from .output import write_if_changed
 from .pages import ThreadSiteData
+from .views import PostViewCache
 
 log = logging.getLogger(__name__)
 
 CACHE_SETTING = "FORUM_MIRROR_CACHE_PATH"
 AUTHORS_FILE = "authors.sqlite"
+FRAGMENTS_DIR = "fragments"  # each thread's rendered page parts (FragmentCache)
+FRAGMENT_SUFFIXES = {"views": ".views.pickle", "parts": ".parts.pickle"}
 # Whatever of this package decides what a page looks like: a changed file rebuilds all.
 CODE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,6 +97,10 @@ class BuildCache:
     def keep_thread(self, key: str, fingerprint: str, data: ThreadSiteData) -> None:
         write_if_changed(self._thread_file(key), pickle.dumps((fingerprint, data)))
 
+    def forget_thread(self, key: str) -> None:
+        """Make the next build render the thread again (its pages may not be as kept)."""
+        self._thread_file(key).unlink(missing_ok=True)
+
     def state(self, name: str) -> str | None:
         """What `keep_state(name, ...)` kept, if the signature is the same."""
         try:
@@ -122,3 +131,85 @@ class BuildCache:
     def author_store(self) -> AuthorStore:
         """The authors' posts of the last build (authors.AuthorStore), to be closed."""
         return AuthorStore(self.folder / AUTHORS_FILE, self.signature)
+
+
+class FragmentCache:
+    """What the last build rendered of one thread's pages: its post views (views.
+    PostViewCache) and the posts of each page as HTML, by a digest of everything they were
+    rendered from. A thread that changed renders again only what the change reaches (a post
+    added: its view, and its page's posts, not the other pages').
+
+    A part's render must depend on its `inputs` alone (and on what the build's signature
+    covers: code, theme, settings): the digest is of their pickle, so equal inputs pickled
+    another way only cost a render, never a stale part. One thread's files are read and
+    written by the process that renders the thread (the worker, or the child that writes
+    its pages: the parts are read only once asked for, by whoever writes the pages).
+    """
+
+    def __init__(self, cache_folder: Path, key: str, signature: str) -> None:
+        self.key = key
+        self.folder = cache_folder / FRAGMENTS_DIR
+        self.signature = signature.encode()
+        self.views = PostViewCache(self.signature, self._load("views"))
+        self.before: dict[bytes, str] | None = None  # the parts, once read
+        self.now: dict[bytes, str] = {}
+
+    def _path(self, kind: str) -> Path:
+        return self.folder / f"{self.key}{FRAGMENT_SUFFIXES[kind]}"
+
+    def _load(self, kind: str) -> dict[Any, Any]:
+        kept: object = None
+        try:
+            kept = pickle.loads(self._path(kind).read_bytes())
+        except FileNotFoundError:
+            pass
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
+                ValueError) as error:  # fmt: skip
+            log.warning("kept %s of %s unreadable (%s): rendering them", kind, self.key, error)
+        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == self.signature and (
+                isinstance(kept[1], dict)):  # fmt: skip
+            return kept[1]
+        return {}
+
+    def get(self, inputs: object, render: Callable[[], str]) -> str:
+        """The part rendered from `inputs`: as the last build kept it, or `render()`."""
+        if self.before is None:
+            self.before = self._load("parts")
+        digest = hashlib.sha256(pickle.dumps(inputs, pickle.HIGHEST_PROTOCOL)).digest()
+        text = self.now.get(digest)
+        if text is None:
+            text = self.before.get(digest)
+            if text is None:
+                text = render()
+            self.now[digest] = text
+        return text
+
+    def keep_views(self) -> None:
+        """Keep the views this build used (only), for the next build."""
+        views = self.views
+        if views.made or views.now.keys() != views.before.keys():
+            self._keep("views", views.now)
+
+    def keep_parts(self) -> None:
+        """Keep the parts this build used (only), for the next build."""
+        if self.before is None or self.now.keys() != self.before.keys():
+            self._keep("parts", self.now)
+
+    def _keep(self, kind: str, kept: dict[Any, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        data = pickle.dumps((self.signature, kept), pickle.HIGHEST_PROTOCOL)
+        write_if_changed(self._path(kind), data)
+
+
+def keep_fragments_of(cache_folder: Path, keys: set[str]) -> None:
+    """Drop the page parts and views of threads not in `keys` (gone from the archive)."""
+    try:
+        names = os.listdir(cache_folder / FRAGMENTS_DIR)
+    except FileNotFoundError:
+        return
+    for name in names:
+        key = name
+        for suffix in FRAGMENT_SUFFIXES.values():
+            key = key.removesuffix(suffix)
+        if key not in keys:
+            (cache_folder / FRAGMENTS_DIR / name).unlink(missing_ok=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -37,7 +37,7 @@ class ThreadLinks:
     """What a post can link to on its thread's pages."""
 
     post_pages: Mapping[str, str]  # post id -> file of the page showing it, e.g. "page-2.html"
-    assets: frozenset[str]  # archived asset paths, relative to the thread's folder
+    assets: Set[str]  # archived asset paths, relative to the thread's folder
     image_sizes: Mapping[str, ImageSize] = field(default_factory=dict)  # by asset path
 
 

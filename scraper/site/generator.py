@@ -5,7 +5,9 @@ from __future__ import annotations
 import gettext
 import hashlib
 import logging
+import os
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
@@ -15,6 +17,7 @@ from typing import Any, cast
 from urllib.parse import quote
 
 from jinja2 import FileSystemBytecodeCache, Template
+from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
 from pelican.utils import get_relative_path, path_to_url
@@ -29,7 +32,14 @@ from ..thread_state import ThreadStates
 from . import i18n
 from .activity import date_text
 from .authors import AuthorContribution, AuthorStore, thread_author_posts
-from .build_cache import CACHE_SETTING, BuildCache, build_signature, folder_fingerprint
+from .build_cache import (
+    CACHE_SETTING,
+    BuildCache,
+    FragmentCache,
+    build_signature,
+    folder_fingerprint,
+    keep_fragments_of,
+)
 from .feed import DEFAULT_MAX_ENTRIES, FEED_FILE, write_atom_feed
 from .offline_index import (
     OFFLINE_INDEX_FILE,
@@ -46,6 +56,7 @@ from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
 from .views import (
     ThreadExtras,
+    ThreadPage,
     ThreadSummary,
     ThreadView,
     build_thread_view,
@@ -59,6 +70,7 @@ from .views import (
 log = logging.getLogger(__name__)
 
 DEFAULT_POSTS_PER_PAGE = 20  # when the settings have no THREAD_POSTS_PER_PAGE
+NEVER_BYTES = 2**62  # THREAD_RENDER_WORKER_MIN_BYTES that means: no second process ever
 
 
 class ThreadSiteGenerator(Generator):
@@ -93,6 +105,10 @@ class ThreadSiteGenerator(Generator):
         self._installed_lang: str | None = None  # the language `_()` speaks now
         # Each thread of the site and its folder's fingerprint (build_cache.py), in order.
         self.thread_states: list[tuple[str, str | None]] = []
+        self._signature = ""  # the build cache's (build_cache.build_signature)
+        # Whether a thread's pages may be written by a child (`_fork_writer`), and those.
+        self._fork_pages = False
+        self._page_writers: list[tuple[int, str]] = []
         signals.content_written.connect(self._page_written)
 
     def generate_output(self, writer: Writer) -> None:
@@ -104,6 +120,7 @@ class ThreadSiteGenerator(Generator):
         # checked is in the archive's state (thread_state.py), read here for every thread.
         states = ThreadStates(archive)
         cache = BuildCache(self._cache_folder(), build_signature(self.settings, Path(self.theme)))
+        self._signature = cache.signature  # before the worker forks: it renders with it
         site = SitePages(
             feed_limit=int(self.settings.get("FEED_MAX_ENTRIES", DEFAULT_MAX_ENTRIES)),
             # Each thread's words, kept for the next build (offline_index.ThreadTerms).
@@ -123,6 +140,11 @@ class ThreadSiteGenerator(Generator):
             }
             min_bytes = int(self.settings.get(WORKER_SETTING, DEFAULT_WORKER_MIN_BYTES))
             with RenderWorker(tasks, start=worker_pays(to_render, min_bytes)) as worker:
+                # One thread to render: its pages on the second core (`_fork_writer`), if
+                # it is large enough to pay for the fork (no worker's results to send back:
+                # a quarter of what pays for a worker) and the settings allow a second process.
+                self._fork_pages = worker.pool is None and len(to_render) == 1 and (
+                    min_bytes < NEVER_BYTES and _size(to_render[0]) >= min_bytes // 4)  # fmt: skip
                 self._write_threads(planned, worker, render_thread, states, cache, site,
                                     authors)  # fmt: skip
                 self._write_index(writer, site.summaries)
@@ -131,7 +153,14 @@ class ThreadSiteGenerator(Generator):
                 author_pages = self._start_author_pages(worker, authors, site)
                 self._write_search(writer, site.summaries, site.search, cache)
                 self._write_site_pages(writer, site, author_pages)
+                self.finish_writers(cache)
         finally:
+            self._fork_pages = False
+            if self._page_writers:  # something failed here: the child's result is moot
+                for pid, key in self._page_writers:
+                    os.waitpid(pid, 0)
+                    cache.forget_thread(key)
+                self._page_writers = []
             authors.close()
 
     def _write_threads(
@@ -164,7 +193,7 @@ class ThreadSiteGenerator(Generator):
                     self.unreadable.append(result)
                     continue
                 data = result.data
-                if elsewhere:
+                if elsewhere or result.pages_elsewhere:
                     # The worker's writes sent their `content_written` signals there.
                     self.rendered_elsewhere.append(data)
                     self.written_pages += data.pages
@@ -177,6 +206,7 @@ class ThreadSiteGenerator(Generator):
             site.add(_last_checked(data, states.last_checked(key)))
         next(rendered, None)  # the end of the worker's share: it logs what it did
         authors.keep_only(seen)
+        keep_fragments_of(cache.folder, seen)
 
     def _plan_threads(
         self, archive: ThreadArchive, cache: BuildCache, authors: AuthorStore
@@ -218,6 +248,7 @@ class ThreadSiteGenerator(Generator):
         except ArchiveError as error:
             return UnreadableThread(path, error)
         embed_template = self.get_template("partials/embed")
+        fragments = FragmentCache(self._cache_folder(), thread.key, self._signature)
         view = build_thread_view(
             thread,
             posts_per_page=int(self.settings.get("THREAD_POSTS_PER_PAGE", DEFAULT_POSTS_PER_PAGE)),
@@ -227,18 +258,84 @@ class ThreadSiteGenerator(Generator):
             # thread view is built, in the thread's language.
             translations_for=self._install_language,
             thread_dir=archive.thread_dir(thread.key),
+            cache=fragments.views,
         )
-        extras = self._write_thread_zip(archive, thread, view)
-        self._write_thread(writer, view, extras)
-        copy_thread_assets(archive, thread, Path(self.output_path))
+        forked = self._fork_pages and threading.active_count() == 1 and self._fork_writer(
+            thread.key, lambda: self._write_thread_files(writer, archive, thread, view, fragments)
+        )  # fmt: skip
+        if not forked:
+            self._write_thread_files(writer, archive, thread, view, fragments)
         return RenderedThread(
-            thread_site_data(thread, view, feed_limit), thread_author_posts(thread, view)
+            thread_site_data(thread, view, feed_limit),
+            thread_author_posts(thread, view),
+            pages_elsewhere=forked,
         )
 
+    def _write_thread_files(
+        self,
+        writer: Writer,
+        archive: ThreadArchive,
+        thread: ArchivedThread,
+        view: ThreadView,
+        fragments: FragmentCache,
+    ) -> None:
+        """The thread's zip, pages, permalink files and assets (and what the next build may
+        take of them from the cache)."""
+        extras = self._write_thread_zip(archive, thread, view)
+        self._write_thread(writer, view, fragments, extras)
+        fragments.keep_views()
+        fragments.keep_parts()
+        copy_thread_assets(archive, thread, Path(self.output_path))
+
+    def _fork_writer(self, key: str, write: Callable[[], None]) -> bool:
+        """Run `write` (thread `key`'s files) in a forked child while this process goes on
+        with the site-wide pages; False if no child could be started.
+
+        A rebuild after one thread changed has no worker (render_worker.py: too little to
+        render) and would use one core only: the thread's view is made here, then a child
+        writes its pages (what they need is all in the view) while this process writes the
+        index, search files, author pages and feed from the same view. `finish_writers`
+        waits for it. The child writes nothing but the thread's own files.
+        """
+        try:
+            pid = os.fork()
+        except OSError as error:
+            log.debug("no child for %s's pages (%s): writing them here", key, error)
+            return False
+        if pid == 0:  # the child: write, and leave without running this process's exits
+            code = 1
+            try:
+                write()
+                code = 0
+            except BaseException:
+                log.exception("writing the pages of %s failed", key)
+            finally:
+                os._exit(code)
+        self._page_writers.append((pid, key))
+        return True
+
+    def finish_writers(self, cache: BuildCache) -> None:
+        """Wait for the children writing threads' pages (`_fork_writer`); raise if one failed
+        (whose thread the next build renders again)."""
+        failed = []
+        for pid, key in self._page_writers:
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                failed.append(key)
+                cache.forget_thread(key)
+        self._page_writers = []
+        if failed:
+            raise OSError(f"the pages of {', '.join(failed)} could not be written (see above)")
+
     def _write_thread(
-        self, writer: Writer, view: ThreadView, extras: ThreadExtras | None = None
+        self,
+        writer: Writer,
+        view: ThreadView,
+        fragments: FragmentCache,
+        extras: ThreadExtras | None = None,
     ) -> None:
         template = self.get_template("thread")
+        summary = view.summary
         for page in view.pages:
             self._write_thread_file(
                 writer,
@@ -246,10 +343,40 @@ class ThreadSiteGenerator(Generator):
                 page.file,
                 template,
                 page=page,
-                pagination=page_window(page.number, view.summary.page_count),
+                pagination=page_window(page.number, summary.page_count),
                 extras=extras,
+                posts_html=self._page_posts(fragments, summary, page),
             )
         self._write_permalinks(view)
+
+    def _page_posts(
+        self, fragments: FragmentCache, summary: ThreadSummary, page: ThreadPage
+    ) -> Markup:
+        """The posts of a thread's `page` as its file shows them (partials/posts.html), kept
+        between builds: every page of a thread shows its post count, so a post added to the
+        last page changes each page's head, but only the last one's posts."""
+        context = {
+            "lang": summary.lang,
+            "board_language": summary.board_language,
+            "SITEURL": self._site_url(f"threads/{summary.key}/{page.file}"),
+        }
+
+        def render() -> str:
+            self._install_language(summary.lang)
+            template = self.get_template("partials/posts")
+            return str(template.render({"posts": page.posts, **context}))
+
+        # The posts by the digest of what their views were made from (equal digests, equal
+        # views: views.PostViewCache), which costs less than pickling the views themselves.
+        inputs = (page.posts_digest, context)
+        # Our template's output, scraped text escaped in it.
+        return Markup(fragments.get(inputs, render))
+
+    def _site_url(self, path: str) -> str:
+        """SITEURL as Pelican's writer gives it to the page at `path` (from the site's root)."""
+        if self.settings["RELATIVE_URLS"]:
+            return str(path_to_url(get_relative_path(path)))
+        return str(self.context.get("SITEURL", ""))
 
     def _write_permalinks(self, view: ThreadView) -> None:
         """`threads/<key>/posts/<id>.html` per post: a stable link that finds its page.
@@ -275,8 +402,7 @@ class ThreadSiteGenerator(Generator):
         summary = view.summary
         path = f"threads/{summary.key}/{name}"
         self._install_language(summary.lang)
-        site_url = path_to_url(get_relative_path(path)) if self.settings["RELATIVE_URLS"] else (
-            self.context.get("SITEURL", ""))  # fmt: skip
+        site_url = self._site_url(path)
         return template.render(
             {
                 **self.context,
@@ -494,6 +620,15 @@ class RenderedThread:
 
     data: ThreadSiteData
     author_posts: list[AuthorContribution]
+    # Its pages are written by a child process (`_fork_writer`), whose signals stay there.
+    pages_elsewhere: bool = False
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading it will say what is wrong
 
 
 def _last_checked(data: ThreadSiteData, checked: str) -> ThreadSiteData:

@@ -45,7 +45,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
@@ -108,7 +108,7 @@ class SearchThread:
     title: str
     url: str  # its first page, from the site's root
 
-    @property
+    @cached_property  # asked for a few times per thread and build, for every thread
     def file_id(self) -> str:
         """The folder of its posts files: ASCII whatever the URL, and the same while it is."""
         return hashlib.sha256(self.url.encode()).hexdigest()[:12]

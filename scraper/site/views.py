@@ -11,11 +11,13 @@ import gettext
 import hashlib
 import logging
 import math
+import pickle
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -33,6 +35,7 @@ from .textdir import TextDirection, detect
 log = logging.getLogger(__name__)
 
 AVATAR_TONES = 8
+PICKLE = pickle.HIGHEST_PROTOCOL
 SAFE_POST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi"})
 
@@ -108,6 +111,9 @@ class ThreadPage:
     number: int
     file: str  # "index.html" for the first page, "page-N.html" after
     posts: list[PostView]
+    # A digest of what its posts' views were made from (PostViewCache): equal digests,
+    # equal posts (a stand-in for them where they would cost more to compare).
+    posts_digest: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -275,7 +281,7 @@ def permalink_file(post_id: str) -> str | None:
     return f"posts/{post_id}.html" if SAFE_POST_ID.fullmatch(post_id) else None
 
 
-def _avatar_path(post: ArchivedPost, key: str, assets: frozenset[str]) -> str | None:
+def _avatar_path(post: ArchivedPost, key: str, assets: Set[str]) -> str | None:
     path = (post.author.avatar_path or "").removeprefix(f"threads/{key}/")
     return path if path in assets else None
 
@@ -291,6 +297,95 @@ def _last_checked(thread: ArchivedThread) -> str:
     return finished[-1] if finished else thread.last_archived_at
 
 
+# A lookup a post's view made in its thread's links (ThreadLinks): what was looked up, in
+# which of them ("page", "asset", "size"; with "*", the whole of it) and the answer.
+Lookup = tuple[str, str, object]
+KeptView = tuple[tuple[Lookup, ...], PostView]
+
+
+@dataclass
+class PostViewCache:
+    """Post views of one thread kept between builds, so that a thread that got a post does
+    not render its other posts again (sanitizing and rewriting a body costs most of a view).
+
+    A view is kept under a digest of its post and of what of the thread it was made with
+    (`salt`, its direction, key and URL), with the lookups it made in the thread's links:
+    it is taken again only while each of those gives the same answer (a quote of a post
+    that moved to another page is made again, as is one of a post archived since).
+    """
+
+    salt: bytes = b""  # what else the views depend on: code, theme, settings
+    before: Mapping[bytes, KeptView] = field(default_factory=dict)
+    now: dict[bytes, KeptView] = field(default_factory=dict)
+    made: int = 0  # views made in this build (not taken from `before`)
+
+
+def _answer(links: ThreadLinks, kind: str, key: str) -> object:
+    if kind == "page":
+        return links.post_pages.get(key)
+    if kind == "size":
+        return links.image_sizes.get(key)
+    if kind == "asset":
+        return key in links.assets
+    if kind == "page*":
+        return tuple(sorted(links.post_pages.items()))
+    if kind == "size*":
+        return tuple(sorted(links.image_sizes.items()))
+    return tuple(sorted(links.assets))  # "asset*"
+
+
+class _RecordedMapping(Mapping[str, Any]):
+    """One of the thread's mappings as a post's render sees it: each lookup noted."""
+
+    def __init__(self, kind: str, links: ThreadLinks, seen: list[Lookup]) -> None:
+        self._kind = kind
+        self._links = links
+        self._seen = seen
+
+    def _note(self, key: str) -> object:
+        answer = _answer(self._links, self._kind, key)
+        self._seen.append((self._kind, key, answer))
+        return answer
+
+    def __getitem__(self, key: str) -> Any:
+        answer = self._note(key)
+        if answer is None:  # no value of these mappings is None
+            raise KeyError(key)
+        return answer
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._note(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        self._seen.append((f"{self._kind}*", "", _answer(self._links, f"{self._kind}*", "")))
+        return iter(self._links.post_pages if self._kind == "page" else self._links.image_sizes)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _RecordedSet(Set[str]):
+    """The thread's assets as a post's render sees them: each lookup noted."""
+
+    def __init__(self, links: ThreadLinks, seen: list[Lookup]) -> None:
+        self._links = links
+        self._seen = seen
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        answer = key in self._links.assets
+        self._seen.append(("asset", key, answer))
+        return answer
+
+    def __iter__(self) -> Iterator[str]:
+        self._seen.append(("asset*", "", _answer(self._links, "asset*", "")))
+        return iter(self._links.assets)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def build_thread_view(
     thread: ArchivedThread,
     *,
@@ -299,11 +394,15 @@ def build_thread_view(
     render_embed: Callable[[EmbedView], str],
     translations_for: Callable[[str], gettext.NullTranslations],
     thread_dir: Path | None = None,
+    cache: PostViewCache | None = None,
 ) -> ThreadView:
     """The thread's pages of posts, bodies sanitized and rewritten for the site.
 
     `thread_dir` is the thread's folder in the archive, where image sizes are read from.
+    The views of `cache` whose posts are unchanged are taken from it (and every view of
+    this build put in its `now`).
     """
+    cache = cache if cache is not None else PostViewCache()
     direction, html_lang = _thread_direction(thread, fallback_lang)
     translation = translations_for(direction.lang)
     posts = sorted(thread.posts, key=lambda post: post.position)
@@ -317,7 +416,9 @@ def build_thread_view(
         image_sizes=thread_image_sizes(thread_dir, assets) if thread_dir else {},
     )
 
-    def render(content_html: str, post: ArchivedPost, own: TextDirection) -> str:
+    def render(
+        content_html: str, post: ArchivedPost, own: TextDirection, links: ThreadLinks
+    ) -> str:
         return render_post_body(
             sanitize_post_html(content_html, post.source_url),
             links=links,
@@ -328,9 +429,11 @@ def build_thread_view(
             gettext=translation.gettext,
         )
 
-    def post_view(number: int, post: ArchivedPost) -> PostView:
+    def post_view(number: int, post: ArchivedPost, links: ThreadLinks) -> PostView:
+        """The view of `post`; what it reads of the thread's links, it reads through `links`
+        (which note it)."""
         own = detect(post.content_text) or direction
-        body = render(post.content_html, post, own)
+        body = render(post.content_html, post, own, links)
         revisions = [
             RevisionView(
                 anchor=f"{post_anchor(post.id)}-version-{index}",
@@ -340,7 +443,9 @@ def build_thread_view(
                 warc_record_id=revision.warc_record_id,
                 # nh3 output, then rewritten by our own code only (as the current body)
                 body=Markup(
-                    render(revision.content_html, post, detect(revision.content_text) or own)
+                    render(
+                        revision.content_html, post, detect(revision.content_text) or own, links
+                    )
                 ),
             )
             for index, revision in enumerate(post.revisions, start=1)
@@ -370,7 +475,7 @@ def build_thread_view(
             warc_file=post.warc_file,
             warc_record_id=post.warc_record_id,
             warc_offset=post.warc_offset,
-            avatar_path=_avatar_path(post, thread.key, assets),
+            avatar_path=_avatar_path(post, thread.key, links.assets),
             joined=post.author.joined,
             joined_text=post.author.joined_text,
             message_count=post.author.message_count,
@@ -379,11 +484,36 @@ def build_thread_view(
             author_page=author_page(post.author, thread.thread.url),
         )
 
-    views = [post_view(number, post) for number, post in enumerate(posts, start=1)]
-    pages = [
-        ThreadPage(n, page_file(n), views[(n - 1) * posts_per_page : n * posts_per_page])
-        for n in range(1, page_count + 1)
-    ]
+    # Everything of the thread a view depends on but its post and the links' answers.
+    salt = hashlib.sha256(
+        cache.salt + pickle.dumps((direction, thread.key, thread.thread.url), PICKLE)
+    ).digest()
+    views: list[PostView] = []
+    made_from: list[bytes] = []  # each view's post digest and lookups
+    for number, post in enumerate(posts, start=1):
+        key = hashlib.sha256(salt + pickle.dumps((number, post), PICKLE)).digest()
+        kept = cache.before.get(key)
+        if kept is not None and all(_answer(links, *lookup[:2]) == lookup[2]
+                                    for lookup in kept[0]):  # fmt: skip
+            lookups, view = kept
+        else:
+            seen: list[Lookup] = []
+            recorded = ThreadLinks(
+                post_pages=_RecordedMapping("page", links, seen),
+                assets=_RecordedSet(links, seen),
+                image_sizes=_RecordedMapping("size", links, seen),
+            )
+            view = post_view(number, post, recorded)
+            lookups = tuple(seen)
+            cache.made += 1
+        cache.now[key] = (lookups, view)
+        views.append(view)
+        made_from.append(key + pickle.dumps(lookups, PICKLE))
+    pages = []
+    for n in range(1, page_count + 1):
+        start, end = (n - 1) * posts_per_page, n * posts_per_page
+        digest = hashlib.sha256(b"".join(made_from[start:end])).digest()
+        pages.append(ThreadPage(n, page_file(n), views[start:end], digest))
     summary = ThreadSummary(
         key=thread.key,
         href=thread_href(thread.key),
