@@ -5,6 +5,10 @@ without either is read from its title or text by `dates.parse_shown_date` in the
 language, relative forms ("Today at 10:42") against the fetch time. XenForo 2 does not state
 its zone to guests, so those times (and the members' joined dates) are naive ISO 8601: zone
 unknown.
+
+Attributes are read with `node.attrs.get` (one lookup), not `node.attributes` (a new dict of
+all of them at each access, ten times the cost): the names asked for are lower case, where
+the two agree.
 """
 
 from __future__ import annotations
@@ -117,7 +121,7 @@ class XenForo2(Engine):
         contents: list[str | None] = [html[start:end] for start, end in spans]
         contents = contents or [None] * len(post_nodes)
         html_node = tree.css_first("html")
-        dates = PageDates((html_node.attributes.get("lang") or "") if html_node else "",
+        dates = PageDates((html_node.attrs.get("lang") or "") if html_node else "",
                           reference=fetched_at)
         posts = [self._parse_post(node, url, content, dates)
                  for node, content in zip(post_nodes, contents, strict=True)]
@@ -127,7 +131,7 @@ class XenForo2(Engine):
                 "or the page is a login wall or error page"
             )
         next_link = tree.css_first(".pageNav a.pageNav-jump--next")
-        next_href = (next_link.attributes.get("href") or "") if next_link else None
+        next_href = (next_link.attrs.get("href") or "") if next_link else None
         next_url = bad_next_href = None
         if next_href is not None:
             try:
@@ -162,7 +166,7 @@ class XenForo2(Engine):
         for label in title_node.css(".label, .label-append"):
             label.decompose()
         canonical = tree.css_first("link[rel=canonical]")
-        href = canonical.attributes.get("href") if canonical else None
+        href = canonical.attrs.get("href") if canonical else None
         canonical_url = page_url(href, url) if href else None
         ignored_canonical = ""
         if canonical_url is not None and not same_site(canonical_url, url):
@@ -176,7 +180,7 @@ class XenForo2(Engine):
             title=title_node.text(strip=True),
             prefix=prefix,
             breadcrumb=self._breadcrumb(tree, url),
-            language=(html_node.attributes.get("lang") or "") if html_node else "",
+            language=(html_node.attrs.get("lang") or "") if html_node else "",
             ignored_canonical=ignored_canonical,
         )
 
@@ -188,7 +192,7 @@ class XenForo2(Engine):
         links = []
         for anchor in trail.css("li a"):
             name = anchor.css_first("[itemprop=name]") or anchor
-            href = page_url(anchor.attributes.get("href") or "", url)
+            href = page_url(anchor.attrs.get("href") or "", url)
             links.append(Link(name.text(strip=True), href or ""))
         return links
 
@@ -210,7 +214,7 @@ class XenForo2(Engine):
     def _parse_post(self, node: LexborNode, url: str, content: str | None,
                     dates: PageDates) -> ParsedPost:
         """One post; `content` is the source of its content when it was cut from the page."""
-        content_key = node.attributes.get("data-content") or ""
+        content_key = node.attrs.get("data-content") or ""
         if not content_key.startswith("post-"):
             raise LayoutChanged(f"a post on {url} has no data-content=\"post-ID\"")
         post_id = content_key.removeprefix("post-")
@@ -226,10 +230,10 @@ class XenForo2(Engine):
             absolutize_urls(attachments, url)
 
         name_link = node.css_first(".message-name a.username, .message-name .username")
-        author_name = node.attributes.get("data-author") or (
+        author_name = node.attrs.get("data-author") or (
             name_link.text(strip=True) if name_link else ""
         )
-        author_href = name_link.attributes.get("href") if name_link else None
+        author_href = name_link.attrs.get("href") if name_link else None
         author_url = absolute_url(author_href, url) if author_href is not None else None
         author = Author(author_name, author_url, avatar_url=_avatar_url(node, url),
                         member_id=_member_id(author_url), **_user_extras(node, dates))
@@ -240,9 +244,11 @@ class XenForo2(Engine):
         edited_text = edited_node.text(strip=True) if edited_node else ""
 
         assets = self._assets(node, body)
-        embeds = self._take_embeds(body)
-        quotes = self._quotes(body)
-        canonicalize(body)
+        # Most posts embed, quote and box nothing: one query for all of them, not three.
+        marked_up = body.css_first(_MARKED_UP) is not None
+        embeds = self._take_embeds(body) if marked_up else []
+        quotes = self._quotes(body) if marked_up else []
+        canonicalize(body, blocks=marked_up)
         return ParsedPost(
             id=post_id,
             position=self._position(node, post_id),
@@ -262,12 +268,12 @@ class XenForo2(Engine):
     def _time(node: LexborNode | None, dates: PageDates) -> str | None:
         if node is None:
             return None
-        machine = node.attributes.get("datetime")
+        machine = node.attrs.get("datetime")
         if machine:
             return iso_from_machine_time(machine)
-        if unix := node.attributes.get("data-time"):
+        if unix := node.attrs.get("data-time"):
             return iso_from_unix(unix)
-        return dates.read(node.attributes.get("title") or node.text(strip=True))
+        return dates.read(node.attrs.get("title") or node.text(strip=True))
 
     @staticmethod
     def _position(node: LexborNode, post_id: str) -> int:
@@ -281,10 +287,10 @@ class XenForo2(Engine):
     def _quotes(body: LexborNode) -> list[Quote]:
         quotes = []
         for block in body.css("blockquote.bbCodeBlock--quote"):
-            source = block.attributes.get("data-source") or ""
+            source = block.attrs.get("data-source") or ""
             match = re.search(r"post:\s*(\d+)", source)
             quotes.append(
-                Quote(author=block.attributes.get("data-quote") or "",
+                Quote(author=block.attrs.get("data-quote") or "",
                       post_id=match.group(1) if match else None)
             )
         return quotes
@@ -295,12 +301,12 @@ class XenForo2(Engine):
         found: dict[str, AssetRef] = {}
         for image in body.css("img.bbImage"):
             link = image.parent if image.parent is not None and image.parent.tag == "a" else None
-            full = (link.attributes.get("href") if link else None) or image.attributes.get(
-                "data-url") or image.attributes.get("src") or ""
+            full = (link.attrs.get("href") if link else None) or image.attrs.get(
+                "data-url") or image.attrs.get("src") or ""
             if not full or full.startswith("data:"):
                 continue
             is_attachment = "/attachments/" in full
-            filename = image.attributes.get("alt") or image.attributes.get("title") or ""
+            filename = image.attrs.get("alt") or image.attrs.get("title") or ""
             found.setdefault(full, AssetRef(
                 url=full,
                 filename=filename or urlsplit(full).path.rstrip("/").rsplit("/", 1)[-1],
@@ -308,17 +314,17 @@ class XenForo2(Engine):
             ))
         for item in node.css(f"{_ATTACHMENTS} li.file"):
             link = item.css_first("a.file-preview") or item.css_first("a[href]")
-            if link is None or not link.attributes.get("href"):
+            if link is None or not link.attrs.get("href"):
                 continue
-            full = link.attributes["href"] or ""
+            full = link.attrs["href"] or ""
             thumb = item.css_first("img")
             name = item.css_first(".file-name")
             found.setdefault(full, AssetRef(
                 url=full,
                 filename=name.text(strip=True) if name else (
-                    thumb.attributes.get("alt") or "" if thumb else ""),
+                    thumb.attrs.get("alt") or "" if thumb else ""),
                 kind="attachment",
-                thumbnail_url=thumb.attributes.get("src") if thumb else None,
+                thumbnail_url=thumb.attrs.get("src") if thumb else None,
             ))
         return list(found.values())
 
@@ -331,7 +337,7 @@ class XenForo2(Engine):
         for wrapper in body.css("blockquote.twitter-tweet"):
             outer = wrapper
             while outer.parent is not None and outer.parent is not body and (
-                    "bbMedia" in (outer.parent.attributes.get("class") or "")):
+                    "bbMedia" in (outer.parent.attrs.get("class") or "")):
                 outer = outer.parent
             place_embed(outer, tweet_embed(wrapper), embeds)
         # Videos: s9e's media embeds (span[data-s9e-mediaembed]) and XenForo's own
@@ -359,7 +365,7 @@ _WALL_TEMPLATES = {"login": "a login wall", "error": "an error page",
 
 def _check_not_a_xenforo_wall(tree: LexborHTMLParser, url: str) -> None:
     root = tree.css_first("html")
-    template = (root.attributes.get("data-template") or "") if root else ""
+    template = (root.attrs.get("data-template") or "") if root else ""
     if template in _WALL_TEMPLATES:
         raise wall(url, _WALL_TEMPLATES[template], page_title(tree) or template)
 
@@ -370,21 +376,24 @@ def _member_id(profile_url: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def canonicalize(body: LexborNode) -> None:
+def canonicalize(body: LexborNode, *, blocks: bool = True) -> None:
     """Turn a post's XenForo markup into the canonical form (engines/canonical.py), in place.
 
-    Innermost quotes first, so a quote inside a quote keeps its nesting.
+    Innermost quotes first, so a quote inside a quote keeps its nesting. `blocks=False`:
+    the caller found no quote, code box, spoiler or their chrome in `body`.
     """
-    if body.css_first(_BLOCKS) is not None:  # most posts have none: one query, not four
+    if blocks and body.css_first(_BLOCKS) is not None:  # most posts have none: one query
         _canonical_blocks(body)
     for element in body.css("a[href], img[data-src], img[data-url]"):
         if element.tag == "a":
-            href = element.attributes.get("href") or ""
+            given = element.attrs.get("href") or ""
+            href = given
             for path, parameter in _LINK_WRAPPERS:
                 href = unwrap_redirect(href, path, parameter)
-            element.attrs["href"] = href
+            if href != given or given != element.attrs.get("href"):
+                element.attrs["href"] = href  # a board's link wrapper, or a valueless href
             continue
-        attributes = element.attributes
+        attributes = element.attrs
         real = attributes.get("data-url") or attributes.get("data-src") or ""
         if real.startswith(("http://", "https://")):
             element.attrs["src"] = real  # lazy images show a placeholder until scripts run
@@ -396,16 +405,18 @@ _EMBEDDED = "blockquote.twitter-tweet, span[data-s9e-mediaembed], div.bbMediaWra
 _QUOTES = "blockquote.bbCodeBlock--quote, blockquote[data-quote]"
 _CHROME = ".bbCodeBlock-expandLink, .js-expandLink, .bbCodeBlock-sourceJump"
 _BLOCKS = f"{_QUOTES}, div.bbCodeBlock--code, div.bbCodeSpoiler, {_CHROME}"
+# Whatever `_take_embeds`, `XenForo2._quotes` or `_canonical_blocks` would change.
+_MARKED_UP = f"{_EMBEDDED}, {_BLOCKS}"
 
 
 def _canonical_blocks(body: LexborNode) -> None:
     """Quotes, code blocks and spoilers in the canonical form; the board's chrome dropped."""
     for quote in reversed(body.css(_QUOTES)):
-        source = quote.attributes.get("data-source") or ""
+        source = quote.attrs.get("data-source") or ""
         match = re.search(r"post:\s*([0-9]+)", source)
         inner = quote.css_first(".bbCodeBlock-expandContent") or quote.css_first(
             ".bbCodeBlock-content")
-        replace_with_html(quote, quote_html(quote.attributes.get("data-quote") or "",
+        replace_with_html(quote, quote_html(quote.attrs.get("data-quote") or "",
                                             match.group(1) if match else None,
                                             ((inner or quote).inner_html or "").strip()))
     for block in body.css("div.bbCodeBlock--code"):
@@ -540,9 +551,9 @@ def _avatar_url(node: LexborNode, base: str) -> str | None:
     if image is None:
         return None
     # srcset holds the 2x file ("url 2x"): the sharper copy is the one worth keeping.
-    srcset = (image.attributes.get("srcset") or "").strip()
+    srcset = (image.attrs.get("srcset") or "").strip()
     larger = srcset.split(",")[-1].split()[0] if srcset else ""
-    url = page_url(larger or image.attributes.get("src") or "", base)
+    url = page_url(larger or image.attrs.get("src") or "", base)
     return url if url is not None and url.startswith(("http://", "https://")) else None
 
 
@@ -561,6 +572,8 @@ def _user_extras(node: LexborNode, dates: PageDates) -> dict[str, Any]:
             found["joined"] = shown[:10] if shown else None
         elif label in _MESSAGES_LABELS and "message_count" not in found:
             found["message_count"] = board_number(text)
+        if len(found) == 3:  # both read: the pairs after them (reaction score) change nothing
+            break
     return found
 
 
@@ -582,11 +595,11 @@ def _video(wrapper: LexborNode) -> Embed | None:
     `handle` keeps the board's media site id ("youtube"): the card names the provider.
     """
     frame = wrapper.css_first("iframe")
-    site = (wrapper.attributes.get("data-s9e-mediaembed")
-            or wrapper.attributes.get("data-media-site-id") or "")
-    source = (frame.attributes.get("src") or frame.attributes.get("data-s9e-mediaembed-src")
+    site = (wrapper.attrs.get("data-s9e-mediaembed")
+            or wrapper.attrs.get("data-media-site-id") or "")
+    source = (frame.attrs.get("src") or frame.attrs.get("data-s9e-mediaembed-src")
               or "") if frame is not None else ""
-    media_key = wrapper.attributes.get("data-media-key") or ""
+    media_key = wrapper.attrs.get("data-media-key") or ""
     if (site == "youtube" and youtube_video_id(source) is None
             and re.fullmatch(r"[\w-]{6,}", media_key)):
         return youtube_embed(media_key, site)
