@@ -257,6 +257,7 @@ def test_mutated_pages_give_posts_or_a_forum_mirror_error(case: tuple[str, str])
 @settings(max_examples=60, deadline=None)
 @given(index=st.integers(0, 4), soup=st.lists(st.sampled_from(SOUP), min_size=1, max_size=8))
 @example(index=0, soup=["</div>", "<table>"])  # a table that took in the posts after it
+@example(index=0, soup=["</div>", "<svg>", "<![CDATA["])  # a CDATA section that took in the page
 def test_tag_soup_in_one_post_changes_no_other_post(index: int, soup: list[str]) -> None:
     page = parse(page_with_content(index, "".join(soup)))
     clean = parse(page_with_content(index, ""))

@@ -484,10 +484,10 @@ class _ContentSpans(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.spans: list[tuple[int, int]] = []
         self.reliable = True
+        self._html = html
         self._line_starts = [0, *(match.end() for match in re.finditer("\n", html))]
         self._in_body_tag = False  # the last start tag opened article.message-body
         self._start: int | None = None
-        self._last_close: int | None = None
 
     @classmethod
     def of(cls, html: str) -> list[tuple[int, int]]:
@@ -514,18 +514,18 @@ class _ContentSpans(HTMLParser):
         classes = (dict(attrs).get("class") or "").split()
         if self._start is None and self._in_body_tag and tag == "div" and "bbWrapper" in classes:
             self._start = self._offset() + len(self.get_starttag_text() or "")
-            self._last_close = None
         elif self._start is not None and tag == "div" and "js-selectToQuoteEnd" in classes:
-            # No </div> when the content's last tag took it in (an unclosed "<![CDATA[").
-            self.spans.append((self._start, self._last_close or self._offset()))
+            # The content ends at the board's own </div> before this, found in the source:
+            # read as tags, an unclosed "<![CDATA[" in the content can take that </div> in,
+            # and a span ending at the content's own </div> left the rest (say
+            # "<svg><![CDATA[", which swallows all after it) in the page's frame.
+            end = self._offset()
+            close = self._html.rfind("</div>", self._start, end)
+            self.spans.append((self._start, close if close >= 0 else end))
             self._start = None
         elif self._start is not None and tag == "article" and "message--post" in classes:
             self.reliable = False  # a post began inside another's content
         self._in_body_tag = tag == "article" and "message-body" in classes
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._start is not None and tag == "div":
-            self._last_close = self._offset()
 
 
 def _without(html: str, spans: list[tuple[int, int]]) -> str:
