@@ -65,8 +65,19 @@ def _header_pairs(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _sha1_digest(digest: hashlib._Hash) -> str:
-    """A WARC digest header's value, as warcio writes it (labelled, base32)."""
+def _digests(http_head: StatusAndHeaders | None, payload: bytes) -> dict[str, str]:
+    """A record's WARC-Payload-Digest and WARC-Block-Digest (of its HTTP head, if any, and
+    payload), as warcio writes them. Given to warcio, which would otherwise compute them
+    itself, reading the payload twice in 16 KiB chunks: a third of a millisecond a page."""
+    payload_digest = block_digest = hashlib.sha1(payload)
+    if http_head is not None:
+        block_digest = hashlib.sha1(http_head.to_ascii_bytes())
+        block_digest.update(payload)
+    return {"WARC-Payload-Digest": _sha1_label(payload_digest),
+            "WARC-Block-Digest": _sha1_label(block_digest)}
+
+
+def _sha1_label(digest: hashlib._Hash) -> str:
     return "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
 
 
@@ -220,13 +231,7 @@ class WarcRecorder:
             _header_pairs(response.headers.raw),
             protocol=http_version,
         )
-        # The digests warcio would compute, each in one pass over the body where warcio
-        # reads it twice in 16 KiB chunks: of the payload, and of the HTTP head and payload.
-        block = hashlib.sha1(response_head.to_ascii_bytes())
-        block.update(raw_body)
-        response_warc_headers = {"WARC-Date": date,
-                                 "WARC-Payload-Digest": _sha1_digest(hashlib.sha1(raw_body)),
-                                 "WARC-Block-Digest": _sha1_digest(block)}
+        response_warc_headers = {"WARC-Date": date, **_digests(response_head, raw_body)}
         if truncated:
             response_warc_headers["WARC-Truncated"] = "length"
         response_record = self._writer.create_warc_record(
@@ -251,7 +256,8 @@ class WarcRecorder:
             payload=io.BytesIO(request.content),
             length=len(request.content),
             http_headers=request_head,
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id,
+                               **_digests(request_head, request.content)},
         )
         self._write(request_record, response_record)
         return response_id
@@ -278,7 +284,7 @@ class WarcRecorder:
             payload=io.BytesIO(payload),
             length=len(payload),
             warc_content_type="application/warc-fields",
-            warc_headers_dict={"WARC-Date": utc_now_iso()},
+            warc_headers_dict={"WARC-Date": utc_now_iso(), **_digests(None, payload)},
         )
         self._write(record)
         record_id: str = record.rec_headers.get_header("WARC-Record-ID")
