@@ -37,6 +37,7 @@ from pathlib import Path
 
 from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes
 from benchmarks.scrape import (
+    PROFILER,
     Recorded,
     ReplayBoard,
     ReplayHandler,
@@ -55,24 +56,6 @@ STARTUP_SECONDS = 3.0  # "plus a few seconds of start-up" (interpreter, imports,
 WORKER_CONCURRENCY = 16  # threads of each queue worker
 HEARTBEATS = "forum-mirror:__heartbeats__"  # Dramatiq's set of live workers (workqueue.py)
 ROBOTS = b"User-agent: *\nAllow: /\n"
-# `python -c PROFILER OUT ARGS...`: `forum-mirror ARGS` with every thread profiled, in CPU time (`-m
-# cProfile` sees only the main thread, and the lanes are threads), merged into OUT.
-PROFILER = """
-import atexit, cProfile, pstats, runpy, sys, threading, time
-out, sys.argv = sys.argv[1], ["forum-mirror", *sys.argv[2:]]
-profiles = [cProfile.Profile(time.thread_time)]
-def start(*_):
-    profiles.append(cProfile.Profile(time.thread_time))
-    profiles[-1].enable()
-def dump():
-    for profile in profiles:
-        profile.disable()
-    pstats.Stats(*profiles).dump_stats(out)
-threading.setprofile(start)
-atexit.register(dump)
-profiles[0].enable()
-runpy.run_module("scraper.cli", run_name="__main__")
-"""
 
 
 @dataclass(frozen=True)

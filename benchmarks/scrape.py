@@ -208,6 +208,26 @@ class ReplayBoard:
         self._thread.join(timeout=5)
 
 
+# `python -c PROFILER OUT ARGS...`: `forum-mirror ARGS` with every thread profiled, in CPU time (`-m
+# cProfile` sees only the main thread, and the lanes are threads), merged into OUT.
+PROFILER = """
+import atexit, cProfile, pstats, runpy, sys, threading, time
+out, sys.argv = sys.argv[1], ["forum-mirror", *sys.argv[2:]]
+profiles = [cProfile.Profile(time.thread_time)]
+def start(*_):
+    profiles.append(cProfile.Profile(time.thread_time))
+    profiles[-1].enable()
+def dump():
+    for profile in profiles:
+        profile.disable()
+    pstats.Stats(*profiles).dump_stats(out)
+threading.setprofile(start)
+atexit.register(dump)
+profiles[0].enable()
+runpy.run_module("scraper.cli", run_name="__main__")
+"""
+
+
 # --- child processes ------------------------------------------------------------------------
 
 
@@ -267,9 +287,10 @@ def run_child(argv: Sequence[str], log: Path, pycache: Path | None = None) -> Ch
 
 
 def forum_mirror(*args: str, profile: Path | None = None) -> list[str]:
-    """The command line of `forum-mirror ARGS` from this tree (under cProfile: `profile`)."""
-    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
-    return [sys.executable, *profiler, "-m", "scraper.cli", *args]
+    """The command line of `forum-mirror ARGS` from this tree; with `profile`, every thread
+    profiled in CPU time into that file (a scrape runs in a thread of its own: runner.py)."""
+    tool = ["-c", PROFILER, str(profile)] if profile else ["-m", "scraper.cli"]
+    return [sys.executable, *tool, *args]
 
 
 def fetched_urls(archive: Path) -> list[str]:

@@ -941,21 +941,22 @@ def _merge(
                 # the same post, never an edit of itself.
                 continue
             read.add(parsed.id)
+            # Each post built once, with what it keeps of its archived self (a thread of
+            # 4,000 new posts paid a second copy of each for its revisions).
             fresh = _archived_post(parsed, page, by_url, key, archive, engine)
             old = posts.get(parsed.id)
             if old is None:
                 counts["new"] += 1
-                posts[parsed.id] = replace(fresh, revisions=list((histories or {}).get(
-                    parsed.id, [])))
+                fresh.revisions = list((histories or {}).get(parsed.id, []))
             elif old.content_html != fresh.content_html:
                 counts["changed"] += 1
                 revision = PostRevision(old.content_html, old.content_text, old.edited,
                                         old.fetched_at, old.warc_file, old.warc_record_id)
-                posts[parsed.id] = replace(fresh, first_seen_at=old.first_seen_at,
-                                           revisions=[*old.revisions, revision])
+                fresh.first_seen_at, fresh.revisions = old.first_seen_at, [*old.revisions,
+                                                                           revision]
             else:  # unchanged: keep when it was first seen, refresh where it was seen last
-                posts[parsed.id] = replace(fresh, first_seen_at=old.first_seen_at,
-                                           revisions=old.revisions)
+                fresh.first_seen_at, fresh.revisions = old.first_seen_at, old.revisions
+            posts[parsed.id] = fresh
     # Only a run that read the thread from its first page to its last can tell that a post
     # is gone; it stays archived, marked with when it was first missed.
     counts["removed"] = 0
