@@ -252,3 +252,14 @@ def test_one_worker_per_spare_core_however_many_threads_read_at_once(
         for worker in workers:
             if worker is not None:
                 worker.close()
+
+
+@pytest.mark.parametrize(("loadavg", "spare"), [
+    ("7.90 7.12 6.80 1/79 8723\n", True),  # a high minute's mean, but nothing else runs now
+    ("0.10 0.20 0.30 6/79 8723\n", False),  # idle on average, five others runnable now
+])
+def test_a_spare_core_is_asked_of_the_tasks_runnable_now_not_of_the_load_average(
+        tmp_path: Path, loadavg: str, spare: bool) -> None:
+    (tmp_path / "loadavg").write_text(loadavg)
+    one_core = len(os.sched_getaffinity(0)) < 2  # then never: the scraper has the only one
+    assert parse_worker.spare_core(tmp_path / "loadavg") is (spare and not one_core)
