@@ -41,6 +41,9 @@ PARALLEL_FROM_PAGES = 30
 _PIPE_BYTES = 1 << 20  # Linux's default limit for a pipe's buffer (/proc/sys/fs/pipe-max-size)
 # Where the `scraper` package this process runs lives: the worker imports the same one.
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+# Looks at the runnable tasks before a core counts as busy: the board that just answered, or
+# a logger thread, may be runnable at one look.
+_SAMPLES = 3
 
 
 def spare_core(loadavg: Path = Path("/proc/loadavg")) -> bool:
@@ -56,18 +59,13 @@ def spare_core(loadavg: Path = Path("/proc/loadavg")) -> bool:
     if cores < 2:
         return False
     try:
-        runnable = []
         for _ in range(_SAMPLES):
-            runnable.append(int(loadavg.read_text().split()[3].split("/")[0]))
-            if runnable[-1] <= cores - 1:
+            if int(loadavg.read_text().split()[3].split("/")[0]) <= cores - 1:
                 return True
             time.sleep(0.001)
         return False
     except (OSError, IndexError, ValueError):  # not Linux: the load average it is
         return os.getloadavg()[0] < cores - 0.5  # the scraper itself counts 1
-
-
-_SAMPLES = 3  # the board that just answered, or a logger thread, may be runnable at one look
 
 
 # Workers at once in this process: one per core beside the scraper's own, however many

@@ -952,10 +952,11 @@ def _merge(
                 counts["changed"] += 1
                 revision = PostRevision(old.content_html, old.content_text, old.edited,
                                         old.fetched_at, old.warc_file, old.warc_record_id)
-                fresh.first_seen_at, fresh.revisions = old.first_seen_at, [*old.revisions,
-                                                                           revision]
+                fresh.first_seen_at = old.first_seen_at
+                fresh.revisions = [*old.revisions, revision]
             else:  # unchanged: keep when it was first seen, refresh where it was seen last
-                fresh.first_seen_at, fresh.revisions = old.first_seen_at, old.revisions
+                fresh.first_seen_at = old.first_seen_at
+                fresh.revisions = old.revisions
             posts[parsed.id] = fresh
     # Only a run that read the thread from its first page to its last can tell that a post
     # is gone; it stays archived, marked with when it was first missed.

@@ -386,11 +386,11 @@ def canonicalize(body: LexborNode, *, blocks: bool = True) -> None:
         _canonical_blocks(body)
     for element in body.css("a[href], img[data-src], img[data-url]"):
         if element.tag == "a":
-            given = element.attrs.get("href") or ""
-            href = given
+            given = element.attrs.get("href")
+            href = given or ""
             for path, parameter in _LINK_WRAPPERS:
                 href = unwrap_redirect(href, path, parameter)
-            if href != given or given != element.attrs.get("href"):
+            if href != given:
                 element.attrs["href"] = href  # a board's link wrapper, or a valueless href
             continue
         attributes = element.attrs
@@ -572,8 +572,8 @@ def _user_extras(node: LexborNode, dates: PageDates) -> dict[str, Any]:
             found["joined"] = shown[:10] if shown else None
         elif label in _MESSAGES_LABELS and "message_count" not in found:
             found["message_count"] = board_number(text)
-        if len(found) == 3:  # both read: the pairs after them (reaction score) change nothing
-            break
+        if "joined_text" in found and "message_count" in found:
+            break  # both read: the pairs after them (reaction score) change nothing
     return found
 
 
