@@ -241,16 +241,24 @@ def _kept_site(keep: Path, posts: int) -> SearchSite:
 
 
 # Notes the moment the results' status line first gets its text (performance.now() is
-# from navigation start). It watches that line only: watching the whole document cost the
-# page more time than some queries take.
+# from navigation start), as `window.__answered` and the promise `window.__answer`. It
+# watches that line only: watching the whole document cost the page more time than some
+# queries take. Only on a page opened with a query: a typed query has its own watch.
 ANSWER_PROBE = """
-document.addEventListener('DOMContentLoaded', () => {
-  const status = document.querySelector('.search-status');
-  new MutationObserver(() => {
-    if (status.textContent && !window.__answered) window.__answered = performance.now();
-  }).observe(status, {subtree: true, childList: true, characterData: true});
-});
+if (new URLSearchParams(location.search).has('q')) {
+  window.__answer = new Promise((resolve) => {
+    document.addEventListener('DOMContentLoaded', () => {
+      const status = document.querySelector('.search-status');
+      new MutationObserver((_, observer) => {
+        if (!status.textContent) return;
+        observer.disconnect();
+        resolve(window.__answered = performance.now());
+      }).observe(status, {subtree: true, childList: true, characterData: true});
+    });
+  });
+}
 """
+ANSWERED = "() => window.__answer"
 
 
 @dataclass
@@ -265,38 +273,73 @@ class Answer:
     hits: list[str]  # the listed posts' anchors, in order
 
 
-def _sizes(requests: list[Request]) -> list[tuple[str, int]]:
-    """Each finished request's URL and size: over HTTP its headers and body as sent, from
-    file:// the file's. Asked once the query is answered: a round trip to the browser per
-    request while the page works would slow what is timed."""
-    loaded = []
-    for request in requests:
-        if request.url.startswith("file://"):
-            size = Path(unquote(urlsplit(request.url).path)).stat().st_size
-        else:
-            sizes = request.sizes()
-            size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
-        loaded.append((request.url, size))
-    return loaded
+# Resolves once every hit is listed (as many as the status line counts, at most
+# search.html's 50; no digits: "no results", none) with the status line, the hits' links
+# and, over HTTP, what the page loaded since `since` (ms from navigation start): Resource
+# Timing's bytes transferred, the body as sent (compressed) and its headers as Chromium
+# counts them (300 bytes, a little more than serve.py sends). One round trip to the browser
+# for all of it: asking Playwright for each request's sizes took one per request, longer
+# than some queries (from file:// Resource Timing has no entries: the caller counts files).
+# Waiting for the network to be idle instead returns at once on a page that was idle
+# before the query was typed.
+LISTED = """
+async (since) => {
+  const status = document.querySelector('.search-status');
+  const results = document.querySelector('.search-page-results');
+  const listed = () => {
+    const counted = status.textContent.match(/(\\d+)\\s*$/);
+    const wanted = counted ? Math.min(50, Number(counted[1])) : 0;
+    return results.querySelectorAll('li').length >= wanted;
+  };
+  if (!listed()) {
+    await new Promise((resolve, reject) => {
+      const observer = new MutationObserver(() => {
+        if (listed()) { observer.disconnect(); resolve(); }
+      });
+      observer.observe(results, {childList: true});
+      setTimeout(() => reject(new Error('not every hit listed in 300 s')), 300000);
+    });
+  }
+  const entries = [...performance.getEntriesByType('navigation'),
+                   ...performance.getEntriesByType('resource')];
+  return {
+    status: status.innerText,
+    hrefs: [...results.querySelectorAll('a.search-hit')].map((a) => a.getAttribute('href') || ''),
+    loaded: entries.filter((entry) => entry.startTime >= since)
+      .map((entry) => [entry.name, entry.transferSize]),
+  };
+}
+"""
+
+
+def _file_sizes(urls: list[str]) -> list[tuple[str, int]]:
+    """Each file:// URL with its file's size."""
+    return [(url, Path(unquote(urlsplit(url).path)).stat().st_size) for url in urls]
 
 
 class FreshPages:
-    """Pages of fresh browser contexts (cold caches), one per query. The next one is made
-    once a query is answered, while its page still lists the hits past the first screen
-    (which only their bytes are counted for): making one took 300 ms a query before."""
+    """Pages of fresh browser contexts (cold caches), one per query, each with the answer
+    probe. The next one is made once a query is answered, while its page still lists the
+    hits past the first screen (which only their bytes are counted for): making one took
+    300 ms a query before."""
 
     def __init__(self, browser: Browser) -> None:
         self._browser = browser
         self._next: Page | None = None
 
+    def _make(self) -> Page:
+        context = self._browser.new_context()
+        context.add_init_script(ANSWER_PROBE)
+        return context.new_page()
+
     def take(self) -> Page:
         """A page of a context no query has used."""
-        page, self._next = self._next or self._browser.new_context().new_page(), None
+        page, self._next = self._next or self._make(), None
         return page
 
     def make_next(self) -> None:
         if self._next is None:
-            self._next = self._browser.new_context().new_page()
+            self._next = self._make()
 
     def close(self) -> None:
         if self._next is not None:
@@ -304,48 +347,38 @@ class FreshPages:
             self._next = None
 
 
-def measure(pages: FreshPages, root: str, output: Path, mode: str, query: str) -> Answer:
+def _answer(mode: str, query: str, ms: float, listed: dict[str, Any],
+            loaded: list[tuple[str, int]], hits: list[str]) -> Answer:
+    search = [(url, size) for url, size in loaded if "/search/" in url]
+    return Answer(mode, query, round(ms), sum(size for _, size in loaded),
+                  sum(size for _, size in search), len(search), listed["status"], hits)
+
+
+def measure(pages: FreshPages, root: str, mode: str, query: str) -> Answer:
     """One query on search.html in a fresh context (cold cache)."""
     page = pages.take()
-    context = page.context
-    page.add_init_script(ANSWER_PROBE)
-    requests: list[Request] = []
+    files: list[str] = []  # from file://: every file the page read
 
     def finished(request: Request) -> None:  # a function Playwright can tag, not a method
-        requests.append(request)
+        files.append(request.url)
 
-    page.on("requestfinished", finished)
+    if root.startswith("file:"):
+        page.on("requestfinished", finished)
     # Not until the load event: the probe times the answer from navigation start, and the
     # load event came about a second after it (the hits' posts files still loading).
     page.goto(f"{root}search.html?q={quote(query)}", wait_until="commit")
-    page.wait_for_function("() => window.__answered", timeout=300_000)
-    ms = page.evaluate("() => window.__answered")
+    ms = page.evaluate(ANSWERED)
     pages.make_next()
-    page.wait_for_function(ALL_LISTED, timeout=300_000)  # the hits past the first screen too
-    status = page.locator(".search-status").inner_text()
-    # In one round trip: one per link took longer than the query.
-    hrefs = page.eval_on_selector_all(".search-page-results a.search-hit",
-                                      "links => links.map(a => a.getAttribute('href') || '')")
-    hits = [href.rsplit("#", 1)[-1] for href in hrefs]
-    page.remove_listener("requestfinished", finished)
-    loaded = _sizes(requests)
-    context.close()
-    search = [(url, size) for url, size in loaded if "/search/" in url]
-    return Answer(
-        mode,
-        query,
-        round(ms),
-        sum(size for _, size in loaded),
-        sum(size for _, size in search),
-        len(search),
-        status,
-        hits,
-    )
+    listed = page.evaluate(LISTED, 0)  # the hits past the first screen too
+    page.context.close()
+    loaded = _file_sizes(files) if files else [(url, size) for url, size in listed["loaded"]]
+    hits = [href.rsplit("#", 1)[-1] for href in listed["hrefs"]]
+    return _answer(mode, query, ms, listed, loaded, hits)
 
 
-# Types `query` into search.html's box once the page is ready (its filter lists filled: the
-# engine has started) and resolves with the milliseconds until the results' status line
-# first gets its text: what a reader waits for after typing, with the index still cold.
+# Types `query` into search.html's box and resolves with the milliseconds until the
+# results' status line first gets its text (what a reader waits for after typing, with the
+# index still cold) and the moment of the keystroke (ms from navigation start).
 TYPE_AND_WAIT = """
 async (query) => {
   const status = document.querySelector('.search-status');
@@ -358,56 +391,45 @@ async (query) => {
   });
   input.value = query;
   input.dispatchEvent(new Event('input'));
-  return await answered;
+  return [await answered, start];
 }
 """
-# Every hit listed: as many as the status line counts, at most search.html's 50 (no digits:
-# "no results", none). Waiting for the network to be idle instead returns at once on a
-# page that was idle before the query was typed.
-ALL_LISTED = """() => {
-  const counted = document.querySelector('.search-status').textContent.match(/(\\d+)\\s*$/);
-  const wanted = counted ? Math.min(50, Number(counted[1])) : 0;
-  return document.querySelectorAll('.search-page-results li').length >= wanted;
-}"""
-ENGINE_READY = "() => document.querySelector('select[data-filter=\"author\"]').options.length > 1"
+# Resolves once the open search.html has settled, as a reader meets it: its filter lists
+# filled (the engine started; their file is the last the page's own script asks for, and
+# it holds the load event back), the load event passed, the favicon (which the browser
+# asks for only after that event) in, then a frame drawn and the main thread idle. Without
+# a settle the keystroke met the page's own late work (measured at 10k: the slowest of ten
+# 264-267 ms with one, 275-345 ms without, and the spread twice as wide); an idle callback
+# alone came before the favicon. Playwright's "networkidle", used before, is the same
+# wait plus half a second without requests: 10 s of every quick run.
+SETTLED = """
+async () => {
+  const filled = () => document.querySelector('select[data-filter="author"]').options.length > 1;
+  const favicon = () => performance.getEntriesByType('resource')
+    .some((entry) => entry.initiatorType === 'other' && entry.responseEnd > 0);
+  const deadline = performance.now() + 300000;
+  while (!(filled() && document.readyState === 'complete' && favicon())) {
+    if (performance.now() > deadline) throw new Error('search.html did not settle in 300 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  await new Promise((resolve) => requestIdleCallback(resolve, {timeout: 1000}));
+}
+"""
 
 
 def measure_typed(pages: FreshPages, root: str, query: str) -> Answer:
     """One query typed on an open search.html in a fresh context (cold cache): its time is
-    from the keystroke, its bytes what the page loaded after it."""
+    from the keystroke, its bytes what the page asked for after it."""
     page = pages.take()
-    context = page.context
-    issued: set[Request] = set()  # Playwright gives one object per request
-    requests: list[Request] = []
-
-    def started(request: Request) -> None:  # functions Playwright can tag, not methods
-        issued.add(request)
-
-    def finished(request: Request) -> None:
-        requests.append(request)
-
-    page.on("request", started)
-    page.on("requestfinished", finished)
-    page.goto(f"{root}search.html")  # its load event: the page's own files are in
-    page.wait_for_function(ENGINE_READY, timeout=300_000)
-    # A reader types on a page that has settled: half a second without network, as before.
-    # Without it the keystroke met the page's own late work (measured at 10k: the slowest
-    # of ten 264-267 ms with it, 275-345 ms without, and the spread twice as wide; an idle
-    # callback was not enough). What the query loads is still only what the page asked for
-    # after the keystroke: requests started before it are left out.
-    page.wait_for_load_state("networkidle")
-    before = set(issued)
-    ms = page.evaluate(TYPE_AND_WAIT, query)
+    page.goto(f"{root}search.html", wait_until="commit")
+    page.evaluate(SETTLED)
+    ms, typed_at = page.evaluate(TYPE_AND_WAIT, query)
     pages.make_next()
-    page.wait_for_function(ALL_LISTED, timeout=300_000)
-    status = page.locator(".search-status").inner_text()
-    page.remove_listener("requestfinished", finished)
-    page.remove_listener("request", started)
-    after = _sizes([request for request in requests if request not in before])
-    context.close()
-    search = [(url, size) for url, size in after if "/search/" in url]
-    return Answer("typed", query, round(ms), sum(size for _, size in after),
-                  sum(size for _, size in search), len(search), status, [])
+    listed = page.evaluate(LISTED, typed_at)
+    page.context.close()
+    return _answer("typed", query, ms, listed,
+                   [(url, size) for url, size in listed["loaded"]], [])
 
 
 @contextmanager
@@ -446,7 +468,7 @@ def answers(
             try:
                 for mode in (mode for mode in modes if mode in roots):
                     for query in queries:
-                        yield measure(pages, roots[mode], output, mode, query)
+                        yield measure(pages, roots[mode], mode, query)
                 if "typed" in modes:
                     for query in queries:
                         yield measure_typed(pages, http_root, query)
