@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,6 +44,7 @@ from scraper.serve import LoopbackHTTPServer
 
 ROOT = Path(__file__).resolve().parents[1]
 FORUM_DL = Path("/tmp/forumdl/bin/forum-dl")
+log = logging.getLogger(__name__)
 MEMBERS = 37  # a long thread's regulars: their names, avatars and joined dates repeat
 IMAGE_EVERY = 100  # one post in this many carries a photo
 
@@ -169,24 +173,58 @@ class ReplayHandler(BaseHTTPRequestHandler):
 
 class ReplayBoard:
     """The demo board with `posts` posts in pages of `posts_per_page`, rendered once and
-    replayed from memory on 127.0.0.1 (with ETags and 304s, as the board answers)."""
+    replayed from memory on 127.0.0.1 (with ETags and 304s, as the board answers).
 
-    def __init__(self, posts: int, posts_per_page: int, image_every: int = IMAGE_EVERY) -> None:
+    `save` keeps what it recorded and its port, and `saved` replays that on the same port
+    (its pages link to it, and so does an archive scraped from it), so that the suite's
+    set-up can render a board once, beside another benchmark (`prepare`)."""
+
+    def __init__(self, posts: int, posts_per_page: int, image_every: int = IMAGE_EVERY,
+                 *, _saved: Path | None = None) -> None:
         handler = type("BoardReplayHandler", (ReplayHandler,), {"board": self})
-        self._server = LoopbackHTTPServer(("127.0.0.1", 0), handler)
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.requests = 0
         self._lock = threading.Lock()
-        with DemoForum(posts_per_page=posts_per_page,
-                       extra_posts=generated_posts(posts, image_every)) as forum, \
-                httpx.Client(base_url=forum.base_url) as client:
-            self.thread_url = self.base_url + pages.thread_path(forum.thread)
-            self.pages = pages.page_count(forum.thread, posts_per_page)
-            self.recorded = {
-                path.split("?", 1)[0]: _record(client.get(path), forum.base_url, self.base_url)
-                for path in board_paths(forum)
-            }
+        if _saved is not None:
+            with _saved.open("rb") as file:
+                port, self.thread_url, self.pages, self.recorded = pickle.load(file)
+            self._server = LoopbackHTTPServer(("127.0.0.1", port), handler)
+            self.base_url = f"http://127.0.0.1:{port}"
+        else:
+            self._server = LoopbackHTTPServer(("127.0.0.1", 0), handler)
+            self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+            with DemoForum(posts_per_page=posts_per_page,
+                           extra_posts=generated_posts(posts, image_every)) as forum, \
+                    httpx.Client(base_url=forum.base_url) as client:
+                self.thread_url = self.base_url + pages.thread_path(forum.thread)
+                self.pages = pages.page_count(forum.thread, posts_per_page)
+                self.recorded = {
+                    path.split("?", 1)[0]: _record(client.get(path), forum.base_url,
+                                                   self.base_url)
+                    for path in board_paths(forum)
+                }
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def save(self, path: Path) -> None:
+        """Keep the recording and the port for `saved` (written whole, then renamed)."""
+        temporary = path.with_suffix(".partial")
+        with temporary.open("wb") as file:
+            pickle.dump((self._server.server_address[1], self.thread_url, self.pages,
+                         self.recorded), file, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+
+    @classmethod
+    def saved(cls, folder: Path, posts: int, posts_per_page: int) -> ReplayBoard:
+        """The board of this shape that `save` kept in `folder`, on its port; rendered anew
+        (and kept) when there is none or another program has taken the port meanwhile."""
+        path = folder / f"board-{posts}x{posts_per_page}.pickle"
+        if path.exists():
+            try:
+                return cls(posts, posts_per_page, _saved=path)
+            except OSError:  # the port is taken: a new one, and a new recording
+                log.info("board %s: its port is taken, rendered again", path)
+        board = cls(posts, posts_per_page)
+        board.save(path)
+        return board
 
     def count(self) -> None:
         with self._lock:
@@ -351,7 +389,7 @@ def compare_scrape(pages_count: int, posts_per_page: int, work: Path, *,
     posts = pages_count * posts_per_page
     runs: list[Run] = []
     pycache = warm_up(work, forum_dl, pycache)
-    with ReplayBoard(posts, posts_per_page) as board:
+    with ReplayBoard.saved(work, posts, posts_per_page) as board:
         archive = work / "archive"
         usage = run_child(
             forum_mirror("scrape", board.thread_url, "--archive", str(archive), "--delay", "0",
@@ -395,25 +433,53 @@ class UpdateCost:
     new_posts: int
 
 
-def update_costs(page_counts: Sequence[int], work: Path, posts_per_page: int = 1,
-                 pycache: Path | None = None) -> list[UpdateCost]:
-    """For each length: scrape the thread, then time an `update` that finds it unchanged.
-    `pycache`: see `warm_up`."""
-    costs = []
-    work.mkdir(parents=True, exist_ok=True)
-    pycache = warm_up(work, None, pycache)
-    for count in page_counts:
-        folder = work / f"update-{count}"
-        folder.mkdir(parents=True, exist_ok=True)
-        archive = folder / "archive"
-        with ReplayBoard(max(count * posts_per_page, len(seed.SEED_POSTS)),
-                         posts_per_page) as board:
+SCRAPED = "scraped"  # marks an update's folder whose archive holds the whole thread
+
+
+@contextmanager
+def _scraped_board(count: int, folder: Path, posts_per_page: int,
+                   pycache: Path) -> Iterator[ReplayBoard]:
+    """The board of a thread of `count` pages, serving, with its thread scraped into
+    `folder/archive`: what an update is timed against. `prepare` leaves both in `folder`;
+    with none there (or the board's port taken since), they are made now."""
+    folder.mkdir(parents=True, exist_ok=True)
+    posts = max(count * posts_per_page, len(seed.SEED_POSTS))
+    with ReplayBoard.saved(folder, posts, posts_per_page) as board:
+        marker = folder / SCRAPED
+        if not (marker.exists() and marker.read_text() == board.base_url):
+            archive = folder / "archive"
+            shutil.rmtree(archive, ignore_errors=True)
             scraped = run_child(forum_mirror("scrape", board.thread_url, "--archive",
                                              str(archive), "--delay", "0"),
                                 folder / "scrape.log", pycache)
             if scraped.exit_code != 0:
                 raise RuntimeError(f"scrape of {count} pages failed: see {folder}/scrape.log")
+            marker.write_text(board.base_url)
             board.take_count()
+        yield board
+
+
+def prepare_updates(page_counts: Sequence[int], work: Path, posts_per_page: int = 1,
+                    pycache: Path | None = None) -> None:
+    """`update_costs`' set-up, each thread rendered and scraped, left in `work`."""
+    work.mkdir(parents=True, exist_ok=True)
+    pycache = warm_up(work, None, pycache)
+    for count in page_counts:
+        with _scraped_board(count, work / f"update-{count}", posts_per_page, pycache):
+            pass
+
+
+def update_costs(page_counts: Sequence[int], work: Path, posts_per_page: int = 1,
+                 pycache: Path | None = None) -> list[UpdateCost]:
+    """For each length: scrape the thread (unless `prepare_updates` did), then time an
+    `update` that finds it unchanged. `pycache`: see `warm_up`."""
+    costs = []
+    work.mkdir(parents=True, exist_ok=True)
+    pycache = warm_up(work, None, pycache)
+    for count in page_counts:
+        folder = work / f"update-{count}"
+        archive = folder / "archive"
+        with _scraped_board(count, folder, posts_per_page, pycache) as board:
             events = folder / "update.jsonl"
             updated = run_child(
                 forum_mirror("update", board.thread_url, "--archive", str(archive),
@@ -478,6 +544,21 @@ def _workdir(path: Path | None) -> Iterator[Path]:
         yield Path(temp)
 
 
+def prepare(sizes: Sizes, workdir: Path) -> None:
+    """The suite's set-up (`Benchmark.prepare`, beside a benchmark that mostly waits): each
+    board rendered and recorded, and each thread an update is timed on scraped, into
+    `workdir`, where `run` finds them. Nothing of it is timed: in `run` it took a third of
+    the benchmark's time (the 1,000-page board rendered, its 1,000 pages scraped)."""
+    pycache = workdir / "pycache"
+    for pages_count in sizes.pages:
+        folder = workdir / f"scrape-{pages_count}"
+        folder.mkdir(parents=True, exist_ok=True)
+        posts = pages_count * sizes.posts_per_page
+        with ReplayBoard.saved(folder, posts, sizes.posts_per_page):
+            pass
+    prepare_updates(sizes.update_pages, workdir / "update", pycache=pycache)
+
+
 def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
     """The suite's entry (benchmarks/report.py): every thread length of `sizes.pages` scraped
     by each tool, and an unchanged update of every length of `sizes.update_pages`."""
@@ -503,6 +584,7 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
 BENCHMARK = Benchmark(
     "scrape",
     run,
+    prepare=prepare,
     about="A 20-posts-a-page thread replayed by a loopback board (pages pre-rendered): "
           "forum-mirror at --delay 0 (robots, throttle, WARC, hashing on) against a bare "
           "httpx loop over the same URLs and forum-dl 0.3.0 (when /tmp/forumdl has it), one "
