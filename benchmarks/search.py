@@ -246,7 +246,8 @@ def _kept_site(keep: Path, posts: int) -> SearchSite:
 # queries take. Only on a page opened with a query: a typed query has its own watch.
 ANSWER_PROBE = """
 if (new URLSearchParams(location.search).has('q')) {
-  window.__answer = new Promise((resolve) => {
+  window.__answer = new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error('no answer in 300 s')), 300000);
     document.addEventListener('DOMContentLoaded', () => {
       const status = document.querySelector('.search-status');
       new MutationObserver((_, observer) => {
@@ -384,7 +385,8 @@ async (query) => {
   const status = document.querySelector('.search-status');
   const input = document.querySelector('.search-page-input');
   const start = performance.now();
-  const answered = new Promise((resolve) => {
+  const answered = new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error('no answer in 300 s')), 300000);
     new MutationObserver((_, observer) => {
       if (status.textContent) { observer.disconnect(); resolve(performance.now() - start); }
     }).observe(status, {subtree: true, childList: true, characterData: true});
@@ -404,7 +406,10 @@ async (query) => {
 # wait plus half a second without requests: 10 s of every quick run.
 SETTLED = """
 async () => {
-  const filled = () => document.querySelector('select[data-filter="author"]').options.length > 1;
+  const filled = () => {
+    const authors = document.querySelector('select[data-filter="author"]');
+    return authors !== null && authors.options.length > 1;
+  };
   const favicon = () => performance.getEntriesByType('resource')
     .some((entry) => entry.initiatorType === 'other' && entry.responseEnd > 0);
   const deadline = performance.now() + 300000;

@@ -18,7 +18,11 @@ const ForumSearchText = (function () {
     return {
       remove: new RegExp(rules.remove, "gu"),
       fold: rules.fold,
-      prefixes: rules.prefixes,
+      // Each prefix with its length in letters: counted once, not for every word.
+      prefixes: rules.prefixes.map(([prefix, minRest]) => [prefix, minRest, [...prefix].length]),
+      // A word as written -> its search words, for the excerpts: the words of a page of
+      // hits repeat (most are common ones), and each was normalized anew before.
+      written: new Map(),
     };
   }
 
@@ -32,8 +36,8 @@ const ForumSearchText = (function () {
 
   function stripPrefix(rules, word) {
     const length = [...word].length;
-    for (const [prefix, minRest] of rules.prefixes) {
-      if (word.startsWith(prefix) && length - [...prefix].length >= minRest) {
+    for (const [prefix, minRest, letters = [...prefix].length] of rules.prefixes) {
+      if (word.startsWith(prefix) && length - letters >= minRest) {
         return word.slice(prefix.length);
       }
     }
@@ -48,11 +52,22 @@ const ForumSearchText = (function () {
     return words.some((word) => terms.some((term) => word.startsWith(term)));
   }
 
+  function writtenWords(rules, written) {
+    const known = rules.written && rules.written.get(written);
+    if (known) return known;
+    const words = searchWords(rules, written);
+    if (rules.written) {
+      if (rules.written.size > 50000) rules.written.clear(); // bounded: a long session
+      rules.written.set(written, words);
+    }
+    return words;
+  }
+
   // The text around the first matching word, as [{text, mark}] pieces.
   function snippet(rules, text, terms, length = 220) {
     const hits = [];
     for (const found of text.matchAll(RAW_WORD)) {
-      if (matches(searchWords(rules, found[0]), terms)) {
+      if (matches(writtenWords(rules, found[0]), terms)) {
         hits.push([found.index, found.index + found[0].length]);
       }
     }
@@ -138,16 +153,21 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
 
     // [post, count, ...] with each post as the difference from the one before, into `into`.
     function addPostings(into, list) {
+      const { counts, posts } = into;
       let post = 0;
       for (let at = 0; at < list.length; at += 2) {
         post += list[at];
-        into.set(post, (into.get(post) || 0) + list[at + 1]);
+        if (!counts[post]) posts.push(post);
+        counts[post] += list[at + 1];
       }
     }
 
-    // post -> how many of its words start with `term`.
+    // The posts with a word that starts with `term` (each once), and `counts[post]`: how
+    // many of its words do. An array by post number, not a Map: a common word has tens of
+    // thousands of posts at 100,000, and a Map's sets and gets were most of the time a
+    // typed query spent in this script.
     async function termCounts(term) {
-      const counts = new Map();
+      const counts = { counts: new Uint32Array(index.numbers), posts: [] };
       const letters = [...term];
       for (let length = letters.length; length > 0; length--) {
         const key = letters.slice(0, length).join("");
@@ -238,11 +258,11 @@ if (typeof module !== "undefined") module.exports = ForumSearchText; // node, fo
         }
         if (counts.length) {
           // Every term must match: walk the fewest candidates.
-          const fewest = counts.reduce((a, b) => (b.size < a.size ? b : a));
-          for (const number of fewest.keys()) {
+          const fewest = counts.reduce((a, b) => (b.posts.length < a.posts.length ? b : a));
+          for (const number of fewest.posts) {
             let score = 0;
             for (const each of counts) {
-              const count = each.get(number);
+              const count = each.counts[number];
               if (!count) { score = 0; break; }
               score += count;
             }
