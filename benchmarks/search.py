@@ -8,7 +8,8 @@ the CSS are the build's own. Each query then opens `search.html?q=...` in a fres
 context (cold cache), served over HTTP (scraper/serve.py, gzip) and from file://; both read
 the same sharded index. A query's time is from navigation start to the moment the
 results' status line is filled; its bytes are every response the page received (over HTTP
-as sent, compressed; from file:// the files' sizes).
+Resource Timing's bytes transferred: compressed body plus headers; from file:// the files'
+sizes).
 
 Run: `.venv/bin/python -m benchmarks.search [--posts 10000 100000] [--modes http file]` (every
 query), or `python -m benchmarks --only search` (the suite: each mode's slowest and heaviest).
