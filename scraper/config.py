@@ -31,13 +31,10 @@ another: one archive, one list of threads, and a git-scraped archive carries its
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-
-import tomli_w
 
 from . import PROJECT_URL, __version__
 from .archive import atomic_write_bytes, check_archive_root
@@ -132,7 +129,7 @@ def check_contact(contact: str, where: str = "contact") -> str:
 def load_config(path: Path, *, required: bool = False) -> MirrorConfig:
     """Read `path`; a missing file is an empty config unless `required`."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if required:
             raise ConfigError(f"config file {path} does not exist") from None
@@ -140,6 +137,10 @@ def load_config(path: Path, *, required: bool = False) -> MirrorConfig:
         return MirrorConfig(path)
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read config file {path}: {error}") from None
+    import tomllib  # only now: a scrape into a new archive has no config file to parse
+
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
     return _config_from(path, data)
@@ -292,6 +293,8 @@ def config_toml(config: MirrorConfig) -> str:
                               for host, settings in sorted(config.forums.items())}
     if config.profiles:
         document["profiles"] = {name: profile.table for name, profile in config.profiles.items()}
+    import tomli_w  # only the commands that write the config (add) need it
+
     return ("# forum-mirror configuration; `forum-mirror add URL` edits it.\n\n"
             + tomli_w.dumps(document))
 
