@@ -9,7 +9,8 @@ console and `--log-json` as before).
 
 The worker ignores SIGINT and SIGTERM and runs in its own process group: the scraper
 alone decides how a stop goes (scraper/cli/). It ends when the scraper closes its pipe,
-which the kernel also does when the scraper dies, however it dies.
+which the kernel also does when the scraper dies, however it dies; at once, with nothing
+left to write (`os._exit`).
 """
 
 from __future__ import annotations
@@ -222,7 +223,11 @@ def main() -> None:
             try:
                 engine, response, cursor = pickle.load(from_scraper)
             except EOFError:
-                return
+                # Every answer is flushed as it is written and nothing else is kept: end
+                # without the interpreter's teardown (its modules, the engine's caches),
+                # which the scraper's `close` would wait for at the end of every thread.
+                sys.stderr.flush()
+                os._exit(0)
             to_scraper.write(_answer(engine, response, cursor, collected))
             to_scraper.flush()
     except BrokenPipeError:  # the scraper is gone: so is the point of this answer
