@@ -142,6 +142,12 @@ class ParseWorker:
             self.lost = True
             raise WorkerLost(f"cannot send a page to the reading process: {error}") from None
 
+    def answered(self) -> bool:
+        """Whether the reading submitted last has come back (or the worker is gone), so that
+        `result` would not wait for it."""
+        waiting, _, _ = select.select([self._from_worker], [], [], 0)
+        return bool(waiting)
+
     def result(self) -> Reading:
         """The reading of the response last submitted; its error raised as `read` raised it."""
         try:
