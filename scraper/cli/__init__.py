@@ -71,8 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The `forum-mirror` program: `main`, then the process ends with its exit status."""
-    exit_now(main())
+    """The `forum-mirror` program: `main`, then the process ends with its exit status (also
+    when the command line stops it: `--help`, `--version`, a usage error)."""
+    try:
+        code = main()
+    except SystemExit as stop:
+        if not isinstance(stop.code, int | None):
+            raise  # a message to print: the interpreter's exit does
+        code = stop.code or 0
+    exit_now(code)
 
 
 def exit_now(code: int) -> NoReturn:
