@@ -31,17 +31,14 @@ another: one archive, one list of threads, and a git-scraped archive carries its
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import tomli_w
-
 from . import PROJECT_URL, __version__
 from .archive import atomic_write_bytes, check_archive_root
-from .engines import ENGINE_NAMES, engines_claiming, url_thread_key, use_profiles
+from .engines import engine_names, engines_claiming, url_thread_key, use_profiles
 from .engines.profile import PREFIX, Profile, load_profile
 from .errors import ConfigError, UnsupportedUrl
 from .fetch.settings import USER_AGENT_TOKEN, seconds_problem
@@ -63,7 +60,7 @@ class ForumSettings:
     delay: float | None = None
     contact: str | None = None
     cookies: Path | None = None
-    engine: str | None = None  # forces the engine (engines.ENGINE_NAMES) for new threads
+    engine: str | None = None  # forces the engine (engines.engine_names) for new threads
     revisit: int | None = None  # earlier pages an update reads again (recheck.py)
     check_every: float | None = None  # seconds (schedule.py)
     adaptive: bool | None = None
@@ -132,7 +129,7 @@ def check_contact(contact: str, where: str = "contact") -> str:
 def load_config(path: Path, *, required: bool = False) -> MirrorConfig:
     """Read `path`; a missing file is an empty config unless `required`."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if required:
             raise ConfigError(f"config file {path} does not exist") from None
@@ -140,6 +137,10 @@ def load_config(path: Path, *, required: bool = False) -> MirrorConfig:
         return MirrorConfig(path)
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read config file {path}: {error}") from None
+    import tomllib  # only now: a scrape into a new archive has no config file to parse
+
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
     return _config_from(path, data)
@@ -196,8 +197,8 @@ def _forum_settings(path: Path, name: str, table: Any) -> ForumSettings:
     settings = ForumSettings()
     if "engine" in table:
         engine = table["engine"]
-        if engine not in ENGINE_NAMES:
-            raise ConfigError(f"{path}: {name}.engine must be one of {', '.join(ENGINE_NAMES)}, "
+        if engine not in engine_names:
+            raise ConfigError(f"{path}: {name}.engine must be one of {', '.join(engine_names)}, "
                               f"not {engine!r}")
         settings = replace(settings, engine=engine)
     if "profile" in table:
@@ -265,7 +266,7 @@ def add_thread(config: MirrorConfig, url: str, settings: ForumSettings) -> bool:
     on its forum's table; return whether anything changed."""
     if not engines_claiming(url) and not (settings.reader or config.for_url(url).reader):
         raise UnsupportedUrl(f"{url} is not a thread URL of any forum engine; name its engine "
-                             f"with --engine ({', '.join(ENGINE_NAMES)})")
+                             f"with --engine ({', '.join(engine_names)})")
     key = url_thread_key(url) or url  # a permalink: only its page names the thread
     changed = False
     if not any((url_thread_key(u) or u) == key for u in config.threads):
@@ -292,6 +293,8 @@ def config_toml(config: MirrorConfig) -> str:
                               for host, settings in sorted(config.forums.items())}
     if config.profiles:
         document["profiles"] = {name: profile.table for name, profile in config.profiles.items()}
+    import tomli_w  # only the commands that write the config (add) need it
+
     return ("# forum-mirror configuration; `forum-mirror add URL` edits it.\n\n"
             + tomli_w.dumps(document))
 

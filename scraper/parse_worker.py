@@ -9,7 +9,8 @@ console and `--log-json` as before).
 
 The worker ignores SIGINT and SIGTERM and runs in its own process group: the scraper
 alone decides how a stop goes (scraper/cli/). It ends when the scraper closes its pipe,
-which the kernel also does when the scraper dies, however it dies.
+which the kernel also does when the scraper dies, however it dies; at once, with nothing
+left to write (`os._exit`).
 """
 
 from __future__ import annotations
@@ -141,6 +142,12 @@ class ParseWorker:
             self.lost = True
             raise WorkerLost(f"cannot send a page to the reading process: {error}") from None
 
+    def answered(self) -> bool:
+        """Whether the reading submitted last has come back (or the worker is gone), so that
+        `result` would not wait for it."""
+        waiting, _, _ = select.select([self._from_worker], [], [], 0)
+        return bool(waiting)
+
     def result(self) -> Reading:
         """The reading of the response last submitted; its error raised as `read` raised it."""
         try:
@@ -222,7 +229,11 @@ def main() -> None:
             try:
                 engine, response, cursor = pickle.load(from_scraper)
             except EOFError:
-                return
+                # Every answer is flushed as it is written and nothing else is kept: end
+                # without the interpreter's teardown (its modules, the engine's caches),
+                # which the scraper's `close` would wait for at the end of every thread.
+                sys.stderr.flush()
+                os._exit(0)
             to_scraper.write(_answer(engine, response, cursor, collected))
             to_scraper.flush()
     except BrokenPipeError:  # the scraper is gone: so is the point of this answer

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .archive import ThreadArchive, UnreadableThread
-from .engines import ENGINES
+from .engines import registered
 from .engines.profile import PREFIX as PROFILE_PREFIX
 from .engines.profile import is_profile_name
 from .errors import ForumMirrorError, Interrupted, LayoutChanged
@@ -355,7 +355,7 @@ def reader_note(engine: str) -> str:
     """What a summary says of a reader that is no board's own engine ("" for one that is)."""
     if is_profile_name(engine):
         return f" Read by the selector profile {engine.removeprefix(PROFILE_PREFIX)!r}."
-    if engine and any(e.name == engine and e.generic for e in ENGINES):
+    if engine and any(e.name == engine and e.generic for e in registered()):
         return (f" Read by the generic {engine} engine: no board engine knew the page, so "
                 "only what its markup states was kept.")
     return ""

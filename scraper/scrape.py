@@ -9,10 +9,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import itertools
 import logging
 import mimetypes
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -54,6 +56,7 @@ from .records import (
     ArchivedPost,
     ArchivedThread,
     AssetRef,
+    Author,
     Capture,
     EarlierVersion,
     IncompleteRead,
@@ -182,8 +185,10 @@ def scrape_thread(
         first_page = found.first_page
         if prefetched is not None and prefetched.capture.url == start.url:
             first_page = prefetched
+        early = _AssetPrefetch(key, archive, client, recorder,
+                               existing.assets if existing else [])
         pages, stop = _fetch_pages(start, engine, client, recorder, observer, archive,
-                                   existing, max_pages, max_seconds, first_page)
+                                   existing, max_pages, max_seconds, first_page, early)
         # A page this run also read forward (an API engine's batch that grew) is newer than
         # its revisit.
         forward = {page.parsed.page_number for page in pages}
@@ -199,7 +204,7 @@ def scrape_thread(
         histories = _fetch_histories(pages, engine, client, recorder, existing)
         assets, failed, repaired = _fetch_assets(
             [*pages, *revisited], key, archive, client, recorder,
-            existing.assets if existing else [], observer)
+            existing.assets if existing else [], observer, early.done)
     except ForumMirrorError as error:
         recorder.close()
         if existing is None:  # nothing was archived before: leave nothing of this run behind
@@ -566,7 +571,7 @@ def _fetch_pages(
     first: Request, engine: Engine, client: PoliteClient,
     recorder: WarcRecorder, observer: ScrapeObserver | None, archive: ThreadArchive,
     existing: ArchivedThread | None, max_pages: int, max_seconds: float,
-    prefetched: Fetched | None = None,
+    prefetched: Fetched | None = None, early_assets: _AssetPrefetch | None = None,
 ) -> tuple[list[_Page], _Stop | None]:
     """The thread's pages from `first` on, as the engine asks for them, and why reading
     stopped early (None: the engine asked for nothing more). A page the board says is
@@ -577,7 +582,10 @@ def _fetch_pages(
     A long thread is read in a second process (parse_worker.py) while the page its engine
     guesses comes next (`Engine.next_request`) is fetched. The guess is used only when the
     reading asks for that same URL; when the page before it fails, the page fetched ahead
-    is not read, and stays in the WARC file as every exchange does.
+    is not read, and stays in the WARC file as every exchange does. While the worker still
+    reads after that, the assets of the pages read so far are downloaded (`early_assets`,
+    one at a time, the worker's answer checked between them): the time a long thread spent
+    waiting on its reading, its assets no longer take after its last page.
     """
     archived = _archived_captures(existing)
     pages: list[_Page] = []
@@ -650,6 +658,9 @@ def _fetch_pages(
                         worker.submit(engine, response, cursor)
                         fetch_ahead(response, read_urls | {next_url, capture.url,
                                                            capture.final_url})
+                        while (early_assets is not None and not worker.answered()
+                               and early_assets.download_next()):
+                            pass
                         reading = worker.result()
                     except WorkerLost as lost:
                         log.warning("%s; reading pages here", lost)
@@ -666,6 +677,8 @@ def _fetch_pages(
                                           f"{page.parsed.page_number} again"),
                             last.parsed.page_number, last.capture.url)
             pages.append(page)
+            if early_assets is not None:
+                early_assets.add(page.parsed.posts)
             cursor = page.cursor
             read_urls.update((next_url, page.capture.url, page.capture.final_url))
             if observer:
@@ -732,6 +745,7 @@ def _worth_a_worker(page: _Page, engine: Engine, response: Response) -> bool:
 def _fetch_assets(
     pages: list[_Page], key: str, archive: ThreadArchive, client: PoliteClient,
     recorder: WarcRecorder, archived: list[StoredAsset], observer: ScrapeObserver | None,
+    early: Mapping[str, _Downloaded | None] | None = None,
 ) -> tuple[list[StoredAsset], list[str], list[str]]:
     """Download each referenced asset once: (assets, URLs that failed, paths repaired).
 
@@ -743,7 +757,11 @@ def _fetch_assets(
 
     A stop request (Ctrl-C, SIGTERM) fails the assets not downloaded yet, without a request:
     what was read is saved, and a later run fetches them.
+
+    `early`: the assets downloaded (None: failed) while the pages were read
+    (`_AssetPrefetch`), taken as they are, without a second request.
     """
+    early = early or {}
     intact: dict[str, StoredAsset] = {}
     damaged_assets: list[StoredAsset] = []
     for archived_asset in archived:
@@ -754,15 +772,7 @@ def _fetch_assets(
     damaged = {u: a for a in damaged_assets for u in a.urls if u not in intact}
     refs: dict[str, AssetRef] = {}
     for page in pages:
-        for post in page.parsed.posts:
-            for ref in post.assets:
-                if (trap := crawler_trap(ref.url)) is not None:
-                    log.warning("not fetching %s for post %s: it is %s", shown(ref.url),
-                                post.id, trap)
-                    continue
-                refs.setdefault(ref.url, ref)
-            if post.author.avatar_url not in refs and (avatar := _avatar_ref(post)) is not None:
-                refs[avatar.url] = avatar  # once per member (same URL)
+        _add_refs(page.parsed.posts, refs)
     for lost in damaged_assets:  # also those on pages this run did not read
         urls = [u for u in lost.urls if damaged.get(u) is lost]
         if urls and not any(u in refs for u in urls):
@@ -776,7 +786,8 @@ def _fetch_assets(
     for url, ref in refs.items():
         if url in intact:
             stored.setdefault(intact[url].sha256, intact[url])
-        elif url not in damaged and (reused := index.reuse(url, key)) is not None:
+        elif (url not in damaged and url not in early
+              and (reused := index.reuse(url, key)) is not None):
             # Archived under another thread: linked here, with that download's provenance.
             linked += 1
             if (known := stored.get(reused.sha256)) is None:
@@ -794,6 +805,11 @@ def _fetch_assets(
     def download(host_refs: list[AssetRef]) -> list[tuple[AssetRef, _Downloaded | None]]:
         results: list[tuple[AssetRef, _Downloaded | None]] = []
         for ref in host_refs:
+            if ref.url in early:
+                results.append((ref, early[ref.url]))
+                if observer:
+                    observer.asset_done(ref)
+                continue
             try:
                 body, capture = _download(ref, damaged.get(ref.url), archive, client, recorder)
             except (FetchFailed, RobotsDisallowed) as error:
@@ -854,6 +870,78 @@ class _Downloaded:
     capture: Capture
     size: int
     stored: Future[tuple[str, str]]  # ThreadArchive.store_asset's answer
+
+
+def _add_refs(posts: Iterable[ParsedPost], refs: dict[str, AssetRef], *,
+              warn: bool = True) -> None:
+    """Add the assets `posts` reference to `refs`, by URL (the first reference kept), each
+    author's avatar once per member; an asset URL that is a crawler trap is left out (with
+    a warning, when `warn`)."""
+    for post in posts:
+        for ref in post.assets:
+            if (trap := crawler_trap(ref.url)) is not None:
+                if warn:
+                    log.warning("not fetching %s for post %s: it is %s", shown(ref.url),
+                                post.id, trap)
+                continue
+            refs.setdefault(ref.url, ref)
+        if post.author.avatar_url not in refs and (avatar := _avatar_ref(post)) is not None:
+            refs[avatar.url] = avatar  # once per member (same URL)
+
+
+class _AssetPrefetch:
+    """The assets of the pages read so far, downloaded while the page loop would only wait
+    for the parse worker (`_fetch_pages`), in the order the pages reference them.
+
+    Only assets new to this thread, that no other thread of the archive holds (those are
+    linked, not downloaded: `_fetch_assets`): an archived one, intact or to repair, is left
+    to `_fetch_assets`, which checks it first. A download that fails is recorded as failed
+    as `_fetch_assets` would; any other error, or a stop request, ends these early downloads
+    and leaves the asset to `_fetch_assets`, which meets the error where it always did.
+    The client's per-host throttle spaces these requests as any others."""
+
+    def __init__(self, key: str, archive: ThreadArchive, client: PoliteClient,
+                 recorder: WarcRecorder, archived: list[StoredAsset]) -> None:
+        self._key, self._archive, self._client, self._recorder = key, archive, client, recorder
+        self._archived = {url for asset in archived for url in asset.urls}
+        self._refs: dict[str, AssetRef] = {}
+        self._queue: deque[AssetRef] = deque()
+        self._index = AssetIndex(archive)
+        self._ended = False
+        self.done: dict[str, _Downloaded | None] = {}  # by URL; None: the download failed
+
+    def add(self, posts: Iterable[ParsedPost]) -> None:
+        """Queue the assets of a page read."""
+        known = len(self._refs)
+        _add_refs(posts, self._refs, warn=False)  # _fetch_assets warns, once
+        self._queue.extend(ref for ref in itertools.islice(self._refs.values(), known, None)
+                           if ref.url not in self._archived)
+
+    def download_next(self) -> bool:
+        """Download the next queued asset; False when none is left to download."""
+        while self._queue and not self._ended:
+            ref = self._queue.popleft()
+            if self._index.find(ref.url) is not None:
+                continue  # archived under another thread: linked by _fetch_assets
+            try:
+                body, capture = _download(ref, None, self._archive, self._client,
+                                          self._recorder)
+            except (FetchFailed, RobotsDisallowed) as error:
+                log.warning("asset not archived: %s", error)
+                self.done[ref.url] = None
+            except ForumMirrorError:  # Interrupted among them: _fetch_assets' to handle
+                self._ended = True
+                return False
+            else:
+                stored: Future[tuple[str, str]] = Future()
+                try:
+                    stored.set_result(self._archive.store_asset(
+                        self._key, body, _extension(ref, capture.content_type)))
+                except Exception as error:  # raised where the writer's future would raise it
+                    stored.set_exception(error)
+                self.done[ref.url] = _Downloaded(capture, len(body), stored)
+            return True
+        return False
 
 
 def _download(ref: AssetRef, damaged: StoredAsset | None, archive: ThreadArchive,
@@ -933,6 +1021,7 @@ def _merge(
     posts = {p.id: p for p in thread.posts}
     counts = {"new": 0, "changed": 0}
     read: set[str] = set()
+    authors: dict[Author, Author] = {}  # as shown, with their avatar's archived path
     for page in pages:
         page_captures[page.parsed.page_number] = PageCapture(page.parsed.page_number, page.capture)
         for parsed in page.parsed.posts:
@@ -943,7 +1032,7 @@ def _merge(
             read.add(parsed.id)
             # Each post built once, with what it keeps of its archived self (a thread of
             # 4,000 new posts paid a second copy of each for its revisions).
-            fresh = _archived_post(parsed, page, by_url, key, archive, engine)
+            fresh = _archived_post(parsed, page, by_url, key, archive, engine, authors)
             old = posts.get(parsed.id)
             if old is None:
                 counts["new"] += 1
@@ -975,8 +1064,11 @@ def _merge(
 
 def _archived_post(
     parsed: ParsedPost, page: _Page, by_url: dict[str, StoredAsset], key: str,
-    archive: ThreadArchive, engine: Engine,
+    archive: ThreadArchive, engine: Engine, authors: dict[Author, Author],
 ) -> ArchivedPost:
+    """The archived form of a post read on `page`. `authors`: the authors with their
+    avatar's path made so far (a member's posts share one: a thread of 4,000 posts by a
+    few dozen members made a copy of the author for each)."""
     local: dict[str, str] = {}
     images: list[PostImage] = []
     for ref in parsed.assets:
@@ -994,8 +1086,11 @@ def _archived_post(
     capture = page.capture
     author = parsed.author
     if author.avatar_url and (avatar := by_url.get(author.avatar_url)) is not None:
-        author = replace(author,
-                         avatar_path=_archive_path(archive, key, avatar.path))
+        with_path = authors.get(author)
+        if with_path is None:
+            with_path = authors[author] = replace(
+                author, avatar_path=_archive_path(archive, key, avatar.path))
+        author = with_path
     return ArchivedPost(
         id=parsed.id, position=parsed.position, author=author,
         published=parsed.published, published_text=parsed.published_text,

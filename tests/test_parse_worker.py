@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -263,3 +264,40 @@ def test_a_spare_core_is_asked_of_the_tasks_runnable_now_not_of_the_load_average
     (tmp_path / "loadavg").write_text(loadavg)
     one_core = len(os.sched_getaffinity(0)) < 2  # then never: the scraper has the only one
     assert parse_worker.spare_core(tmp_path / "loadavg") is (spare and not one_core)
+
+
+@pytest.mark.usefixtures("ready_worker")
+def test_assets_fetched_while_the_worker_reads_are_archived_as_those_fetched_after_the_pages(
+        thread_pages: tuple[str, dict[str, str]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page loop's waits for the worker download the assets of the pages read so far
+    (here every wait, whatever the machine's speed): the same assets and failures are
+    archived as by a run that downloads them after the last page, each asked for once."""
+    origin, html = thread_pages
+    engine = XenForo2()
+    refs = {urlsplit(url).path for path, text in html.items()
+            for post in engine.read(Response(origin + path, origin + path, 200, text),
+                                    None).page.posts
+            for url in [*(ref.url for ref in post.assets), post.author.avatar_url] if url}
+    assert len(refs) >= 3
+    missing, *served = sorted(refs)
+    monkeypatch.setattr(ParseWorker, "answered", lambda self: False)
+    with FetchServer() as board:
+        paths = serve(board, thread_pages)
+        board.route(missing, Reply(404))
+        for number, path in enumerate(served):
+            board.route(path, Reply(200, b"GIF89a" + bytes([number]), [("Content-Type",
+                                                                        "image/gif")]))
+        summary = scrape_board(board, paths[0], tmp_path / "early")
+        assert all(len(board.requests_to(path)) == 1 for path in refs)
+        order = warc_urls(tmp_path / "early")
+        assert order.index(board.url(served[0])) < order.index(board.url(paths[-1]))
+        monkeypatch.setattr(scrape, "PARALLEL_FROM_PAGES", 10**9)
+        after = scrape_board(board, paths[0], tmp_path / "after")
+    assert summary.failed_assets == after.failed_assets == [board.url(missing)]
+    assert (summary.assets, summary.new_assets) == (after.assets, after.new_assets)
+    (early,), (late,) = (ThreadArchive(tmp_path / name).threads() for name in ("early", "after"))
+    assert [(a.sha256, a.urls, a.path) for a in early.assets] == \
+        [(a.sha256, a.urls, a.path) for a in late.assets]
+    assert [(p.images, p.author.avatar_path) for p in early.posts] == \
+        [(p.images, p.author.avatar_path) for p in late.posts]

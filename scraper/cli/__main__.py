@@ -1,7 +1,5 @@
 """`python -m scraper.cli`: the `forum-mirror` command."""
 
-import sys
+from . import run
 
-from . import main
-
-sys.exit(main())
+run()

@@ -9,19 +9,22 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from rich.live import Live
-from rich.spinner import Spinner
-
 from .running import console, left_out
 
 if TYPE_CHECKING:
+    from rich.live import Live
+
     from ..archive import UnreadableThread
 
 
 def build_status(text: str) -> Live:
     """A status line for the build that starts no thread: `console.status` animates its
     spinner from a thread of its own, and with another thread alive the build does not fork
-    its render worker (render_worker.py), so it would render on one core."""
+    its render worker (render_worker.py), so it would render on one core. Imported here:
+    every command imports this module, and only a build draws it."""
+    from rich.live import Live
+    from rich.spinner import Spinner
+
     return Live(Spinner("dots", text), console=console, auto_refresh=False, transient=True)
 
 

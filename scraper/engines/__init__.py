@@ -16,6 +16,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from ..errors import ConfigError, UnsupportedUrl
 from ..urls import canonical_url, shown
@@ -59,6 +60,25 @@ def __getattr__(name: str) -> object:
     if name == "ENGINE_NAMES":
         return tuple(engine_class.name for engine_class in registered())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _EngineNames(Sequence[str]):
+    """`ENGINE_NAMES`, asked for only when first read: `--engine`'s choices, which every
+    command line declares, and the config file's check of `engine` (a command that reads
+    no thread imports no engine)."""
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return tuple(engine_class.name for engine_class in registered())[index]
+
+    def __len__(self) -> int:
+        return len(registered())
+
+
+engine_names: Sequence[str] = _EngineNames()
 
 
 def _supported() -> str:
@@ -198,6 +218,7 @@ __all__ = [
     "detect",
     "engine_for_url",
     "engine_named",
+    "engine_names",
     "engine_scores",
     "engines_claiming",
     "registered",

@@ -25,6 +25,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..lazy_pattern import lazy_regex
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -222,7 +224,7 @@ def _full_year(two_digits: str) -> int:
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 # Harakat, tatweel and direction marks change nothing a reader sees as a date.
-_MARKS = re.compile("[\u064b-\u065f\u0670\u0640\u200b-\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+_MARKS = lazy_regex("[\u064b-\u065f\u0670\u0640\u200b-\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 # Hamza and alef forms, alef maqsura, ta marbuta and Persian letters, as people type them.
 _LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
                           "ی": "ي", "ک": "ك", "،": ","})
@@ -314,7 +316,7 @@ _WEEKDAYS = {
 }  # fmt: skip
 _DAYS_BACK = {"today": 0, "اليوم": 0, "היום": 0,
               "yesterday": 1, "امس": 1, "البارحه": 1, "אתמול": 1, "שלשום": 2}
-_DAY = re.compile(rf"(?P<day>{_alternatives([*_WEEKDAYS, *_DAYS_BACK])})(?: {_CLOCK})?")
+_DAY = lazy_regex(rf"(?P<day>{_alternatives([*_WEEKDAYS, *_DAYS_BACK])})(?: {_CLOCK})?")
 
 # A weekday before a date says nothing the date does not ("Wed Nov 24, 2021", "الأربعاء 24 نونبر").
 _WEEKDAY_NAMES = (*_WEEKDAYS, "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat",
@@ -324,15 +326,15 @@ _MONTH = _alternatives(_MONTHS)
 _ORDINAL = r"(?:st|nd|rd|th)?"
 # "24 نونبر 2021", "نوفمبر 24, 2021", "24 تشرين الثاني/نوفمبر 2021", "Nov 24th, '21", then a time;
 # the year may be followed by "م" (AD), which is not the PM of a time after it.
-_MONTH_DATE = re.compile(
+_MONTH_DATE = lazy_regex(
     rf"{_WEEKDAY}(?:(?:(?P<day>\d{{1,2}}){_ORDINAL} )?(?P<month>{_MONTH})"
     rf"(?: ?[/(] ?(?P<month2>{_MONTH})\)?)?|(?P<month_first>{_MONTH}) (?P<day_after>\d{{1,2}})"
     rf"{_ORDINAL}) (?:(?P<year>\d{{4}})|'(?P<year2>\d{{2}}))(?: ?م)?(?: {_CLOCK})?"
 )
-_NUMERIC_ISO_DATE = re.compile(
+_NUMERIC_ISO_DATE = lazy_regex(
     rf"(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}})(?: {_CLOCK})?")
 
-_MOMENT_AGO = re.compile(
+_MOMENT_AGO = lazy_regex(
     r"just now|now|a moment ago|moments ago|a few seconds ago|few seconds ago"
     r"|الان|للتو|(?:منذ|قبل) (?:لحظات|لحظه|ثوان|ثواني|بضع ثوان|بضع ثواني|قليل)"
     r"|עכשיו|ממש עכשיו|כרגע|לפני רגע|לפני כמה שניות|לפני מספר שניות"
@@ -374,12 +376,12 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _AMOUNT = (rf"(?:(?P<number>\d{{1,4}}|{_alternatives(_NUMBER_WORDS)}) )?"
            rf"(?P<unit>{_alternatives(_UNITS)})")
-_AGO = tuple(re.compile(pattern) for pattern in (
+_AGO = tuple(lazy_regex(pattern) for pattern in (
     rf"(?:less than )?{_AMOUNT} ago", rf"(?:منذ|قبل) (?:حوالي |نحو |اقل من )?{_AMOUNT}",
     rf"לפני (?:כ-?|פחות מ-?)?{_AMOUNT}",
 ))
 # Times a little ahead of the fetch (the board's clock runs fast): "In 3 minutes".
-_AHEAD = tuple(re.compile(pattern) for pattern in (
+_AHEAD = tuple(lazy_regex(pattern) for pattern in (
     rf"in {_AMOUNT}", rf"بعد {_AMOUNT}", rf"בעוד {_AMOUNT}",
 ))
 
@@ -461,7 +463,7 @@ def _from_php_match(match: re.Match[str]) -> datetime:
 # --- zones and the reference ----------------------------------------------------------------
 
 # "+01:00", "UTC+1", "GMT +5.5" (vBulletin's decimal hours).
-_OFFSET = re.compile(r"(?:utc|gmt)? ?(?P<sign>[+-]) ?(?P<hours>\d{1,2})"
+_OFFSET = lazy_regex(r"(?:utc|gmt)? ?(?P<sign>[+-]) ?(?P<hours>\d{1,2})"
                      r"(?::?(?P<minutes>\d{2})|\.(?P<fraction>\d{1,2}))?")
 
 

@@ -42,6 +42,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
+from ..lazy_pattern import lazy_regex
 from ..records import (
     AssetRef,
     Author,
@@ -78,7 +79,7 @@ MAX_HISTORY = 11
 # `/t/slug/ID`, `/t/ID`, `/t/slug/ID/N`, and the API's own `/t/ID.json`,
 # `/t/ID/posts.json?...`. A first segment of digits followed by another is `/t/ID/N`
 # (Discourse's router reads it so), never a slug.
-_PATTERN = re.compile(
+_PATTERN = lazy_regex(
     r"^(?P<base>https?://[^/?#]+(?:/[^?#]*?)?)/t/(?:(?!\d+(?:[/.?]|$))[^/?#]+/)?(?P<id>\d+)"
     r"(?:\.json|/posts\.json|/\d+(?:\.json)?)?/?(?:\?.*)?$")
 
@@ -99,11 +100,11 @@ class Discourse(Engine):
     )
     accept = "application/json"
     marker_patterns = (
-        ("generator meta", re.compile(r'<meta\s+name="generator"\s+content="Discourse', re.I)),
-        ("preloaded data", re.compile(r'id="data-preloaded"|data-discourse-setup')),
-        ("crawler body", re.compile(r'<body[^>]*class="[^"]*\bcrawler\b')),
-        ("topic JSON", re.compile(r'"post_stream"\s*:\s*\{')),
-        ("chunk size", re.compile(r'"chunk_size"\s*:\s*\d')),
+        ("generator meta", lazy_regex(r'<meta\s+name="generator"\s+content="Discourse', re.I)),
+        ("preloaded data", lazy_regex(r'id="data-preloaded"|data-discourse-setup')),
+        ("crawler body", lazy_regex(r'<body[^>]*class="[^"]*\bcrawler\b')),
+        ("topic JSON", lazy_regex(r'"post_stream"\s*:\s*\{')),
+        ("chunk size", lazy_regex(r'"chunk_size"\s*:\s*\d')),
     )
     cookie_prefixes = ("_forum_session", "_t")
 

@@ -43,6 +43,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from selectolax.lexbor import LexborNode
 
 from ..errors import LayoutChanged, UnsupportedUrl
+from ..lazy_pattern import lazy_regex
 from ..records import Author, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import canonical_url, shown
 from .api_posts import (
@@ -62,12 +63,12 @@ PAGE_SIZE = 20  # posts of the stream in `included` and in each posts page (Flar
 UPLOAD_PATHS = ("/assets/files/",)  # fof/upload's public files
 PAYLOAD_SCRIPT = "flarum-json-payload"
 MARKERS: Markers = (
-    ("flarum-json-payload", re.compile(r'<script[^>]+id="flarum-json-payload"')),
-    ("flarum-loading", re.compile(r'id="flarum-loading"')),
-    ("flarum app", re.compile(r"flarum\.core\.app|var flarum = \{")),
+    ("flarum-json-payload", lazy_regex(r'<script[^>]+id="flarum-json-payload"')),
+    ("flarum-loading", lazy_regex(r'id="flarum-loading"')),
+    ("flarum app", lazy_regex(r"flarum\.core\.app|var flarum = \{")),
 )
 # The folder the forum lives in, then /d/ID[-slug][/N]; or its API's discussion URL.
-_THREAD = re.compile(
+_THREAD = lazy_regex(
     r"^(?P<root>https?://[^/?#]+(?:/[^?#]*?)??)"
     r"(?:/d/(?P<id>[0-9]{1,15})(?:-[^/?#]*)?(?:/[0-9]{1,15})?/?"
     r"|/api/discussions/(?P<api_id>[0-9]{1,15}))(?:[?#]|$)")

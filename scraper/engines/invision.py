@@ -47,6 +47,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
+from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, node_text, unique_assets
@@ -112,30 +113,30 @@ SELECTORS = Selectors()
 # The number of posts a topic page holds when the pagination does not say (IPS's default).
 DEFAULT_PER_PAGE = 25
 # Images that are the board's own (smilies) or the lazy-loading placeholder, not content.
-EMOTICON = re.compile(r"/emoticons/|/emoji/", re.IGNORECASE)
-SPACER = re.compile(r"/interface/js/spacer\.png$|^data:", re.IGNORECASE)
+EMOTICON = lazy_regex(r"/emoticons/|/emoji/", re.IGNORECASE)
+SPACER = lazy_regex(r"/interface/js/spacer\.png$|^data:", re.IGNORECASE)
 # Generated pictures standing in for a member without an uploaded photo.
-PLACEHOLDER_AVATAR = re.compile(
+PLACEHOLDER_AVATAR = lazy_regex(
     r"^data:|default_photo|/n2a/|avatars_letters|letter[-_]?avatar", re.IGNORECASE)
 LAZY_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original")
-NUMBER = re.compile(r"[0-9]+")
+NUMBER = lazy_regex(r"[0-9]+")
 # IPS stores uploads as NAME.EXT.<32 hex>.EXT (thumbnails NAME.thumb.EXT.<hash>.EXT).
-UPLOAD_NAME = re.compile(r"^(?P<name>.+?)(?:\.thumb)?\.(?P<ext>[A-Za-z0-9]{1,5})\.[0-9a-f]{32}\."
+UPLOAD_NAME = lazy_regex(r"^(?P<name>.+?)(?:\.thumb)?\.(?P<ext>[A-Za-z0-9]{1,5})\.[0-9a-f]{32}\."
                          r"[A-Za-z0-9]{1,5}$")
-TOPIC_PATH = re.compile(r"/topic/(?P<id>[0-9]+)(?P<slug>-[^/?#&]*)?/?(?:page/(?P<page>[0-9]+)/?)?")
-PROFILE_ID = re.compile(r"/profile/([0-9]+)(?:-|/|$)|[?&](?:showuser|id)=([0-9]+)")
-TWEET_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/[^/]+/status/[0-9]+")
+TOPIC_PATH = lazy_regex(r"/topic/(?P<id>[0-9]+)(?P<slug>-[^/?#&]*)?/?(?:page/(?P<page>[0-9]+)/?)?")
+PROFILE_ID = lazy_regex(r"/profile/([0-9]+)(?:-|/|$)|[?&](?:showuser|id)=([0-9]+)")
+TWEET_URL = lazy_regex(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/[^/]+/status/[0-9]+")
 # What `detection_markers` looks for: (name, pattern) over the raw page.
 MARKERS = (
-    ("generator-meta", re.compile(r"<meta[^>]+name=[\"']generator[\"'][^>]+(?:invision|ips)",
+    ("generator-meta", lazy_regex(r"<meta[^>]+name=[\"']generator[\"'][^>]+(?:invision|ips)",
                                   re.IGNORECASE)),
-    ("ipsApp-body", re.compile(r"<body[^>]*class=[\"'][^\"']*\bipsApp\b", re.IGNORECASE)),
-    ("core-app-controller", re.compile(r"data-controller=[\"'][^\"']*core\.front\.core\.app")),
-    ("ipsComment", re.compile(r"class=[\"'][^\"']*\bipsComment\b")),
-    ("ips-quote", re.compile(r"data-ipsquote", re.IGNORECASE)),
-    ("ips-js", re.compile(r"\bipsDebug\b|\bipsSettings\b|ips\.setSetting")),
-    ("ips4-cookie", re.compile(r"[\"']ips4_[\"']|\bips4_[a-z_]+=")),
-    ("powered-by", re.compile(r"Powered by Invision|invisioncommunity\.com|invisionpower\.com",
+    ("ipsApp-body", lazy_regex(r"<body[^>]*class=[\"'][^\"']*\bipsApp\b", re.IGNORECASE)),
+    ("core-app-controller", lazy_regex(r"data-controller=[\"'][^\"']*core\.front\.core\.app")),
+    ("ipsComment", lazy_regex(r"class=[\"'][^\"']*\bipsComment\b")),
+    ("ips-quote", lazy_regex(r"data-ipsquote", re.IGNORECASE)),
+    ("ips-js", lazy_regex(r"\bipsDebug\b|\bipsSettings\b|ips\.setSetting")),
+    ("ips4-cookie", lazy_regex(r"[\"']ips4_[\"']|\bips4_[a-z_]+=")),
+    ("powered-by", lazy_regex(r"Powered by Invision|invisioncommunity\.com|invisionpower\.com",
                               re.IGNORECASE)),
 )
 

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
+from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, fill_positions, node_text, url_filename
@@ -34,10 +35,10 @@ log = logging.getLogger(__name__)
 
 # What a MyBB page carries whatever its theme: detection scores pages by these.
 _MARKERS = (
-    ("my_post_key", re.compile(r"\bmy_post_key\b")),
-    ("MyBB-js", re.compile(r"\bMyBB\.[a-zA-Z]+\(")),
-    ("powered-by-mybb", re.compile(r"https?://(?:www\.)?mybb\.com/?[\"']", re.IGNORECASE)),
-    ("showthread-links", re.compile(r"showthread\.php\?tid=[0-9]", re.IGNORECASE)),
+    ("my_post_key", lazy_regex(r"\bmy_post_key\b")),
+    ("MyBB-js", lazy_regex(r"\bMyBB\.[a-zA-Z]+\(")),
+    ("powered-by-mybb", lazy_regex(r"https?://(?:www\.)?mybb\.com/?[\"']", re.IGNORECASE)),
+    ("showthread-links", lazy_regex(r"showthread\.php\?tid=[0-9]", re.IGNORECASE)),
 )
 
 
@@ -83,18 +84,18 @@ class Selectors:
 SELECTORS = Selectors()
 
 # The board's default avatar (setting "useravatar") is not the member's picture.
-DEFAULT_AVATAR = re.compile(r"/default_avatar\.(?:png|gif|jpe?g|svg)$", re.IGNORECASE)
-MEMBER_ID = re.compile(r"(?:[?&]uid=|/user-)([0-9]+)")
-POST_ID = re.compile(r"^post_([0-9]+)$")
-QUOTED_POST = re.compile(r"[?&]pid=([0-9]+)|#pid([0-9]+)|-post-([0-9]+)\.html")
-ATTACHMENT = re.compile(r"attachment\.php\?(?:[^#]*&)?aid=([0-9]+)")
-THUMBNAIL = re.compile(r"attachment\.php\?(?:[^#]*&)?thumbnail=([0-9]+)")
-SEO_THREAD = re.compile(
+DEFAULT_AVATAR = lazy_regex(r"/default_avatar\.(?:png|gif|jpe?g|svg)$", re.IGNORECASE)
+MEMBER_ID = lazy_regex(r"(?:[?&]uid=|/user-)([0-9]+)")
+POST_ID = lazy_regex(r"^post_([0-9]+)$")
+QUOTED_POST = lazy_regex(r"[?&]pid=([0-9]+)|#pid([0-9]+)|-post-([0-9]+)\.html")
+ATTACHMENT = lazy_regex(r"attachment\.php\?(?:[^#]*&)?aid=([0-9]+)")
+THUMBNAIL = lazy_regex(r"attachment\.php\?(?:[^#]*&)?thumbnail=([0-9]+)")
+SEO_THREAD = lazy_regex(
     r"^thread-(?P<id>[0-9]+)(?:-(?:page-(?P<page>[0-9]+)|post-(?P<post>[0-9]+)|"
     r"lastpost|newpost|nextnewest|nextoldest))?\.html$"
 )
-ASCII_NUMBER = re.compile(r"[0-9]+")
-YEAR = re.compile(r"[0-9]{4}")
+ASCII_NUMBER = lazy_regex(r"[0-9]+")
+YEAR = lazy_regex(r"[0-9]{4}")
 # Query parameters of showthread.php that name the thread or its page; everything else
 # (pid, highlight, mode, action, sortby, order, datecut, sid, my_post_key, ...) is dropped.
 THREAD_PARAMETERS = ("tid", "page")

@@ -33,6 +33,7 @@ from urllib.parse import quote, urlsplit
 from selectolax.lexbor import LexborNode
 
 from ..errors import LayoutChanged
+from ..lazy_pattern import lazy_regex
 from ..records import Author, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import canonical_url, page_url, shown
 from .api_posts import as_dict, as_int, as_list, as_text, canonical_post, json_document, text_of
@@ -42,12 +43,12 @@ from .dates import iso_from_machine_time
 UPLOAD_PATHS = ("/assets/uploads/",)
 PAYLOAD_SCRIPT = "ajaxify-data"
 MARKERS: Markers = (
-    ("ajaxify-data", re.compile(r'<script[^>]+id="ajaxify-data"')),
-    ("nodebb body class", re.compile(r'<body[^>]+class="[^"]*\bpage-topic-[0-9]')),
-    ("nodebb config", re.compile(r'"relative_path"\s*:|nodebb-plugin-|nodebb-theme-')),
+    ("ajaxify-data", lazy_regex(r'<script[^>]+id="ajaxify-data"')),
+    ("nodebb body class", lazy_regex(r'<body[^>]+class="[^"]*\bpage-topic-[0-9]')),
+    ("nodebb config", lazy_regex(r'"relative_path"\s*:|nodebb-plugin-|nodebb-theme-')),
 )
 # The forum's folder, then /topic/ID[/slug[/N]]; or its API's topic URL.
-_THREAD = re.compile(
+_THREAD = lazy_regex(
     r"^(?P<root>https?://[^/?#]+(?:/[^?#]*?)??)(?:/api)?/topic/(?P<id>[0-9]{1,15})"
     r"(?:/(?P<slug>[^/?#]+)(?:/[0-9]{1,15})?)?/?(?:[?#]|$)")
 
@@ -153,7 +154,7 @@ def _post(item: dict[str, Any], root: str, url: str) -> ParsedPost | None:
         quotes=content.quotes, embeds=content.embeds, assets=content.assets)
 
 
-_QUOTED_POST = re.compile(r"/post/([0-9]{1,15})(?:[/?#]|$)")
+_QUOTED_POST = lazy_regex(r"/post/([0-9]{1,15})(?:[/?#]|$)")
 
 
 def _read_quote(block: LexborNode) -> tuple[Quote, LexborNode] | None:

@@ -41,6 +41,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged
+from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import (
@@ -56,10 +57,10 @@ from .walls import check_not_a_wall
 
 # What a phpBB page carries whatever its style: detection scores pages by these.
 _MARKERS = (
-    ("body#phpbb", re.compile(r"<body[^>]*\bid=[\"']?phpbb\b", re.IGNORECASE)),
-    ("powered-by-phpbb", re.compile(r"https?://(?:www\.)?phpbb\.com/?[\"']", re.IGNORECASE)),
-    ("viewtopic-links", re.compile(r"viewtopic\.php\?(?:[^\"']*&amp;)?[tp]=[0-9]", re.IGNORECASE)),
-    ("phpbb-cookie", re.compile(r"phpbb[0-9]*_[a-z0-9]+_(?:u|sid|k)\b", re.IGNORECASE)),
+    ("body#phpbb", lazy_regex(r"<body[^>]*\bid=[\"']?phpbb\b", re.IGNORECASE)),
+    ("powered-by-phpbb", lazy_regex(r"https?://(?:www\.)?phpbb\.com/?[\"']", re.IGNORECASE)),
+    ("viewtopic-links", lazy_regex(r"viewtopic\.php\?(?:[^\"']*&amp;)?[tp]=[0-9]", re.IGNORECASE)),
+    ("phpbb-cookie", lazy_regex(r"phpbb[0-9]*_[a-z0-9]+_(?:u|sid|k)\b", re.IGNORECASE)),
 )
 
 
@@ -142,7 +143,7 @@ SPOILERS = (
      ".spoiler-content, .spoiler-body, .spoilercontent"),
 )
 # "NAME wrote:" in the quote's <cite>, as phpBB's language packs write it.
-WROTE = re.compile(
+WROTE = lazy_regex(
     r"\s*(?:wrote|hat geschrieben|a écrit|escribió|ha scritto|schreef|napisał\(a\)|"
     r"написал\(а\)|kirjoitti|skrev|yazdı|escreveu|كتب|כתב)\s*:\s*$",
     re.IGNORECASE,
@@ -161,10 +162,10 @@ WALL_TEXTS = (
 STOCK_DATE_FORMATS = ("D M d, Y g:i a", "D M d, Y H:i", "d M Y, H:i", "d M Y H:i",
                       "M jS, 'y, H:i", "F jS, Y, g:i a", "F jS, Y, H:i")
 # 3.0's footer: "All times are UTC + 1 hour [ DST ]".
-_UTC_HOURS = re.compile(r"\bUTC\s*(?:(?P<sign>[+-])\s*(?P<hours>[0-9]{1,2}(?:\.[0-9]{1,2})?)"
+_UTC_HOURS = lazy_regex(r"\bUTC\s*(?:(?P<sign>[+-])\s*(?P<hours>[0-9]{1,2}(?:\.[0-9]{1,2})?)"
                         r"\s*hours?)?")
-_NUMBER = re.compile(r"[0-9]+")
-_SID = re.compile(r"^[0-9a-f]{32}$")
+_NUMBER = lazy_regex(r"[0-9]+")
+_SID = lazy_regex(r"^[0-9a-f]{32}$")
 _ATTACH_PATH = "download/file.php"
 
 
@@ -556,7 +557,7 @@ def _board_zone(tree: LexborHTMLParser) -> str | None:
 
 
 # "Last edited by NAME on DATE, edited N times in total." (phpBB's EDITED_TIMES_TOTAL)
-_EDITED_ENGLISH = re.compile(r"\bon\s+(?P<date>.+?),\s*edited\s+[0-9]+\s+times?\s+in total",
+_EDITED_ENGLISH = lazy_regex(r"\bon\s+(?P<date>.+?),\s*edited\s+[0-9]+\s+times?\s+in total",
                              re.IGNORECASE)
 _EDITOR = ("a.username, a.username-coloured, span.username, span.username-coloured, "
            "a[href*='mode=viewprofile']")
@@ -770,7 +771,7 @@ def _canonical_quotes(body: LexborNode) -> list[Quote]:
     return quotes
 
 
-_TWEET_IFRAME = re.compile(r"twitter[^#]*#([0-9]+)")
+_TWEET_IFRAME = lazy_regex(r"twitter[^#]*#([0-9]+)")
 
 
 def _take_embeds(body: LexborNode) -> list[Embed]:

@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import LayoutChanged, UnsupportedUrl
+from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import canonical_url, page_url
 from . import canonical
@@ -68,18 +69,18 @@ from .walls import check_not_a_wall
 log = logging.getLogger(__name__)
 
 POSTING = "DiscussionForumPosting"
-_TYPE_IN_ITEMTYPE = re.compile(r"^https?://schema\.org/(\w+)$")
-_PLAIN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
-_LAST_NUMBER = re.compile(r"([0-9]+)(?!.*[0-9])")
-_PAGE_IN_URL = re.compile(r"(?:[?&;](?:page|p|pg)=|/page[-/]?)([0-9]{1,6})(?:[/&;#.]|$)",
+_TYPE_IN_ITEMTYPE = lazy_regex(r"^https?://schema\.org/(\w+)$")
+_PLAIN_ID = lazy_regex(r"^[A-Za-z0-9_.-]{1,40}$")
+_LAST_NUMBER = lazy_regex(r"([0-9]+)(?!.*[0-9])")
+_PAGE_IN_URL = lazy_regex(r"(?:[?&;](?:page|p|pg)=|/page[-/]?)([0-9]{1,6})(?:[/&;#.]|$)",
                           re.IGNORECASE)
-_NEVER = re.compile(r"(?!)")
+_NEVER = lazy_regex(r"(?!)")
 
 _MARKERS: Markers = (
     ("DiscussionForumPosting JSON-LD",
-     re.compile(r'"@type"\s*:\s*(?:\[[^\]]*)?"(?:https?://schema\.org/)?' + POSTING + '"')),
+     lazy_regex(r'"@type"\s*:\s*(?:\[[^\]]*)?"(?:https?://schema\.org/)?' + POSTING + '"')),
     ("DiscussionForumPosting microdata",
-     re.compile(r"itemtype\s*=\s*[\"']?https?://schema\.org/" + POSTING, re.IGNORECASE)),
+     lazy_regex(r"itemtype\s*=\s*[\"']?https?://schema\.org/" + POSTING, re.IGNORECASE)),
 )
 
 

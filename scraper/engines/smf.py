@@ -42,6 +42,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
+from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, fill_positions, node_text, one_line, url_filename
@@ -101,15 +102,15 @@ SPOILERS = (
     ("div.sp-wrap", ".sp-head", ".sp-body"),
 )
 
-ASCII_NUMBER = re.compile(r"[0-9]+")
-MEMBER_ID = re.compile(r"[?;&]u=([0-9]+)")
-ATTACH_ID = re.compile(r"[?;&]attach=([0-9]+)")
-QUOTED_POST = re.compile(r"[?;&]msg=([0-9]+)|\.msg([0-9]+)|#msg([0-9]+)")
-TOPIC_VALUE = re.compile(r"^([0-9]+)(?:\.([0-9]+|msg[0-9]+|new|from[0-9]+))?")
+ASCII_NUMBER = lazy_regex(r"[0-9]+")
+MEMBER_ID = lazy_regex(r"[?;&]u=([0-9]+)")
+ATTACH_ID = lazy_regex(r"[?;&]attach=([0-9]+)")
+QUOTED_POST = lazy_regex(r"[?;&]msg=([0-9]+)|\.msg([0-9]+)|#msg([0-9]+)")
+TOPIC_VALUE = lazy_regex(r"^([0-9]+)(?:\.([0-9]+|msg[0-9]+|new|from[0-9]+))?")
 # PHPSESSID, the old `sesc`, and 2.x's random session variable name (`d41e8c7a2=...`).
-SESSION_PARAMETER = re.compile(r"^(?:PHPSESSID|sesc|(?=[a-f]*[0-9])[a-f0-9]{5,12})=",
+SESSION_PARAMETER = lazy_regex(r"^(?:PHPSESSID|sesc|(?=[a-f]*[0-9])[a-f0-9]{5,12})=",
                                re.IGNORECASE)
-DEFAULT_AVATAR = re.compile(r"/default_avatar\.(?:png|gif|jpe?g|svg)$", re.IGNORECASE)
+DEFAULT_AVATAR = lazy_regex(r"/default_avatar\.(?:png|gif|jpe?g|svg)$", re.IGNORECASE)
 # Words SMF's language packs put in a quote header ("Quote from: NAME on DATE") before the
 # date, and in the edit note ("Last Edit: DATE by NAME") before the editor.
 QUOTE_ON_WORDS = (" on ", " في ", " ב ", " am ", " le ", " el ", " op ", " il ")
@@ -118,16 +119,16 @@ EDIT_BY_WORDS = (" by ", " بواسطة ", " من قبل ", " על ידי ", " v
 
 # What an SMF page carries whatever its theme: detection scores pages by these.
 _DETECTION_MARKERS = (
-    ("generator meta", re.compile(r'<meta\s+name="generator"\s+content="(?:SMF|Simple Machines)',
+    ("generator meta", lazy_regex(r'<meta\s+name="generator"\s+content="(?:SMF|Simple Machines)',
                                   re.IGNORECASE)),
-    ("smf_scripturl", re.compile(r"\bvar\s+smf_scripturl\s*=")),
-    ("smf_theme_url", re.compile(r"\bvar\s+smf_theme_url\s*=")),
-    ("smf_session_var", re.compile(r"\bvar\s+smf_session_(?:var|id)\s*=")),
-    ("Powered by SMF", re.compile(r">\s*(?:Powered by )?SMF [0-9][^<]*</a>|>Powered by SMF")),
-    ("simplemachines.org link", re.compile(r'href="https?://(?:www\.)?simplemachines\.org')),
-    ("PHPSESSID", re.compile(r"[?&;]PHPSESSID=")),
-    ("SMFCookie", re.compile(r"SMFCookie[0-9]*")),
-    ("dlattach", re.compile(r"[?;]action=dlattach;")),
+    ("smf_scripturl", lazy_regex(r"\bvar\s+smf_scripturl\s*=")),
+    ("smf_theme_url", lazy_regex(r"\bvar\s+smf_theme_url\s*=")),
+    ("smf_session_var", lazy_regex(r"\bvar\s+smf_session_(?:var|id)\s*=")),
+    ("Powered by SMF", lazy_regex(r">\s*(?:Powered by )?SMF [0-9][^<]*</a>|>Powered by SMF")),
+    ("simplemachines.org link", lazy_regex(r'href="https?://(?:www\.)?simplemachines\.org')),
+    ("PHPSESSID", lazy_regex(r"[?&;]PHPSESSID=")),
+    ("SMFCookie", lazy_regex(r"SMFCookie[0-9]*")),
+    ("dlattach", lazy_regex(r"[?;]action=dlattach;")),
 )
 
 

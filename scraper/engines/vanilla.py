@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import LayoutChanged
+from ..lazy_pattern import lazy_regex
 from ..records import Author, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import same_site
 from . import post_content
@@ -84,23 +85,23 @@ class Selectors:
 
 SELECTORS = Selectors()
 
-_THREAD_PATH = re.compile(
+_THREAD_PATH = lazy_regex(
     r"^(?P<thread>(?P<root>(?:/[^?#]*)?)/discussion/(?P<id>[0-9]+)(?:/(?!p[0-9]+/?$)[^/?#]*)?)"
     r"(?:/p(?P<page>[0-9]+))?/?$")
-_COMMENT_LINK = re.compile(r"/discussion/comment/([0-9]+)|#Comment_([0-9]+)")
-_DISCUSSION_LINK = re.compile(r"/discussion/([0-9]+)(?:/|$)")
-_PROFILE_ID = re.compile(r"/profile/([0-9]+)/")
-_UPLOAD = re.compile(r"/uploads/")
-_EDITED = re.compile(r"^\s*Edited\s+|\s+by\s+[^.]*\.?\s*$", re.I)
-_SAID = re.compile(r"\s*(?:said|wrote|كتب|قال|כתב|schrieb|a écrit)\s*:?\s*$", re.I)
+_COMMENT_LINK = lazy_regex(r"/discussion/comment/([0-9]+)|#Comment_([0-9]+)")
+_DISCUSSION_LINK = lazy_regex(r"/discussion/([0-9]+)(?:/|$)")
+_PROFILE_ID = lazy_regex(r"/profile/([0-9]+)/")
+_UPLOAD = lazy_regex(r"/uploads/")
+_EDITED = lazy_regex(r"^\s*Edited\s+|\s+by\s+[^.]*\.?\s*$", re.I)
+_SAID = lazy_regex(r"\s*(?:said|wrote|كتب|قال|כתב|schrieb|a écrit)\s*:?\s*$", re.I)
 
 _DETECTION_MARKERS = (
-    ("gdn-meta", re.compile(r"\bgdn\s*=\s*window\.gdn|\bgdn\.meta\b")),
-    ("body-vanilla", re.compile(r'<body[^>]*\bid="vanilla_[a-z_]+"')),
-    ("body-class-Vanilla", re.compile(r'<body[^>]*\bclass="[^"]*\bVanilla\b')),
-    ("applications-vanilla", re.compile(r"/applications/vanilla/")),
-    ("item-comment", re.compile(r'class="[^"]*\bItemComment\b')),
-    ("vanillaforums-link", re.compile(r'href="https?://(?:www\.)?vanillaforums\.com')),
+    ("gdn-meta", lazy_regex(r"\bgdn\s*=\s*window\.gdn|\bgdn\.meta\b")),
+    ("body-vanilla", lazy_regex(r'<body[^>]*\bid="vanilla_[a-z_]+"')),
+    ("body-class-Vanilla", lazy_regex(r'<body[^>]*\bclass="[^"]*\bVanilla\b')),
+    ("applications-vanilla", lazy_regex(r"/applications/vanilla/")),
+    ("item-comment", lazy_regex(r'class="[^"]*\bItemComment\b')),
+    ("vanillaforums-link", lazy_regex(r'href="https?://(?:www\.)?vanillaforums\.com')),
 )
 
 

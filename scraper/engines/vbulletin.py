@@ -45,6 +45,7 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
+from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import (
@@ -141,10 +142,10 @@ CONTENT_CHROME = (
 REDIRECT_WRAPPERS = (("redirect.php", "url"), ("/redirect-to/", "redirect"),
                      ("/out.php", "url"), ("/link.php", "url"))
 # Placeholders shown instead of a member's picture.
-DEFAULT_AVATAR = re.compile(r"(?:/misc/unknown\.gif|/unknown\.(?:png|gif)|noavatar|"
+DEFAULT_AVATAR = lazy_regex(r"(?:/misc/unknown\.gif|/unknown\.(?:png|gif)|noavatar|"
                             r"default_avatar|/avatars/default)", re.IGNORECASE)
 # Smilies are the board's own images, not the post's.
-SMILIE = re.compile(r"/smilies/|/smiles/|/smileys/", re.IGNORECASE)
+SMILIE = lazy_regex(r"/smilies/|/smiles/|/smileys/", re.IGNORECASE)
 
 # Walls: vB4's STANDARD_ERROR (`div.standard_error`, with a login form for "no permission"),
 # vB3's message page (a `td.panelsurround` panel under "vBulletin Message"), and the English
@@ -163,16 +164,16 @@ WALL_TEXTS = (
 
 # Detection markers (name, pattern on the raw page): for the lead's engine scoring.
 DETECTION_MARKERS = (
-    ("meta-generator", re.compile(r'<meta\s+name="generator"\s+content="vBulletin(?! ?[5-9])',
+    ("meta-generator", lazy_regex(r'<meta\s+name="generator"\s+content="vBulletin(?! ?[5-9])',
                                   re.I)),  # 5 and later are another engine (vbulletin5)
-    ("js-SESSIONURL", re.compile(r"\bvar\s+SESSIONURL\s*=")),
-    ("js-vb_disable_ajax", re.compile(r"\bvb_disable_ajax\b")),
-    ("cookie-prefix-bb", re.compile(r"\bbb(?:sessionhash|lastvisit|lastactivity|userid|"
+    ("js-SESSIONURL", lazy_regex(r"\bvar\s+SESSIONURL\s*=")),
+    ("js-vb_disable_ajax", lazy_regex(r"\bvb_disable_ajax\b")),
+    ("cookie-prefix-bb", lazy_regex(r"\bbb(?:sessionhash|lastvisit|lastactivity|userid|"
                                     r"password)\b|COOKIE_PREFIX\s*=\s*['\"]bb")),
-    ("clientscript", re.compile(r"clientscript/vbulletin[_-]", re.I)),
-    ("postbit-class", re.compile(r'class="[^"]*\b(?:postbit|postbitlegacy|postcontainer)\b')),
-    ("post-message-id", re.compile(r'id="post_message_[0-9]+"')),
-    ("html-id", re.compile(r'<html[^>]*\bid="vbulletin_html"', re.I)),
+    ("clientscript", lazy_regex(r"clientscript/vbulletin[_-]", re.I)),
+    ("postbit-class", lazy_regex(r'class="[^"]*\b(?:postbit|postbitlegacy|postcontainer)\b')),
+    ("post-message-id", lazy_regex(r'id="post_message_[0-9]+"')),
+    ("html-id", lazy_regex(r'<html[^>]*\bid="vbulletin_html"', re.I)),
 )
 
 # The board's shown date formats (PHP date() letters), tried in order: vBulletin's stock "m-d-Y"
@@ -184,33 +185,33 @@ STOCK_DATE_FORMATS = (
     "F jS, Y", "M Y", "F Y",
 )
 # "Last edited by NAME; DATE at TIME." (vB4) / "Last edited by NAME : DATE at TIME." (vB3)
-EDIT_NOTE = re.compile(r"^(?P<label>.*?(?:\bby|بواسطة|על ידי|\bvon|\bpar|\bpor|\bdoor))\s+"
+EDIT_NOTE = lazy_regex(r"^(?P<label>.*?(?:\bby|بواسطة|על ידי|\bvon|\bpar|\bpor|\bdoor))\s+"
                        r"(?P<name>[^;:]+?)\s*[;:]\s+(?P<date>.+?)\.?\s*"
                        r"(?:(?:Reason|السبب|סיבה)\s*:.*)?$", re.S | re.I)
-AT_WORDS = re.compile(r"\s+(?:at|في|ב-?|um|à|a las)\s+", re.I)
+AT_WORDS = lazy_regex(r"\s+(?:at|في|ב-?|um|à|a las)\s+", re.I)
 # The footer's zone: "GMT +2", "GMT -5", "GMT +5.5" (decimal hours), "GMT".
-GMT_ZONE = re.compile(r"\bGMT(?:\s*[+-]\s*[0-9]{1,2}(?:\.[0-9]{1,2})?)?")
+GMT_ZONE = lazy_regex(r"\bGMT(?:\s*[+-]\s*[0-9]{1,2}(?:\.[0-9]{1,2})?)?")
 JOINED_LABELS = frozenset({"join date", "joined", "تاريخ التسجيل", "تاريخ الانضمام",
                            "תאריך הצטרפות", "registriert seit", "inscription"})
 POSTS_LABELS = frozenset({"posts", "المشاركات", "مشاركات", "הודעות", "beiträge", "messages"})
-_NUMBER = re.compile(r"[0-9]+")
-_SESSION = re.compile(r"^[0-9a-f]{32}$", re.I)
-_POST_ID = re.compile(r"^post_?([0-9]+)$")
-_MEMBER_ID = re.compile(r"(?:[?&;]u(?:serid)?=|member\.php\?|/members/)([0-9]+)")
-_QUOTED_POST = re.compile(r"[?&;]p=([0-9]+)|#post([0-9]+)")
-_FRIENDLY_ROUTE = re.compile(r"^(?P<id>[0-9]+)(?:-[^/&;#]*)?(?:/page(?P<page>[0-9]+))?/?$")
-_THREADS_PATH = re.compile(
+_NUMBER = lazy_regex(r"[0-9]+")
+_SESSION = lazy_regex(r"^[0-9a-f]{32}$", re.I)
+_POST_ID = lazy_regex(r"^post_?([0-9]+)$")
+_MEMBER_ID = lazy_regex(r"(?:[?&;]u(?:serid)?=|member\.php\?|/members/)([0-9]+)")
+_QUOTED_POST = lazy_regex(r"[?&;]p=([0-9]+)|#post([0-9]+)")
+_FRIENDLY_ROUTE = lazy_regex(r"^(?P<id>[0-9]+)(?:-[^/&;#]*)?(?:/page(?P<page>[0-9]+))?/?$")
+_THREADS_PATH = lazy_regex(
     r"^(?P<root>.*?)/(?:threads|showthread\.php)/(?P<id>[0-9]+)(?:-[^/]*)?"
     r"(?:/page(?P<page>[0-9]+))?/?$")
-_ATTACHMENT = re.compile(r"attachment\.php\?(?:[^#]*?[&;])?attachmentid=([0-9]+)", re.I)
+_ATTACHMENT = lazy_regex(r"attachment\.php\?(?:[^#]*?[&;])?attachmentid=([0-9]+)", re.I)
 # vBulletin's [video] writes YouTube's flash players (`/v/ID`) as well as its iframes.
-_YOUTUBE = re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/(?:embed|v)/"
+_YOUTUBE = lazy_regex(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/(?:embed|v)/"
                       r"([\w-]{6,})")
 # The file name in a thumbnail's alt ("Click image for larger version. Name: x.jpg Views: 3
 # Size: ... ID: ..."), as the English, Arabic and Hebrew language packs label it.
-_NAME_IN_ALT = re.compile(r"(?:Name|الإسم|الاسم|שם)\s*:\s*(?P<name>.+?)\s*"
+_NAME_IN_ALT = lazy_regex(r"(?:Name|الإسم|الاسم|שם)\s*:\s*(?P<name>.+?)\s*"
                           r"(?:(?:Views|مشاهدات|צפיות|Size|الحجم|גודל|ID|الرقم)\s*:|$)", re.S)
-_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp)(?:$|[?#])", re.I)
+_IMAGE_FILE = lazy_regex(r"\.(?:jpe?g|png|gif|webp)(?:$|[?#])", re.I)
 # Query parameters of a thread page worth keeping; everything else (s, sid, highlight,
 # sort, order, pp, mode, goto, styleid, langid, ...) is dropped.
 PAGE_PARAMETERS = ("t", "page")

@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import LayoutChanged
+from ..lazy_pattern import lazy_regex
 from ..records import Author, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import post_content
 from .base import (
@@ -78,24 +79,24 @@ SELECTORS = Selectors()
 # `forum/thread(s)/ID`: WoltLab's and vBulletin 4's URLs in a board folder named `forum`; nor
 # `forum/t/...` or `forum/d/ID`: Discourse's and Flarum's topics in that folder.
 _NOT_OTHER_BOARDS = r"(?!threads?/[0-9]|t/|d/[0-9])"
-_THREAD_PATH = re.compile(
+_THREAD_PATH = lazy_regex(
     r"^(?P<thread>(?:/[^?#]*)?/forum/" + _NOT_OTHER_BOARDS
     + r"(?:[^/?#]+/)+(?P<id>[0-9]+)(?:-[^/?#]*)?)"
     r"(?:/page(?P<page>[0-9]+))?/?$")
-_MEMBER = re.compile(r"/member/([0-9]+)(?:-|/|$)")
-_QUOTED_POST = re.compile(r"[?&]p=([0-9]+)|#post([0-9]+)")
+_MEMBER = lazy_regex(r"/member/([0-9]+)(?:-|/|$)")
+_QUOTED_POST = lazy_regex(r"[?&]p=([0-9]+)|#post([0-9]+)")
 # "Originally Posted by" as the English, Arabic, Hebrew and German language packs word it.
-_ORIGINALLY = re.compile(r"^(?:Originally Posted by|الرسالة الأصلية كتبت بواسطة|"
+_ORIGINALLY = lazy_regex(r"^(?:Originally Posted by|الرسالة الأصلية كتبت بواسطة|"
                          r"المشاركة الأصلية بواسطة|נכתב במקור על ידי|Zitat von)\s*", re.I)
 
 _DETECTION_MARKERS = (
-    ("meta-generator-5", re.compile(r'<meta\s+name="generator"\s+content="vBulletin [5-9]', re.I)),
-    ("body-vb-page-body", re.compile(r'<body[^>]*\bid="vb-page-body"')),
-    ("b-post-node", re.compile(r'data-node-id="[0-9]+"[^>]*class="b-post\b|'
+    ("meta-generator-5", lazy_regex(r'<meta\s+name="generator"\s+content="vBulletin [5-9]', re.I)),
+    ("body-vb-page-body", lazy_regex(r'<body[^>]*\bid="vb-page-body"')),
+    ("b-post-node", lazy_regex(r'data-node-id="[0-9]+"[^>]*class="b-post\b|'
                                r'class="b-post\b[^"]*"[^>]*data-node-id=')),
-    ("conversation-list", re.compile(r'class="conversation-list\b')),
-    ("js-pageData", re.compile(r"\bvar\s+pageData\s*=")),
-    ("filedata-fetch", re.compile(r"/filedata/fetch\?")),
+    ("conversation-list", lazy_regex(r'class="conversation-list\b')),
+    ("js-pageData", lazy_regex(r"\bvar\s+pageData\s*=")),
+    ("filedata-fetch", lazy_regex(r"/filedata/fetch\?")),
 )
 
 

@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import LayoutChanged
+from ..lazy_pattern import lazy_regex
 from ..records import Author, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical, post_content
 from .base import (
@@ -78,25 +79,25 @@ class Selectors:
 
 SELECTORS = Selectors()
 
-_THREAD = re.compile(r"(?:^|/|\?/?)thread/(?P<id>[0-9]+)(?:-[^/?#&]*)?/?")
-_MEMBER = re.compile(r"/user/([0-9]+)(?:-|/|$)")
-_QUOTED_POST = re.compile(r"[?&]postID=([0-9]+)|#post([0-9]+)")
-_ATTACHMENT = re.compile(r"/attachment/([0-9]+)(?:-[^/?#&]*)?/?$")
+_THREAD = lazy_regex(r"(?:^|/|\?/?)thread/(?P<id>[0-9]+)(?:-[^/?#&]*)?/?")
+_MEMBER = lazy_regex(r"/user/([0-9]+)(?:-|/|$)")
+_QUOTED_POST = lazy_regex(r"[?&]postID=([0-9]+)|#post([0-9]+)")
+_ATTACHMENT = lazy_regex(r"/attachment/([0-9]+)(?:-[^/?#&]*)?/?$")
 # Page-picking and session parameters: a thread page URL keeps none of them.
 _DROPPED_PARAMETERS = frozenset({"pageNo", "postID", "s", "highlight", "objectIDs"})
 # "Quote from NAME" in WSC's language packs, for the quoted author.
-_QUOTE_FROM = re.compile(r"^(?:Quote from|Zitat von|اقتباس من|ציטוט של|Citation de|Cita de)\s+",
+_QUOTE_FROM = lazy_regex(r"^(?:Quote from|Zitat von|اقتباس من|ציטוט של|Citation de|Cita de)\s+",
                          re.I)
-_NEXT_LINK = re.compile(r"""<link\s+rel=["']next["']\s+href=["']([^"']+)["']""", re.I)
+_NEXT_LINK = lazy_regex(r"""<link\s+rel=["']next["']\s+href=["']([^"']+)["']""", re.I)
 _POSTS_LABELS = frozenset({"posts", "beiträge", "المشاركات", "مشاركات", "הודעות", "messages"})
 
 _DETECTION_MARKERS = (
-    ("body-data-application-wbb", re.compile(r'<body[^>]*\bdata-application="wbb"')),
-    ("body-tpl_wbb", re.compile(r'<body[^>]*\bid="tpl_wbb_')),
-    ("wbbPost", re.compile(r'class="[^"]*\bwbbPost\b')),
-    ("js-WCF_PATH", re.compile(r"\bWCF_PATH\s*=")),
-    ("js-SECURITY_TOKEN", re.compile(r"\bSECURITY_TOKEN\s*=")),
-    ("woltlab-link", re.compile(r'href="https?://(?:www\.)?woltlab\.com')),
+    ("body-data-application-wbb", lazy_regex(r'<body[^>]*\bdata-application="wbb"')),
+    ("body-tpl_wbb", lazy_regex(r'<body[^>]*\bid="tpl_wbb_')),
+    ("wbbPost", lazy_regex(r'class="[^"]*\bwbbPost\b')),
+    ("js-WCF_PATH", lazy_regex(r"\bWCF_PATH\s*=")),
+    ("js-SECURITY_TOKEN", lazy_regex(r"\bSECURITY_TOKEN\s*=")),
+    ("woltlab-link", lazy_regex(r'href="https?://(?:www\.)?woltlab\.com')),
 )
 
 

@@ -44,6 +44,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
+from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import (
@@ -115,19 +116,19 @@ THREAD_TEMPLATE = "thread_view"
 
 # Page markers for the lead's engine detection: (name, pattern over the raw HTML).
 DETECTION_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("generator-meta", re.compile(
+    ("generator-meta", lazy_regex(
         r"<meta[^>]+name=[\"']generator[\"'][^>]+content=[\"']XenForo[^\"'2]*(?:1\.|[\"'])",
         re.IGNORECASE)),
-    ("html#XenForo", re.compile(r"<html\b[^>]*\bid=[\"']XenForo[\"']", re.IGNORECASE)),
-    ("ol.messageList", re.compile(r"<ol\b[^>]*\bclass=[\"'][^\"']*\bmessageList\b")),
-    ("li.message[data-author]", re.compile(
+    ("html#XenForo", lazy_regex(r"<html\b[^>]*\bid=[\"']XenForo[\"']", re.IGNORECASE)),
+    ("ol.messageList", lazy_regex(r"<ol\b[^>]*\bclass=[\"'][^\"']*\bmessageList\b")),
+    ("li.message[data-author]", lazy_regex(
         r"<li\b[^>]*\bid=[\"']post-[0-9]+[\"'][^>]*\bclass=[\"']message\b[^>]*\bdata-author=")),
-    ("XenForo-js", re.compile(
+    ("XenForo-js", lazy_regex(
         r"js/xenforo/xenforo\.js|jQuery\.extend\(\s*true\s*,\s*XenForo\b|\bXenForo\.(?:node_name|"
         r"visitor|phrases|activate|register)\b")),
-    ("xf_-cookie-prefix", re.compile(r"_cookieConfig\s*:\s*\{[^}]*prefix\s*:\s*[\"']xf_")),
-    ("PageNav", re.compile(r"class=[\"']PageNav[\"'][^>]*\bdata-last=")),
-    ("DateTime", re.compile(r"<(?:abbr|span)\b[^>]*class=[\"']DateTime[\"']")),
+    ("xf_-cookie-prefix", lazy_regex(r"_cookieConfig\s*:\s*\{[^}]*prefix\s*:\s*[\"']xf_")),
+    ("PageNav", lazy_regex(r"class=[\"']PageNav[\"'][^>]*\bdata-last=")),
+    ("DateTime", lazy_regex(r"<(?:abbr|span)\b[^>]*class=[\"']DateTime[\"']")),
 )
 
 # The user extras' labels in XenForo's languages.
@@ -136,25 +137,25 @@ JOINED_LABELS = frozenset({"joined", "تاريخ التسجيل", "انضم", "�
 MESSAGES_LABELS = frozenset({"messages", "المشاركات", "مشاركات", "الرسائل", "הודעות",
                              "帖子", "beiträge"})
 # "Last edited by a moderator" in a few languages (the other edit phrase is a self-edit).
-MODERATOR_EDIT = re.compile(r"moderator|modérateur|مشرف|מנהל|版主", re.IGNORECASE)
+MODERATOR_EDIT = lazy_regex(r"moderator|modérateur|مشرف|מנהל|版主", re.IGNORECASE)
 # Query parameters that are sessions, tokens, highlights or sorting: never part of a page URL.
 DROPPED_PARAMETERS = frozenset({"_xfToken", "s", "sid", "highlight", "order", "direction",
                                 "_xfRequestUri", "_xfNoRedirect", "_xfResponseType"})
 
-_NUMBER = re.compile(r"[0-9]+")
-_POST_ID = re.compile(r"post-([0-9]+)")
-_ROUTE_THREAD = re.compile(
+_NUMBER = lazy_regex(r"[0-9]+")
+_POST_ID = lazy_regex(r"post-([0-9]+)")
+_ROUTE_THREAD = lazy_regex(
     r"^threads/(?:[^/?#&]*\.)?(?P<id>[0-9]+)(?:/(?:page-(?P<page>[0-9]+))?)?(?=$|[/?#&])")
-_ROUTE_POST = re.compile(r"^posts/(?P<post>[0-9]+)(?=$|[/?#&])")
-_ROUTE_GOTO = re.compile(r"^goto/post(?=$|[/?#&])")
-_MEMBER = re.compile(r"[/?]members/(?:[^/?#&]*\.)?([0-9]+)(?=/|$|[?#&])")
-_AVATAR_CLASS = re.compile(r"\bAv([0-9]+)[sml]\b")
-_ATTACHMENT = re.compile(r"(?:^|[/?])attachments/(?:[^/?#&]*\.)?([0-9]+)(?=/|$|[?#&])")
-_DATA_ATTACHMENT = re.compile(r"/data/attachments/[0-9]+/([0-9]+)-[0-9a-f]+\.[a-z0-9]+$",
+_ROUTE_POST = lazy_regex(r"^posts/(?P<post>[0-9]+)(?=$|[/?#&])")
+_ROUTE_GOTO = lazy_regex(r"^goto/post(?=$|[/?#&])")
+_MEMBER = lazy_regex(r"[/?]members/(?:[^/?#&]*\.)?([0-9]+)(?=/|$|[?#&])")
+_AVATAR_CLASS = lazy_regex(r"\bAv([0-9]+)[sml]\b")
+_ATTACHMENT = lazy_regex(r"(?:^|[/?])attachments/(?:[^/?#&]*\.)?([0-9]+)(?=/|$|[?#&])")
+_DATA_ATTACHMENT = lazy_regex(r"/data/attachments/[0-9]+/([0-9]+)-[0-9a-f]+\.[a-z0-9]+$",
                               re.IGNORECASE)
-_DEFAULT_AVATAR = re.compile(r"/avatars/avatar_(?:male_|female_)?[sml]\.(?:png|gif|jpe?g)$",
+_DEFAULT_AVATAR = lazy_regex(r"/avatars/avatar_(?:male_|female_)?[sml]\.(?:png|gif|jpe?g)$",
                              re.IGNORECASE)
-_BACKGROUND_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
+_BACKGROUND_URL = lazy_regex(r"url\(\s*['\"]?([^'\")]+)")
 
 
 # -- URLs ------------------------------------------------------------------------------------
