@@ -35,11 +35,12 @@ PRIVATE_HEADERS = frozenset(
 # httpx hands us the body with the chunked framing already removed. Keeping the header would
 # make WARC readers try to de-chunk it again, so it is kept under this name instead.
 _ORIGINAL_TRANSFER_ENCODING = "X-Archive-Orig-Transfer-Encoding"
-# gzip's own default. warcio compresses at 9, which cost half as much time again for files
+# warcio compresses at 9, which cost half as much time again as gzip's default 6 for files
 # 1% smaller (forum pages, measured by benchmarks/scrape.py's archives). zlib-ng writes the
-# same gzip format in half the CPU time of zlib at this level, for files 2% larger (the
-# benchmark's 200 pages: 2.3 -> 1.2 ms a page; at its level 4 the files grow 6%).
-GZIP_LEVEL = 6
+# same gzip format in half the CPU time of zlib, for files 2% larger (the benchmark's 200
+# pages: 2.3 -> 1.2 ms a page). Its level 5 takes 9-10% less time than its 6 for files
+# 0.3% larger (1.28 -> 1.16 ms a 106 KB page); at 4 the files grow 4.4% more, at 2 18%.
+GZIP_LEVEL = 5
 # Records waiting for the writer thread, at most: the scrape goes on fetching while earlier
 # records are compressed, and waits when the writer falls this far behind.
 QUEUE_RECORDS = 64
