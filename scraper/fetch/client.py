@@ -29,7 +29,7 @@ from ..urls import origin_of, shown
 from .addresses import PrivateAddressGuard
 from .autothrottle import AutoThrottle
 from .charset import decode_body
-from .cookies import load_cookies
+from .cookies import NoCookies, SessionCookies, load_cookies
 from .retry import RetryAfterTooLong, RetryPolicy
 from .robots import RobotsRules, robots_url, site_origin
 from .settings import USER_AGENT_TOKEN, FetchSettings
@@ -86,7 +86,7 @@ class _Exchange:
     url: str
     status: int
     reason: str
-    headers: httpx.Headers
+    headers: dict[str, str]  # as `Fetched.headers`
     body: bytes
     fetched_at: str
     record_id: str
@@ -101,12 +101,38 @@ class _TransportFailure(FetchFailed):
         self.cannot_connect = cannot_connect
 
 
+def _header_dict(headers: httpx.Headers) -> dict[str, str]:
+    """`headers` by lower-case name, repeated ones joined with ", " (httpx's `headers[name]`),
+    read once: each httpx lookup decodes and compares every header again."""
+    read: dict[str, str] = {}
+    for name, value in headers.multi_items():
+        read[name] = f"{read[name]}, {value}" if name in read else value
+    return read
+
+
 def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def _mib(size: int) -> str:
     return f"{size / 2**20:g} MiB"
+
+
+def _redirect_target(url: httpx.URL, location: str, recorder: WarcRecorder) -> str:
+    """Where a redirect from `url` to `location` leads, as `fetch` asks for it."""
+    try:
+        target = url.join(location)
+        _ = target.host  # httpx decodes an IDNA host only when asked: "http://xn--/" fails here
+    except (httpx.InvalidURL, ValueError) as error:  # idna.IDNAError is a ValueError
+        raise _unreadable_redirect(str(url), error, recorder) from None
+    return str(target)
+
+
+def _unreadable_redirect(url: str, error: Exception, recorder: WarcRecorder) -> FetchFailed:
+    """The board's fault, not retried; the exchange's WARC records say why it stopped."""
+    message = f"{shown(url)} redirects to an unreadable URL: {error}"
+    recorder.record_metadata(url, {"fetch-error": message})
+    return FetchFailed(message)
 
 
 class _DownloadTooSlow(httpx.ReadTimeout):
@@ -179,6 +205,10 @@ class PoliteClient:
         mounts: dict[str, httpx.BaseTransport] = {}
         if transport is None:
             transport, mounts = _lazy_tls_transports()
+        # Requests go straight to these transports (by scheme): httpx.Client.send would add
+        # auth, redirect and event-hook steps and a cookie jar this client does not use, 0.1-0.2
+        # ms a request. Proxies from the environment are httpx's own mounts: it sends then.
+        self._transports = None if transport is None else (transport, mounts)
         # Redirects are followed by hand so that each hop is throttled, robots-checked and recorded.
         self._http = httpx.Client(
             transport=transport,
@@ -186,8 +216,13 @@ class PoliteClient:
             timeout=self.settings.timeout,
             follow_redirects=False,
             headers={"User-Agent": self.settings.user_agent},
-            cookies=load_cookies(cookies_file) if cookies_file else None,
+            cookies=NoCookies(),
         )
+        self._cookies = SessionCookies(load_cookies(cookies_file) if cookies_file else None)
+        # Each request is made from these rather than by `build_request`, which merges the
+        # client's headers and copies its cookie jar twice for every request.
+        self._headers = self._http.headers
+        self._timeout = self._http.timeout.as_dict()
         self._address_guard = PrivateAddressGuard(
             self.settings.allow_private_origins, allow_all=self.settings.allow_private_addresses
         )
@@ -237,7 +272,7 @@ class PoliteClient:
                                                extra_headers)
             location = exchange.headers.get("location")
             if exchange.status in REDIRECT_STATUSES and location:
-                current = str(httpx.URL(current).join(location))
+                current = _redirect_target(target, location, recorder)
                 log.info("%s redirects to %s", exchange.url, current)
                 hops.append((exchange.url, exchange.status, current))
                 continue
@@ -296,7 +331,7 @@ class PoliteClient:
             warc_record_id=exchange.record_id,  # its offset: `recorder.settled` once written
             scraper_version=__version__,
         )
-        return Fetched(capture=capture, body=exchange.body, headers=dict(headers))
+        return Fetched(capture=capture, body=exchange.body, headers=headers)
 
     # robots.txt layer
 
@@ -348,7 +383,7 @@ class PoliteClient:
                 return RobotsRules.unreachable(target, str(failure))
             location = exchange.headers.get("location")
             if exchange.status in REDIRECT_STATUSES and location:
-                current = str(httpx.URL(current).join(location))
+                current = _redirect_target(parsed, location, recorder)
                 continue
             rules = RobotsRules.from_response(target, exchange.status, exchange.body)
             log.info("robots.txt at %s %s", target, rules.summary)
@@ -425,8 +460,16 @@ class PoliteClient:
         max_bytes: int,
         extra_headers: dict[str, str],
     ) -> _Exchange:
-        request = self._http.build_request("GET", parsed, headers=extra_headers)
-        host = request.url.host
+        headers = self._headers
+        if extra_headers:
+            headers = headers.copy()
+            headers.update(extra_headers)
+        request = httpx.Request("GET", parsed, headers=headers,
+                                extensions={"timeout": self._timeout})
+        host = parsed.host
+        cookie = self._cookies.header_for(parsed)
+        if cookie:
+            request.headers["Cookie"] = cookie
         with self._throttle.request_slot(host):
             self._stop.check()  # after the wait for the host's turn, right before sending
             fetched_at = utc_now_iso()
@@ -434,13 +477,14 @@ class PoliteClient:
                 self.requests_made += 1
             sent = time.monotonic()
             try:
-                response = self._http.send(request, stream=True)  # returns once headers are in
+                response = self._send(request)  # returns once headers are in
             except ValueError as error:
-                # httpx reads a redirect's Location even when not following it, and its IDNA
-                # check raises a ValueError ("http://xn--/"): the board's fault, no retry.
-                message = f"{shown(url)} redirects to an unreadable URL: {error}"
-                recorder.record_metadata(url, {"fetch-error": message})
-                raise FetchFailed(message) from None
+                # httpx.Client (behind a proxy, `_send`) reads a redirect's Location even when
+                # not following it, and its IDNA check raises a ValueError ("http://xn--/").
+                raise _unreadable_redirect(url, error, recorder) from None
+            response_headers = response.headers
+            self._cookies.extract(parsed, response_headers.get_list("set-cookie"),
+                                  response_headers.get_list("set-cookie2"))
             if self._autothrottle:
                 interval = self._autothrottle.observe(
                     host, response.status_code, time.monotonic() - sent,
@@ -466,18 +510,29 @@ class PoliteClient:
         )
         if truncated:
             raise too_large
-        body = self._decode_content(url, response, raw_chunks, max_bytes)
+        headers_read = _header_dict(response_headers)
+        body = self._decode_content(url, headers_read.get("content-encoding"), raw_chunks, raw,
+                                    max_bytes)
         if body is None:
             raise too_large
         return _Exchange(
             url=url,
             status=response.status_code,
             reason=response.reason_phrase,
-            headers=response.headers,
+            headers=headers_read,
             body=body,
             fetched_at=fetched_at,
             record_id=record_id,
         )
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """`request` sent, with its answer's head read: the body is streamed."""
+        if self._transports is None:
+            return self._http.send(request, stream=True)
+        default, mounts = self._transports
+        response = mounts.get(f"{request.url.scheme}://", default).handle_request(request)
+        response.request = request
+        return response
 
     @staticmethod
     def _read_raw(
@@ -506,16 +561,15 @@ class PoliteClient:
         return chunks, False
 
     @staticmethod
-    def _decode_content(
-        url: str, response: httpx.Response, raw_chunks: list[bytes], max_bytes: int
-    ) -> bytes | None:
-        """The payload with its Content-Encoding removed; None if it decodes past `max_bytes`."""
-        encoding = response.headers.get("content-encoding")
+    def _decode_content(url: str, encoding: str | None, raw_chunks: list[bytes], raw: bytes,
+                        max_bytes: int) -> bytes | None:
+        """The payload (`raw`, received as `raw_chunks`) with its Content-Encoding removed;
+        None if it decodes past `max_bytes`."""
         if not encoding:
-            return b"".join(raw_chunks)
+            return raw
         # httpx's own decoders, fed chunk by chunk so a compression bomb stops at the cap.
         decoder = httpx.Response(
-            response.status_code,
+            200,
             headers={"content-encoding": encoding},
             content=iter(raw_chunks),
         )

@@ -1,4 +1,5 @@
-"""Cookies for login-walled boards, read from a Netscape cookies.txt file.
+"""Cookies: those of a Netscape cookies.txt file (login-walled boards), and those the boards
+set, sent back as a browser would.
 
 The jar's own domain matching decides which host gets which cookie. Cookie values never
 reach the WARC (warc.py drops Cookie and Set-Cookie headers), the archive or a log line.
@@ -6,9 +7,16 @@ reach the WARC (warc.py drops Cookie and Set-Cookie headers), the archive or a l
 
 from __future__ import annotations
 
+import email.message
+import http.client
 import http.cookiejar
 import logging
+import threading
+import time
+import urllib.request
 from pathlib import Path
+
+import httpx
 
 from ..errors import CookiesFileError
 
@@ -51,3 +59,90 @@ def load_cookies(path: Path) -> http.cookiejar.MozillaCookieJar:
     else:
         log.info("sending cookies from %s to %s", path, ", ".join(domains))
     return jar
+
+
+class SessionCookies:
+    """A cookie jar as `PoliteClient` uses it: the Cookie header for each request, and the
+    Set-Cookie headers of each answer, both decided by `http.cookiejar` itself.
+
+    httpx would do the same (its own copy of the jar) for every request, at 0.15-0.3 ms
+    each, in slow Python. Most of that repeats work: a board sets the same cookie on every
+    page (XenForo's CSRF cookie) and sends the same Cookie header back. So a Set-Cookie
+    exactly like the last one handled, for the same folder of the same site, is not handled
+    again (unless it has a Max-Age, which counts from now), and a site's Cookie header is
+    worked out once while every cookie is for the whole site (`path=/`) and none expires.
+    Anything else changes the jar and starts over.
+    """
+
+    def __init__(self, jar: http.cookiejar.CookieJar | None = None) -> None:
+        self._jar = jar if jar is not None else http.cookiejar.CookieJar()
+        self._lock = threading.Lock()  # asset downloads fetch from several threads
+        self._headers: dict[tuple[str, str, int | None], str | None] = {}  # by site
+        self._whole_sites = True  # every cookie's path is "/"
+        self._first_expiry = 0
+        self._last_set: tuple[object, ...] | None = None
+        self._jar_changed()
+
+    def _jar_changed(self) -> None:
+        self._headers.clear()
+        cookies = list(self._jar)
+        self._whole_sites = all(cookie.path == "/" for cookie in cookies)
+        self._first_expiry = min((cookie.expires for cookie in cookies
+                                  if cookie.expires is not None), default=2**63)
+
+    def header_for(self, url: httpx.URL) -> str | None:
+        """The Cookie header for a request of `url`, if any."""
+        site = (url.scheme, url.host, url.port)
+        with self._lock:
+            # The jar's own clock: a cookie expires at its whole second.
+            cached = self._whole_sites and int(time.time()) < self._first_expiry
+            if cached and site in self._headers:
+                return self._headers[site]
+            request = urllib.request.Request(str(url))
+            self._jar.add_cookie_header(request)  # it drops expired cookies, too
+            header = request.unredirected_hdrs.get("Cookie")
+            if not cached:
+                self._jar_changed()
+            if self._whole_sites and int(time.time()) < self._first_expiry:
+                self._headers[site] = header
+            return header
+
+    def extract(self, url: httpx.URL, set_cookie: list[str], set_cookie2: list[str]) -> None:
+        """Keep the cookies an answer to `url` sets (its Set-Cookie and Set-Cookie2 headers)."""
+        if not set_cookie:
+            return  # the jar reads Set-Cookie2 only beside Set-Cookie (RFC 2965 is off)
+        # Where a cookie without Domain and Path attributes applies: the site and folder.
+        path = url.raw_path.partition(b"?")[0]
+        key = (url.scheme, url.host, url.port, path[: path.rfind(b"/") + 1], set_cookie,
+               set_cookie2)
+        with self._lock:
+            if key == self._last_set and not any(
+                    "max-age" in value.lower() for value in set_cookie + set_cookie2):
+                return  # the jar holds what these headers set, as they set it
+            headers = email.message.Message()
+            for name, values in (("Set-Cookie", set_cookie), ("Set-Cookie2", set_cookie2)):
+                for value in values:
+                    headers[name] = value  # appended, not replaced
+            self._jar.extract_cookies(_Answer(headers),  # type: ignore[arg-type]
+                                      urllib.request.Request(str(url)))
+            self._last_set = key
+            self._jar_changed()
+
+
+class _Answer:
+    """An answer's cookie headers, as `http.cookiejar` reads a response (`info()`)."""
+
+    def __init__(self, headers: email.message.Message) -> None:
+        self._headers = headers
+
+    def info(self) -> email.message.Message:
+        return self._headers
+
+
+class NoCookies(http.cookiejar.CookieJar):
+    """The jar httpx is given: it keeps nothing, since `SessionCookies` keeps the cookies
+    and says which to send (httpx would read every answer's cookies into its own jar)."""
+
+    def extract_cookies(self, response: http.client.HTTPResponse,
+                        request: urllib.request.Request) -> None:
+        """Nothing: see `SessionCookies.extract`."""

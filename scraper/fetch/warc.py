@@ -16,10 +16,9 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import httpx
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 from zlib_ng import zlib_ng
 
@@ -36,14 +35,17 @@ PRIVATE_HEADERS = frozenset(
 # httpx hands us the body with the chunked framing already removed. Keeping the header would
 # make WARC readers try to de-chunk it again, so it is kept under this name instead.
 _ORIGINAL_TRANSFER_ENCODING = "X-Archive-Orig-Transfer-Encoding"
-# gzip's own default. warcio compresses at 9, which cost half as much time again for files
+# warcio compresses at 9, which cost half as much time again as gzip's default 6 for files
 # 1% smaller (forum pages, measured by benchmarks/scrape.py's archives). zlib-ng writes the
-# same gzip format in half the CPU time of zlib at this level, for files 2% larger (the
-# benchmark's 200 pages: 2.3 -> 1.2 ms a page; at its level 4 the files grow 6%).
-GZIP_LEVEL = 6
+# same gzip format in half the CPU time of zlib, for files 2% larger (the benchmark's 200
+# pages: 2.3 -> 1.2 ms a page). Its level 5 takes 9-10% less time than its 6 for files
+# 0.3% larger (1.28 -> 1.16 ms a 106 KB page); at 4 the files grow 4.4% more, at 2 18%.
+GZIP_LEVEL = 5
 # Records waiting for the writer thread, at most: the scrape goes on fetching while earlier
 # records are compressed, and waits when the writer falls this far behind.
 QUEUE_RECORDS = 64
+WARC_VERSION = "WARC/1.1"
+_RECORD_END = b"\r\n\r\n"
 
 
 def utc_now_iso() -> str:
@@ -65,16 +67,58 @@ def _header_pairs(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _digests(http_head: StatusAndHeaders | None, payload: bytes) -> dict[str, str]:
-    """A record's WARC-Payload-Digest and WARC-Block-Digest (of its HTTP head, if any, and
-    payload), as warcio writes them. Given to warcio, which would otherwise compute them
-    itself, reading the payload twice in 16 KiB chunks: a third of a millisecond a page."""
-    payload_digest = block_digest = hashlib.sha1(payload)
+def _serialized_record(
+    record_type: str,
+    url: str,
+    date: str,
+    payload: bytes,
+    *,
+    http_head: bytes | None = None,
+    concurrent_to: str | None = None,
+    truncated: bool = False,
+) -> tuple[str, list[bytes]]:
+    """A record's WARC-Record-ID, and the record as the parts whose concatenation is what
+    warcio's `WARCWriter.write_record` writes for it (uncompressed): the same WARC headers
+    in the same order, digests and Content-Length, with warcio's own serialisation of the
+    headers. `http_head` is the HTTP head as warcio serialises it (`_http_head`).
+
+    Built here rather than through `create_warc_record` and `write_record`, which look each
+    header up and replace it in a list one at a time, copy the payload into and out of a
+    buffer and serialise the HTTP head twice: 0.2-0.3 ms a page, most of what recording
+    cost besides hashing (tests/test_warc_records.py holds the two to the same bytes).
+    """
+    record_id: str = StatusAndHeadersParser.make_warc_id()
+    payload_digest = hashlib.sha1(payload)
+    block_digest = payload_digest
+    fields = [("WARC-Date", date)]
+    if concurrent_to is not None:
+        fields.append(("WARC-Concurrent-To", concurrent_to))
     if http_head is not None:
-        block_digest = hashlib.sha1(http_head.to_ascii_bytes())
+        block_digest = hashlib.sha1(http_head)
         block_digest.update(payload)
-    return {"WARC-Payload-Digest": _sha1_label(payload_digest),
-            "WARC-Block-Digest": _sha1_label(block_digest)}
+    payload_label = _sha1_label(payload_digest)
+    fields += [("WARC-Payload-Digest", payload_label),
+               ("WARC-Block-Digest",
+                payload_label if http_head is None else _sha1_label(block_digest))]
+    if truncated:
+        fields.append(("WARC-Truncated", "length"))
+    length = len(payload) + (0 if http_head is None else len(http_head))
+    fields += [("WARC-Type", record_type), ("WARC-Record-ID", record_id),
+               ("WARC-Target-URI", url), ("Content-Type", WARCWriter.WARC_RECORDS[record_type]),
+               ("Content-Length", str(length))]
+    head = StatusAndHeaders("", fields, protocol=WARC_VERSION).to_bytes(encoding="utf-8")
+    parts = [head, payload, _RECORD_END] if http_head is None else [
+        head, http_head, payload, _RECORD_END]
+    return record_id, parts
+
+
+def _http_head(statusline: str, raw: list[tuple[bytes, bytes]], *, protocol: str = "",
+               is_http_request: bool = False) -> bytes:
+    """An HTTP head with its private headers dropped, as warcio writes it into a record
+    (non-ASCII header values percent-encoded, RFC 8187)."""
+    head: bytes = StatusAndHeaders(statusline, _header_pairs(raw), protocol=protocol,
+                                   is_http_request=is_http_request).to_ascii_bytes()
+    return head
 
 
 def _sha1_label(digest: hashlib._Hash) -> str:
@@ -126,26 +170,19 @@ class WarcRecorder:
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = self._part_path.open("xb")
-        # warcio writes each record, uncompressed, here (`_serialized`); the writer thread
-        # gzips it into the file.
-        self._record_buffer = io.BytesIO()
-        self._writer = WARCWriter(self._record_buffer, gzip=False, warc_version="1.1")
-        # Held while a record is serialised into that one buffer and queued: asset downloads
-        # record from several threads.
-        self._serialize_lock = threading.Lock()
         self._lock = threading.Lock()
         self._closed = False
         self._offsets: dict[str, int] = {}  # WARC-Record-ID -> where its record starts
-        # Groups of (WARC-Record-ID, serialised record), in the order they are written.
-        self._queue: queue.Queue[list[tuple[str, bytes]] | None] = queue.Queue(QUEUE_RECORDS)
+        # Groups of (WARC-Record-ID, serialised record in parts), in the order they are written.
+        self._queue: queue.Queue[list[tuple[str, list[bytes]]] | None] = queue.Queue(
+            QUEUE_RECORDS)
         self._failure: OSError | None = None  # the writer's, raised to the next caller
-        with self._serialize_lock:  # the file's first record, at once
-            self._write_now(self._serialized([self._warcinfo_record(settings)]))
+        self._write_now([self._warcinfo_record(settings)])  # the file's first record, at once
         self._thread = threading.Thread(target=self._write_queued, name="warc-writer",
                                         daemon=True)
         self._thread.start()
 
-    def _warcinfo_record(self, settings: FetchSettings) -> Any:  # warcio ArcWarcRecord
+    def _warcinfo_record(self, settings: FetchSettings) -> tuple[str, list[bytes]]:
         recorded_settings = dataclasses.asdict(settings)
         # Whose cookies were sent is the archivist's business; that some were, is provenance.
         recorded_settings["cookies_file"] = settings.cookies_file is not None
@@ -159,30 +196,22 @@ class WarcRecorder:
                 recorded_settings, sort_keys=True, default=_json_value
             ),
         }
-        return self._writer.create_warcinfo_record(self.path.name, info)
+        # Once a file: written by warcio itself.
+        buffer = io.BytesIO()
+        writer = WARCWriter(buffer, gzip=False, warc_version=WARC_VERSION)
+        record = writer.create_warcinfo_record(self.path.name, info)
+        writer.write_record(record)
+        return record.rec_headers.get_header("WARC-Record-ID"), [buffer.getvalue()]
 
-    def _serialized(self, records: list[Any]) -> list[tuple[str, bytes]]:
-        """Each of `records` (warcio ArcWarcRecord, untyped) as the bytes warcio writes for
-        it, uncompressed; `_serialize_lock` held."""
-        serialized = []
-        for record in records:
-            self._writer.write_record(record)
-            serialized.append((record.rec_headers.get_header("WARC-Record-ID"),
-                               self._record_buffer.getvalue()))
-            self._record_buffer.seek(0)
-            self._record_buffer.truncate()
-        return serialized
-
-    def _write(self, *records: Any) -> None:  # warcio ArcWarcRecord (untyped)
-        """Serialise `records` and hand them to the writer thread (waiting while its queue
-        is full)."""
+    def _write(self, records: list[tuple[str, list[bytes]]]) -> None:
+        """Hand `records` to the writer thread, in this order (waiting while its queue is
+        full)."""
         with self._lock:
             if self._closed:
                 raise ValueError(f"WARC file {self.path} is already closed")
             if self._failure is not None:
                 raise self._failure
-        with self._serialize_lock:  # queued in the order serialised
-            self._queue.put(self._serialized(list(records)))
+        self._queue.put(records)
 
     def _write_queued(self) -> None:
         """The writer thread: every queued group of records, in order, until `close`."""
@@ -195,14 +224,15 @@ class WarcRecorder:
                     with self._lock:
                         self._failure = error
 
-    def _write_now(self, records: list[tuple[str, bytes]]) -> None:
+    def _write_now(self, records: list[tuple[str, list[bytes]]]) -> None:
         offsets = []
-        for record_id, serialized in records:
+        for record_id, parts in records:
             # Each record is its own gzip member: reading can start right at its offset.
             offsets.append((record_id, self._file.tell()))
             compressor = zlib_ng.compressobj(GZIP_LEVEL, zlib_ng.DEFLATED,
                                              zlib_ng.MAX_WBITS + 16)
-            self._file.write(compressor.compress(serialized))
+            for part in parts:  # not joined first: that would copy the payload once more
+                self._file.write(compressor.compress(part))
             self._file.write(compressor.flush())
         # Into the kernel's hands at once: a run killed after this (a second Ctrl-C,
         # os._exit, SIGKILL) still leaves these records in its .part file as evidence.
@@ -226,40 +256,17 @@ class WarcRecorder:
         """
         url = str(request.url)
         http_version = response.http_version or "HTTP/1.1"
-        response_head = StatusAndHeaders(
-            f"{response.status_code} {response.reason_phrase}".rstrip(),
-            _header_pairs(response.headers.raw),
-            protocol=http_version,
-        )
-        response_warc_headers = {"WARC-Date": date, **_digests(response_head, raw_body)}
-        if truncated:
-            response_warc_headers["WARC-Truncated"] = "length"
-        response_record = self._writer.create_warc_record(
-            url,
-            "response",
-            payload=io.BytesIO(raw_body),
-            length=len(raw_body),
-            http_headers=response_head,
-            warc_headers_dict=response_warc_headers,
-        )
-        response_id: str = response_record.rec_headers.get_header("WARC-Record-ID")
-
+        response_head = _http_head(
+            f"{response.status_code} {response.reason_phrase}".rstrip(), response.headers.raw,
+            protocol=http_version)
+        response_id, response_record = _serialized_record(
+            "response", url, date, raw_body, http_head=response_head, truncated=truncated)
         target = request.url.raw_path.decode("ascii")
-        request_head = StatusAndHeaders(
-            f"{request.method} {target} {http_version}",
-            _header_pairs(request.headers.raw),
-            is_http_request=True,
-        )
-        request_record = self._writer.create_warc_record(
-            url,
-            "request",
-            payload=io.BytesIO(request.content),
-            length=len(request.content),
-            http_headers=request_head,
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id,
-                               **_digests(request_head, request.content)},
-        )
-        self._write(request_record, response_record)
+        request_head = _http_head(f"{request.method} {target} {http_version}",
+                                  request.headers.raw, is_http_request=True)
+        request_record = _serialized_record("request", url, date, request.content,
+                                            http_head=request_head, concurrent_to=response_id)
+        self._write([request_record, (response_id, response_record)])
         return response_id
 
     def offset_of(self, record_id: str) -> int | None:
@@ -277,18 +284,9 @@ class WarcRecorder:
 
     def record_metadata(self, url: str, fields: dict[str, str]) -> str:
         """Write a `metadata` record of `fields` about `url`; return its WARC-Record-ID."""
-        payload = _warc_fields(fields)
-        record = self._writer.create_warc_record(
-            url,
-            "metadata",
-            payload=io.BytesIO(payload),
-            length=len(payload),
-            warc_content_type="application/warc-fields",
-            warc_headers_dict={"WARC-Date": utc_now_iso(), **_digests(None, payload)},
-        )
-        self._write(record)
-        record_id: str = record.rec_headers.get_header("WARC-Record-ID")
-        return record_id
+        record = _serialized_record("metadata", url, utc_now_iso(), _warc_fields(fields))
+        self._write([record])
+        return record[0]
 
     def close(self) -> None:
         """Write what is queued, flush the file to disk and rename it from `<path>.part`
