@@ -55,6 +55,7 @@ from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
 from .views import (
+    PERMALINK_DIR,
     ThreadExtras,
     ThreadPage,
     ThreadSummary,
@@ -385,14 +386,15 @@ class ThreadSiteGenerator(Generator):
         than by Pelican's writer: its bytes go to every post's name at once (output.py).
         """
         template = self.get_template("permalink")
-        folder = Path(self.output_path) / "threads" / view.summary.key
+        folder = Path(self.output_path) / "threads" / view.summary.key / PERMALINK_DIR
         for page in view.pages:
             names = [post.permalink for post in page.posts if post.permalink is not None]
             if not names:
                 continue
-            (folder / names[0]).parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
             html = self._render_thread_file(view, names[0], template, page=page)
-            write_linked([folder / name for name in names], html.encode("utf-8"))
+            files = [name.removeprefix(f"{PERMALINK_DIR}/") for name in names]
+            write_linked(folder, files, html.encode("utf-8"))
 
     def _render_thread_file(
         self, view: ThreadView, name: str, template: Template, **context: object

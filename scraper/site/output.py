@@ -8,6 +8,7 @@ instead: a file whose bytes are already on disk is left untouched (same mtime, s
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import io
 import logging
@@ -42,9 +43,9 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def write_linked(paths: list[Path], data: bytes) -> int:
-    """Give every file of `paths` the bytes `data`, as hard links of the first; how many of
-    them changed.
+def write_linked(folder: Path, names: list[str], data: bytes) -> int:
+    """Give every file `names` of `folder` the bytes `data`, as hard links of the first;
+    how many of them changed.
 
     A new file costs an inode, which on this kind of disk costs more than rendering the page
     (about 0.5-1 ms of kernel time): a link to an existing inode costs a fraction of that.
@@ -52,29 +53,32 @@ def write_linked(paths: list[Path], data: bytes) -> int:
     rename (a reader sees the old file or the new one). Where the file system has no hard
     links (FAT, another device), each name gets its own copy.
     """
-    if not paths:
+    if not names:
         return 0
-    first, *others = paths
+    first = folder / names[0]
     changed = int(write_if_changed(first, data))
-    inode = first.stat()
-    for path in others:
-        try:
-            held = path.stat()
-        except FileNotFoundError:
-            held = None
-        if held is not None and os.path.samestat(held, inode):
+    inode = first.stat().st_ino
+    # Which file each name is, from one listing of the folder: a stat per name (failing for
+    # every name of a first build) cost more than the links.
+    with os.scandir(folder) as entries:
+        held = {entry.name: entry.inode() for entry in entries}
+    for name in names[1:]:
+        was = held.get(name)
+        if was == inode:
             continue
         changed += 1
+        path = os.path.join(folder, name)
         try:
-            if held is None:
+            if was is None:
                 os.link(first, path)
             else:
-                temporary = path.with_name(f".{path.name}.tmp")
-                temporary.unlink(missing_ok=True)
+                temporary = os.path.join(folder, f".{name}.tmp")
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
                 os.link(first, temporary)
                 os.replace(temporary, path)
         except OSError:
-            if not write_if_changed(path, data):
+            if not write_if_changed(Path(path), data):
                 changed -= 1
     return changed
 
