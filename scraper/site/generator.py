@@ -48,7 +48,7 @@ from .offline_index import (
     SearchData,
     write_search_files,
 )
-from .output import sync_folder, write_linked
+from .output import inodes, sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
 from .render_worker import DEFAULT_WORKER_MIN_BYTES, WORKER_SETTING, RenderWorker, worker_pays
 from .sanitize import ASSET_PATH, unpublished_reason
@@ -387,6 +387,7 @@ class ThreadSiteGenerator(Generator):
         """
         template = self.get_template("permalink")
         folder = Path(self.output_path) / "threads" / view.summary.key / PERMALINK_DIR
+        held = inodes(folder)  # once for the thread: a listing per page grew with the thread
         for page in view.pages:
             names = [post.permalink for post in page.posts if post.permalink is not None]
             if not names:
@@ -394,7 +395,7 @@ class ThreadSiteGenerator(Generator):
             folder.mkdir(parents=True, exist_ok=True)
             html = self._render_thread_file(view, names[0], template, page=page)
             files = [name.removeprefix(f"{PERMALINK_DIR}/") for name in names]
-            write_linked(folder, files, html.encode("utf-8"))
+            write_linked(folder, files, html.encode("utf-8"), held)
 
     def _render_thread_file(
         self, view: ThreadView, name: str, template: Template, **context: object
@@ -519,10 +520,12 @@ class ThreadSiteGenerator(Generator):
         """Pelican's `content_written` signal: note each page for the sitemap."""
         if context and "permalink_target" in context:
             return  # a permalink stub only redirects (noindex): no page for the sitemap
-        output = Path(self.output_path).resolve()
-        written = Path(path).resolve()
-        if written.suffix == ".html" and output in written.parents:
-            self.written_pages.append(written.relative_to(output).as_posix())
+        # Pelican's writer names the file by joining the page's name to the same output
+        # folder: text compares them (resolving both was a tenth of writing a page).
+        folder = os.path.join(os.path.abspath(self.output_path), "")
+        written = os.path.abspath(path)
+        if written.endswith(".html") and written.startswith(folder):
+            self.written_pages.append(written[len(folder) :].replace(os.sep, "/"))
 
     def _write_thread_zip(
         self, archive: ThreadArchive, thread: ArchivedThread, view: ThreadView
