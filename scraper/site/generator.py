@@ -72,6 +72,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_POSTS_PER_PAGE = 20  # when the settings have no THREAD_POSTS_PER_PAGE
 NEVER_BYTES = 2**62  # THREAD_RENDER_WORKER_MIN_BYTES that means: no second process ever
+# What the worker process renders with (threads' pages and author pages).
+WORKER_TEMPLATES = ("thread", "partials/posts", "partials/embed", "permalink", "author")
 
 
 class ThreadSiteGenerator(Generator):
@@ -140,7 +142,13 @@ class ThreadSiteGenerator(Generator):
                 "authors": lambda job: self._render_author_pages(writer, authors.path, *job),
             }
             min_bytes = int(self.settings.get(WORKER_SETTING, DEFAULT_WORKER_MIN_BYTES))
-            with RenderWorker(tasks, start=worker_pays(to_render, min_bytes)) as worker:
+            start = worker_pays(to_render, min_bytes)
+            if start:
+                # Loaded (compiled, in a first build) before the fork: the worker then has
+                # them as this process has, instead of compiling them again beside it.
+                for name in WORKER_TEMPLATES:
+                    self.get_template(name)
+            with RenderWorker(tasks, start=start) as worker:
                 # One thread to render: its pages on the second core (`_fork_writer`), if
                 # it is large enough to pay for the fork (no worker's results to send back:
                 # a quarter of what pays for a worker) and the settings allow a second process.
