@@ -36,7 +36,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import operator
 import os
 import pickle
 import tempfile
@@ -147,12 +146,11 @@ def _part(occurrences: Iterable[int]) -> Part | None:
     if not counts:
         return None
     posts = sorted(counts)
-    # `count, delta, count, ...` filled by slices, not a Python step per post (this ran for
-    # every word of every thread).
-    rest = [counts[posts[0]]] * (2 * len(posts) - 1)
-    rest[1::2] = map(operator.sub, posts[1:], posts)
-    rest[2::2] = map(counts.__getitem__, posts[1:])
-    return posts[0], posts[-1], ",".join(map(str, rest))
+    deltas = [post - before for post, before in zip(posts[1:], posts, strict=False)]
+    rest = [str(counts[posts[0]])]
+    for delta, post in zip(deltas, posts[1:], strict=True):
+        rest += (str(delta), str(counts[post]))
+    return posts[0], posts[-1], ",".join(rest)
 
 
 @dataclass
