@@ -20,7 +20,7 @@ from scraper.cli import _build_folders
 from scraper.migrate import CURRENT_VERSION
 from scraper.site.authors import AuthorContribution, AuthorPost, AuthorStore
 from scraper.site.build import DEFAULT_SETTINGS_FILE, build_site, cache_folder
-from scraper.site.output import sync_folder, write_if_changed, write_linked
+from scraper.site.output import inodes, sync_folder, write_if_changed, write_linked
 from scraper.site.unchanged import RECORD_FILE
 from scraper.thread_state import ThreadStates
 
@@ -333,15 +333,16 @@ def test_the_author_store_marks_only_the_authors_a_changed_thread_touches(tmp_pa
 
 def test_write_linked_gives_every_name_the_bytes_as_one_file(tmp_path: Path) -> None:
     first, second, third = (tmp_path / f"{n}.html" for n in (1, 2, 3))
-    assert write_linked([first, second, third], b"page 1") == 3
+    names = ["1.html", "2.html", "3.html"]
+    assert write_linked(tmp_path, names, b"page 1", inodes(tmp_path)) == 3
     assert {p.stat().st_ino for p in (first, second, third)} == {first.stat().st_ino}
-    assert write_linked([first, second, third], b"page 1") == 0  # nothing to do
+    assert write_linked(tmp_path, names, b"page 1", inodes(tmp_path)) == 0  # nothing to do
     # Another page's file under one name (its post moved there): the link is redone by
     # rename, and the file it left keeps its bytes for its other names.
     other = tmp_path / "4.html"
-    write_linked([other, third], b"page 2")
+    write_linked(tmp_path, ["4.html", "3.html"], b"page 2", inodes(tmp_path))
     assert third.read_bytes() == b"page 2" and first.read_bytes() == b"page 1"
-    assert write_linked([first, second, third], b"page 1 again") == 3
+    assert write_linked(tmp_path, names, b"page 1 again", inodes(tmp_path)) == 3
     assert [p.read_bytes() for p in (first, second, third, other)] == [b"page 1 again"] * 3 + [
         b"page 2"]
     assert not list(tmp_path.glob(".*"))  # no temporary file left

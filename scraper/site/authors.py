@@ -13,7 +13,7 @@ import hashlib
 import logging
 import pickle
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -273,7 +273,10 @@ class AuthorStore:
             before = self._thread_digests(key)
             self._db.execute("DELETE FROM posts WHERE thread = ?", (key,))
             self._db.executemany("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            after = self._thread_digests(key)
+            # From the rows, in position order, as the store would give them back: reading
+            # the thread's rows again cost as much as writing them.
+            after = _page_digests((page, name, url, lang, entry)
+                                  for page, _, _, name, _, url, lang, entry in rows)  # fmt: skip
             self._mark({page for page in before.keys() | after.keys()
                         if before.get(page) != after.get(page)})  # fmt: skip
             self._db.execute(
@@ -322,16 +325,11 @@ class AuthorStore:
 
     def _thread_digests(self, key: str) -> dict[str, bytes]:
         """Per author page, a digest of the thread's lines for it."""
-        digests: dict[str, Any] = {}
-        for page, name, profile_url, lang, entry in self._db.execute(
+        return _page_digests(self._db.execute(
             "SELECT page, name, profile_url, lang, entry FROM posts WHERE thread = ?"
             " ORDER BY position",
             (key,),
-        ):
-            digest = digests.setdefault(page, hashlib.sha256())
-            digest.update(repr((name, profile_url, lang)).encode())
-            digest.update(entry)
-        return {page: digest.digest() for page, digest in digests.items()}
+        ))  # fmt: skip
 
     def _mark(self, pages: set[str]) -> None:
         self._db.executemany("INSERT OR IGNORE INTO stale VALUES (?)", [(p,) for p in pages])
@@ -345,6 +343,17 @@ class AuthorStore:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+
+def _page_digests(rows: Iterable[tuple[str, str, str, str, bytes]]) -> dict[str, bytes]:
+    """Per author page, a digest of a thread's `rows` for it (page, name, profile URL,
+    language, pickled AuthorPost), in position order."""
+    digests: dict[str, Any] = {}
+    for page, name, profile_url, lang, entry in rows:
+        digest = digests.setdefault(page, hashlib.sha256())
+        digest.update(repr((name, profile_url, lang)).encode())
+        digest.update(entry)
+    return {page: digest.digest() for page, digest in digests.items()}
 
 
 _SCHEMA = """

@@ -48,13 +48,14 @@ from .offline_index import (
     SearchData,
     write_search_files,
 )
-from .output import sync_folder, write_linked
+from .output import inodes, sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
 from .render_worker import DEFAULT_WORKER_MIN_BYTES, WORKER_SETTING, RenderWorker, worker_pays
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
 from .views import (
+    PERMALINK_DIR,
     ThreadExtras,
     ThreadPage,
     ThreadSummary,
@@ -71,6 +72,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_POSTS_PER_PAGE = 20  # when the settings have no THREAD_POSTS_PER_PAGE
 NEVER_BYTES = 2**62  # THREAD_RENDER_WORKER_MIN_BYTES that means: no second process ever
+# What the worker process renders with (threads' pages and author pages).
+WORKER_TEMPLATES = ("thread", "partials/posts", "partials/embed", "permalink", "author")
 
 
 class ThreadSiteGenerator(Generator):
@@ -139,7 +142,13 @@ class ThreadSiteGenerator(Generator):
                 "authors": lambda job: self._render_author_pages(writer, authors.path, *job),
             }
             min_bytes = int(self.settings.get(WORKER_SETTING, DEFAULT_WORKER_MIN_BYTES))
-            with RenderWorker(tasks, start=worker_pays(to_render, min_bytes)) as worker:
+            start = worker_pays(to_render, min_bytes)
+            if start:
+                # Loaded (compiled, in a first build) before the fork: the worker then has
+                # them as this process has, instead of compiling them again beside it.
+                for name in WORKER_TEMPLATES:
+                    self.get_template(name)
+            with RenderWorker(tasks, start=start) as worker:
                 # One thread to render: its pages on the second core (`_fork_writer`), if
                 # it is large enough to pay for the fork (no worker's results to send back:
                 # a quarter of what pays for a worker) and the settings allow a second process.
@@ -385,14 +394,16 @@ class ThreadSiteGenerator(Generator):
         than by Pelican's writer: its bytes go to every post's name at once (output.py).
         """
         template = self.get_template("permalink")
-        folder = Path(self.output_path) / "threads" / view.summary.key
+        folder = Path(self.output_path) / "threads" / view.summary.key / PERMALINK_DIR
+        held = inodes(folder)  # once for the thread: a listing per page grew with the thread
         for page in view.pages:
             names = [post.permalink for post in page.posts if post.permalink is not None]
             if not names:
                 continue
-            (folder / names[0]).parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
             html = self._render_thread_file(view, names[0], template, page=page)
-            write_linked([folder / name for name in names], html.encode("utf-8"))
+            files = [name.removeprefix(f"{PERMALINK_DIR}/") for name in names]
+            write_linked(folder, files, html.encode("utf-8"), held)
 
     def _render_thread_file(
         self, view: ThreadView, name: str, template: Template, **context: object
@@ -517,10 +528,12 @@ class ThreadSiteGenerator(Generator):
         """Pelican's `content_written` signal: note each page for the sitemap."""
         if context and "permalink_target" in context:
             return  # a permalink stub only redirects (noindex): no page for the sitemap
-        output = Path(self.output_path).resolve()
-        written = Path(path).resolve()
-        if written.suffix == ".html" and output in written.parents:
-            self.written_pages.append(written.relative_to(output).as_posix())
+        # Pelican's writer names the file by joining the page's name to the same output
+        # folder: text compares them (resolving both was a tenth of writing a page).
+        folder = os.path.join(os.path.abspath(self.output_path), "")
+        written = os.path.abspath(path)
+        if written.endswith(".html") and written.startswith(folder):
+            self.written_pages.append(written[len(folder) :].replace(os.sep, "/"))
 
     def _write_thread_zip(
         self, archive: ThreadArchive, thread: ArchivedThread, view: ThreadView

@@ -8,6 +8,7 @@ instead: a file whose bytes are already on disk is left untouched (same mtime, s
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import io
 import logging
@@ -28,23 +29,44 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     published site never sees half a page.
     """
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
         # A new file: no reader has it yet, so it is written in place (a rename per file
-        # would double the cost of a first build's 100,000 permalink stubs).
+        # would double the cost of a first build's 100,000 permalink stubs). Creating it
+        # is the test of whether it exists: a stat first failed for every file of a first
+        # build, and cost as much as the write.
+        with path.open("xb") as new:
+            new.write(data)
+        return True
+    except FileExistsError:
+        pass
+    except FileNotFoundError:  # its folder is missing
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         return True
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass  # a link to nowhere, or deleted since: replaced all the same
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
     return True
 
 
-def write_linked(paths: list[Path], data: bytes) -> int:
-    """Give every file of `paths` the bytes `data`, as hard links of the first; how many of
-    them changed.
+def inodes(folder: Path) -> dict[str, int]:
+    """The inode number of each name in `folder` (none if it is missing), from one listing:
+    what `write_linked` needs to know of the names it is given."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name: entry.inode() for entry in entries}
+    except FileNotFoundError:
+        return {}
+
+
+def write_linked(folder: Path, names: list[str], data: bytes, held: dict[str, int]) -> int:
+    """Give every file `names` of `folder` the bytes `data`, as hard links of the first;
+    how many of them changed. `held` is what `inodes(folder)` found of those names before
+    (a stat per name cost more than the links: it failed for every name of a first build).
 
     A new file costs an inode, which on this kind of disk costs more than rendering the page
     (about 0.5-1 ms of kernel time): a link to an existing inode costs a fraction of that.
@@ -52,29 +74,28 @@ def write_linked(paths: list[Path], data: bytes) -> int:
     rename (a reader sees the old file or the new one). Where the file system has no hard
     links (FAT, another device), each name gets its own copy.
     """
-    if not paths:
+    if not names:
         return 0
-    first, *others = paths
+    first = folder / names[0]
     changed = int(write_if_changed(first, data))
-    inode = first.stat()
-    for path in others:
-        try:
-            held = path.stat()
-        except FileNotFoundError:
-            held = None
-        if held is not None and os.path.samestat(held, inode):
+    inode = first.stat().st_ino
+    for name in names[1:]:
+        was = held.get(name)
+        if was == inode:
             continue
         changed += 1
+        path = os.path.join(folder, name)
         try:
-            if held is None:
+            if was is None:
                 os.link(first, path)
             else:
-                temporary = path.with_name(f".{path.name}.tmp")
-                temporary.unlink(missing_ok=True)
+                temporary = os.path.join(folder, f".{name}.tmp")
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
                 os.link(first, temporary)
                 os.replace(temporary, path)
         except OSError:
-            if not write_if_changed(path, data):
+            if not write_if_changed(Path(path), data):
                 changed -= 1
     return changed
 

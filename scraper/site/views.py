@@ -30,7 +30,7 @@ from .dates import format_datetime
 from .imagesize import ImageSize, thread_image_sizes
 from .sanitize import ASSET_PATH, sanitize_post_html
 from .searchterms import post_search_text
-from .textdir import TextDirection, detect
+from .textdir import LetterCounts, TextDirection, detect, letter_counts, most_letters
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ AVATAR_TONES = 8
 PICKLE = pickle.HIGHEST_PROTOCOL
 SAFE_POST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi"})
+PERMALINK_DIR = "posts"  # in a thread's folder: a file per post (permalink_file)
 
 
 def text_direction(lang: str) -> str:
@@ -239,10 +240,15 @@ def embed_view(embed: Embed) -> EmbedView:
     )
 
 
-def _thread_direction(thread: ArchivedThread, fallback_lang: str) -> tuple[TextDirection, str]:
-    text = " ".join([thread.thread.title, *(post.content_text for post in thread.posts)])
+def _thread_direction(
+    thread: ArchivedThread, fallback_lang: str, post_counts: list[LetterCounts]
+) -> tuple[TextDirection, str]:
+    """The thread's direction from its title's letters and its posts' (`post_counts`, each
+    post's letter_counts: the posts' own directions come from them too)."""
+    title = letter_counts(thread.thread.title)
+    counts = tuple(sum(column) for column in zip(title, *post_counts, strict=True))
     board = thread.thread.language
-    detected = detect(text)
+    detected = most_letters(counts)
     if detected is None:
         lang = (board or fallback_lang).split("-")[0].lower()
         return TextDirection(lang, text_direction(lang)), board or fallback_lang
@@ -278,7 +284,7 @@ def permalink_file(post_id: str) -> str | None:
 
     None when the id could not be a safe file name (the board's ids are digits).
     """
-    return f"posts/{post_id}.html" if SAFE_POST_ID.fullmatch(post_id) else None
+    return f"{PERMALINK_DIR}/{post_id}.html" if SAFE_POST_ID.fullmatch(post_id) else None
 
 
 def _avatar_path(post: ArchivedPost, key: str, assets: Set[str]) -> str | None:
@@ -403,9 +409,10 @@ def build_thread_view(
     this build put in its `now`).
     """
     cache = cache if cache is not None else PostViewCache()
-    direction, html_lang = _thread_direction(thread, fallback_lang)
-    translation = translations_for(direction.lang)
     posts = sorted(thread.posts, key=lambda post: post.position)
+    post_counts = [letter_counts(post.content_text) for post in posts]
+    direction, html_lang = _thread_direction(thread, fallback_lang, post_counts)
+    translation = translations_for(direction.lang)
     page_count = max(1, math.ceil(len(posts) / posts_per_page))
     assets = frozenset(a.path for a in thread.assets if ASSET_PATH.fullmatch(a.path))
     links = ThreadLinks(
@@ -430,9 +437,9 @@ def build_thread_view(
         )
 
     def post_view(number: int, post: ArchivedPost, links: ThreadLinks) -> PostView:
-        """The view of `post`; what it reads of the thread's links, it reads through `links`
-        (which note it)."""
-        own = detect(post.content_text) or direction
+        """The view of `post` (the `number`th); what it reads of the thread's links, it
+        reads through `links` (which note it)."""
+        own = most_letters(post_counts[number - 1]) or direction
         body = render(post.content_html, post, own, links)
         revisions = [
             RevisionView(
