@@ -13,17 +13,24 @@ import time
 from pathlib import Path
 
 from benchmarks.report import Benchmark, Measurement, Plot, Sizes
+from benchmarks.scrape import generated_posts
 from scraper.demo_forum import pages
+from scraper.demo_forum.seed import build_thread
 from scraper.engines import ENGINES, Engine
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+# A thread of the scrape benchmark's board (20 posts a page): its page 3 has pages before
+# and after it.
+BOARD_POSTS = 400
 
 
 def fixture_pages(engine: Engine) -> list[tuple[str, str]]:
     """(name, text) of the engine's thread pages (an API engine's: its JSON answers); the
-    demo forum's for XenForo 2."""
+    demo forum's for XenForo 2, and a page of 20 posts of the scrape benchmark's board."""
     if engine.name == "xenforo2":
-        return [(f"demo page-{n}", pages.render_thread_page(n)) for n in (1, 2)]
+        board = build_thread(generated_posts(BOARD_POSTS))
+        return [*((f"demo page-{n}", pages.render_thread_page(n)) for n in (1, 2)),
+                ("board page-3", pages.render_thread_page(3, thread=board, posts_per_page=20))]
     # Its folder is named after it, maybe with a version (`phpbb-3.3`): not `vbulletin5/` for
     # `vbulletin`.
     files = sorted(f for folder in FIXTURES.iterdir()

@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborHTMLParser
 from scraper.archive import ThreadArchive
 from scraper.demo_forum.pages import render_thread_page
 from scraper.demo_forum.seed import SEED_THREAD
+from scraper.engines import xenforo
 from scraper.engines.xenforo import XenForo2
 from scraper.errors import ForumMirrorError, LayoutChanged
 from scraper.records import ParsedPage, PostImage, StoredAsset
@@ -271,3 +272,28 @@ def test_tag_soup_in_one_post_changes_no_other_post(index: int, soup: list[str])
     # The post's own frame stays its own: its edit time and its attachment list.
     assert page.posts[index].edited == clean.posts[index].edited
     assert page.posts[index].assets == clean.posts[index].assets
+
+
+def _read_or_error(html: str, url: str) -> ParsedPage | str:
+    try:
+        return parse(html, url)
+    except ForumMirrorError as error:
+        return f"{type(error).__name__}: {error}"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(mutated_page(), spliced_page()))
+@example((render_thread_page(2).replace('class="username', 'class="bbWrapper username'),
+          f"{URL}page-2"))  # a part that could be two: read post by post
+def test_page_wide_queries_read_as_each_posts_own(case: tuple[str, str]) -> None:
+    # The XenForo reader finds the posts' parts, the plain contents and the page's heads with
+    # a few queries over the page; read with each post's and each element's own queries
+    # instead, every page reads the same (the same posts, or the same error).
+    html, url = case
+    fast = _read_or_error(html, url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(xenforo._PageReading, "_read", classmethod(lambda cls, tree: None))
+        patch.setattr(xenforo._PageHeads, "_read", lambda self, tree: False)
+        patch.setattr(xenforo, "_is_plain", lambda body, content_html: False)
+        slow = _read_or_error(html, url)
+    assert fast == slow

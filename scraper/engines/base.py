@@ -273,12 +273,19 @@ def node_text(node: LexborNode) -> str:
             element.decompose()
         else:
             element.insert_after("\n")
-    text = copy.text(separator="") or ""
+    return readable(copy.text(separator="") or "")
+
+
+def readable(text: str) -> str:
+    """An element's text (its text nodes joined, a newline after each break and block) as
+    `node_text` gives it: lines stripped, blank runs collapsed."""
     lines = [line.strip() for line in text.replace("\xa0", " ").splitlines()]
-    joined = "\n".join(lines)
-    if "\n\n\n" in joined:  # rare; the regex scanned every character of every post
-        joined = _BLANK_RUNS.sub("\n\n", joined)
-    return joined.strip()
+    if "" in lines:
+        # A run of blank lines is one: a line is kept when it or the one before has text (a
+        # regex over the joined text cost more than all the rest, at each character).
+        lines = [line for line, before in zip(lines, ["-", *lines], strict=False)
+                 if line or before]
+    return "\n".join(lines).strip()
 
 
 # The elements whose text is not read, then those a line ends after: a break, and the
@@ -286,7 +293,6 @@ def node_text(node: LexborNode) -> str:
 _TEXT_MARKUP_TAGS = frozenset(
     (*NON_TEXT_TAGS, "br", "p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
      "tr"))
-_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def board_number(text: str) -> int | None:

@@ -33,6 +33,7 @@ from .base import (
     board_number,
     next_link_href,
     node_text,
+    readable,
 )
 from .canonical import (
     code_html,
@@ -98,9 +99,10 @@ class XenForo2(Engine):
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
         tree = LexborHTMLParser(html)
-        post_nodes = tree.css("article.message--post")
+        reading = _PageReading.of(tree)
+        post_nodes = reading.posts
         spans: list[tuple[int, int]] = []
-        if not _contents_end_in_place(tree, html, post_nodes):
+        if not _contents_end_in_place(reading.ends, html, post_nodes):
             # A post left an element open (a <td>, a <template>) or closed too many, and the
             # page after it went into its content: parse each content on its own instead.
             spans = _ContentSpans.of(html)
@@ -113,24 +115,29 @@ class XenForo2(Engine):
         if not post_nodes:
             _check_not_a_xenforo_wall(tree, url)
             check_not_a_wall(tree, url)
-        if tree.css_first("html#XF") is None:
+        root = _document_element(tree)
+        if not ((root is not None and root.attrs.get("id") == "XF")
+                or tree.css_first("html#XF") is not None):
             raise LayoutChanged(
                 f"{url} is not a XenForo 2 page (no <html id=\"XF\">); "
                 "the board may use another engine or a login wall"
             )
-        contents: list[str | None] = [html[start:end] for start, end in spans]
-        contents = contents or [None] * len(post_nodes)
-        html_node = tree.css_first("html")
-        dates = PageDates((html_node.attrs.get("lang") or "") if html_node else "",
-                          reference=fetched_at)
-        posts = [self._parse_post(node, url, content, dates)
-                 for node, content in zip(post_nodes, contents, strict=True)]
+        dates = PageDates((root.attrs.get("lang") or "") if root else "", reference=fetched_at)
+        if spans:
+            posts = [self._parse_post(node, url, html[start:end], dates, _PostParts.of(node))
+                     for node, (start, end) in zip(post_nodes, spans, strict=True)]
+        else:
+            page_parts = reading.parts or [_PostParts.of(node) for node in post_nodes]
+            posts = [self._parse_post(node, url, None, dates, parts)
+                     for node, parts in zip(post_nodes, page_parts, strict=True)]
         if not posts:
             raise LayoutChanged(
                 f"found no posts on {url}: the XenForo layout may have changed, "
                 "or the page is a login wall or error page"
             )
-        next_link = tree.css_first(".pageNav a.pageNav-jump--next")
+        heads = _PageHeads(tree)
+        nav = heads.nav
+        next_link = nav.first("pagenav", ".pageNav a.pageNav-jump--next")
         next_href = (next_link.attrs.get("href") or "") if next_link else None
         next_url = bad_next_href = None
         if next_href is not None:
@@ -138,12 +145,15 @@ class XenForo2(Engine):
                 next_url = urljoin(url, next_href)
             except ValueError:  # e.g. "http://[::1/page-2": the scraper stops there and says so
                 bad_next_href = next_href
+        thread = self._parse_thread(tree, heads, url)
+        if heads.held_nav:  # a page navigation went with the title's labels
+            nav = _PageNav.of(tree)
         return ParsedPage(
-            thread=self._parse_thread(tree, url),
-            page_number=self._page_number(tree, url),
+            thread=thread,
+            page_number=self._page_number(nav, url),
             posts=posts,
             next_url=next_url,
-            last_page=self._last_page(tree),
+            last_page=self._last_page(nav),
             bad_next_href=bad_next_href,
         )
 
@@ -158,14 +168,13 @@ class XenForo2(Engine):
         shown_page = re.search(r"/page-([0-9]+)", urlsplit(url).path)
         return Request(url, int(shown_page.group(1)) if shown_page else 0)
 
-    def _parse_thread(self, tree: LexborHTMLParser, url: str) -> ThreadInfo:
-        title_node = tree.css_first("h1.p-title-value")
+    def _parse_thread(self, tree: LexborHTMLParser, heads: _PageHeads, url: str) -> ThreadInfo:
+        title_node = heads.title
         if title_node is None:
             raise LayoutChanged(f"no thread title (h1.p-title-value) on {url}")
         prefix = " ".join(label.text(strip=True) for label in title_node.css(".label"))
-        for label in title_node.css(".label, .label-append"):
-            label.decompose()
-        canonical = tree.css_first("link[rel=canonical]")
+        heads.remove(tree, title_node.css(".label, .label-append"))
+        canonical = heads.canonical
         href = canonical.attrs.get("href") if canonical else None
         canonical_url = page_url(href, url) if href else None
         ignored_canonical = ""
@@ -173,20 +182,19 @@ class XenForo2(Engine):
             # Another site cannot name this thread: its URL would lead later runs (config,
             # private-address allowance, the mirror's "original thread" link) to that site.
             ignored_canonical, canonical_url = canonical_url, None
-        html_node = tree.css_first("html")
+        html_node = _document_element(tree)
         return ThreadInfo(
             id=self.thread_id(url),
             url=self.first_page_url(canonical_url or url),
             title=title_node.text(strip=True),
             prefix=prefix,
-            breadcrumb=self._breadcrumb(tree, url),
+            breadcrumb=self._breadcrumb(heads.trail, url),
             language=(html_node.attrs.get("lang") or "") if html_node else "",
             ignored_canonical=ignored_canonical,
         )
 
     @staticmethod
-    def _breadcrumb(tree: LexborHTMLParser, url: str) -> list[Link]:
-        trail = tree.css_first("ul.p-breadcrumbs")
+    def _breadcrumb(trail: LexborNode | None, url: str) -> list[Link]:
         if trail is None:
             return []
         links = []
@@ -197,8 +205,8 @@ class XenForo2(Engine):
         return links
 
     @staticmethod
-    def _page_number(tree: LexborHTMLParser, url: str) -> int:
-        current = tree.css_first(".pageNav-page--current a")
+    def _page_number(nav: _PageNav, url: str) -> int:
+        current = nav.first("pagenav-page--current", ".pageNav-page--current a")
         shown = board_number(current.text(strip=True)) if current is not None else None
         if shown is not None:
             return shown
@@ -206,59 +214,66 @@ class XenForo2(Engine):
         return (board_number(match.group(1)) if match else None) or 1
 
     @staticmethod
-    def _last_page(tree: LexborHTMLParser) -> int | None:
-        links = tree.css(".pageNav-main .pageNav-page a")
+    def _last_page(nav: _PageNav) -> int | None:
+        # Each link may be found twice (in a navigation inside another): the most is the same.
+        links = nav.every("pagenav-main", ".pageNav-main .pageNav-page a")
         numbers = [n for n in (board_number(a.text(strip=True)) for a in links) if n is not None]
         return max(numbers) if numbers else None
 
     def _parse_post(self, node: LexborNode, url: str, content: str | None,
-                    dates: PageDates) -> ParsedPost:
+                    dates: PageDates, parts: _PostParts) -> ParsedPost:
         """One post; `content` is the source of its content when it was cut from the page."""
         content_key = node.attrs.get("data-content") or ""
         if not content_key.startswith("post-"):
             raise LayoutChanged(f"a post on {url} has no data-content=\"post-ID\"")
         post_id = content_key.removeprefix("post-")
-        body = node.css_first(".message-body .bbWrapper")
+        body = parts.body
         if body is None:
             raise LayoutChanged(f"post {post_id} on {url} has no .bbWrapper content")
         if content is not None:
             body = _parsed_content(content)
+        content_html = body.inner_html or ""
+        plain = _is_plain(body, content_html)
         # Only the URLs that are read: the content's, the attachments' and the author's
         # (the post's permalinks, share and reaction links are never kept).
-        absolutize_urls(body, url)
-        for attachments in node.css(_ATTACHMENTS):
+        if not plain:
+            absolutize_urls(body, url)
+        for attachments in parts.attachments:
             absolutize_urls(attachments, url)
 
-        name_link = node.css_first(".message-name a.username, .message-name .username")
+        name_link = parts.name_link
         author_name = node.attrs.get("data-author") or (
             name_link.text(strip=True) if name_link else ""
         )
         author_href = name_link.attrs.get("href") if name_link else None
         author_url = absolute_url(author_href, url) if author_href is not None else None
-        author = Author(author_name, author_url, avatar_url=_avatar_url(node, url),
-                        member_id=_member_id(author_url), **_user_extras(node, dates))
+        author = Author(author_name, author_url, avatar_url=_avatar_url(parts.avatar, url),
+                        member_id=_member_id(author_url), **_user_extras(parts.pairs, dates))
 
-        published_node = node.css_first(".message-attribution-main time")
-        edited_node = node.css_first(".message-lastEdit time")
+        published_node = parts.published
+        edited_node = parts.edited
         published_text = published_node.text(strip=True) if published_node else ""
         edited_text = edited_node.text(strip=True) if edited_node else ""
 
-        assets = self._assets(node, body)
+        assets = self._assets(None if plain else body, parts.files)
         # Most posts embed, quote and box nothing: one query for all of them, not three.
-        marked_up = body.css_first(_MARKED_UP) is not None
+        marked_up = not plain and body.css_first(_MARKED_UP) is not None
         embeds = self._take_embeds(body) if marked_up else []
         quotes = self._quotes(body) if marked_up else []
-        canonicalize(body, blocks=marked_up)
+        if not plain:
+            canonicalize(body, blocks=marked_up)
         return ParsedPost(
             id=post_id,
-            position=self._position(node, post_id),
+            # Read after the content's boxes are rewritten, which may have made new links.
+            position=self._position(
+                node.css(_POST_PARTS["anchors"]) if marked_up else parts.anchors, post_id),
             author=author,
             published=self._time(published_node, dates),
             published_text=published_text,
             edited=self._time(edited_node, dates),
             edited_text=edited_text,
-            content_html=(body.inner_html or "").strip(),
-            content_text=node_text(body),
+            content_html=(content_html if plain else body.inner_html or "").strip(),
+            content_text=_plain_text(content_html) if plain else node_text(body),
             quotes=quotes,
             embeds=embeds,
             assets=assets,
@@ -276,8 +291,8 @@ class XenForo2(Engine):
         return dates.read(node.attrs.get("title") or node.text(strip=True))
 
     @staticmethod
-    def _position(node: LexborNode, post_id: str) -> int:
-        for anchor in node.css(".message-attribution-opposite a"):
+    def _position(anchors: list[LexborNode], post_id: str) -> int:
+        for anchor in anchors:
             position = board_number(anchor.text(strip=True).lstrip("#"))
             if position is not None:
                 return position
@@ -296,10 +311,11 @@ class XenForo2(Engine):
         return quotes
 
     @staticmethod
-    def _assets(node: LexborNode, body: LexborNode) -> list[AssetRef]:
-        """Full-size images and attachments: inline images first, then the attachment list."""
+    def _assets(body: LexborNode | None, files: list[LexborNode]) -> list[AssetRef]:
+        """Full-size images and attachments: inline images first, then the attachment list
+        (`files`, its items). `body` None: the content holds no image."""
         found: dict[str, AssetRef] = {}
-        for image in body.css("img.bbImage"):
+        for image in body.css("img.bbImage") if body is not None else ():
             link = image.parent if image.parent is not None and image.parent.tag == "a" else None
             full = (link.attrs.get("href") if link else None) or image.attrs.get(
                 "data-url") or image.attrs.get("src") or ""
@@ -312,7 +328,7 @@ class XenForo2(Engine):
                 filename=filename or urlsplit(full).path.rstrip("/").rsplit("/", 1)[-1],
                 kind="attachment" if is_attachment else "image",
             ))
-        for item in node.css(f"{_ATTACHMENTS} li.file"):
+        for item in files:
             link = item.css_first("a.file-preview") or item.css_first("a[href]")
             if link is None or not link.attrs.get("href"):
                 continue
@@ -447,18 +463,20 @@ _JOINED_LABELS = frozenset({"joined", "تاريخ التسجيل", "انضم", "
 _MESSAGES_LABELS = frozenset({"messages", "المشاركات", "مشاركات", "الرسائل", "הודעות"})
 
 
-def _contents_end_in_place(tree: LexborHTMLParser, html: str,
-                           posts: list[LexborNode]) -> bool:
-    """Whether, as parsed, every post's content ends where XenForo ends it, and no post
-    took in the posts after it (an unclosed table can, while the ends still look right)."""
-    ends = tree.css(".message-body > .bbWrapper + .js-selectToQuoteEnd")
-    return len(ends) == html.count("js-selectToQuoteEnd") and not _nested(posts)
+def _contents_end_in_place(ends: int, html: str, posts: list[LexborNode]) -> bool:
+    """Whether, as parsed, every post's content ends where XenForo ends it (`ends` of them
+    do), and no post took in the posts after it (an unclosed table can, while the ends
+    still look right)."""
+    return ends == html.count("js-selectToQuoteEnd") and not _nested(posts)
 
 
 def _nested(posts: list[LexborNode]) -> bool:
-    """Whether one of `posts` is inside another. A walk up from each post: the selector
-    `article.message--post article.message--post` tried every article's ancestors across
-    the whole page, 6 % of reading one (measured)."""
+    """Whether one of `posts` is inside another. Children of one element are not; else a
+    walk up from each post: the selector `article.message--post article.message--post`
+    tried every article's ancestors across the whole page, 6 % of reading one (measured)."""
+    parents = {post.parent.mem_id if post.parent is not None else 0 for post in posts}
+    if len(parents) <= 1 and 0 not in parents:
+        return False
     ids = {post.mem_id for post in posts}
     for post in posts:
         parent = post.parent
@@ -545,9 +563,359 @@ def _parsed_content(content: str) -> LexborNode:
     return body
 
 
-def _avatar_url(node: LexborNode, base: str) -> str | None:
-    """The uploaded avatar's largest offered file; None for a letter avatar (no <img>)."""
-    image = node.css_first(".message-avatar img")
+def _document_element(tree: LexborHTMLParser) -> LexborNode | None:
+    """`tree.css_first("html")` without a walk over the page: the document's element, the
+    first in page order, is the <html> HTML parsing always makes."""
+    root = tree.root
+    return root if root is not None and root.tag == "html" else tree.css_first("html")
+
+
+class _PageHeads:
+    """The thread's title, canonical link and breadcrumb trail, and the elements of its page
+    navigation (`_PageNav`): one query over the page for all, not one each. The three are
+    told apart by their tags, and from the navigation's by their classes."""
+
+    def __init__(self, tree: LexborHTMLParser) -> None:
+        self.title: LexborNode | None = None
+        self.canonical: LexborNode | None = None
+        self.trail: LexborNode | None = None
+        self.held_nav = False  # the title held page navigation markup, now removed
+        self.nav = _PageNav()
+        if not self._read(tree):
+            self.title = self.canonical = self.trail = None
+            self._take(tree, ("h1", "link", "ul"))
+            self.nav = _PageNav.of(tree)
+
+    def _read(self, tree: LexborHTMLParser) -> bool:
+        """False when an element found could be both a head and the navigation's."""
+        roots = self.nav.roots
+        previous = 0
+        for element in tree.css(_HEADS_QUERY):
+            mem_id = element.mem_id
+            if mem_id == previous:  # of two of the navigation's classes
+                continue
+            previous = mem_id
+            classes = (element.attrs.get("class") or "").lower()
+            tag = element.tag or ""
+            head = _HEADS.get(tag)
+            if head is not None and (head[2] in classes if head[2] else "canonical" in (
+                    element.attrs.get("rel") or "").lower()):
+                if "pagenav" in classes:
+                    return False
+                if getattr(self, head[0]) is None:
+                    setattr(self, head[0], element)
+            elif "pagenav" in classes:
+                roots.append((element, classes.split()))
+            else:
+                return False
+        return True
+
+    def _take(self, tree: LexborHTMLParser, tags: tuple[str, ...]) -> None:
+        for element in tree.css(", ".join(_HEADS[tag][1] for tag in tags)):
+            tag = element.tag or ""
+            name = _HEADS[tag][0] if tag in tags else None
+            if name is not None and getattr(self, name) is None:
+                setattr(self, name, element)
+
+    def remove(self, tree: LexborHTMLParser, labels: list[LexborNode]) -> None:
+        """Remove the title's `labels`; the canonical link, the trail and the navigation are
+        then looked for again where the title's markup held one (as they would be found once
+        it is gone)."""
+        markup = (self.title.html or "").lower() if labels and self.title is not None else ""
+        for label in labels:
+            label.decompose()
+        self.held_nav = "pagenav" in markup
+        if "<link" in markup or "p-breadcrumbs" in markup:
+            self.canonical = self.trail = None
+            self._take(tree, ("link", "ul"))
+
+
+# tag: (what it is, its selector, the class it has, lower case; "" for the link, by `rel`)
+_HEADS = {"h1": ("title", "h1.p-title-value", "p-title-value"),
+          "link": ("canonical", "link[rel=canonical]", ""),
+          "ul": ("trail", "ul.p-breadcrumbs", "p-breadcrumbs")}
+_NAV_ROOTS = ".pageNav, .pageNav-page--current, .pageNav-main"
+_HEADS_QUERY = ", ".join([*(selector for _, selector, _ in _HEADS.values()), _NAV_ROOTS])
+
+
+class _PageNav:
+    """The page navigation's links, looked for inside the navigation's own elements (found
+    by one query over the page) instead of by three queries over the page."""
+
+    def __init__(self) -> None:
+        # The elements of `_NAV_ROOTS` (and maybe others: `first` and `every` need no more
+        # than all of those), in page order, with their classes in lower case.
+        self.roots: list[tuple[LexborNode, list[str]]] = []
+
+    @classmethod
+    def of(cls, tree: LexborHTMLParser) -> _PageNav:
+        nav = cls()
+        previous = 0
+        for element in tree.css(_NAV_ROOTS):
+            if element.mem_id != previous:  # an element of two of the classes comes twice
+                nav.roots.append((element, (element.attrs.get("class") or "").lower().split()))
+            previous = element.mem_id
+        return nav
+
+    def first(self, root_class: str, selector: str) -> LexborNode | None:
+        """`tree.css_first(selector)`, whose first element is of class `root_class` (lower
+        case): the first match in the first such element (in page order) holding one."""
+        for root, classes in self.roots:
+            if root_class in classes:
+                found = root.css_first(selector)
+                if found is not None:
+                    return found
+        return None
+
+    def every(self, root_class: str, selector: str) -> list[LexborNode]:
+        """`tree.css(selector)` as `first` reads it, an element twice where one root is in
+        another."""
+        return [found for root, classes in self.roots if root_class in classes
+                for found in root.css(selector)]
+
+
+class _PostParts:
+    """The elements of one post that are read (None or [] where it has none)."""
+
+    __slots__ = (
+        "anchors",
+        "attachments",
+        "avatar",
+        "body",
+        "edited",
+        "files",
+        "name_link",
+        "pairs",
+        "published",
+    )
+
+    def __init__(self) -> None:
+        self.body: LexborNode | None = None
+        self.attachments: list[LexborNode] = []
+        self.name_link: LexborNode | None = None
+        self.avatar: LexborNode | None = None
+        self.pairs: list[LexborNode] = []
+        self.published: LexborNode | None = None
+        self.edited: LexborNode | None = None
+        self.anchors: list[LexborNode] = []
+        self.files: list[LexborNode] = []
+
+    @classmethod
+    def of(cls, node: LexborNode) -> _PostParts:
+        """The parts of `node`, each found by its own query in the post."""
+        parts = cls()
+        parts.body = node.css_first(_POST_PARTS["body"])
+        parts.attachments = node.css(_POST_PARTS["attachments"])
+        parts.name_link = node.css_first(_POST_PARTS["name_link"])
+        parts.avatar = node.css_first(_POST_PARTS["avatar"])
+        parts.pairs = node.css(_POST_PARTS["pairs"])
+        parts.published = node.css_first(_POST_PARTS["published"])
+        parts.edited = node.css_first(_POST_PARTS["edited"])
+        parts.anchors = node.css(_POST_PARTS["anchors"])
+        parts.files = node.css(_POST_PARTS["files"])
+        return parts
+
+
+# What each part of a post is, as a selector in the post; `.message-name a.username` is one
+# of `.message-name .username`.
+_POST_PARTS = {
+    "body": ".message-body .bbWrapper",
+    "attachments": _ATTACHMENTS,
+    "name_link": ".message-name a.username, .message-name .username",
+    "avatar": ".message-avatar img",
+    "pairs": ".message-userExtras dl.pairs",
+    "published": ".message-attribution-main time",
+    "edited": ".message-lastEdit time",
+    "anchors": ".message-attribution-opposite a",
+    "files": f"{_ATTACHMENTS} li.file",
+}
+_POST = "article.message--post"
+# Where a content ends as XenForo ends it.
+_ENDS = ".message-body > .bbWrapper + .js-selectToQuoteEnd"
+_PARTS_QUERIES = tuple(
+    ", ".join([_POST, *(f"{_POST} {_POST_PARTS[name].split(', ')[-1]}" for name in names),
+               *extra])
+    for names, extra in (
+        (("body", "attachments", "name_link", "avatar", "pairs", "edited", "files"), [_ENDS]),
+        (("published", "anchors"), [])))
+# What tells each thing the page-wide queries find from the others of its query: by tag, and
+# for any tag; each as (thing, its class in lower case, its class), None for no class.
+_Sign = tuple[str, str | None, str | None]
+
+
+def _signs(by_tag: dict[str, tuple[str, str | None]], by_class: tuple[tuple[str, str], ...]
+           ) -> tuple[dict[str, _Sign], tuple[_Sign, ...]]:
+    return ({tag: (name, css and css.lower(), css) for tag, (name, css) in by_tag.items()},
+            tuple((name, css.lower(), css) for name, css in by_class))
+
+
+_PART_SIGNS = (
+    _signs({"article": ("post", "message--post"), "section": ("attachments", "message-attachments"),
+            "img": ("avatar", None), "dl": ("pairs", "pairs"), "time": ("edited", None),
+            "li": ("files", "file")},
+           (("body", "bbWrapper"), ("name_link", "username"), ("ends", "js-selectToQuoteEnd"))),
+    _signs({"article": ("post", "message--post"), "time": ("published", None),
+            "a": ("anchors", None)}, ()),
+)
+# The ancestors the parts' selectors name: the page-wide queries look for them inside the
+# post only, so a page where a post is in one (or is one) is read a post at a time.
+_PART_ANCESTORS = ("message-body", "message-name", "message-avatar", "message-userextras",
+                   "message-attribution-main", "message-lastedit", "message-attribution-opposite",
+                   "message-attachments")
+_LISTS = frozenset({"attachments", "pairs", "anchors", "files"})
+
+
+def _is_plain(body: LexborNode, content_html: str) -> bool:
+    """Whether a post's content (`content_html`, its inner HTML) holds nothing its queries
+    look for (URLs, images, boxes, embeds): only text, line breaks and bare inline tags in a
+    bare <div class="bbWrapper"> (or the <body> it was parsed in). Most posts: their URL,
+    image, markup and link queries are not asked (five queries a post, measured)."""
+    if _MARKUP.search(content_html) is not None:
+        return False
+    tag = body.tag
+    attributes = body.attributes
+    return (tag == "div" and attributes == {"class": "bbWrapper"}) or (
+        tag == "body" and not attributes)
+
+
+# A tag other than a bare line break or inline style, a comment or a doctype: the text's
+# own "<" are written "&lt;", so any other "<" in a content's HTML is one of those.
+_MARKUP = re.compile(r"<(?!(?:br|/?(?:b|i|u|s|em|strong))>)")
+
+
+def _plain_text(content_html: str) -> str:
+    """`node_text` of a plain content (`_is_plain`), read from its HTML without a walk over
+    its nodes: its tags are line breaks and inline ones, and its text is escaped as HTML
+    serialises text (`&`, `<`, `>` and no-break spaces only)."""
+    text = content_html.replace("<br>", "\n")
+    if "<" in text:
+        for tag in _INLINE_TAGS:
+            text = text.replace(tag, "")
+    if "&" in text:
+        text = text.replace("&lt;", "<").replace("&gt;", ">").replace(
+            "&nbsp;", "\xa0").replace("&amp;", "&")
+    return readable(text)
+
+
+_INLINE_TAGS = tuple(f"<{end}{name}>" for name in ("b", "i", "u", "s", "em", "strong")
+                     for end in ("", "/"))
+
+
+class _PageReading:
+    """The page's posts, their parts and the count of their contents' ends, from two
+    page-wide queries (`_PARTS_QUERIES`), each post followed by its parts in page order: a
+    query per part in each of 20 posts cost three times as much (measured)."""
+
+    def __init__(self, posts: list[LexborNode], ends: int,
+                 parts: list[_PostParts] | None) -> None:
+        self.posts = posts
+        self.ends = ends  # contents ending where XenForo ends them (`_ENDS`)
+        # None where the page-wide queries may not read as the post's own would: posts that
+        # are not siblings, a post in one of the parts' ancestors.
+        self.parts = parts
+
+    @classmethod
+    def of(cls, tree: LexborHTMLParser) -> _PageReading:
+        found = cls._read(tree)
+        if found is not None:
+            return found
+        posts = tree.css(_POST)
+        return cls(posts, len(tree.css(_ENDS)), None)
+
+    @classmethod
+    def _read(cls, tree: LexborHTMLParser) -> _PageReading | None:
+        """None when an element found could be more than one thing (its tag and class are
+        those of two parts): then each is looked for on its own."""
+        posts: list[LexborNode] = []
+        found: list[_PostParts] = []
+        ends = 0
+        for query, (by_tag, by_class) in zip(_PARTS_QUERIES, _PART_SIGNS, strict=True):
+            current: _PostParts | None = None
+            previous = 0
+            number = 0
+            for element in tree.css(query):
+                mem_id = element.mem_id
+                if mem_id == previous:  # one element matched two of the selectors
+                    return None
+                previous = mem_id
+                name = _part_of(element, by_tag, by_class)
+                if name is None:
+                    return None
+                if name == "post":
+                    if query is _PARTS_QUERIES[0]:
+                        posts.append(element)
+                        found.append(_PostParts())
+                    elif number >= len(posts) or posts[number].mem_id != mem_id:
+                        return None
+                    current = found[number]
+                    number += 1
+                elif name == "ends":
+                    ends += 1
+                elif current is None:
+                    return None
+                elif name in _LISTS:
+                    getattr(current, name).append(element)
+                elif getattr(current, name) is None:
+                    setattr(current, name, element)
+        return cls(posts, ends, found if posts and _siblings_outside_parts(posts) else None)
+
+
+def _part_of(element: LexborNode, by_tag: dict[str, _Sign],
+             by_class: tuple[_Sign, ...]) -> str | None:
+    """Which part `element` (found by a page-wide query) is: the one part whose tag and class
+    it has, or None when it could be none or more than one. A class is compared as a
+    selector would in any mode (lower-cased, anywhere in the attribute) to rule parts out,
+    then as a whole word, exactly, to accept the one left."""
+    given = element.attrs.get("class")
+    if not given:
+        sign = by_tag.get(element.tag or "")
+        return sign[0] if sign is not None and sign[1] is None else None
+    classes = given.lower()
+    named = by_tag.get(element.tag or "")
+    if named is not None and named[1] is not None and named[1] not in classes:
+        named = None
+    for sign in by_class:
+        if sign[1] in classes:  # type: ignore[operator]  # a class sign has a class
+            if named is not None:
+                return None
+            named = sign
+    if named is None:
+        return None
+    exact = named[2]
+    # A printable ASCII attribute separates its classes by spaces only.
+    if exact is not None and not (given.isascii() and given.isprintable()
+                                  and f" {exact} " in f" {given} "):
+        return None
+    return named[0]
+
+
+def _siblings_outside_parts(posts: list[LexborNode]) -> bool:
+    """Whether the posts are children of one element (so none is in another) and neither a
+    post nor any element around them carries a class the parts' selectors name."""
+    parent = posts[0].parent
+    if parent is None:
+        return False
+    parent_id = parent.mem_id
+    for node in posts:
+        around = node.parent
+        if around is None or around.mem_id != parent_id or _names_part_ancestor(node):
+            return False
+    ancestor: LexborNode | None = parent
+    while ancestor is not None and ancestor.is_element_node:
+        if _names_part_ancestor(ancestor):
+            return False
+        ancestor = ancestor.parent
+    return True
+
+
+def _names_part_ancestor(node: LexborNode) -> bool:
+    classes = (node.attrs.get("class") or "").lower()
+    return "message-" in classes and any(name in classes for name in _PART_ANCESTORS)
+
+
+def _avatar_url(image: LexborNode | None, base: str) -> str | None:
+    """The uploaded avatar's (`.message-avatar img`) largest offered file; None for a letter
+    avatar (no <img>)."""
     if image is None:
         return None
     # srcset holds the 2x file ("url 2x"): the sharper copy is the one worth keeping.
@@ -557,10 +925,11 @@ def _avatar_url(node: LexborNode, base: str) -> str | None:
     return url if url is not None and url.startswith(("http://", "https://")) else None
 
 
-def _user_extras(node: LexborNode, dates: PageDates) -> dict[str, Any]:
-    """Join date and message count from `.message-userExtras`, when the board shows them."""
+def _user_extras(pairs: list[LexborNode], dates: PageDates) -> dict[str, Any]:
+    """Join date and message count from `.message-userExtras`' pairs, when the board shows
+    them."""
     found: dict[str, Any] = {}
-    for pair in node.css(".message-userExtras dl.pairs"):
+    for pair in pairs:
         term, value = _term_and_value(pair)
         if term is None or value is None:
             continue
