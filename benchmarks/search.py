@@ -403,8 +403,9 @@ async (query) => {
 # asks for only after that event) in, then a frame drawn and the main thread idle. Without
 # a settle the keystroke met the page's own late work (measured at 10k: the slowest of ten
 # 264-267 ms with one, 275-345 ms without, and the spread twice as wide); an idle callback
-# alone came before the favicon. Playwright's "networkidle", used before, is the same
-# wait plus half a second without requests: 10 s of every quick run.
+# alone came before the favicon. Then Playwright's "networkidle" too (half a second
+# without requests, 10 s of a quick run): without it the slowest of ten at 10k was
+# 268-290 ms, with it 178 ms (quiet machine, 2026-12-02).
 SETTLED = """
 async () => {
   const filled = () => {
@@ -430,6 +431,7 @@ def measure_typed(pages: FreshPages, root: str, query: str) -> Answer:
     page = pages.take()
     page.goto(f"{root}search.html", wait_until="commit")
     page.evaluate(SETTLED)
+    page.wait_for_load_state("networkidle")  # see SETTLED
     ms, typed_at = page.evaluate(TYPE_AND_WAIT, query)
     pages.make_next()
     listed = page.evaluate(LISTED, typed_at)
