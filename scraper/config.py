@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from . import PROJECT_URL, __version__
 from .archive import atomic_write_bytes, check_archive_root
-from .engines import engine_names, engines_claiming, url_thread_key, use_profiles
+from .engines import ENGINE_NAMES, engines_claiming, url_thread_key, use_profiles
 from .engines.profile import PREFIX, Profile, load_profile
 from .errors import ConfigError, UnsupportedUrl
 from .fetch.settings import USER_AGENT_TOKEN, seconds_problem
@@ -60,7 +60,7 @@ class ForumSettings:
     delay: float | None = None
     contact: str | None = None
     cookies: Path | None = None
-    engine: str | None = None  # forces the engine (engines.engine_names) for new threads
+    engine: str | None = None  # forces the engine (engines.ENGINE_NAMES) for new threads
     revisit: int | None = None  # earlier pages an update reads again (recheck.py)
     check_every: float | None = None  # seconds (schedule.py)
     adaptive: bool | None = None
@@ -197,8 +197,8 @@ def _forum_settings(path: Path, name: str, table: Any) -> ForumSettings:
     settings = ForumSettings()
     if "engine" in table:
         engine = table["engine"]
-        if engine not in engine_names:
-            raise ConfigError(f"{path}: {name}.engine must be one of {', '.join(engine_names)}, "
+        if engine not in ENGINE_NAMES:
+            raise ConfigError(f"{path}: {name}.engine must be one of {', '.join(ENGINE_NAMES)}, "
                               f"not {engine!r}")
         settings = replace(settings, engine=engine)
     if "profile" in table:
@@ -266,7 +266,7 @@ def add_thread(config: MirrorConfig, url: str, settings: ForumSettings) -> bool:
     on its forum's table; return whether anything changed."""
     if not engines_claiming(url) and not (settings.reader or config.for_url(url).reader):
         raise UnsupportedUrl(f"{url} is not a thread URL of any forum engine; name its engine "
-                             f"with --engine ({', '.join(engine_names)})")
+                             f"with --engine ({', '.join(ENGINE_NAMES)})")
     key = url_thread_key(url) or url  # a permalink: only its page names the thread
     changed = False
     if not any((url_thread_key(u) or u) == key for u in config.threads):

@@ -34,7 +34,7 @@ from ..config import (
     user_agent,
     write_config,
 )
-from ..engines import engine_names, registered
+from ..engines import ENGINE_NAMES, registered
 from ..engines.profile import PREFIX as PROFILE_PREFIX
 from ..errors import (
     ConfigError,
@@ -693,7 +693,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def engine_option(command: argparse.ArgumentParser) -> None:
         which = command.add_mutually_exclusive_group()
-        which.add_argument("--engine", choices=engine_names, default=None, metavar="NAME",
+        which.add_argument("--engine", choices=ENGINE_NAMES, default=None, metavar="NAME",
                            help="the forum software, for a URL whose shape or page cannot "
                                 "tell (see `forum-mirror engines`); an archived thread keeps "
                                 "its own (default: the forum's engine in the config file, "

@@ -24,9 +24,8 @@ from .base import Engine
 from .profile import PREFIX, Profile, is_profile_name, profile_engine
 
 # Every engine, in the order claims and detection try them: `registered()`, also readable as
-# the attributes `ENGINES` and `ENGINE_NAMES` (module `__getattr__`).
+# the attribute `ENGINES` (module `__getattr__`); their names: `ENGINE_NAMES`.
 ENGINES: tuple[type[Engine], ...]
-ENGINE_NAMES: tuple[str, ...]
 
 
 @functools.cache
@@ -54,16 +53,19 @@ def registered() -> tuple[type[Engine], ...]:
 
 
 def __getattr__(name: str) -> object:
-    """`ENGINES` and `ENGINE_NAMES`, from `registered()` (PEP 562)."""
+    """`ENGINES`, from `registered()` (PEP 562)."""
     if name == "ENGINES":
         return registered()
-    if name == "ENGINE_NAMES":
-        return tuple(engine_class.name for engine_class in registered())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+@functools.cache
+def _names() -> tuple[str, ...]:
+    return tuple(engine_class.name for engine_class in registered())
+
+
 class _EngineNames(Sequence[str]):
-    """`ENGINE_NAMES`, asked for only when first read: `--engine`'s choices, which every
+    """The engines' names, looked up when first read: `--engine`'s choices, which every
     command line declares, and the config file's check of `engine` (a command that reads
     no thread imports no engine)."""
 
@@ -72,13 +74,13 @@ class _EngineNames(Sequence[str]):
     @overload
     def __getitem__(self, index: slice) -> Sequence[str]: ...
     def __getitem__(self, index: int | slice) -> str | Sequence[str]:
-        return tuple(engine_class.name for engine_class in registered())[index]
+        return _names()[index]
 
     def __len__(self) -> int:
-        return len(registered())
+        return len(_names())
 
 
-engine_names: Sequence[str] = _EngineNames()
+ENGINE_NAMES: Sequence[str] = _EngineNames()
 
 
 def _supported() -> str:
@@ -218,7 +220,6 @@ __all__ = [
     "detect",
     "engine_for_url",
     "engine_named",
-    "engine_names",
     "engine_scores",
     "engines_claiming",
     "registered",
