@@ -60,3 +60,19 @@ def test_the_program_waits_for_a_thread_still_running() -> None:
                    "threading.Thread(target=lambda: (time.sleep(0.2), print('done'))).start()\n"
                    "exit_now(4)\n")
     assert (ended.returncode, ended.stdout) == (4, "done\n")
+
+
+@pytest.mark.parametrize(("command", "engines"), [("scrape", True), ("verify", False)])
+def test_the_program_imports_with_the_collector_off_then_freezes_and_restarts_it(
+        command: str, engines: bool) -> None:
+    ended = python("import gc, sys, scraper.cli\n"
+                   "def main():\n"
+                   "    print(gc.isenabled(), gc.get_freeze_count() > 10_000,\n"
+                   "          'scraper.cli.commands' in sys.modules,\n"
+                   "          'scraper.engines.xenforo' in sys.modules)\n"
+                   "    return 5\n"
+                   "scraper.cli.main = main\n"
+                   f"sys.argv = ['forum-mirror', {command!r}]\n"
+                   "scraper.cli.run()\n")
+    assert ended.returncode == 5, ended.stderr
+    assert ended.stdout.split() == ["True", "True", "True", str(engines)]
