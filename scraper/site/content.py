@@ -72,7 +72,11 @@ def render_post_body(
             _localize_image(tree, image, links, gettext)
     # Most posts are in one script: their parts would all be detected as the post's own.
     if not written_only_in(body.text(deep=True), direction):
-        _mark_directions(tree, body, direction)
+        # Without a `dir` in the post (the source's, an embed card's), a node's own text is
+        # all of its text, which lexbor joins in C: the walk below in Python cost as much
+        # as the rest of the marking.
+        own_text = _own_text if embeds or " dir=" in sanitized_html else _all_text
+        _mark_directions(tree, body, direction, own_text)
     if 'class=""' in sanitized_html:
         for emptied in body.css('[class=""]'):
             del emptied.attrs["class"]  # nh3 leaves the attribute when it drops every class
@@ -166,24 +170,42 @@ def _localize_image(
     image.replace_with(replacement, move=True)
 
 
-def _mark_directions(tree: LexborHTMLParser, node: LexborNode, direction: TextDirection) -> None:
-    """Give blocks and `<br>`-separated lines written in another script their own lang/dir."""
-    _mark_lines(tree, node, direction)
+def _mark_directions(
+    tree: LexborHTMLParser,
+    node: LexborNode,
+    direction: TextDirection,
+    own_text: Callable[[LexborNode], str],
+) -> None:
+    """Give blocks and `<br>`-separated lines written in another script their own lang/dir.
+
+    `own_text` is `_own_text`, or `_all_text` where no node sets its own dir.
+    """
+    _mark_lines(tree, node, direction, own_text)
     for child in _children(node):
         if child.tag not in BLOCK_TAGS:
             continue
         if child.attrs.get("dir"):
             continue  # the source or an embed card already decided
-        own = detect(_own_text(child))
+        text = own_text(child)
+        # Every text the marking looks at inside `child` is a part of `text`: with no letter
+        # of another script there, nothing in it would be marked.
+        if written_only_in(text, direction):
+            continue
+        own = detect(text)
         if own is not None and own != direction:
             child.attrs["lang"] = own.lang
             child.attrs["dir"] = own.dir
-            _mark_directions(tree, child, own)
+            _mark_directions(tree, child, own, own_text)
         else:
-            _mark_directions(tree, child, direction)
+            _mark_directions(tree, child, direction, own_text)
 
 
-def _mark_lines(tree: LexborHTMLParser, node: LexborNode, direction: TextDirection) -> None:
+def _mark_lines(
+    tree: LexborHTMLParser,
+    node: LexborNode,
+    direction: TextDirection,
+    own_text: Callable[[LexborNode], str],
+) -> None:
     # XenForo separates paragraphs with <br>, not <p>: a line is the unit of language there.
     children = list(_children(node, include_text=True))
     if not any(child.tag == "br" for child in children):
@@ -197,7 +219,10 @@ def _mark_lines(tree: LexborHTMLParser, node: LexborNode, direction: TextDirecti
     for line in lines:
         if not line or any(child.tag in BLOCK_TAGS for child in line):
             continue
-        own = detect("".join(_own_text(child) for child in line))
+        text = "".join(own_text(child) for child in line)
+        if written_only_in(text, direction):
+            continue  # detected as `direction`, or without letters
+        own = detect(text)
         if own is None or own == direction:
             continue
         wrapper = tree.create_node("span")
@@ -217,6 +242,13 @@ def _own_text(node: LexborNode) -> str:
     if node.attrs.get("dir"):
         return ""
     return "".join(_own_text(child) for child in node.iter(include_text=True))
+
+
+def _all_text(node: LexborNode) -> str:
+    """The text of `node` and all inside it: its `_own_text` when nothing sets a dir."""
+    if node.is_text_node:
+        return node.text_content or ""
+    return node.text(deep=True) if node.is_element_node else ""
 
 
 def _children(node: LexborNode, include_text: bool = False) -> list[LexborNode]:
