@@ -1,6 +1,6 @@
 """A build on two cores: a forked worker process renders some threads while the build's own
 process renders the others (their results come back in the archive's order), then the
-author pages while the build's own process writes the search files.
+author pages, which the build's own process joins in once it has written the search files.
 
 Rendering a thread (its pages, permalink files, zip and assets) needs only the thread and the
 generator's Jinja environment, theme and settings; what the rest of the build takes from it
@@ -106,15 +106,68 @@ class RenderWorker:
         log.debug("%d of %d threads rendered by a worker process", scheduler.in_worker,
                   len(paths))  # fmt: skip
 
-    def start(self, name: str, argument: object) -> Callable[[], tuple[object, bool]]:
-        """Run task `name` on `argument` in the worker, while this process does other work;
-        what it returns waits for its result (and says whether the worker ran it). Without a
-        worker the task runs when its result is asked for."""
+    def share(self, name: str, items: Sequence[object]) -> Callable[[], list[tuple[object, bool]]]:
+        """Run task `name` on each of `items`, the worker starting on them now while this
+        process does other work; what it returns runs the rest here and gives each result,
+        in order, with whether the worker ran it (`_Shared`). Without a worker they all run
+        when the results are asked for."""
+        task = self.tasks[name]
         if self.pool is None:
-            task = self.tasks[name]
-            return lambda: (task(argument), False)
-        pending = self.pool.apply_async(_run_task, (name, argument))
-        return lambda: (pending.get(), True)
+            return lambda: [(task(item), False) for item in items]
+        return _Shared(name, items, task, self.pool).finish
+
+
+class _Shared:
+    """Task `name` on each of `items`, shared: the worker takes them one after another from
+    the start (a finished one sends the next, from the pool's result thread), while this
+    process does other work; `finish` then runs here those the worker has not taken yet.
+
+    The author pages start this way while this process writes the search files: the worker
+    alone took longer than the search files, and this process then sat waiting for it.
+    """
+
+    AHEAD = 2  # items handed to the worker at once, as `_Scheduler.AHEAD`
+
+    def __init__(
+        self, name: str, items: Sequence[object], task: Callable[[Any], object], pool: Pool
+    ) -> None:
+        self.name = name
+        self.items = items
+        self.task = task
+        self.pool = pool
+        self.lock = threading.Lock()  # `next` and `sent`: the result thread sends too
+        self.next = 0  # the first item nobody took yet
+        self.sent: dict[int, AsyncResult[object]] = {}
+        with self.lock:
+            for _ in range(self.AHEAD):
+                self._send()
+
+    def _send(self) -> None:
+        """Hand the next item to the worker (with `lock` held)."""
+        if self.next < len(self.items):
+            self.sent[self.next] = self.pool.apply_async(
+                _run_task, (self.name, self.items[self.next]), callback=self._sent_done
+            )
+            self.next += 1
+
+    def _sent_done(self, _result: object) -> None:
+        with self.lock:
+            self._send()
+
+    def finish(self) -> list[tuple[object, bool]]:
+        """Each item's result, in order, and whether the worker ran it."""
+        done: dict[int, tuple[object, bool]] = {}
+        while True:
+            with self.lock:
+                index = self.next
+                self.next += 1
+            if index >= len(self.items):
+                break
+            done[index] = (self.task(self.items[index]), False)
+        # Nothing is sent any more: `sent` is complete.
+        for index, pending in self.sent.items():
+            done[index] = (pending.get(), True)
+        return [done[index] for index in range(len(self.items))]
 
 
 class _Scheduler(Generic[Result]):
