@@ -50,7 +50,13 @@ from .offline_index import (
 )
 from .output import inodes, sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
-from .render_worker import DEFAULT_WORKER_MIN_BYTES, WORKER_SETTING, RenderWorker, worker_pays
+from .render_worker import (
+    DEFAULT_WORKER_MIN_BYTES,
+    WORKER_SETTING,
+    RenderWorker,
+    file_bytes,
+    worker_pays,
+)
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
@@ -157,7 +163,8 @@ class ThreadSiteGenerator(Generator):
                 # it is large enough to pay for the fork (no worker's results to send back:
                 # a quarter of what pays for a worker) and the settings allow a second process.
                 self._fork_pages = worker.pool is None and len(to_render) == 1 and (
-                    min_bytes < NEVER_BYTES and _size(to_render[0]) >= min_bytes // 4)  # fmt: skip
+                    min_bytes < NEVER_BYTES
+                    and file_bytes(to_render[0]) >= min_bytes // 4)  # fmt: skip
                 self._write_threads(planned, worker, render_thread, states, cache, site,
                                     authors)  # fmt: skip
                 self._write_index(writer, site.summaries)
@@ -646,13 +653,6 @@ class RenderedThread:
     author_posts: list[AuthorContribution]
     # Its pages are written by a child process (`_fork_writer`), whose signals stay there.
     pages_elsewhere: bool = False
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0  # reading it will say what is wrong
 
 
 def _last_checked(data: ThreadSiteData, checked: str) -> ThreadSiteData:
