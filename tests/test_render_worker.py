@@ -105,7 +105,7 @@ signal.signal(signal.SIGTERM, lambda signum, frame: None)
 tasks = {"signals": lambda _: (signal.getsignal(signal.SIGTERM) == signal.SIG_DFL,
                                signal.getsignal(signal.SIGINT) == signal.SIG_IGN)}
 with RenderWorker(tasks, start=True) as worker:
-    print(worker.start("signals", None)())
+    print(worker.share("signals", [None])()[0])
 """
 
 
@@ -113,3 +113,23 @@ def test_the_worker_leaves_signals_to_the_build() -> None:
     run = subprocess.run([sys.executable, "-c", WORKER_SIGNALS], cwd=ROOT, capture_output=True,
                          text=True, check=True, timeout=60)  # fmt: skip
     assert run.stdout.strip() == "((True, True), True)", run.stderr
+
+
+# Items shared between the worker and this process (RenderWorker.share): each result in order,
+# whichever process ran it, and which one did.
+WORKER_SHARE = """
+import os
+from scraper.site.render_worker import RenderWorker
+tasks = {"twice": lambda n: (n * 2, os.getpid())}
+with RenderWorker(tasks, start=True) as worker:
+    results = worker.share("twice", list(range(40)))()
+print([value for (value, _), _ in results] == [n * 2 for n in range(40)],
+      all((pid != os.getpid()) == elsewhere for (_, pid), elsewhere in results),
+      any(elsewhere for _, elsewhere in results))
+"""
+
+
+def test_shared_items_come_back_in_order_from_either_process() -> None:
+    run = subprocess.run([sys.executable, "-c", WORKER_SHARE], cwd=ROOT, capture_output=True,
+                         text=True, check=True, timeout=60)  # fmt: skip
+    assert run.stdout.split() == ["True", "True", "True"], run.stderr

@@ -50,7 +50,13 @@ from .offline_index import (
 )
 from .output import inodes, sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
-from .render_worker import DEFAULT_WORKER_MIN_BYTES, WORKER_SETTING, RenderWorker, worker_pays
+from .render_worker import (
+    DEFAULT_WORKER_MIN_BYTES,
+    WORKER_SETTING,
+    RenderWorker,
+    file_bytes,
+    worker_pays,
+)
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
@@ -74,6 +80,9 @@ DEFAULT_POSTS_PER_PAGE = 20  # when the settings have no THREAD_POSTS_PER_PAGE
 NEVER_BYTES = 2**62  # THREAD_RENDER_WORKER_MIN_BYTES that means: no second process ever
 # What the worker process renders with (threads' pages and author pages).
 WORKER_TEMPLATES = ("thread", "partials/posts", "partials/embed", "permalink", "author")
+# The author pages to render are shared out in about this many groups (render_worker._Shared):
+# enough that the two processes end close together, few enough to cost no time in round trips.
+AUTHOR_GROUPS = 64
 
 
 class ThreadSiteGenerator(Generator):
@@ -91,6 +100,7 @@ class ThreadSiteGenerator(Generator):
         templates_cache.mkdir(parents=True, exist_ok=True)
         self.env.bytecode_cache = FileSystemBytecodeCache(str(templates_cache))
         self.env.filters["reader_time"] = time_view
+        self.env.globals["reader_time"] = time_view  # as author.html calls it
         self.env.globals["page_file"] = page_file
         self.translations_dir = Path(self.theme) / "translations"
         # Site-wide pages (pages.py): the sitemap lists every page Pelican writes.
@@ -153,12 +163,13 @@ class ThreadSiteGenerator(Generator):
                 # it is large enough to pay for the fork (no worker's results to send back:
                 # a quarter of what pays for a worker) and the settings allow a second process.
                 self._fork_pages = worker.pool is None and len(to_render) == 1 and (
-                    min_bytes < NEVER_BYTES and _size(to_render[0]) >= min_bytes // 4)  # fmt: skip
+                    min_bytes < NEVER_BYTES
+                    and file_bytes(to_render[0]) >= min_bytes // 4)  # fmt: skip
                 self._write_threads(planned, worker, render_thread, states, cache, site,
                                     authors)  # fmt: skip
                 self._write_index(writer, site.summaries)
                 # The worker renders the author pages while this process writes the search
-                # files.
+                # files, then both do.
                 author_pages = self._start_author_pages(worker, authors, site)
                 self._write_search(writer, site.summaries, site.search, cache)
                 self._write_site_pages(writer, site, author_pages)
@@ -583,21 +594,28 @@ class ThreadSiteGenerator(Generator):
         self, worker: RenderWorker, authors: AuthorStore, site: SitePages
     ) -> Callable[[], None]:
         """Start rendering each author's page that a thread changed (or whose file is gone),
-        in the worker if there is one; what waits for them and marks them rendered."""
+        in the worker if there is one; what renders those it has not taken yet here, waits
+        for the rest and marks them rendered."""
         stale = authors.stale()
         pages = authors.pages()
         to_render = [page for page in pages
                      if page in stale or not (Path(self.output_path) / page).is_file()]  # fmt: skip
         kept = len(pages) - len(to_render)
         rendering = set(to_render)
-        waiting = worker.start("authors", (to_render, self._site_lang(site.summaries)))
+        lang = self._site_lang(site.summaries)
+        # In groups, so that a site of many authors is not a round trip to the worker each.
+        size = max(1, len(to_render) // AUTHOR_GROUPS)
+        groups = [(to_render[at : at + size], lang) for at in range(0, len(to_render), size)]
+        waiting = worker.share("authors", groups)
 
         def finish() -> None:
-            rendered, elsewhere = waiting()
-            done = cast(list[str], rendered)
-            if elsewhere:
-                self.written_pages += done  # their signals were sent in the worker
-                self.pages_elsewhere += len(done)
+            done: list[str] = []
+            for rendered, elsewhere in waiting():
+                group = cast(list[str], rendered)
+                done += group
+                if elsewhere:
+                    self.written_pages += group  # their signals were sent in the worker
+                    self.pages_elsewhere += len(group)
             self.written_pages += [page for page in pages if page not in rendering]
             self.pages_kept += kept
             for page in done:
@@ -635,13 +653,6 @@ class RenderedThread:
     author_posts: list[AuthorContribution]
     # Its pages are written by a child process (`_fork_writer`), whose signals stay there.
     pages_elsewhere: bool = False
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0  # reading it will say what is wrong
 
 
 def _last_checked(data: ThreadSiteData, checked: str) -> ThreadSiteData:

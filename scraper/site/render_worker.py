@@ -1,6 +1,6 @@
 """A build on two cores: a forked worker process renders some threads while the build's own
 process renders the others (their results come back in the archive's order), then the
-author pages while the build's own process writes the search files.
+author pages, which the build's own process joins in once it has written the search files.
 
 Rendering a thread (its pages, permalink files, zip and assets) needs only the thread and the
 generator's Jinja environment, theme and settings; what the rest of the build takes from it
@@ -22,7 +22,6 @@ import logging
 import multiprocessing
 import signal
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
@@ -58,13 +57,7 @@ def worker_pays(paths: Sequence[Path], min_bytes: int) -> bool:
     """Whether a worker process is worth starting for rendering `paths` (thread.json files)."""
     if len(paths) < 2 or threading.active_count() > 1:
         return False
-    total = 0
-    for path in paths:
-        try:
-            total += path.stat().st_size
-        except OSError:
-            continue  # reading it will say what is wrong
-    return total >= min_bytes
+    return sum(map(file_bytes, paths)) >= min_bytes
 
 
 class RenderWorker:
@@ -106,26 +99,83 @@ class RenderWorker:
         log.debug("%d of %d threads rendered by a worker process", scheduler.in_worker,
                   len(paths))  # fmt: skip
 
-    def start(self, name: str, argument: object) -> Callable[[], tuple[object, bool]]:
-        """Run task `name` on `argument` in the worker, while this process does other work;
-        what it returns waits for its result (and says whether the worker ran it). Without a
-        worker the task runs when its result is asked for."""
+    def share(self, name: str, items: Sequence[object]) -> Callable[[], list[tuple[object, bool]]]:
+        """Run task `name` on each of `items`, the worker starting on them now while this
+        process does other work; what it returns runs the rest here and gives each result,
+        in order, with whether the worker ran it (`_Shared`). Without a worker they all run
+        when the results are asked for."""
+        task = self.tasks[name]
         if self.pool is None:
-            task = self.tasks[name]
-            return lambda: (task(argument), False)
-        pending = self.pool.apply_async(_run_task, (name, argument))
-        return lambda: (pending.get(), True)
+            return lambda: [(task(item), False) for item in items]
+        return _Shared(name, items, task, self.pool).finish
+
+
+class _Shared:
+    """Task `name` on each of `items`, shared: the worker takes them one after another from
+    the start (a finished one sends the next, from the pool's result thread), while this
+    process does other work; `finish` then runs here those the worker has not taken yet.
+
+    The author pages start this way while this process writes the search files: the worker
+    alone took longer than the search files, and this process then sat waiting for it.
+    """
+
+    AHEAD = 2  # items handed to the worker at once, as `_Scheduler.AHEAD`
+
+    def __init__(
+        self, name: str, items: Sequence[object], task: Callable[[Any], object], pool: Pool
+    ) -> None:
+        self.name = name
+        self.items = items
+        self.task = task
+        self.pool = pool
+        self.lock = threading.Lock()  # `next` and `sent`: the result thread sends too
+        self.next = 0  # the first item nobody took yet
+        self.sent: dict[int, AsyncResult[object]] = {}
+        with self.lock:
+            for _ in range(self.AHEAD):
+                self._send()
+
+    def _send(self) -> None:
+        """Hand the next item to the worker (with `lock` held)."""
+        if self.next < len(self.items):
+            self.sent[self.next] = self.pool.apply_async(
+                _run_task, (self.name, self.items[self.next]), callback=self._sent_done
+            )
+            self.next += 1
+
+    def _sent_done(self, _result: object) -> None:
+        with self.lock:
+            self._send()
+
+    def finish(self) -> list[tuple[object, bool]]:
+        """Each item's result, in order, and whether the worker ran it."""
+        done: dict[int, tuple[object, bool]] = {}
+        while True:
+            with self.lock:
+                index = self.next
+                self.next += 1
+            if index >= len(self.items):
+                break
+            done[index] = (self.task(self.items[index]), False)
+        # Nothing is sent any more: `sent` is complete.
+        for index, pending in self.sent.items():
+            done[index] = (pending.get(), True)
+        return [done[index] for index in range(len(self.items))]
 
 
 class _Scheduler(Generic[Result]):
-    """Hands out `paths` in order to the worker, two at a time, the rest to this process.
+    """Hands out `paths` in order to the worker and to this process, whichever is free.
 
-    The worker always has its next thread waiting: this process takes in each result
-    (the search data, the author store, the cache) between its own renders, and with only
-    one thread handed out the worker would sit idle while it does.
+    The worker is sent its next thread as soon as it finishes one (from the pool's result
+    thread, `_worker_done`), not when this process comes by between two renders of its own:
+    a thread waiting in the worker's queue while this process had nothing left to render
+    kept this process idle at the end of the threads (seconds at 100,000 posts). A small
+    thread is queued behind the one the worker renders, so that it does not wait for the
+    round trip; a large one is only sent when the worker is free.
     """
 
-    AHEAD = 2  # threads handed to the worker at once: the one it renders, and the next
+    AHEAD = 2  # at most this many threads in the worker: the one it renders, and the next
+    QUEUED_MAX_BYTES = 2**18  # the largest thread.json queued behind another one
 
     def __init__(
         self, name: str, paths: Sequence[Path], render: Callable[[Path], Result], pool: Pool
@@ -135,36 +185,56 @@ class _Scheduler(Generic[Result]):
         self.render = render
         self.pool = pool
         self.done: dict[int, tuple[Result, bool]] = {}  # by index: result, by the worker?
+        self.lock = threading.Lock()  # `next`, `sent`, `busy`: the result thread sends too
         self.next = 0  # the first path nobody took yet
-        self.sent: deque[tuple[int, AsyncResult[object]]] = deque()  # the worker's, in order
+        self.sent: dict[int, AsyncResult[object]] = {}  # the worker's, by index
+        self.busy = 0  # threads sent to the worker and not finished yet
         self.in_worker = 0
+        with self.lock:
+            self._send()
 
     def _send(self) -> None:
-        while len(self.sent) < self.AHEAD and self.next < len(self.paths):
-            task = self.pool.apply_async(_run_task, (self.name, self.paths[self.next]))
-            self.sent.append((self.next, task))
+        """Give the worker its next threads (with `lock` held)."""
+        while self.next < len(self.paths) and (self.busy == 0 or (
+                self.busy < self.AHEAD
+                and file_bytes(self.paths[self.next]) <= self.QUEUED_MAX_BYTES)):  # fmt: skip
+            self.sent[self.next] = self.pool.apply_async(
+                _run_task, (self.name, self.paths[self.next]),
+                callback=self._worker_done, error_callback=self._worker_done,
+            )  # fmt: skip
             self.next += 1
+            self.busy += 1
 
-    def _collect(self, wait: bool) -> None:
-        # The worker runs its tasks in the order they were sent.
-        while self.sent and (wait or self.sent[0][1].ready()):
-            index, pending = self.sent.popleft()
-            # What the worker's copy of `render` returned: a `Result`.
-            self.done[index] = (cast(Result, pending.get()), True)
-            self.in_worker += 1
-            wait = False
+    def _worker_done(self, _result: object) -> None:
+        with self.lock:
+            self.busy -= 1
+            self._send()
 
     def results(self) -> Iterator[tuple[Result, bool]]:
         for wanted in range(len(self.paths)):
             while wanted not in self.done:
-                self._collect(wait=False)
-                self._send()
-                if self.next < len(self.paths):
-                    # Rather than wait for the worker, render the next thread here (its
-                    # result waits in `done` until its turn).
-                    index = self.next
-                    self.next += 1
-                    self.done[index] = (self.render(self.paths[index]), False)
-                else:
-                    self._collect(wait=True)
+                with self.lock:
+                    pending = self.sent.get(wanted)
+                    mine = None
+                    if (pending is None or not pending.ready()) and self.next < len(self.paths):
+                        # Rather than wait for the worker, render the next thread here (its
+                        # result waits in `done` until its turn).
+                        mine = self.next
+                        self.next += 1
+                if mine is not None:
+                    self.done[mine] = (self.render(self.paths[mine]), False)
+                elif pending is not None:
+                    # What the worker's copy of `render` returned: a `Result`.
+                    self.done[wanted] = (cast(Result, pending.get()), True)
+                    with self.lock:
+                        del self.sent[wanted]
+                    self.in_worker += 1
             yield self.done.pop(wanted)
+
+
+def file_bytes(path: Path) -> int:
+    """The size of a thread.json, 0 if it cannot be read (reading it will say why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
