@@ -197,6 +197,9 @@ class Result:
     error: str | None = None
     cpu_seconds: float | None = None  # its own and its finished children's, user + system
     setup_cpu_seconds: float | None = None  # its `prepare`, when it ran beside another
+    # Wall time the run spent before it, waiting for the set-ups that ran beside another
+    # benchmark to end (not part of `seconds`, but of the run's).
+    waited_seconds: float | None = None
 
     def took(self) -> str:
         """Its wall time, and its CPU time where known: `52.3 s (CPU 40.1 s)`."""
@@ -204,6 +207,9 @@ class Result:
         if self.setup_cpu_seconds is not None:
             cpu.append(f"set-up beside another benchmark: CPU "
                        f"{format_seconds(self.setup_cpu_seconds)}")
+        if self.waited_seconds is not None:
+            cpu.append(f"started after {format_seconds(self.waited_seconds)} waiting for "
+                       f"the set-ups")
         return format_seconds(self.seconds) + (f" ({'; '.join(cpu)})" if cpu else "")
 
 
