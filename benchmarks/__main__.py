@@ -1,6 +1,6 @@
 """Run the benchmarks on generated data, print their tables, write docs/benchmarks.md.
 
-    python -m benchmarks                          # quick sizes: 3-4 min on 2 cores
+    python -m benchmarks                          # quick sizes: about 3 min on 2 idle cores
     python -m benchmarks --full                   # adds the 100,000-post archive
     python -m benchmarks --tiny                   # a few posts, report in a temporary folder
     python -m benchmarks --only build --sizes posts=1000,5000
@@ -122,20 +122,23 @@ def run_benchmarks(benchmarks: Sequence[Benchmark], sizes: Sizes) -> list[Result
         workdirs = [Path(folder) / f"{i:02}" for i in range(len(benchmarks))]
         for workdir in workdirs:
             workdir.mkdir()
-        preparing: dict[int, Future[float]] = {}
+        preparing: dict[int, list[Future[float]]] = {}
         started = time.perf_counter()
         for i in order:
             benchmark = benchmarks[i]
             if benchmark.waits and not preparing:
-                preparing = {j: pool.submit(run_prepare, b.prepare, sizes, workdirs[j])
+                preparing = {j: [pool.submit(run_prepare, part, sizes, workdirs[j])
+                                 for part in b.setups()]
                              for j, b in enumerate(benchmarks) if b.prepare and not b.waits}
-                for j, future in preparing.items():
-                    future.add_done_callback(functools.partial(
-                        _log_prepared, benchmarks[j].name, started))
+                for j, futures in preparing.items():
+                    for part, future in zip(benchmarks[j].setups(), futures, strict=True):
+                        future.add_done_callback(functools.partial(
+                            _log_prepared, f"{benchmarks[j].name} ({part.__name__})",
+                            started))
             waited = None
             if not benchmark.waits:  # nothing beside it, its own set-up done
                 before = time.perf_counter()
-                wait(preparing.values())
+                wait([future for futures in preparing.values() for future in futures])
                 waited = time.perf_counter() - before
             results[i] = _run_one(benchmark, sizes, workdirs[i], preparing.get(i), waited)
             print(format_tables([results[i]]), flush=True)
@@ -147,17 +150,18 @@ def _log_prepared(name: str, started: float, _: Future[float]) -> None:
 
 
 def _run_one(benchmark: Benchmark, sizes: Sizes, workdir: Path,
-             prepared: Future[float] | None, waited: float | None = None) -> Result:
+             prepared: list[Future[float]] | None, waited: float | None = None) -> Result:
     log.info("running %s", benchmark.name)
     started, cpu = time.perf_counter(), cpu_seconds()
     setup_cpu = None
     try:
         if prepared is not None:
-            setup_cpu = prepared.result()
+            setup_cpu = sum(future.result() for future in prepared)
             log.info("%s: its set-up ran beside the others, %.1f s CPU", benchmark.name,
                      setup_cpu)
-        elif benchmark.prepare is not None:
-            benchmark.prepare(sizes, workdir)
+        else:
+            for part in benchmark.setups():
+                part(sizes, workdir)
         measurements = benchmark.run(sizes, workdir)
         error = None
     except Exception as failure:  # the other benchmarks still run

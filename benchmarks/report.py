@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 Metric = Literal["seconds", "peak_rss_bytes", "bytes", "requests"]
+Prepare = Callable[["Sizes", Path], None]  # a benchmark's set-up: see `Benchmark.prepare`
 METRIC_TITLES: dict[Metric, str] = {
     "seconds": "time",
     "peak_rss_bytes": "peak RSS",
@@ -181,10 +182,18 @@ class Benchmark:
     # Set-up that measures nothing (generating data) into the folder `run` then gets:
     # `python -m benchmarks` runs it first, in a child process beside a benchmark that
     # `waits`, or (with none of those in the run) just before `run`.
-    prepare: Callable[[Sizes, Path], None] | None = None
+    # Several (a tuple) are independent parts, which may run at once in two processes:
+    # give each its own files.
+    prepare: Prepare | tuple[Prepare, ...] | None = None
     # Mostly waiting (polite delays, sleeps), so that others' `prepare` may use the idle
     # core meanwhile: such benchmarks run first.
     waits: bool = False
+
+    def setups(self) -> tuple[Prepare, ...]:
+        """Its `prepare`, as parts."""
+        if self.prepare is None:
+            return ()
+        return self.prepare if isinstance(self.prepare, tuple) else (self.prepare,)
 
 
 @dataclass(frozen=True)
@@ -229,7 +238,7 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def run_prepare(prepare: Callable[[Sizes, Path], None], sizes: Sizes, folder: Path) -> float:
+def run_prepare(prepare: Prepare, sizes: Sizes, folder: Path) -> float:
     """Run a benchmark's `prepare` (here, so that a child process can import it); its CPU
     seconds."""
     started = cpu_seconds()

@@ -555,21 +555,27 @@ def _workdir(path: Path | None) -> Iterator[Path]:
         yield Path(temp)
 
 
-def prepare(sizes: Sizes, workdir: Path) -> None:
-    """The suite's set-up (`Benchmark.prepare`, beside a benchmark that mostly waits): each
-    board rendered and recorded, and each thread an update is timed on scraped, into
-    `workdir`, where `run` finds them. Nothing of it is timed: in `run` it took a third of
-    the benchmark's time (the 1,000-page board rendered, its 1,000 pages scraped). Every
-    tool is warmed up here too (forum-dl's start-up, compiling its modules, took 1-2 s)."""
-    pycache = warm_up(workdir, FORUM_DL if sizes.forum_dl_pages else None,
-                      workdir / "pycache")
+# The suite's set-up (`Benchmark.prepare`, beside a benchmark that mostly waits), in two
+# parts that may run at once: what `run` finds in `workdir`. Nothing of it is timed: in
+# `run` it took a third of the benchmark's time (the 1,000-page board rendered, its 1,000
+# pages scraped).
+
+
+def prepare_boards(sizes: Sizes, workdir: Path) -> None:
+    """Each board the tools scrape rendered and recorded, and every tool warmed up
+    (forum-dl's start-up, compiling its modules, took 1-2 s)."""
+    warm_up(workdir, FORUM_DL if sizes.forum_dl_pages else None, workdir / "pycache")
     for pages_count in sizes.pages:
         folder = workdir / f"scrape-{pages_count}"
         folder.mkdir(parents=True, exist_ok=True)
         posts = pages_count * sizes.posts_per_page
         with ReplayBoard.saved(folder, posts, sizes.posts_per_page):
             pass
-    prepare_updates(sizes.update_pages, workdir / "update", pycache=pycache)
+
+
+def prepare_threads(sizes: Sizes, workdir: Path) -> None:
+    """Each thread an update is timed on, its board rendered and the thread scraped."""
+    prepare_updates(sizes.update_pages, workdir / "update", pycache=workdir / "pycache")
 
 
 def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
@@ -597,7 +603,7 @@ def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
 BENCHMARK = Benchmark(
     "scrape",
     run,
-    prepare=prepare,
+    prepare=(prepare_threads, prepare_boards),
     about="A 20-posts-a-page thread replayed by a loopback board (pages pre-rendered): "
           "forum-mirror at --delay 0 (robots, throttle, WARC, hashing on) against a bare "
           "httpx loop over the same URLs and forum-dl 0.3.0 (when /tmp/forumdl has it), one "
