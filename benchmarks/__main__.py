@@ -145,8 +145,10 @@ def run_benchmarks(benchmarks: Sequence[Benchmark], sizes: Sizes) -> list[Result
     return [results[i] for i in range(len(benchmarks))]
 
 
-def _log_prepared(name: str, started: float, _: Future[float]) -> None:
-    log.info("%s: set-up done, %.1f s into the run", name, time.perf_counter() - started)
+def _log_prepared(name: str, started: float, done: Future[float]) -> None:
+    cpu = "failed" if done.exception() else f"{done.result():.1f} s CPU"
+    log.info("%s: set-up done, %.1f s into the run (%s)", name, time.perf_counter() - started,
+             cpu)
 
 
 def _run_one(benchmark: Benchmark, sizes: Sizes, workdir: Path,
