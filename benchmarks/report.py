@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 Metric = Literal["seconds", "peak_rss_bytes", "bytes", "requests"]
+Prepare = Callable[["Sizes", Path], None]  # a benchmark's set-up: see `Benchmark.prepare`
 METRIC_TITLES: dict[Metric, str] = {
     "seconds": "time",
     "peak_rss_bytes": "peak RSS",
@@ -181,10 +182,18 @@ class Benchmark:
     # Set-up that measures nothing (generating data) into the folder `run` then gets:
     # `python -m benchmarks` runs it first, in a child process beside a benchmark that
     # `waits`, or (with none of those in the run) just before `run`.
-    prepare: Callable[[Sizes, Path], None] | None = None
+    # Several (a tuple) are independent parts, which may run at once in two processes:
+    # give each its own files.
+    prepare: Prepare | tuple[Prepare, ...] | None = None
     # Mostly waiting (polite delays, sleeps), so that others' `prepare` may use the idle
     # core meanwhile: such benchmarks run first.
     waits: bool = False
+
+    def setups(self) -> tuple[Prepare, ...]:
+        """Its `prepare`, as parts."""
+        if self.prepare is None:
+            return ()
+        return self.prepare if isinstance(self.prepare, tuple) else (self.prepare,)
 
 
 @dataclass(frozen=True)
@@ -197,6 +206,9 @@ class Result:
     error: str | None = None
     cpu_seconds: float | None = None  # its own and its finished children's, user + system
     setup_cpu_seconds: float | None = None  # its `prepare`, when it ran beside another
+    # Wall time the run spent before it, waiting for the set-ups that ran beside another
+    # benchmark to end (not part of `seconds`, but of the run's).
+    waited_seconds: float | None = None
 
     def took(self) -> str:
         """Its wall time, and its CPU time where known: `52.3 s (CPU 40.1 s)`."""
@@ -204,6 +216,9 @@ class Result:
         if self.setup_cpu_seconds is not None:
             cpu.append(f"set-up beside another benchmark: CPU "
                        f"{format_seconds(self.setup_cpu_seconds)}")
+        if self.waited_seconds is not None:
+            cpu.append(f"started after {format_seconds(self.waited_seconds)} waiting for "
+                       f"the set-ups")
         return format_seconds(self.seconds) + (f" ({'; '.join(cpu)})" if cpu else "")
 
 
@@ -223,7 +238,7 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def run_prepare(prepare: Callable[[Sizes, Path], None], sizes: Sizes, folder: Path) -> float:
+def run_prepare(prepare: Prepare, sizes: Sizes, folder: Path) -> float:
     """Run a benchmark's `prepare` (here, so that a child process can import it); its CPU
     seconds."""
     started = cpu_seconds()

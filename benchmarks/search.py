@@ -194,13 +194,19 @@ class SearchSite:
     offline_seconds: float
 
 
-def build_search_site(folder: Path, posts: int) -> SearchSite:
-    """The build's shell (search.html, JS, CSS) holding the search data of `posts` posts."""
+def build_shell(folder: Path) -> Path:
+    """The build's shell (search.html, JS, CSS: a build of an empty archive) in
+    `folder/site`."""
     archive = folder / "archive"
     (archive / "threads").mkdir(parents=True)
     output = folder / "site"
     build_site(archive, output)
-    return _indexed(output, generate(posts))
+    return output
+
+
+def build_search_site(folder: Path, posts: int) -> SearchSite:
+    """The build's shell holding the search data of `posts` posts."""
+    return _indexed(build_shell(folder), generate(posts))
 
 
 def _indexed(output: Path, data: SearchData) -> SearchSite:
@@ -214,10 +220,14 @@ PREPARED = "index-written.json"
 
 
 def prepare(sizes: Sizes, workdir: Path) -> None:
-    """The suite's set-up (`Benchmark.prepare`): each size's site built, its index written
-    and timed, into `workdir/site-N`; `run` answers the queries on them."""
+    """The suite's set-up (`Benchmark.prepare`): the shell built once (a Pelican build, the
+    same at every size) and copied for each size, its index written and timed, into
+    `workdir/site-N`; `run` answers the queries on them."""
+    shell = build_shell(workdir / "shell")
     for posts in sizes.posts:
-        site = build_search_site(workdir / f"site-{posts}", posts)
+        output = workdir / f"site-{posts}" / "site"
+        shutil.copytree(shell, output, symlinks=True)
+        site = _indexed(output, generate(posts))
         (workdir / f"site-{posts}" / PREPARED).write_text(
             json.dumps({"offline_seconds": site.offline_seconds}), encoding="utf-8")
 

@@ -91,6 +91,22 @@ def test_a_benchmark_that_fails_is_reported_and_the_others_still_run() -> None:
     assert results[1].error is None and results[1].measurements[0].name == "it"
 
 
+def test_every_part_of_a_set_up_runs_before_its_benchmark() -> None:
+    def boards(sizes: object, workdir: Path) -> None:
+        (workdir / "boards").write_text("made")
+
+    def threads(sizes: object, workdir: Path) -> None:
+        (workdir / "threads").write_text("made")
+
+    def measured(sizes: object, workdir: Path) -> list[Measurement]:
+        return [Measurement(part.name, 1) for part in sorted(workdir.iterdir())]
+
+    benchmark = Benchmark("parts", measured, prepare=(boards, threads))
+    assert benchmark.setups() == (boards, threads)
+    [result] = run_benchmarks([benchmark], TINY)
+    assert [m.name for m in result.measurements] == ["boards", "threads"]
+
+
 def test_sizes_are_chosen_field_by_field() -> None:
     sizes = parse_sizes(QUICK, ["posts=500,5_000", "repeats=2"])
     assert sizes.posts == (500, 5000) and sizes.repeats == 2 and sizes.pages == QUICK.pages
