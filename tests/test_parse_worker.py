@@ -140,7 +140,7 @@ def test_the_worker_reads_as_the_engine_does_sends_errors_and_logs_and_ignores_s
         assert "unreadable machine time 'not a time" in caplog.text
     finally:
         worker.close()
-    assert worker._process.returncode == 0  # it ended because its pipe closed
+    assert worker.returncode == 0  # it ended because its pipe closed
 
 
 @pytest.mark.usefixtures("ready_worker")
