@@ -7,27 +7,39 @@ worker calls `Engine.read` on the response it is sent and sends the `Reading` ba
 error, with the log records the reading made (re-emitted here, so warnings reach the
 console and `--log-json` as before).
 
+The worker is a fork of the scraper: it has the engine and its modules already, where a new
+interpreter importing them took 0.23-0.32 s of CPU before its first page (measured on the
+200-page benchmark), on a machine whose two cores the scrape keeps busy. The fork runs only
+what this module gives it: it drops the scraper's file descriptors (its sockets, WARC and
+lock files, the pipes of other workers, which would otherwise never see their end) and its
+log handlers. A fork of a process with other threads (the WARC writer, other lanes) keeps
+any lock one of them held at that moment held for good (render_worker.py forks only
+without them): this one takes none of theirs but those Python renews in a child (logging's,
+the import lock). Only a module that another thread was importing just then, and that a
+page's reading imports for the first time (the modules of reading a page are imported by
+the first page, read here), would stop it: then `result` gives up after `ANSWER_SECONDS`
+and the page is read here.
+
 The worker ignores SIGINT and SIGTERM and runs in its own process group: the scraper
 alone decides how a stop goes (scraper/cli/). It ends when the scraper closes its pipe,
 which the kernel also does when the scraper dies, however it dies; at once, with nothing
-left to write (`os._exit`).
+left to write (`os._exit`): it never returns into the scraper's code it was copied from.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import logging
 import os
 import pickle
 import select
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from .engines.base import Cursor, Engine, Reading, Response
 
@@ -35,13 +47,15 @@ log = logging.getLogger(__name__)
 
 # The byte a started worker sends first: its modules are imported, it reads from now on.
 _READY = b"R"
-# A worker is started for a run with at least this many pages still to read. Starting one
-# costs 0.23-0.32 s of CPU (an interpreter and the engines; measured), the reading of some
-# 25 pages, all read here meanwhile: a shorter thread would be done before it is ready.
+# A worker is started for a run with at least this many pages still to read: a second
+# process on a second core pays for itself over many pages, not over a few.
 PARALLEL_FROM_PAGES = 30
 _PIPE_BYTES = 1 << 20  # Linux's default limit for a pipe's buffer (/proc/sys/fs/pipe-max-size)
-# Where the `scraper` package this process runs lives: the worker imports the same one.
-_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+_REAP_SECONDS = 2.0  # how long `close` waits for the worker to end before killing it
+# How long `result` waits for an answer before the page is read here instead: far past the
+# reading of any page (a 10 MiB one takes about a second), and an end to a wait for a fork
+# stuck on a lock (see above), which nothing else would end.
+ANSWER_SECONDS = 60.0
 # Looks at the runnable tasks before a core counts as busy: the board that just answered, or
 # a logger thread, may be runnable at one look.
 _SAMPLES = 3
@@ -94,27 +108,45 @@ class ParseWorker:
 
     def __init__(self, *, slot: bool = False) -> None:
         self._slot = slot  # holds one of _WORKER_SLOTS, given back by `close`
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "scraper.parse_worker",
-             str(logging.getLogger("scraper").getEffectiveLevel())],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=_PACKAGE_ROOT,
-            process_group=0,  # a Ctrl-C at the terminal reaches only the scraper
-        )
-        assert self._process.stdin is not None and self._process.stdout is not None
-        for pipe in (self._process.stdin, self._process.stdout):
+        # (the worker reads, the scraper writes), (the scraper reads, the worker writes)
+        pipes = (*os.pipe(), *os.pipe())
+        for written in (pipes[1], pipes[3]):
             # A page (and its reading) fits in one write: no wait for the other side to
             # drain a 64 KiB pipe in turns, each a trip through a busy scheduler.
             with contextlib.suppress(OSError):
-                fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
-        self._to_worker: IO[bytes] = self._process.stdin
-        self._from_worker: IO[bytes] = self._process.stdout
+                fcntl.fcntl(written, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        # The scraper's objects frozen across the fork: the worker's collections then never
+        # walk (and copy, page by page) the scraper's memory (the `gc.freeze` recipe).
+        collecting = gc.isenabled()
+        gc.disable()
+        gc.freeze()
+        try:
+            pid = os.fork()
+        except BaseException:
+            gc.unfreeze()
+            if collecting:
+                gc.enable()
+            for fd in pipes:
+                os.close(fd)
+            raise
+        if pid == 0:
+            _serve(pipes[0], pipes[3])
+        gc.unfreeze()
+        if collecting:
+            gc.enable()
+        os.close(pipes[0])
+        os.close(pipes[3])
+        self._pid = pid
+        self._to_worker: IO[bytes] = os.fdopen(pipes[1], "wb")
+        self._from_worker: IO[bytes] = os.fdopen(pipes[2], "rb")
         self._ready = False
         self.lost = False
+        self.returncode: int | None = None  # the worker's exit status, once `close` reaped it
 
     @property
     def pid(self) -> int:
         """The worker's process id."""
-        return self._process.pid
+        return self._pid
 
     @property
     def ready(self) -> bool:
@@ -145,16 +177,30 @@ class ParseWorker:
     def answered(self) -> bool:
         """Whether the reading submitted last has come back (or the worker is gone), so that
         `result` would not wait for it."""
-        waiting, _, _ = select.select([self._from_worker], [], [], 0)
+        return self._answer_within(0)
+
+    def _answer_within(self, seconds: float) -> bool:
+        waiting, _, _ = select.select([self._from_worker], [], [], seconds)
         return bool(waiting)
 
     def result(self) -> Reading:
         """The reading of the response last submitted; its error raised as `read` raised it."""
+        if not self._answer_within(ANSWER_SECONDS):
+            self.lost = True
+            raise WorkerLost(f"the page-reading process gave no answer in {ANSWER_SECONDS:g} s")
+        collecting = gc.isenabled()
+        # A reading is some 300 new objects, none in a cycle: a collection while they are
+        # made walks the pages read so far, kept for the thread, for nothing (measured in
+        # the 200-page benchmark: 0.78 -> 0.67 ms a page to take in the reading).
+        gc.disable()
         try:
             reading, error, records = pickle.load(self._from_worker)
         except Exception as error:  # EOF, a torn frame: the worker is gone
             self.lost = True
             raise WorkerLost(f"the page-reading process stopped: {error!r}") from None
+        finally:
+            if collecting:
+                gc.enable()
         for record in records:
             logging.getLogger(record.name).handle(record)
         if error is not None:
@@ -168,14 +214,27 @@ class ParseWorker:
             with contextlib.suppress(OSError):  # a last flush into a worker already gone
                 pipe.close()
         try:
-            self._process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+            self.returncode = _reaped(self._pid, _REAP_SECONDS)
         finally:
             if self._slot:
                 self._slot = False
                 _WORKER_SLOTS.release()
+
+
+def _reaped(pid: int, seconds: float) -> int:
+    """The exit status of child `pid`, killed if it has not ended within `seconds`."""
+    deadline = time.monotonic() + seconds
+    pause = 0.0005
+    while True:
+        reaped, status = os.waitpid(pid, os.WNOHANG)
+        if reaped:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() >= deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        time.sleep(pause)  # it ends as soon as it reads its pipe's end: within a few ms
+        pause = min(pause * 2, 0.05)
 
 
 class _Collected(logging.Handler):
@@ -212,17 +271,25 @@ def _answer(engine: Engine, response: Response, cursor: Cursor | None,
         collected.records = []
 
 
-def main() -> None:
-    """The worker: read (engine, response, cursor) frames from stdin until it closes."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
-    collected = _Collected()
-    root = logging.getLogger()
-    root.handlers[:] = [collected]
-    root.setLevel(int(sys.argv[1]) if len(sys.argv) > 1 else logging.WARNING)
-    to_scraper, from_scraper = sys.stdout.buffer, sys.stdin.buffer
-    sys.stdout = sys.stderr  # the pipe carries answers only
+def _serve(reads: int, writes: int) -> NoReturn:
+    """The worker, in the forked child: read (engine, response, cursor) frames from `reads`
+    and answer each on `writes` until the scraper closes its end; never returns."""
     try:
+        os.setpgid(0, 0)  # a Ctrl-C at the terminal reaches only the scraper
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+        signal.set_wakeup_fd(-1)  # the scraper's, closed below
+        _keep_only(reads, writes)
+        collected = _Collected()
+        # Every record goes to the answer, at the scraper's levels (the fork has them): not
+        # to the scraper's handlers, whose console and files are the scraper's to write.
+        for logger in list(logging.Logger.manager.loggerDict.values()):
+            if isinstance(logger, logging.Logger):
+                logger.handlers = []
+                logger.propagate = True
+        logging.getLogger().handlers = [collected]
+        gc.enable()  # the scraper's objects stay frozen (ParseWorker.__init__)
+        to_scraper, from_scraper = os.fdopen(writes, "wb"), os.fdopen(reads, "rb")
         to_scraper.write(_READY)
         to_scraper.flush()
         while True:
@@ -232,13 +299,22 @@ def main() -> None:
                 # Every answer is flushed as it is written and nothing else is kept: end
                 # without the interpreter's teardown (its modules, the engine's caches),
                 # which the scraper's `close` would wait for at the end of every thread.
-                sys.stderr.flush()
                 os._exit(0)
             to_scraper.write(_answer(engine, response, cursor, collected))
             to_scraper.flush()
     except BrokenPipeError:  # the scraper is gone: so is the point of this answer
-        os._exit(0)  # no flush of stdout at exit, which would fail the same way
+        os._exit(0)
+    except BaseException:  # whatever it is: the scraper's code must not go on in this copy
+        os._exit(1)
 
 
-if __name__ == "__main__":
-    main()
+def _keep_only(reads: int, writes: int) -> None:
+    """Close every file descriptor of the scraper's in this fork but the worker's pipes and
+    stderr (stdin and stdout: /dev/null): a socket, file or pipe the scraper closes must not
+    stay open here, nor a lane's output pipe (lanes.py) wait for this process to end."""
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    kept = sorted({0, 1, 2, reads, writes})
+    for low, high in zip(kept, [*kept[1:], os.sysconf("SC_OPEN_MAX")], strict=True):
+        os.closerange(low + 1, high)

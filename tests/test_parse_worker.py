@@ -24,7 +24,7 @@ from benchmarks.scrape import generated_posts
 from scraper import parse_worker, scrape
 from scraper.archive import ThreadArchive
 from scraper.demo_forum import DemoForum, pages
-from scraper.engines.base import Response, next_link_href
+from scraper.engines.base import Cursor, Reading, Response, next_link_href
 from scraper.engines.xenforo import XenForo2
 from scraper.errors import LayoutChanged, ThreadIncomplete
 from scraper.fetch import FetchSettings, PoliteClient
@@ -140,7 +140,7 @@ def test_the_worker_reads_as_the_engine_does_sends_errors_and_logs_and_ignores_s
         assert "unreadable machine time 'not a time" in caplog.text
     finally:
         worker.close()
-    assert worker._process.returncode == 0  # it ended because its pipe closed
+    assert worker.returncode == 0  # it ended because its pipe closed
 
 
 @pytest.mark.usefixtures("ready_worker")
@@ -206,6 +206,31 @@ def test_a_wrong_guess_costs_a_request_and_not_a_page(
         assert len(board.requests_to("/threads/decoy.1/page-9")) == 1
         assert [len(board.requests_to(path)) for path in paths] == [1] * PAGES
     assert (summary.pages, summary.posts) == (PAGES, PAGES)
+
+
+class _StuckEngine(XenForo2):
+    """Reads nothing, ever: a worker stuck as a fork holding a lock would be."""
+
+    def read(self, response: Response, cursor: Cursor | None) -> Reading:
+        signal.pause()
+        raise AssertionError("unreachable: only SIGKILL ends the stuck worker")
+
+
+def test_a_worker_that_never_answers_is_given_up_and_killed(
+        thread_pages: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parse_worker, "ANSWER_SECONDS", 0.2)
+    monkeypatch.setattr(parse_worker, "_REAP_SECONDS", 0.1)
+    origin, html = thread_pages
+    path, text = next(iter(html.items()))
+    worker = started_worker()
+    try:
+        worker.submit(_StuckEngine(), Response(origin + path, origin + path, 200, text), None)
+        with pytest.raises(parse_worker.WorkerLost, match=r"no answer in 0\.2 s"):
+            worker.result()
+        assert worker.lost
+    finally:
+        worker.close()
+    assert worker.returncode == -signal.SIGKILL  # it ignores its pipe's end: killed
 
 
 def test_the_worker_ends_when_the_scraper_dies_at_once(tmp_path: Path) -> None:

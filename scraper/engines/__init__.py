@@ -31,8 +31,8 @@ ENGINES: tuple[type[Engine], ...]
 @functools.cache
 def registered() -> tuple[type[Engine], ...]:
     """Every engine class. Imported at first use, not with this package: a process that
-    reads pages with one engine (parse_worker.py, which imports it as it unpickles it)
-    would spend a fifth of a second of CPU importing the other thirteen (measured)."""
+    reads pages with one engine would spend a fifth of a second of CPU importing the other
+    thirteen (measured)."""
     from .discourse import Discourse
     from .flarum import Flarum
     from .invision import Invision
