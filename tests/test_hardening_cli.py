@@ -86,6 +86,29 @@ def assert_archive_verifies(archive: Path) -> None:
     assert not list(archive.rglob("*.tmp"))
 
 
+# --- output closed by its reader (`| head`) -------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    ("engines",),  # 7 KB: written by the flush at exit
+    ("export", "--archive", "ARCHIVE"),  # 42 KB: the write fails inside the command
+])
+def test_output_closed_by_its_reader_ends_silently_with_141(
+        tmp_path: Path, command: tuple[str, ...]) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "archive-v1", archive)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before a byte is written: like `| head -0`
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "scraper.cli",
+             *(str(archive) if part == "ARCHIVE" else part for part in command)],
+            cwd=ROOT, env=CHILD_ENV, stdout=write_end, stderr=subprocess.PIPE, text=True,
+            timeout=CHILD_TIMEOUT)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
 # --- case 6: Ctrl-C and SIGTERM ------------------------------------------------------------
 
 

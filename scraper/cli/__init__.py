@@ -15,6 +15,7 @@ import atexit
 import gc
 import importlib
 import os
+import select
 import sys
 import threading
 from collections.abc import Sequence
@@ -26,6 +27,9 @@ DEFAULT_OUTPUT = Path("output")
 # The options of `build` answered here, as given in full (argparse also takes abbreviations
 # and other spellings: those go through commands.py, which checks the same way).
 _BUILD_OPTIONS = {"--archive": DEFAULT_ARCHIVE, "--output": DEFAULT_OUTPUT}
+# The exit code when whoever read the output closed it first (`forum-mirror engines | head`):
+# the shell's for a death by SIGPIPE (128 + 13), which Python turns into BrokenPipeError.
+OUTPUT_CLOSED = 141
 
 
 def _build_folders(argv: Sequence[str]) -> dict[str, Path] | None:
@@ -128,9 +132,30 @@ def exit_now(code: int) -> NoReturn:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:
                 stream.flush()
-    except (OSError, ValueError):  # a closed pipe (`| head`): as Python itself says so
+    except BrokenPipeError:
+        if not output_closed():
+            sys.exit(code)
+        os._exit(OUTPUT_CLOSED)
+    except (OSError, ValueError):  # as Python itself says so
         sys.exit(code)
     os._exit(code)
+
+
+def output_closed() -> bool:
+    """Whether standard output is a pipe its reader closed: then what is left to write goes
+    nowhere (so the flush at exit cannot fail again), as `head` and the like expect."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's capture)
+        return False
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)  # a pipe without reader: POLLERR
+    if not any(events & select.POLLERR for _, events in poller.poll(0)):
+        return False
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
+    return True
 
 
 def __getattr__(name: str) -> Any:

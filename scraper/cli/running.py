@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from ..errors import ArchiveError, ForumMirrorError, Interrupted
 from ..jsonlog import event, json_log
+from . import OUTPUT_CLOSED, output_closed
 
 if TYPE_CHECKING:
     from ..archive import UnreadableThread
@@ -63,6 +64,11 @@ def _run(args: argparse.Namespace) -> int:
     except ForumMirrorError as error:
         return _failed(args, error)
     except Exception as unexpected:
+        if isinstance(unexpected, BrokenPipeError) and output_closed():
+            # The reader had what it wanted (`| head`): no message, as any Unix tool.
+            event("summary", "the output was closed by its reader", logging.INFO,
+                  command=args.command, exit_code=OUTPUT_CLOSED)
+            return OUTPUT_CLOSED
         hint = "the traceback follows" if args.verbose else "run with -v for the traceback"
         internal = ForumMirrorError(f"internal error: {type(unexpected).__name__}: "
                                     f"{unexpected}; {hint}")
