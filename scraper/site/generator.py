@@ -80,7 +80,7 @@ DEFAULT_POSTS_PER_PAGE = 20  # when the settings have no THREAD_POSTS_PER_PAGE
 NEVER_BYTES = 2**62  # THREAD_RENDER_WORKER_MIN_BYTES that means: no second process ever
 # What the worker process renders with (threads' pages and author pages).
 WORKER_TEMPLATES = ("thread", "partials/posts", "partials/embed", "permalink", "author")
-# The author pages to render are shared out in about this many groups (render_worker._Shared):
+# The author pages to render are shared out in about this many groups (RenderWorker.share):
 # enough that the two processes end close together, few enough to cost no time in round trips.
 AUTHOR_GROUPS = 64
 

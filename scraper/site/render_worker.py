@@ -34,6 +34,7 @@ WORKER_SETTING = "THREAD_RENDER_WORKER_MIN_BYTES"
 # it saves: forking and sending the results back take some tens of milliseconds.
 DEFAULT_WORKER_MIN_BYTES = 2**20
 
+Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 # What the forked worker can be asked to run, by name: set before the fork, so the child has
@@ -93,7 +94,9 @@ class RenderWorker:
         if self.pool is None:
             yield from ((render(path), False) for path in paths)
             return
-        scheduler = _Scheduler(name, paths, render, self.pool)
+        # A large thread is not queued behind the one the worker renders (see _Scheduler).
+        scheduler = _Scheduler(name, paths, render, self.pool,
+                               lambda path: file_bytes(path) <= QUEUED_MAX_BYTES)
         yield from scheduler.results()
         self.threads_in_worker += scheduler.in_worker
         log.debug("%d of %d threads rendered by a worker process", scheduler.in_worker,
@@ -101,105 +104,59 @@ class RenderWorker:
 
     def share(self, name: str, items: Sequence[object]) -> Callable[[], list[tuple[object, bool]]]:
         """Run task `name` on each of `items`, the worker starting on them now while this
-        process does other work; what it returns runs the rest here and gives each result,
-        in order, with whether the worker ran it (`_Shared`). Without a worker they all run
-        when the results are asked for."""
+        process does other work; what it returns runs here those the worker has not taken
+        yet and gives each result, in order, with whether the worker ran it. Without a
+        worker they all run when the results are asked for.
+
+        The author pages start this way while this process writes the search files: the
+        worker alone took longer than the search files, and this process then sat waiting."""
         task = self.tasks[name]
         if self.pool is None:
             return lambda: [(task(item), False) for item in items]
-        return _Shared(name, items, task, self.pool).finish
+        scheduler = _Scheduler(name, items, task, self.pool, lambda item: True)
+        return lambda: list(scheduler.results())
 
 
-class _Shared:
-    """Task `name` on each of `items`, shared: the worker takes them one after another from
-    the start (a finished one sends the next, from the pool's result thread), while this
-    process does other work; `finish` then runs here those the worker has not taken yet.
-
-    The author pages start this way while this process writes the search files: the worker
-    alone took longer than the search files, and this process then sat waiting for it.
-    """
-
-    AHEAD = 2  # items handed to the worker at once, as `_Scheduler.AHEAD`
-
-    def __init__(
-        self, name: str, items: Sequence[object], task: Callable[[Any], object], pool: Pool
-    ) -> None:
-        self.name = name
-        self.items = items
-        self.task = task
-        self.pool = pool
-        self.lock = threading.Lock()  # `next` and `sent`: the result thread sends too
-        self.next = 0  # the first item nobody took yet
-        self.sent: dict[int, AsyncResult[object]] = {}
-        with self.lock:
-            for _ in range(self.AHEAD):
-                self._send()
-
-    def _send(self) -> None:
-        """Hand the next item to the worker (with `lock` held)."""
-        if self.next < len(self.items):
-            self.sent[self.next] = self.pool.apply_async(
-                _run_task, (self.name, self.items[self.next]), callback=self._sent_done
-            )
-            self.next += 1
-
-    def _sent_done(self, _result: object) -> None:
-        with self.lock:
-            self._send()
-
-    def finish(self) -> list[tuple[object, bool]]:
-        """Each item's result, in order, and whether the worker ran it."""
-        done: dict[int, tuple[object, bool]] = {}
-        while True:
-            with self.lock:
-                index = self.next
-                self.next += 1
-            if index >= len(self.items):
-                break
-            done[index] = (self.task(self.items[index]), False)
-        # Nothing is sent any more: `sent` is complete.
-        for index, pending in self.sent.items():
-            done[index] = (pending.get(), True)
-        return [done[index] for index in range(len(self.items))]
+# The largest thread.json queued in the worker behind the thread it renders.
+QUEUED_MAX_BYTES = 2**18
 
 
-class _Scheduler(Generic[Result]):
-    """Hands out `paths` in order to the worker and to this process, whichever is free.
+class _Scheduler(Generic[Item, Result]):
+    """Hands out `items` in order to the worker (from now on) and to this process (as its
+    `results` are read), whichever is free; the results come back in order.
 
-    The worker is sent its next thread as soon as it finishes one (from the pool's result
+    The worker is sent its next item as soon as it finishes one (from the pool's result
     thread, `_worker_done`), not when this process comes by between two renders of its own:
     a thread waiting in the worker's queue while this process had nothing left to render
-    kept this process idle at the end of the threads (seconds at 100,000 posts). A small
-    thread is queued behind the one the worker renders, so that it does not wait for the
-    round trip; a large one is only sent when the worker is free.
+    kept this process idle at the end of the threads (seconds at 100,000 posts). An item
+    `queued` allows waits in the worker's queue behind the one it works on, so that it does
+    not wait for the round trip; another is only sent when the worker is free.
     """
 
-    AHEAD = 2  # at most this many threads in the worker: the one it renders, and the next
-    QUEUED_MAX_BYTES = 2**18  # the largest thread.json queued behind another one
+    AHEAD = 2  # at most this many items in the worker: the one it works on, and the next
 
-    def __init__(
-        self, name: str, paths: Sequence[Path], render: Callable[[Path], Result], pool: Pool
-    ) -> None:
+    def __init__(self, name: str, items: Sequence[Item], run: Callable[[Item], Result],
+                 pool: Pool, queued: Callable[[Item], bool]) -> None:
         self.name = name
-        self.paths = paths
-        self.render = render
+        self.items = items
+        self.run = run
         self.pool = pool
+        self.queued = queued
         self.done: dict[int, tuple[Result, bool]] = {}  # by index: result, by the worker?
         self.lock = threading.Lock()  # `next`, `sent`, `busy`: the result thread sends too
-        self.next = 0  # the first path nobody took yet
+        self.next = 0  # the first item nobody took yet
         self.sent: dict[int, AsyncResult[object]] = {}  # the worker's, by index
-        self.busy = 0  # threads sent to the worker and not finished yet
+        self.busy = 0  # items sent to the worker and not finished yet
         self.in_worker = 0
         with self.lock:
             self._send()
 
     def _send(self) -> None:
-        """Give the worker its next threads (with `lock` held)."""
-        while self.next < len(self.paths) and (self.busy == 0 or (
-                self.busy < self.AHEAD
-                and file_bytes(self.paths[self.next]) <= self.QUEUED_MAX_BYTES)):  # fmt: skip
+        """Give the worker its next items (with `lock` held)."""
+        while self.next < len(self.items) and (self.busy == 0 or (
+                self.busy < self.AHEAD and self.queued(self.items[self.next]))):  # fmt: skip
             self.sent[self.next] = self.pool.apply_async(
-                _run_task, (self.name, self.paths[self.next]),
+                _run_task, (self.name, self.items[self.next]),
                 callback=self._worker_done, error_callback=self._worker_done,
             )  # fmt: skip
             self.next += 1
@@ -211,20 +168,20 @@ class _Scheduler(Generic[Result]):
             self._send()
 
     def results(self) -> Iterator[tuple[Result, bool]]:
-        for wanted in range(len(self.paths)):
+        for wanted in range(len(self.items)):
             while wanted not in self.done:
                 with self.lock:
                     pending = self.sent.get(wanted)
                     mine = None
-                    if (pending is None or not pending.ready()) and self.next < len(self.paths):
-                        # Rather than wait for the worker, render the next thread here (its
+                    if (pending is None or not pending.ready()) and self.next < len(self.items):
+                        # Rather than wait for the worker, run the next item here (its
                         # result waits in `done` until its turn).
                         mine = self.next
                         self.next += 1
                 if mine is not None:
-                    self.done[mine] = (self.render(self.paths[mine]), False)
+                    self.done[mine] = (self.run(self.items[mine]), False)
                 elif pending is not None:
-                    # What the worker's copy of `render` returned: a `Result`.
+                    # What the worker's copy of `run` returned: a `Result`.
                     self.done[wanted] = (cast(Result, pending.get()), True)
                     with self.lock:
                         del self.sent[wanted]
