@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import hashlib
 import json
 import logging
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,27 +45,6 @@ DERIVED_DIRS = ("state", "runs")
 SCHEMA_PATH = Path(__file__).with_name("thread.schema.json")
 
 
-def current_umask() -> int:
-    """The process's umask, read without changing it where the system shows it (Linux)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return _umask_by_setting()
-
-
-@functools.cache
-def _umask_by_setting() -> int:
-    # Setting it to read it changes it for an instant, for every thread: do that once, and
-    # with 077, so a file another thread creates in that instant is private, not open.
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
 @contextlib.contextmanager
 def atomic_file(path: Path, *, durable: bool = True) -> Iterator[IO[bytes]]:
     """A file to write that replaces `path` only when the block ends without an error.
@@ -81,10 +59,9 @@ def atomic_file(path: Path, *, durable: bool = True) -> Iterator[IO[bytes]]:
     a cache whose reader makes it again.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _new_temporary(path)
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o666 & ~current_umask())
             yield handle
             handle.flush()
             if durable:
@@ -93,6 +70,21 @@ def atomic_file(path: Path, *, durable: bool = True) -> Iterator[IO[bytes]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _new_temporary(path: Path) -> tuple[int, str]:
+    """A new file beside `path` (named `.<name>.<random>.tmp`, never one that exists) open
+    for writing, and its path. Made as mkstemp makes its files (exclusively, no link
+    followed) but with the mode `open()` gives, the umask applied by the kernel: setting it
+    afterwards meant reading the umask each time (/proc), for every file of a scrape."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(100):
+        name = str(path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp"))
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue  # 48 random bits: only a stale file of the same name
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:

@@ -85,8 +85,8 @@ class AssetIndex:
         return found
 
     def note(self, thread: ArchivedThread) -> None:
-        """Index the thread's assets (after its thread.json was saved): each URL not indexed
-        yet, and each file whose bytes no indexed file holds any more."""
+        """Index the thread's assets (stored in its folder, their WARC file closed): each URL
+        not indexed yet, and each file whose bytes no indexed file holds any more."""
         for asset in thread.assets:
             sha_path = self._sha_path(asset.sha256)
             if not self._holds(sha_path, asset.sha256):

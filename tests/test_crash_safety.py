@@ -62,10 +62,12 @@ ASSET_NAME = re.compile(r"[0-9a-f]{64}")
 # anew costs a fresh interpreter about 0.7 s, which every kill point would pay. Each forked
 # run counts the write phase's file events and sends itself SIGKILL at the `kill_at`-th (0:
 # never), appending each event to the `events` file when set, then runs the real CLI. The
-# modules patched below are looked up at call time (`tempfile.mkstemp`, `os.replace`), so
-# patching after the import catches every event, as patching before it did.
+# functions patched below are looked up at call time (`archive._new_temporary`, the
+# temporary file of every atomic write, and `os.replace`), so patching after the import
+# catches every event, as patching before it did.
 ZYGOTE = r"""
-import json, os, signal, sys, tempfile
+import json, os, signal, sys
+from scraper import archive
 from scraper.cli import main
 
 def serve():
@@ -96,10 +98,10 @@ def event(name, path):
     if count == kill_at:
         os.kill(os.getpid(), signal.SIGKILL)
 
-real_mkstemp, real_replace = tempfile.mkstemp, os.replace
+real_new_temporary, real_replace = archive._new_temporary, os.replace
 
-def mkstemp(*args, **kwargs):
-    fd, name = real_mkstemp(*args, **kwargs)
+def new_temporary(path):
+    fd, name = real_new_temporary(path)
     event("temp file created", name)
     return fd, name
 
@@ -108,7 +110,7 @@ def replace(src, dst, *args, **kwargs):
     real_replace(src, dst, *args, **kwargs)
     event("after rename to", dst)
 
-tempfile.mkstemp, os.replace = mkstemp, replace
+archive._new_temporary, os.replace = new_temporary, replace
 sys.exit(main(request["args"]))
 """
 
