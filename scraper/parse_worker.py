@@ -103,8 +103,14 @@ class WorkerLost(Exception):
     """The worker process died or answered nothing readable: read in-process instead."""
 
 
+class _Chained:
+    """The cursor of a response queued behind another (`ParseWorker.queue`): the one the
+    reading before it ends with, which the worker has when it comes to it."""
+
+
 class ParseWorker:
-    """One worker process reading one page at a time: `submit`, then `result`."""
+    """One worker process reading one page at a time: `submit`, then `result`; `queue` puts
+    a second page behind the one being read, so that the worker goes on to it at once."""
 
     def __init__(self, *, slot: bool = False) -> None:
         self._slot = slot  # holds one of _WORKER_SLOTS, given back by `close`
@@ -137,6 +143,10 @@ class ParseWorker:
         os.close(pipes[0])
         os.close(pipes[3])
         self._pid = pid
+        # What the pipe to the worker holds without a wait: the requests whose answers are
+        # not taken yet (`_sent`, their sizes) never exceed it (see `queue`).
+        self._capacity = _pipe_bytes(pipes[1])
+        self._sent: list[int] = []
         self._to_worker: IO[bytes] = os.fdopen(pipes[1], "wb")
         self._from_worker: IO[bytes] = os.fdopen(pipes[2], "rb")
         self._ready = False
@@ -165,18 +175,36 @@ class ParseWorker:
         return self._ready
 
     def submit(self, engine: Engine, response: Response, cursor: Cursor | None) -> None:
-        """Send one response to read; `result` gives its reading."""
+        """Send one response to read, with nothing else in flight; `result` gives its
+        reading."""
+        assert not self._sent, "a reading is still to be taken: `result` or `discard` it"
+        self._send(pickle.dumps((engine, response, cursor), pickle.HIGHEST_PROTOCOL))
+
+    def queue(self, engine: Engine, response: Response) -> bool:
+        """Send a response to read after the one in flight, with the cursor its reading
+        ends with (the next page, fetched while that one is read); its reading comes from
+        the `result` after that one's. False, and nothing sent, when the pipe could not
+        hold both requests unread: the write could then wait for the worker, which may
+        itself wait for the scraper to take a large answer."""
+        assert len(self._sent) == 1, "`queue` goes behind exactly one reading in flight"
+        request = pickle.dumps((engine, response, _Chained), pickle.HIGHEST_PROTOCOL)
+        if self._sent[0] + len(request) > self._capacity:
+            return False
+        self._send(request)
+        return True
+
+    def _send(self, request: bytes) -> None:
         try:
-            self._to_worker.write(pickle.dumps((engine, response, cursor),
-                                               pickle.HIGHEST_PROTOCOL))
+            self._to_worker.write(request)
             self._to_worker.flush()
         except OSError as error:
             self.lost = True
             raise WorkerLost(f"cannot send a page to the reading process: {error}") from None
+        self._sent.append(len(request))
 
     def answered(self) -> bool:
-        """Whether the reading submitted last has come back (or the worker is gone), so that
-        `result` would not wait for it."""
+        """Whether the oldest reading in flight has come back (or the worker is gone), so
+        that `result` would not wait for it."""
         return self._answer_within(0)
 
     def _answer_within(self, seconds: float) -> bool:
@@ -184,7 +212,23 @@ class ParseWorker:
         return bool(waiting)
 
     def result(self) -> Reading:
-        """The reading of the response last submitted; its error raised as `read` raised it."""
+        """The reading of the oldest response in flight; its error raised as `read` raised
+        it, its log records logged here."""
+        reading, error, records = self._taken()
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+        if error is not None:
+            raise error
+        assert isinstance(reading, Reading)
+        return reading
+
+    def discard(self) -> None:
+        """Take the oldest reading in flight and drop it, error and log records too: a
+        page queued on a guess that the reading before it did not confirm."""
+        self._taken()
+
+    def _taken(self) -> tuple[Reading | None, BaseException | None, list[logging.LogRecord]]:
+        """The oldest answer in flight, as the worker sent it."""
         if not self._answer_within(ANSWER_SECONDS):
             self.lost = True
             raise WorkerLost(f"the page-reading process gave no answer in {ANSWER_SECONDS:g} s")
@@ -194,19 +238,16 @@ class ParseWorker:
         # the 200-page benchmark: 0.78 -> 0.67 ms a page to take in the reading).
         gc.disable()
         try:
-            reading, error, records = pickle.load(self._from_worker)
+            answer: tuple[Reading | None, BaseException | None, list[logging.LogRecord]] = (
+                pickle.load(self._from_worker))
         except Exception as error:  # EOF, a torn frame: the worker is gone
             self.lost = True
             raise WorkerLost(f"the page-reading process stopped: {error!r}") from None
         finally:
             if collecting:
                 gc.enable()
-        for record in records:
-            logging.getLogger(record.name).handle(record)
-        if error is not None:
-            raise error
-        assert isinstance(reading, Reading)
-        return reading
+        self._sent.pop(0)
+        return answer
 
     def close(self) -> None:
         """End the worker (it may be reading: its answer is dropped) and reap it."""
@@ -219,6 +260,14 @@ class ParseWorker:
             if self._slot:
                 self._slot = False
                 _WORKER_SLOTS.release()
+
+
+def _pipe_bytes(fd: int) -> int:
+    """How many bytes the pipe `fd` holds (64 KiB where its size cannot be read)."""
+    try:
+        return fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
+    except OSError:
+        return 1 << 16
 
 
 def _reaped(pid: int, seconds: float) -> int:
@@ -251,22 +300,26 @@ class _Collected(logging.Handler):
 
 
 def _answer(engine: Engine, response: Response, cursor: Cursor | None,
-            collected: _Collected) -> bytes:
+            collected: _Collected) -> tuple[bytes, Cursor | None]:
+    """The answer to send for one response, and the cursor its reading ends with (None when
+    it failed: the scraper then drops the reading queued behind it)."""
     try:
+        reading = engine.read(response, cursor)
         frame: tuple[Any, BaseException | None, list[logging.LogRecord]] = (
-            engine.read(response, cursor), None, collected.records)
+            reading, None, collected.records)
     except Exception as error:
         frame = (None, error, collected.records)
     try:
         answer = pickle.dumps(frame, pickle.HIGHEST_PROTOCOL)
         if frame[1] is not None:
             pickle.loads(answer)  # an error must load again, too
-        return answer
+            return answer, None
+        return answer, reading.cursor
     except Exception as unsendable:
         # An error whose constructor takes other arguments than its message cannot be
         # loaded again: send what it said instead.
         told = RuntimeError(f"{frame[1]!r} (not sent whole: {unsendable})")
-        return pickle.dumps((None, told, collected.records), pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((None, told, collected.records), pickle.HIGHEST_PROTOCOL), None
     finally:
         collected.records = []
 
@@ -292,6 +345,7 @@ def _serve(reads: int, writes: int) -> NoReturn:
         to_scraper, from_scraper = os.fdopen(writes, "wb"), os.fdopen(reads, "rb")
         to_scraper.write(_READY)
         to_scraper.flush()
+        ended_with: Cursor | None = None  # by the last reading: a queued page's cursor
         while True:
             try:
                 engine, response, cursor = pickle.load(from_scraper)
@@ -300,7 +354,10 @@ def _serve(reads: int, writes: int) -> NoReturn:
                 # without the interpreter's teardown (its modules, the engine's caches),
                 # which the scraper's `close` would wait for at the end of every thread.
                 os._exit(0)
-            to_scraper.write(_answer(engine, response, cursor, collected))
+            answer, ended_with = _answer(engine, response,
+                                         ended_with if cursor is _Chained else cursor,
+                                         collected)
+            to_scraper.write(answer)
             to_scraper.flush()
     except BrokenPipeError:  # the scraper is gone: so is the point of this answer
         os._exit(0)

@@ -589,7 +589,11 @@ def _fetch_pages(
     A long thread is read in a second process (parse_worker.py) while the page its engine
     guesses comes next (`Engine.next_request`) is fetched. The guess is used only when the
     reading asks for that same URL; when the page before it fails, the page fetched ahead
-    is not read, and stays in the WARC file as every exchange does. While the worker still
+    is not read, and stays in the WARC file as every exchange does. The page fetched ahead
+    also goes to the worker at once, behind the one it reads (`ParseWorker.queue`), so the
+    worker goes on to it without waiting for the scraper to take the reading before it and
+    send the next; a queued page that the reading before it does not ask for is dropped
+    unread (`discard`), and a page after a failed one is never taken. While the worker still
     reads after that, the assets of the pages read so far are downloaded (`early_assets`,
     one at a time, the worker's answer checked between them): the time a long thread spent
     waiting on its reading, its assets no longer take after its last page.
@@ -601,6 +605,9 @@ def _fetch_pages(
     deadline = time.monotonic() + max_seconds
     worker: ParseWorker | None = None
     ahead: tuple[str, _Answer | ForumMirrorError] | None = None  # fetched while reading
+    # Fetched ahead and sent to the worker behind the page it reads (`ParseWorker.queue`):
+    # read as soon as that one is, if its reading asks for this URL next.
+    queued: tuple[str, _Answer, Response] | None = None
 
     def stop(error: ForumMirrorError, page: int, url: str) -> tuple[list[_Page], _Stop]:
         record = IncompleteRead(page=page, url=url, reason=str(error),
@@ -616,6 +623,11 @@ def _fetch_pages(
             fetched = client.fetch(url, recorder, kind="page", validators=validators,
                                    accept=engine.accept)
         return _answer(fetched, known, archive)
+
+    def lose(worker: ParseWorker, lost: WorkerLost) -> None:
+        """Stop using a worker that failed: the pages are read here from now on."""
+        log.warning("%s; reading pages here", lost)
+        worker.close()
 
     def fetch_ahead(response: Response, seen: set[str]) -> None:
         """Fetch the engine's guess at the next page, if the loop would fetch that URL."""
@@ -649,30 +661,48 @@ def _fetch_pages(
                                           "read"),
                             last.parsed.page_number, last.capture.url)
             try:
-                if ahead is not None and ahead[0] == next_url:
-                    found = ahead[1]
-                    if isinstance(found, ForumMirrorError):
-                        raise found
-                    answer = found
+                reading = None
+                if queued is not None and queued[0] == next_url:
+                    _, answer, response = queued  # the worker is reading it already
                 else:
-                    answer = fetch(next_url, None if pages else prefetched)
+                    if queued is not None:  # a guess the reading before it did not confirm
+                        assert worker is not None
+                        queued = None
+                        try:
+                            worker.discard()
+                        except WorkerLost as lost:
+                            lose(worker, lost)
+                            worker = None
+                    if ahead is not None and ahead[0] == next_url:
+                        found = ahead[1]
+                        if isinstance(found, ForumMirrorError):
+                            raise found
+                        answer = found
+                    else:
+                        answer = fetch(next_url, None if pages else prefetched)
+                    response = _response(next_url, answer)
                 ahead = None
                 capture = answer.capture
-                response = _response(next_url, answer)
-                reading = None
-                if worker is not None and worker.ready:
+                if worker is not None and (queued is not None or worker.ready):
                     try:
-                        worker.submit(engine, response, cursor)
+                        if queued is None:
+                            worker.submit(engine, response, cursor)
+                        queued = None
                         fetch_ahead(response, read_urls | {next_url, capture.url,
                                                            capture.final_url})
+                        if ahead is not None and isinstance(ahead[1], _Answer):
+                            after = _response(*ahead)
+                            if worker.queue(engine, after):
+                                queued, ahead = (ahead[0], ahead[1], after), None
                         while (early_assets is not None and not worker.answered()
                                and early_assets.download_next()):
                             pass
                         reading = worker.result()
                     except WorkerLost as lost:
-                        log.warning("%s; reading pages here", lost)
-                        worker.close()
+                        lose(worker, lost)
                         worker = None
+                        if queued is not None:  # read here when its turn comes
+                            ahead, queued = (queued[0], queued[1]), None
                 page = _page(answer, reading or engine.read(response, cursor))
             except Interrupted:
                 raise  # the user stopped the run: no fault of the board's to record

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -206,6 +207,98 @@ def test_a_wrong_guess_costs_a_request_and_not_a_page(
         assert len(board.requests_to("/threads/decoy.1/page-9")) == 1
         assert [len(board.requests_to(path)) for path in paths] == [1] * PAGES
     assert (summary.pages, summary.posts) == (PAGES, PAGES)
+
+
+class _CountingEngine(XenForo2):
+    """Reads as XenForo does, its cursor counting the readings it follows; a page showing
+    "WARN" logs a warning."""
+
+    def read(self, response: Response, cursor: Cursor | None) -> Reading:
+        if "WARN" in response.text:
+            logging.getLogger("scraper.engines").warning("a warning about %s", response.url)
+        reading = super().read(response, cursor)
+        return replace(reading, cursor={**reading.cursor,
+                                        "readings": (cursor or {}).get("readings", 0) + 1})
+
+
+def test_a_queued_page_is_read_next_with_the_cursor_the_reading_before_it_ends_with(
+        thread_pages: tuple[str, dict[str, str]], caplog: pytest.LogCaptureFixture) -> None:
+    """`queue` sends the next page while one is read; its answer comes after that one's,
+    read with that reading's cursor (as if sent after it), and a queued page the loop does
+    not take is dropped with its log records."""
+    engine = _CountingEngine()
+    origin, html = thread_pages
+    (one, first), (two, second), (three, third) = list(html.items())[:3]
+    responses = [Response(origin + path, origin + path, 200, text)
+                 for path, text in ((one, first), (two, second), (three, "WARN" + third))]
+    worker = started_worker()
+    try:
+        worker.submit(engine, responses[0], None)
+        assert worker.queue(engine, responses[1])
+        first_reading = worker.result()
+        assert first_reading.cursor["readings"] == 1
+        assert worker.queue(engine, responses[2])  # behind the second page, read meanwhile
+        second_reading = worker.result()
+        assert second_reading.cursor["readings"] == 2
+        assert second_reading == engine.read(responses[1], first_reading.cursor)
+        with caplog.at_level(logging.WARNING):
+            worker.discard()  # the third page's reading, and its warning
+        assert "a warning about" not in caplog.text
+        # Nothing is left in flight: the next page goes with a cursor of its own.
+        worker.submit(engine, responses[2], None)
+        with caplog.at_level(logging.WARNING):
+            assert worker.result().cursor["readings"] == 1
+        assert "a warning about" in caplog.text
+    finally:
+        worker.close()
+    assert worker.returncode == 0
+
+
+def test_a_page_is_queued_only_when_the_pipe_holds_both_requests_unread(
+        thread_pages: tuple[str, dict[str, str]]) -> None:
+    """Else the scraper's write could wait on a worker that waits on the scraper (to take a
+    large answer): the page is sent after the reading instead."""
+    engine = XenForo2()
+    origin, html = thread_pages
+    (one, first), (two, second) = list(html.items())[:2]
+    responses = [Response(origin + one, origin + one, 200, first),
+                 Response(origin + two, origin + two, 200, second)]
+    worker = started_worker()
+    try:
+        worker._capacity = 2 * len(first.encode())  # both pages pickled are a little more
+        worker.submit(engine, responses[0], None)
+        assert not worker.queue(engine, responses[1])
+        assert worker.result() == engine.read(responses[0], None)
+        worker.submit(engine, responses[1], None)
+        assert worker.result() == engine.read(responses[1], None)
+    finally:
+        worker.close()
+
+
+@pytest.mark.usefixtures("ready_worker")
+def test_a_wrong_guess_queued_behind_a_page_is_dropped_and_the_right_page_read(
+        thread_pages: tuple[str, dict[str, str]], tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The page fetched on a wrong guess goes to the worker behind the page it was guessed
+    from (the pipe holds both): its reading is dropped, its warnings too, and the page the
+    reading asks for is fetched and read; the thread is archived whole."""
+    _, html = thread_pages
+    paths = list(html)
+    decoy_path = "/threads/decoy.1/page-9"
+    decoy = f'<a class="pageNav-jump--next" href="{decoy_path}">'
+    misleading = html[paths[3]].replace("<body", f"{decoy}<body", 1)
+    unreadable = html[paths[4]].replace('datetime="', 'datetime="not a time')
+    with FetchServer() as board:
+        serve(board, thread_pages, {4: misleading})
+        # The decoy serves a readable page whose dates are not: a warning if it were read.
+        board.route(decoy_path,
+                    Reply(200, unreadable.replace(thread_pages[0], board.origin).encode(), HTML))
+        with caplog.at_level(logging.WARNING):
+            summary = scrape_board(board, paths[0], tmp_path)
+        assert len(board.requests_to(decoy_path)) == 1
+        assert [len(board.requests_to(path)) for path in paths] == [1] * PAGES
+    assert (summary.pages, summary.posts) == (PAGES, PAGES)
+    assert "unreadable machine time" not in caplog.text
 
 
 class _StuckEngine(XenForo2):
