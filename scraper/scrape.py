@@ -48,7 +48,7 @@ from .errors import (
     UnsupportedUrl,
 )
 from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
-from .fetch.charset import decode_body
+from .fetch.charset import decoded_body
 from .localize import localize_urls
 from .migrate import CURRENT_VERSION
 from .parse_worker import PARALLEL_FROM_PAGES, ParseWorker, WorkerLost, start_worker
@@ -535,8 +535,10 @@ def _answer(fetched: Fetched, known: Capture | None, archive: ThreadArchive) -> 
     capture."""
     if fetched.not_modified and known is not None:
         payload = archive.warc_payload(known.warc_file, known.warc_record_id, known.warc_offset)
-        return _Answer(fetched, known, decode_body(payload))
-    return _Answer(fetched, fetched.capture, fetched.text())
+        text, codec = decoded_body(payload)
+        return _Answer(fetched, known, text, payload if codec == "utf-8" else None)
+    text, codec = decoded_body(fetched.body, fetched.headers.get("content-type"))
+    return _Answer(fetched, fetched.capture, text, fetched.body if codec == "utf-8" else None)
 
 
 def _response(url: str, answer: _Answer) -> Response:
@@ -686,13 +688,13 @@ def _fetch_pages(
                 if worker is not None and (queued is not None or worker.ready):
                     try:
                         if queued is None:
-                            worker.submit(engine, response, cursor)
+                            worker.submit(engine, response, cursor, answer.utf8)
                         queued = None
                         fetch_ahead(response, read_urls | {next_url, capture.url,
                                                            capture.final_url})
                         if ahead is not None and isinstance(ahead[1], _Answer):
                             after = _response(*ahead)
-                            if worker.queue(engine, after):
+                            if worker.queue(engine, after, ahead[1].utf8):
                                 queued, ahead = (ahead[0], ahead[1], after), None
                         while (early_assets is not None and not worker.answered()
                                and early_assets.download_next()):
@@ -747,6 +749,7 @@ class _Answer:
     fetched: Fetched
     capture: Capture
     text: str
+    utf8: bytes | None  # the bytes `text` was decoded from, when they are its UTF-8
 
 
 def _next_page_url(url: str, page_url_: str, number: int

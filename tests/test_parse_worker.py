@@ -6,11 +6,13 @@ scripted board on 127.0.0.1 serving a long demo thread, altered where a test say
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import signal
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -28,8 +30,9 @@ from scraper.demo_forum import DemoForum, pages
 from scraper.engines.base import Cursor, Reading, Response, next_link_href
 from scraper.engines.xenforo import XenForo2
 from scraper.errors import LayoutChanged, ThreadIncomplete
-from scraper.fetch import FetchSettings, PoliteClient
+from scraper.fetch import Fetched, FetchSettings, PoliteClient
 from scraper.parse_worker import PARALLEL_FROM_PAGES, ParseWorker
+from scraper.records import Capture
 
 from .fetch_server import FetchServer, Reply
 
@@ -252,6 +255,75 @@ def test_a_queued_page_is_read_next_with_the_cursor_the_reading_before_it_ends_w
     finally:
         worker.close()
     assert worker.returncode == 0
+
+
+def test_an_answer_already_in_the_pipe_behind_the_one_taken_is_seen_at_once(
+        thread_pages: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a page queued, both answers may be in the pipe when the first is taken: the
+    second must still count as answered (a reader that buffered it with the first left
+    `select` blind to it, and the scraper waited out ANSWER_SECONDS for it)."""
+    monkeypatch.setattr(parse_worker, "ANSWER_SECONDS", 5.0)
+    engine = XenForo2()
+    origin, html = thread_pages
+    responses = [Response(origin + path, origin + path, 200, text)
+                 for path, text in html.items()]
+    worker = started_worker()
+    try:
+        # As the page loop does: the next page queued before the reading is taken, here
+        # after the worker has answered both.
+        worker.submit(engine, responses[0], None)
+        for number, response in enumerate(responses[1:], start=1):
+            assert worker.queue(engine, response)
+            answers_written(worker)
+            assert worker.result().page.page_number == number
+            assert worker.answered()
+        assert worker.result().page.page_number == len(responses)
+    finally:
+        worker.close()
+
+
+def answers_written(worker: ParseWorker) -> None:
+    """Wait until the worker has answered all it was sent: it sleeps (waiting for the next
+    request) with answers in its pipe that no longer grow."""
+    deadline = time.monotonic() + 30
+    before = -1
+    while True:
+        assert time.monotonic() < deadline, "the worker did not answer"
+        waiting = int.from_bytes(fcntl.ioctl(worker._from_worker, termios.FIONREAD, b"\0" * 4),
+                                 "little")
+        state = Path(f"/proc/{worker.pid}/status").read_text().split("State:\t", 1)[1][0]
+        if waiting and waiting == before and state == "S":
+            return
+        before = waiting
+        time.sleep(0.02)
+
+
+def test_a_page_sent_as_its_utf8_bytes_is_read_as_its_text_and_only_utf8_is(
+        thread_pages: tuple[str, dict[str, str]]) -> None:
+    """The scraper sends a UTF-8 page's bytes instead of its text (no second encoding);
+    the worker reads the text they decode to. A page in another charset goes as text."""
+    engine = XenForo2()
+    origin, html = thread_pages
+    path, text = next(iter(html.items()))
+    body = text.encode("utf-8")
+    response = Response(origin + path, origin + path, 200, text)
+    worker = started_worker()
+    try:
+        worker.submit(engine, response, None, body)
+        assert worker.result() == engine.read(response, None)
+    finally:
+        worker.close()
+    capture = Capture(url=origin + path, final_url=origin + path, fetched_at="", status=200,
+                      content_type="text/html", etag=None, last_modified=None, sha256="",
+                      bytes=len(body), warc_file="", warc_record_id="", scraper_version="")
+    utf8 = scrape._answer(Fetched(capture, body, {"content-type": "text/html; charset=utf-8"}),
+                          None, ThreadArchive(Path("unused")))
+    assert (utf8.text, utf8.utf8) == (text, body)
+    arabic = "<p>مرحبا</p>"
+    windows = scrape._answer(Fetched(capture, arabic.encode("cp1256"),
+                                     {"content-type": "text/html; charset=windows-1256"}),
+                             None, ThreadArchive(Path("unused")))
+    assert (windows.text, windows.utf8) == (arabic, None)
 
 
 def test_a_page_is_queued_only_when_the_pipe_holds_both_requests_unread(

@@ -70,9 +70,15 @@ def meta_charset(body: bytes) -> str | None:
 
 def decode_body(body: bytes, content_type: str | None = None) -> str:
     """Decode `body` using the charset it declares, else UTF-8, else a best guess."""
+    return decoded_body(body, content_type)[0]
+
+
+def decoded_body(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """`decode_body`'s text and the codec that decoded it ("utf-8": the text's UTF-8
+    encoding is `body` itself, byte for byte)."""
     for bom, encoding in _BOMS:
         if body.startswith(bom):
-            return body.decode(encoding, errors="replace")
+            return body.decode(encoding, errors="replace"), encoding
 
     declared = [
         encoding
@@ -84,13 +90,13 @@ def decode_body(body: bytes, content_type: str | None = None) -> str:
     # as utf-8): a label the bytes do not fit gives way to the next one that fits.
     for encoding in [*declared, "utf-8"]:
         try:
-            return body.decode(encoding)
+            return body.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     if declared:
         # A declared charset is what browsers use even when a few bytes are invalid.
-        return body.decode(declared[0], errors="replace")
-    return _guess(body)
+        return body.decode(declared[0], errors="replace"), f"{declared[0]} (bytes replaced)"
+    return _guess(body), "guessed"
 
 
 def _guess(body: bytes) -> str:
