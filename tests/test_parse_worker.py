@@ -213,12 +213,9 @@ def test_a_wrong_guess_costs_a_request_and_not_a_page(
 
 
 class _CountingEngine(XenForo2):
-    """Reads as XenForo does, its cursor counting the readings it follows; a page showing
-    "WARN" logs a warning."""
+    """Reads as XenForo does, its cursor counting the readings it follows."""
 
     def read(self, response: Response, cursor: Cursor | None) -> Reading:
-        if "WARN" in response.text:
-            logging.getLogger("scraper.engines").warning("a warning about %s", response.url)
         reading = super().read(response, cursor)
         return replace(reading, cursor={**reading.cursor,
                                         "readings": (cursor or {}).get("readings", 0) + 1})
@@ -232,8 +229,10 @@ def test_a_queued_page_is_read_next_with_the_cursor_the_reading_before_it_ends_w
     engine = _CountingEngine()
     origin, html = thread_pages
     (one, first), (two, second), (three, third) = list(html.items())[:3]
+    # The third page's dates are unreadable: its reading logs a warning.
+    unreadable = third.replace('datetime="', 'datetime="not a time')
     responses = [Response(origin + path, origin + path, 200, text)
-                 for path, text in ((one, first), (two, second), (three, "WARN" + third))]
+                 for path, text in ((one, first), (two, second), (three, unreadable))]
     worker = started_worker()
     try:
         worker.submit(engine, responses[0], None)
@@ -246,12 +245,12 @@ def test_a_queued_page_is_read_next_with_the_cursor_the_reading_before_it_ends_w
         assert second_reading == engine.read(responses[1], first_reading.cursor)
         with caplog.at_level(logging.WARNING):
             worker.discard()  # the third page's reading, and its warning
-        assert "a warning about" not in caplog.text
+        assert "unreadable machine time" not in caplog.text
         # Nothing is left in flight: the next page goes with a cursor of its own.
         worker.submit(engine, responses[2], None)
         with caplog.at_level(logging.WARNING):
             assert worker.result().cursor["readings"] == 1
-        assert "a warning about" in caplog.text
+        assert "unreadable machine time 'not a time" in caplog.text
     finally:
         worker.close()
     assert worker.returncode == 0
