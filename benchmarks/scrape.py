@@ -5,7 +5,8 @@ memory and replayed by a tiny loopback server, so the board is not what is measu
 side by side in one run and each in its own child process (wall time and peak RSS):
 
 - a bare httpx loop over exactly the URLs our scrape fetched (read from its archive),
-- `forum-mirror scrape` at `--delay 0`, with robots.txt, the throttle, WARC and hashing on,
+- `forum-mirror scrape` at `--delay 0`, with robots.txt, the throttle, WARC and hashing on
+  (these two `ROUNDS` times, in turn: the median run of each counts),
 - forum-dl 0.3.0, when its virtual environment exists (`--forum-dl`, default
   /tmp/forumdl/bin/forum-dl; make it with `python -m venv /tmp/forumdl &&
   /tmp/forumdl/bin/pip install forum-dl==0.3.0 'pydantic<2'`).
@@ -31,7 +32,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -48,6 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FORUM_DL = Path("/tmp/forumdl/bin/forum-dl")
 log = logging.getLogger(__name__)
 MEMBERS = 37  # a long thread's regulars: their names, avatars and joined dates repeat
+# Runs of forum-mirror and of the bare loop, taken in turn (the median of each counts):
+# forum-dl takes ten times as long and runs once.
+ROUNDS = 3
 IMAGE_EVERY = 100  # one post in this many carries a photo
 
 # The bare loop: one kept-alive httpx client, every URL in turn, the body read and dropped.
@@ -392,27 +396,33 @@ def warm_up(work: Path, forum_dl: Path | None, pycache: Path | None = None) -> P
 
 def compare_scrape(pages_count: int, posts_per_page: int, work: Path, *,
                    forum_dl: Path | None = FORUM_DL, profile: Path | None = None,
-                   pycache: Path | None = None) -> ScrapeComparison:
-    """Scrape a thread of `pages_count` pages with forum-mirror, the bare loop and forum-dl
-    (when `forum_dl` exists), one after the other against one replayed board. `pycache`:
-    see `warm_up`."""
+                   pycache: Path | None = None, rounds: int = ROUNDS) -> ScrapeComparison:
+    """Scrape a thread of `pages_count` pages with forum-mirror and the bare loop, in turn,
+    `rounds` times (each forum-mirror run into a new archive), then with forum-dl (when
+    `forum_dl` exists), against one replayed board; each tool's median run stands for it.
+    `pycache`: see `warm_up`."""
     work.mkdir(parents=True, exist_ok=True)
     posts = pages_count * posts_per_page
-    runs: list[Run] = []
+    ours: list[Run] = []
+    bare: list[Run] = []
     pycache = warm_up(work, forum_dl, pycache)
     with ReplayBoard.saved(work, posts, posts_per_page) as board:
-        archive = work / "archive"
-        usage = run_child(
-            forum_mirror("scrape", board.thread_url, "--archive", str(archive), "--delay", "0",
-                         profile=profile),
-            work / "forum-mirror.log", pycache)
-        runs.append(Run("forum-mirror", usage, board.take_count()))
-        urls = fetched_urls(archive)
         url_file = work / "urls.txt"
-        url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
-        usage = run_child([sys.executable, "-c", BARE_LOOP, str(url_file)], work / "bare.log",
-                          pycache)
-        runs.append(Run("bare httpx loop", usage, board.take_count()))
+        for round_number in range(1 if profile else rounds):
+            archive = work / f"archive-{round_number}"
+            shutil.rmtree(archive, ignore_errors=True)
+            usage = run_child(
+                forum_mirror("scrape", board.thread_url, "--archive", str(archive), "--delay",
+                             "0", profile=profile),
+                work / "forum-mirror.log", pycache)
+            ours.append(Run("forum-mirror", usage, board.take_count()))
+            if round_number == 0:
+                urls = fetched_urls(archive)
+                url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
+            usage = run_child([sys.executable, "-c", BARE_LOOP, str(url_file)],
+                              work / "bare.log", pycache)
+            bare.append(Run("bare httpx loop", usage, board.take_count()))
+        runs = [_median_run(ours), _median_run(bare)]
         if forum_dl is not None and forum_dl.exists():
             output = work / "forum-dl"
             output.mkdir(exist_ok=True)
@@ -423,6 +433,18 @@ def compare_scrape(pages_count: int, posts_per_page: int, work: Path, *,
             found = _forum_dl_posts(output / "posts.jsonl")
             runs.append(Run("forum-dl 0.3.0", usage, board.take_count(), f"{found} posts written"))
     return ScrapeComparison(pages_count, posts, len(urls), tuple(runs))
+
+
+def _median_run(runs: list[Run]) -> Run:
+    """The run of median wall time (the later of the two middle ones), noting the others'
+    times: on a shared machine one run of a tool can take half as long again as the next."""
+    by_time = sorted(runs, key=lambda run: run.usage.seconds)
+    chosen = by_time[len(runs) // 2]
+    if len(runs) == 1:
+        return chosen
+    spread = f"{by_time[0].usage.seconds:.2f}–{by_time[-1].usage.seconds:.2f} s"
+    return replace(chosen, note=", ".join(filter(None, [
+        chosen.note, f"median of {len(runs)} runs in turn with the other tool's ({spread})"])))
 
 
 def _forum_dl_posts(path: Path) -> int:
@@ -606,8 +628,9 @@ BENCHMARK = Benchmark(
     prepare=(prepare_threads, prepare_boards),
     about="A 20-posts-a-page thread replayed by a loopback board (pages pre-rendered): "
           "forum-mirror at --delay 0 (robots, throttle, WARC, hashing on) against a bare "
-          "httpx loop over the same URLs and forum-dl 0.3.0 (when /tmp/forumdl has it), one "
-          "run of each; then an unchanged `update` of threads of growing length. The goals "
+          "httpx loop over the same URLs, each three times in turn (the median run of each is "
+          "shown), and forum-dl 0.3.0 once (when /tmp/forumdl has it); then an unchanged "
+          "`update` of threads of growing length. The goals "
           "are issue 11's, stated for a 200-page thread: at 10 pages, Python's start-up is "
           "most of every tool's time, so those figures are shown for information only.",
     plots=(Plot("Scrape time against thread length", "seconds",
@@ -632,13 +655,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="thread lengths for the unchanged update (none: skip it)")
     parser.add_argument("--forum-dl", type=Path, default=FORUM_DL)
     parser.add_argument("--no-forum-dl", action="store_true")
+    parser.add_argument("--rounds", type=int, default=ROUNDS,
+                        help="runs of forum-mirror and the bare loop, in turn (the median counts)")
     parser.add_argument("--profile", type=Path, help="write forum-mirror's cProfile stats here")
     parser.add_argument("--workdir", type=Path, help="keep the archives here (default: a temp)")
     args = parser.parse_args(argv)
     with _workdir(args.workdir) as work:
         result = compare_scrape(args.pages, args.posts_per_page, work / "scrape",
                                 forum_dl=None if args.no_forum_dl else args.forum_dl,
-                                profile=args.profile)
+                                profile=args.profile, rounds=args.rounds)
         print(scrape_table(result))
         if args.update_pages:
             print(update_table(update_costs(args.update_pages, work)))

@@ -211,6 +211,8 @@ def test_scrape_benchmark_at_tiny_size(tmp_path: Path) -> None:
     assert ours.usage.exit_code == bare.usage.exit_code == 0
     # The bare loop fetches exactly what the scrape fetched: robots.txt, 3 pages, assets.
     assert ours.requests == bare.requests == result.urls > 4
+    # Each the median of its runs, taken in turn with the other's.
+    assert "median of 3 runs" in ours.note and "median of 3 runs" in bare.note
     assert ours.usage.peak_rss_bytes > 0 and ours.usage.seconds > 0
     assert "forum-mirror / bare loop" in scrape_table(result)
     costs = update_costs([9, 27], tmp_path, posts_per_page=1)
