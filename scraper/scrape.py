@@ -534,11 +534,11 @@ def _answer(fetched: Fetched, known: Capture | None, archive: ThreadArchive) -> 
     re-read from the WARC record it was archived from, so its provenance stays that first
     capture."""
     if fetched.not_modified and known is not None:
-        payload = archive.warc_payload(known.warc_file, known.warc_record_id, known.warc_offset)
-        text, codec = decoded_body(payload)
-        return _Answer(fetched, known, text, payload if codec == "utf-8" else None)
-    text, codec = decoded_body(fetched.body, fetched.headers.get("content-type"))
-    return _Answer(fetched, fetched.capture, text, fetched.body if codec == "utf-8" else None)
+        body = archive.warc_payload(known.warc_file, known.warc_record_id, known.warc_offset)
+        capture, (text, codec) = known, decoded_body(body)
+    else:
+        body, capture, (text, codec) = fetched.body, fetched.capture, fetched.decoded()
+    return _Answer(fetched, capture, text, body if codec == "utf-8" else None)
 
 
 def _response(url: str, answer: _Answer) -> Response:

@@ -28,7 +28,7 @@ from ..records import Capture
 from ..urls import origin_of, shown
 from .addresses import PrivateAddressGuard
 from .autothrottle import AutoThrottle
-from .charset import decode_body
+from .charset import decoded_body
 from .cookies import NoCookies, SessionCookies, load_cookies
 from .retry import RetryAfterTooLong, RetryPolicy
 from .robots import RobotsRules, robots_url, site_origin
@@ -71,7 +71,11 @@ class Fetched:
 
     def text(self) -> str:
         """The body as text, decoded by its declared charset (see charset.py)."""
-        return decode_body(self.body, self.headers.get("content-type"))
+        return self.decoded()[0]
+
+    def decoded(self) -> tuple[str, str]:
+        """The body as text and the codec that decoded it (`charset.decoded_body`)."""
+        return decoded_body(self.body, self.headers.get("content-type"))
 
     @property
     def not_modified(self) -> bool:
