@@ -20,7 +20,13 @@ from scraper.cli import _build_folders
 from scraper.migrate import CURRENT_VERSION
 from scraper.site.authors import AuthorContribution, AuthorPost, AuthorStore
 from scraper.site.build import DEFAULT_SETTINGS_FILE, build_site, cache_folder
-from scraper.site.output import inodes, sync_folder, write_if_changed, write_linked
+from scraper.site.output import (
+    inodes,
+    remove_all_but,
+    sync_folder,
+    write_if_changed,
+    write_linked,
+)
 from scraper.site.unchanged import RECORD_FILE
 from scraper.thread_state import ThreadStates
 
@@ -222,6 +228,76 @@ def test_a_deleted_page_is_written_again(tmp_path: Path) -> None:
     (output / "threads" / key / "page-2.html").unlink()
     build_site(archive, output)
     assert (output / "threads" / key / "page-2.html").is_file()
+
+
+def test_a_rebuild_unpublishes_a_thread_gone_from_the_archive(tmp_path: Path) -> None:
+    """Its pages, permalinks, zip and assets, and the pages of authors who wrote only there,
+    leave the site: what is left is what a build from scratch writes."""
+    archive, output, fresh = tmp_path / "archive", tmp_path / "site", tmp_path / "fresh"
+    two_thread_archive(archive)
+    build_site(archive, output)
+    gone_authors = {name for name in _site_files(output) if name.startswith("authors/writer-")}
+    assert gone_authors and (output / "threads" / OTHER_KEY / "index.html").is_file()
+    shutil.rmtree(ThreadArchive(archive).thread_dir(OTHER_KEY))
+    build_site(archive, output)
+    assert not (output / "threads" / OTHER_KEY).exists()
+    assert not gone_authors & set(_site_files(output))
+    build_site(archive, fresh)
+    assert _site_files(output) == _site_files(fresh)
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["here", "forked writer"])
+def test_a_rebuild_unpublishes_the_pages_and_posts_a_thread_no_longer_has(
+    tmp_path: Path, forked: bool
+) -> None:
+    """A thread.json rewritten with fewer posts (a restored backup, a thread split in two)
+    leaves no page, permalink or author page of the posts it lost, whichever process writes
+    its pages (a single changed thread's: a forked child, generator._fork_writer)."""
+    archive, output, fresh = tmp_path / "archive", tmp_path / "site", tmp_path / "fresh"
+    key = two_thread_archive(archive)
+    settings = settings_file(tmp_path, THREAD_RENDER_WORKER_MIN_BYTES=0 if forked else 10**12)
+    build_site(archive, output, settings)
+    store = ThreadArchive(archive)
+    thread = store.load(key)
+    assert thread is not None
+    lost = thread.posts[3:]
+    assert (output / "threads" / key / "page-2.html").is_file()
+    store.save(dataclasses.replace(thread, posts=thread.posts[:3]))
+    build_site(archive, output, settings)
+    left = set(_site_files(output))
+    assert f"threads/{key}/page-2.html" not in left
+    assert not {f"threads/{key}/posts/{post.id}.html" for post in lost} & left
+    assert f"threads/{key}/posts/{thread.posts[0].id}.html" in left
+    build_site(archive, fresh, settings)
+    assert _site_files(output) == _site_files(fresh)
+
+
+def test_an_unreadable_thread_keeps_its_pages_until_it_reads_again(tmp_path: Path) -> None:
+    """Left out of the site's index and reported, but not unpublished: a damaged thread.json
+    is a fault to repair, not a thread gone."""
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    two_thread_archive(archive)
+    build_site(archive, output)
+    page = output / "threads" / OTHER_KEY / "index.html"
+    before = page.read_bytes()
+    (ThreadArchive(archive).thread_dir(OTHER_KEY) / "thread.json").write_text("{", "utf-8")
+    report = build_site(archive, output)
+    assert [u.path.parent.name for u in report.unreadable] == [OTHER_KEY]
+    assert page.read_bytes() == before
+
+
+def test_remove_all_but_deletes_the_rest_and_the_folders_it_empties(tmp_path: Path) -> None:
+    folder, elsewhere = tmp_path / "thread", tmp_path / "elsewhere"
+    for name in ("index.html", "page-2.html", "posts/1.html", "posts/2.html", "old/x.html"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(name)
+    (elsewhere / "kept.txt").parent.mkdir()
+    (elsewhere / "kept.txt").write_text("not the build's")
+    (folder / "linked").symlink_to(elsewhere, target_is_directory=True)
+    assert remove_all_but(folder, {"index.html", "posts/1.html"}) == 3
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
+        "index.html", "linked", "posts", "posts/1.html"]
+    assert (elsewhere / "kept.txt").is_file()  # a link is not followed
 
 
 def test_the_build_cache_is_kept_beside_the_site_not_in_it(tmp_path: Path) -> None:

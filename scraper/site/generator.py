@@ -31,7 +31,7 @@ from ..records import ArchivedThread
 from ..thread_state import ThreadStates
 from . import i18n
 from .activity import date_text
-from .authors import AuthorContribution, AuthorStore, thread_author_posts
+from .authors import AUTHORS_DIR, AuthorContribution, AuthorStore, thread_author_posts
 from .build_cache import (
     CACHE_SETTING,
     BuildCache,
@@ -48,7 +48,7 @@ from .offline_index import (
     SearchData,
     write_search_files,
 )
-from .output import inodes, sync_folder, write_linked
+from .output import inodes, remove_all_but, sync_folder, write_linked
 from .pages import SitePages, ThreadSiteData, thread_extras, thread_site_data
 from .render_worker import (
     DEFAULT_WORKER_MIN_BYTES,
@@ -227,6 +227,19 @@ class ThreadSiteGenerator(Generator):
         next(rendered, None)  # the end of the worker's share: it logs what it did
         authors.keep_only(seen)
         keep_fragments_of(cache.folder, seen)
+        self._remove_threads_gone({path.parent.name for path, _, _ in planned})
+
+    def _remove_threads_gone(self, in_archive: set[str]) -> None:
+        """Delete the pages of threads no longer in the archive (a thread whose thread.json
+        cannot be read is still there: its pages stay until it is readable again)."""
+        folder = Path(self.output_path) / "threads"
+        if not folder.is_dir():
+            return
+        for entry in os.scandir(folder):
+            if entry.name not in in_archive and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+                log.info("removed the pages of %s: the thread is no longer in the archive",
+                         entry.name)
 
     def _plan_threads(
         self, archive: ThreadArchive, cache: BuildCache, authors: AuthorStore
@@ -306,6 +319,13 @@ class ThreadSiteGenerator(Generator):
         fragments.keep_views()
         fragments.keep_parts()
         copy_thread_assets(archive, thread, Path(self.output_path))
+        # What an earlier build wrote for posts or pages the thread no longer has goes.
+        written = {page.file for page in view.pages}
+        written.update(post.permalink for page in view.pages for post in page.posts
+                       if post.permalink is not None)
+        written.add(thread_zip_name(thread.key))
+        written.update(asset.path for asset in thread.assets if ASSET_PATH.fullmatch(asset.path))
+        remove_all_but(Path(self.output_path) / "threads" / thread.key, written)
 
     def _fork_writer(self, key: str, write: Callable[[], None]) -> bool:
         """Run `write` (thread `key`'s files) in a forked child while this process goes on
@@ -622,6 +642,8 @@ class ThreadSiteGenerator(Generator):
                 authors.rendered(page)
             for page in stale.difference(pages):
                 authors.rendered(page)  # an author whose every post left the archive
+            remove_all_but(Path(self.output_path) / AUTHORS_DIR,
+                           {page.removeprefix(f"{AUTHORS_DIR}/") for page in pages})
 
         return finish
 

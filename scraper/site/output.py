@@ -120,16 +120,30 @@ def sync_folder(source: Path, target: Path) -> int:
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, destination)
         changed += 1
-    # Deepest first, so that a folder emptied of stale files goes too.
-    for path in sorted(target.rglob("*"), key=lambda path: len(path.parts), reverse=True):
-        relative = path.relative_to(target)
-        if path.is_dir() and not path.is_symlink():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif relative not in wanted:
-            path.unlink()
-            changed += 1
-    return changed
+    return changed + remove_all_but(target, {path.as_posix() for path in wanted})
+
+
+def remove_all_but(folder: Path, kept: set[str]) -> int:
+    """Delete every file under `folder` whose path from it (with `/`) is not in `kept`, and
+    the folders that leaves empty; how many files were deleted.
+
+    What an earlier build wrote and this one does not (the last page of a thread that lost
+    posts, their permalinks, a thread gone from the archive) must not stay published: a
+    link or a search engine would still find it.
+    """
+    removed = 0
+    # Deepest first, so that a folder emptied of stale files goes too. Not followed: a
+    # link to a folder (none of the build's) is left as it is.
+    for folder_path, _, names in os.walk(folder, topdown=False):
+        inner = os.path.relpath(folder_path, folder)
+        prefix = "" if inner == os.curdir else inner.replace(os.sep, "/") + "/"
+        for name in names:
+            if prefix + name not in kept:
+                os.unlink(os.path.join(folder_path, name))
+                removed += 1
+        if prefix and not os.listdir(folder_path):
+            os.rmdir(folder_path)
+    return removed
 
 
 class _UnchangedSkippingFile(io.StringIO):
