@@ -119,7 +119,8 @@ class AssetIndex:
     def rebuild(self) -> None:
         """Index every readable thread's assets (an archive of an earlier version, or an
         index deleted), then mark the index complete."""
-        log.info("indexing the assets of every archived thread (once)")
+        if self.archive.thread_files():  # a new archive has nothing to index: say nothing
+            log.info("indexing the assets of every archived thread (once)")
         for thread in self.archive.threads():
             self.note(thread)
         write_json_file(self.folder / "index.json",

@@ -5,10 +5,14 @@ again: the archive's asset index (state/assets/) finds it by URL, and it is hard
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shutil
 from pathlib import Path
 
+import pytest
+
 from scraper.archive import ThreadArchive
+from scraper.asset_index import AssetIndex
 from scraper.cli import main
 from scraper.demo_forum import DemoForum
 from tests.test_update_state import run
@@ -73,3 +77,17 @@ def test_a_damaged_indexed_copy_is_not_spread_but_downloaded(tmp_path: Path) -> 
     # The intact copy is the one linked from now on.
     third = scrape_thread_numbered(port, 9002, tmp_path)
     assert [p for p in third if not p.startswith(("/threads/", "/robots.txt"))] == []
+
+
+def test_indexing_is_announced_only_when_there_are_threads_to_index(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A first scrape into a new archive has nothing to index: no note of a long job."""
+    caplog.set_level(logging.INFO, logger="scraper.asset_index")
+    with DemoForum() as forum:
+        assert run("scrape", forum.thread_url, "--archive", str(tmp_path)) == 0
+    assert "indexing the assets" not in caplog.text
+    shutil.rmtree(tmp_path / "state" / "assets")  # an archive of an earlier version
+    AssetIndex(ThreadArchive(tmp_path)).rebuild()
+    assert "indexing the assets of every archived thread (once)" in caplog.text
+    assert (tmp_path / "state" / "assets" / "index.json").is_file()
