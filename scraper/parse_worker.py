@@ -265,7 +265,7 @@ class ParseWorker:
         with contextlib.suppress(OSError):
             os.close(self._from_worker)
         try:
-            self.returncode = _reaped(self._pid, _REAP_SECONDS)
+            self.returncode = reaped(self._pid, _REAP_SECONDS)
         finally:
             if self._slot:
                 self._slot = False
@@ -300,7 +300,7 @@ def _pipe_bytes(fd: int) -> int:
         return 1 << 16
 
 
-def _reaped(pid: int, seconds: float) -> int:
+def reaped(pid: int, seconds: float) -> int:
     """The exit status of child `pid`, killed if it has not ended within `seconds`."""
     deadline = time.monotonic() + seconds
     pause = 0.0005

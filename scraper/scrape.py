@@ -49,6 +49,7 @@ from .errors import (
 )
 from .fetch import Fetched, PoliteClient, Validators, WarcRecorder
 from .fetch.charset import decoded_body
+from .forked import start_forked
 from .localize import localize_urls
 from .migrate import CURRENT_VERSION
 from .parse_worker import PARALLEL_FROM_PAGES, ParseWorker, WorkerLost, start_worker
@@ -81,6 +82,9 @@ MAX_PAGES = 10_000
 MAX_THREAD_SECONDS = 4 * 3600.0
 MAX_PARALLEL_HOSTS = 4  # asset hosts fetched at once, each one request at a time
 PERMANENT_REDIRECTS = frozenset({301, 308})  # a thread answering these has moved
+# How long the end of a scrape waits for its forked asset index (forked.py) before it
+# indexes the assets itself: far past the few milliseconds an asset takes.
+INDEX_SECONDS = 30.0
 # Archive-level WARC files of the first pages fetched to learn which thread a URL names.
 PROBES_DIR = "probes"
 
@@ -301,19 +305,29 @@ def save_thread(archive: ThreadArchive, thread: ArchivedThread, run_id: str,
                 page_reads: Mapping[int, PageRead] | None = None) -> None:
     """Write the thread's `thread.json`, then its re-check state (thread_state.py, with the
     pages this run read again: `page_reads`), and meanwhile index its assets
-    (asset_index.py): the index's small files are written while `thread.json` is encoded
-    and flushed to disk (a long thread's 14 MB: 50-90 ms, at the end of every scrape). An
-    entry points at an asset file and WARC record already on disk, which is all a lookup
-    needs (it hashes the file again), so the index need not wait for `thread.json`."""
+    (asset_index.py) in a forked child (forked.py), else in a thread: the index's small
+    files are written while `thread.json` is encoded and flushed to disk (a long thread's
+    14 MB: 50-90 ms, at the end of every scrape). An entry points at an asset file and WARC
+    record already on disk, which is all a lookup needs (it hashes the file again), so the
+    index need not wait for `thread.json`."""
     states = ThreadStates(archive)
     states.note_moves(thread)
-    with ThreadPoolExecutor(1, thread_name_prefix="asset-index") as indexing:
-        indexed = indexing.submit(AssetIndex(archive).note, thread) if thread.assets else None
-        archive.save(thread)
-        states.record(thread, CURRENT_VERSION, checked_at=utc_now(), run_id=run_id,
-                      reads=page_reads)
-        if indexed is not None:
-            indexed.result()
+    index = AssetIndex(archive)
+    forked = start_forked(functools.partial(index.note, thread)) if thread.assets else None
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="asset-index") as indexing:
+            indexed = (indexing.submit(index.note, thread)
+                       if thread.assets and forked is None else None)
+            archive.save(thread)
+            states.record(thread, CURRENT_VERSION, checked_at=utc_now(), run_id=run_id,
+                          reads=page_reads)
+            if indexed is not None:
+                indexed.result()
+    finally:  # the child reaped, whatever happened here
+        indexed_there = forked is not None and forked.succeeded(INDEX_SECONDS)
+    if forked is not None and not indexed_there:
+        log.debug("the forked asset index did not finish; indexing here")
+        index.note(thread)
 
 
 def record_unavailable(thread: ArchivedThread, archive: ThreadArchive, run_id: str,

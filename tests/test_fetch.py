@@ -282,6 +282,27 @@ def test_robots_disallow_raises_and_no_request_reaches_the_path(
     assert b"robots-decision: allowed" in decisions[server.url("/public")]
 
 
+def test_each_robots_decision_is_recorded_right_before_the_exchange_it_allowed(
+    server: FetchServer, recorder: WarcRecorder, warc_path: Path
+) -> None:
+    server.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private\n"))
+    for page in ("/a", "/b"):
+        server.route(page, html())
+    with PoliteClient(fast_settings()) as client:
+        for page in ("/a", "/b"):
+            client.fetch(server.url(page), recorder)
+        recorder.record_metadata(server.url("/c"), {"note": "deferred, then closed"},
+                                 deferred=True)
+    recorder.close()
+    entries = [(e.type, e.uri) for e in read_warc(warc_path)]
+    for page in ("/a", "/b"):
+        url = server.url(page)
+        at = entries.index(("metadata", url))
+        assert entries[at + 1:at + 3] == [("request", url), ("response", url)]
+    # A deferred record with nothing written after it is written when the file closes.
+    assert entries[-1] == ("metadata", server.url("/c"))
+
+
 def test_robots_404_allows_everything(server: FetchServer, recorder: WarcRecorder) -> None:
     server.route("/robots.txt", Reply(404))
     server.route("/anything", html())

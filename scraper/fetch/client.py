@@ -351,6 +351,7 @@ class PoliteClient:
                 "robots-record": rules.source or "",
                 "robots-user-agent-token": USER_AGENT_TOKEN,
             },
+            deferred=allowed,  # written with the request it allows
         )
         if not allowed:
             raise RobotsDisallowed(rules.refusal(url))

@@ -177,6 +177,8 @@ class WarcRecorder:
         self._queue: queue.Queue[list[tuple[str, list[bytes]]] | None] = queue.Queue(
             QUEUE_RECORDS)
         self._failure: OSError | None = None  # the writer's, raised to the next caller
+        # Metadata records written with the next group (`record_metadata(..., deferred=True)`).
+        self._deferred: list[tuple[str, list[bytes]]] = []
         self._write_now([self._warcinfo_record(settings)])  # the file's first record, at once
         self._thread = threading.Thread(target=self._write_queued, name="warc-writer",
                                         daemon=True)
@@ -204,13 +206,15 @@ class WarcRecorder:
         return record.rec_headers.get_header("WARC-Record-ID"), [buffer.getvalue()]
 
     def _write(self, records: list[tuple[str, list[bytes]]]) -> None:
-        """Hand `records` to the writer thread, in this order (waiting while its queue is
-        full)."""
+        """Hand `records` to the writer thread, in this order, after the deferred ones
+        (waiting while its queue is full)."""
         with self._lock:
             if self._closed:
                 raise ValueError(f"WARC file {self.path} is already closed")
             if self._failure is not None:
                 raise self._failure
+            if self._deferred:
+                records, self._deferred = [*self._deferred, *records], []
         self._queue.put(records)
 
     def _write_queued(self) -> None:
@@ -282,10 +286,20 @@ class WarcRecorder:
             return capture
         return dataclasses.replace(capture, warc_offset=self.offset_of(capture.warc_record_id))
 
-    def record_metadata(self, url: str, fields: dict[str, str]) -> str:
-        """Write a `metadata` record of `fields` about `url`; return its WARC-Record-ID."""
+    def record_metadata(self, url: str, fields: dict[str, str], *,
+                        deferred: bool = False) -> str:
+        """Write a `metadata` record of `fields` about `url`; return its WARC-Record-ID.
+        `deferred`: it goes to the writer with the next records written (or at `close`),
+        still before them: a record made just before a request (its robots decision) then
+        costs no hand-over of its own to the writer thread, which wakes for each one."""
         record = _serialized_record("metadata", url, utc_now_iso(), _warc_fields(fields))
-        self._write([record])
+        if not deferred:
+            self._write([record])
+            return record[0]
+        with self._lock:
+            if self._closed:
+                raise ValueError(f"WARC file {self.path} is already closed")
+            self._deferred.append(record)
         return record[0]
 
     def close(self) -> None:
@@ -295,6 +309,9 @@ class WarcRecorder:
             if self._closed:
                 return
             self._closed = True
+            deferred, self._deferred = self._deferred, []
+        if deferred:
+            self._queue.put(deferred)
         self._queue.put(None)
         self._thread.join()
         self._file.flush()
