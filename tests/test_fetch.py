@@ -303,6 +303,24 @@ def test_each_robots_decision_is_recorded_right_before_the_exchange_it_allowed(
     assert entries[-1] == ("metadata", server.url("/c"))
 
 
+def test_the_warc_writer_runs_below_the_scrapers_priority(recorder: WarcRecorder) -> None:
+    """Compression waits for the scraper and its parse worker (warc.WRITER_NICENESS)."""
+    from scraper.fetch.warc import WRITER_NICENESS
+
+    def niceness(thread_id: int) -> int:  # /proc's stat: field 19, after the name's ")"
+        stat = Path(f"/proc/self/task/{thread_id}/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[16])
+
+    record = recorder.record_metadata("http://example.org/", {"note": "written by the writer"})
+    deadline = time.monotonic() + 10
+    while recorder.offset_of(record) is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # written: the writer set its priority before its first record
+    writer = recorder._thread.native_id
+    assert writer is not None
+    mine = niceness(threading.get_native_id())
+    assert niceness(writer) == min(19, mine + WRITER_NICENESS) > mine
+
+
 def test_robots_404_allows_everything(server: FetchServer, recorder: WarcRecorder) -> None:
     server.route("/robots.txt", Reply(404))
     server.route("/anything", html())

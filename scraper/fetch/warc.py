@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -44,6 +45,8 @@ GZIP_LEVEL = 5
 # Records waiting for the writer thread, at most: the scrape goes on fetching while earlier
 # records are compressed, and waits when the writer falls this far behind.
 QUEUE_RECORDS = 64
+# The writer thread's niceness, added to the process's (see `WarcRecorder._write_queued`).
+WRITER_NICENESS = 10
 WARC_VERSION = "WARC/1.1"
 _RECORD_END = b"\r\n\r\n"
 
@@ -218,7 +221,18 @@ class WarcRecorder:
         self._queue.put(records)
 
     def _write_queued(self) -> None:
-        """The writer thread: every queued group of records, in order, until `close`."""
+        """The writer thread: every queued group of records, in order, until `close`.
+
+        At a lower priority than the scrape's other work (`WRITER_NICENESS`): on two cores a
+        long thread's scrape keeps three busy, the scraper, its parse worker and this
+        writer, and the worker's readings are what the scraper waits for. Compression can
+        wait: its queue is bounded, so a writer left behind holds the scraper up when the
+        queue is full, and catches up whenever a core is free (the 200-page benchmark: the
+        pages' span 70-150 ms shorter, the end no later)."""
+        with contextlib.suppress(OSError):  # a thread's own niceness: Linux
+            thread = threading.get_native_id()
+            niceness = os.getpriority(os.PRIO_PROCESS, thread)  # the process's, inherited
+            os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness + WRITER_NICENESS))
         while (records := self._queue.get()) is not None:
             if self._failure is None:
                 try:
