@@ -833,12 +833,20 @@ class _PageReading:
             current: _PostParts | None = None
             previous = 0
             number = 0
+            # Which part an element is depends on its tag and class attribute only, and the
+            # 20 posts of a page repeat the same few: each pair is told apart once a page
+            # (some 230 elements, a dozen pairs).
+            parts_by_look: dict[tuple[str | None, str | None], str | None] = {}
             for element in tree.css(query):
                 mem_id = element.mem_id
                 if mem_id == previous:  # one element matched two of the selectors
                     return None
                 previous = mem_id
-                name = _part_of(element, by_tag, by_class)
+                look = (element.tag, element.attrs.get("class"))
+                if look in parts_by_look:
+                    name = parts_by_look[look]
+                else:
+                    name = parts_by_look[look] = _part_of(look, by_tag, by_class)
                 if name is None:
                     return None
                 if name == "post":
@@ -860,18 +868,19 @@ class _PageReading:
         return cls(posts, ends, found if posts and _siblings_outside_parts(posts) else None)
 
 
-def _part_of(element: LexborNode, by_tag: dict[str, _Sign],
+def _part_of(look: tuple[str | None, str | None], by_tag: dict[str, _Sign],
              by_class: tuple[_Sign, ...]) -> str | None:
-    """Which part `element` (found by a page-wide query) is: the one part whose tag and class
-    it has, or None when it could be none or more than one. A class is compared as a
-    selector would in any mode (lower-cased, anywhere in the attribute) to rule parts out,
-    then as a whole word, exactly, to accept the one left."""
-    given = element.attrs.get("class")
+    """Which part an element found by a page-wide query is, by its `look` (its tag and its
+    class attribute): the one part whose tag and class it has, or None when it could be
+    none or more than one. A class is compared as a selector would in any mode
+    (lower-cased, anywhere in the attribute) to rule parts out, then as a whole word,
+    exactly, to accept the one left."""
+    tag, given = look
     if not given:
-        sign = by_tag.get(element.tag or "")
+        sign = by_tag.get(tag or "")
         return sign[0] if sign is not None and sign[1] is None else None
     classes = given.lower()
-    named = by_tag.get(element.tag or "")
+    named = by_tag.get(tag or "")
     if named is not None and named[1] is not None and named[1] not in classes:
         named = None
     for sign in by_class:
