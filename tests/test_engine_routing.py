@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,6 +17,7 @@ from scraper.cli import main
 from scraper.demo_forum import SEED_THREAD
 from scraper.demo_forum.pages import page_count, render_thread_page
 from scraper.engines import ENGINES, cookie_names, detect, engine_named, engines_claiming
+from scraper.engines.claims import CLAIMS, URL_PATTERNS
 from scraper.errors import UnsupportedUrl
 
 from .fixture_board import BOARDS, FIXTURES, FixtureBoard
@@ -48,6 +51,29 @@ def test_every_example_url_routes_to_its_engine(engine: str, url: str) -> None:
         assert claimed(url) == XENFORO
     else:
         assert claimed(url) == {engine}
+
+
+@pytest.mark.parametrize(("url", "imported"), [
+    ("https://forum.example/viewtopic.php?t=123", {"phpbb"}),
+    ("https://forum.example/threads/some-title.123/", {"xenforo", "xenforo1"}),
+    ("https://forum.example/neutral", set()),
+])
+def test_only_the_engines_claiming_a_url_are_imported(url: str, imported: set[str]) -> None:
+    """A fresh interpreter asks which engines claim `url` (engines/claims.py)."""
+    program = ("import sys\n"
+               "from scraper.engines import engines_claiming\n"
+               "from scraper.engines.claims import CLAIMS\n"
+               f"engines_claiming({url!r})\n"
+               "print(*(c.module for c in CLAIMS if 'scraper.engines.' + c.module in sys.modules))")
+    ended = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                           check=True)
+    assert set(ended.stdout.split()) == imported
+
+
+def test_the_claims_table_names_each_engine_where_it_is() -> None:
+    """`registered()` imports every engine from the table: each is the class it names."""
+    assert [(c.name, c.class_name) for c in CLAIMS] == [(e.name, e.__name__) for e in ENGINES]
+    assert all(e.pattern is URL_PATTERNS[e.name] for e in ENGINES)
 
 
 # Each engine's fixture pages: (engine, file, the URL it was served at).

@@ -75,8 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_commands(arguments)
 
 
-# Commands that read threads from a board: they import every engine (to tell which claims a
-# URL) and httpx's transport (httpcore, h11) anyway, so they do so in `_import_for`'s window.
+# Commands that read threads from a board: they import httpx's transport (httpcore, h11)
+# anyway, so they do so in `_import_for`'s window. (The engine that claims a URL is imported
+# when it is asked for, alone: engines/claims.py.)
 _FETCHING_COMMANDS = frozenset({"scrape", "update", "add", "worker"})
 
 
@@ -94,10 +95,6 @@ def _import_for(arguments: Sequence[str]) -> None:
         importlib.import_module(f"{__name__}.commands")
         if arguments and arguments[0] in _FETCHING_COMMANDS:
             import httpcore  # noqa: F401  (the transport's, made at the first request)
-
-            from ..engines import registered
-
-            registered()
     finally:
         gc.freeze()
         gc.enable()

@@ -13,6 +13,7 @@ by its markers and the best score wins.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import overload
 from ..errors import ConfigError, UnsupportedUrl
 from ..urls import canonical_url, shown
 from .base import Engine
+from .claims import CLAIMS, Claim
 from .profile import PREFIX, Profile, is_profile_name, profile_engine
 
 # Every engine, in the order claims and detection try them: `registered()`, also readable as
@@ -31,25 +33,16 @@ ENGINES: tuple[type[Engine], ...]
 @functools.cache
 def registered() -> tuple[type[Engine], ...]:
     """Every engine class. Imported at first use, not with this package: a process that
-    reads pages with one engine would spend a fifth of a second of CPU importing the other
-    thirteen (measured)."""
-    from .discourse import Discourse
-    from .flarum import Flarum
-    from .invision import Invision
-    from .mybb import MyBB
-    from .nodebb import NodeBB
-    from .phpbb import PhpBB
-    from .schemaorg import SchemaOrg
-    from .smf import SMF
-    from .vanilla import Vanilla
-    from .vbulletin import VBulletin
-    from .vbulletin5 import VBulletin5
-    from .woltlab import WoltLab
-    from .xenforo import XenForo2
-    from .xenforo1 import XenForo1
+    reads pages with one engine imports that one alone (`engines_claiming`,
+    `engine_named`); this is for what needs all (detection, listings)."""
+    return tuple(_engine_class(claim) for claim in CLAIMS)
 
-    return (XenForo2, XenForo1, PhpBB, MyBB, VBulletin, SMF, Invision, Discourse, Flarum,
-            NodeBB, VBulletin5, Vanilla, WoltLab, SchemaOrg)
+
+@functools.cache
+def _engine_class(claim: Claim) -> type[Engine]:
+    engine_class: type[Engine] = getattr(
+        importlib.import_module(f"{__name__}.{claim.module}"), claim.class_name)
+    return engine_class
 
 
 def __getattr__(name: str) -> object:
@@ -59,9 +52,8 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@functools.cache
 def _names() -> tuple[str, ...]:
-    return tuple(engine_class.name for engine_class in registered())
+    return tuple(claim.name for claim in CLAIMS)
 
 
 class _EngineNames(Sequence[str]):
@@ -94,8 +86,7 @@ def engines_claiming(url: str) -> list[Engine]:
         canonical = canonical_url(url)
     except UnsupportedUrl as error:
         raise UnsupportedUrl(f"{error}; supported forum engines: {_supported()}") from None
-    return [engine_class() for engine_class in registered()
-            if engine_class.matches(canonical)]
+    return [_engine_class(claim)() for claim in CLAIMS if claim.pattern.match(canonical)]
 
 
 def engine_for_url(url: str) -> Engine:
@@ -148,9 +139,9 @@ def engine_named(name: str) -> Engine:
         raise ConfigError(f"{_profiles_source[0]}: no profile {name.removeprefix(PREFIX)!r} "
                           f"([profiles.{name.removeprefix(PREFIX)}]), which this thread was "
                           f"archived with; profiles defined: {known}")
-    for engine_class in registered():
-        if engine_class.name == name:
-            return engine_class()
+    for claim in CLAIMS:
+        if claim.name == name:
+            return _engine_class(claim)()
     raise UnsupportedUrl(f"no engine named {name!r}; known: "
                          f"{', '.join(e.name for e in registered())}")
 

@@ -66,6 +66,7 @@ from .base import (
     one_line,
     url_filename,
 )
+from .claims import URL_PATTERNS
 from .walls import CHALLENGE_MARKERS
 
 BATCH_SIZE = 20  # ids per posts.json request: what Discourse's own client asks for
@@ -76,12 +77,7 @@ AVATAR_SIZE = "120"
 # Revisions read of one post at most (its first ones: the text before any edit first).
 MAX_HISTORY = 11
 
-# `/t/slug/ID`, `/t/ID`, `/t/slug/ID/N`, and the API's own `/t/ID.json`,
-# `/t/ID/posts.json?...`. A first segment of digits followed by another is `/t/ID/N`
-# (Discourse's router reads it so), never a slug.
-_PATTERN = lazy_regex(
-    r"^(?P<base>https?://[^/?#]+(?:/[^?#]*?)?)/t/(?:(?!\d+(?:[/.?]|$))[^/?#]+/)?(?P<id>\d+)"
-    r"(?:\.json|/posts\.json|/\d+(?:\.json)?)?/?(?:\?.*)?$")
+_PATTERN = URL_PATTERNS["discourse"]
 
 
 class Discourse(Engine):

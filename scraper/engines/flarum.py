@@ -57,6 +57,7 @@ from .api_posts import (
     without_mention,
 )
 from .base import Cursor, Engine, Markers, Reading, Request, Response, one_line
+from .claims import URL_PATTERNS
 from .dates import iso_from_machine_time
 
 PAGE_SIZE = 20  # posts of the stream in `included` and in each posts page (Flarum's own)
@@ -67,11 +68,7 @@ MARKERS: Markers = (
     ("flarum-loading", lazy_regex(r'id="flarum-loading"')),
     ("flarum app", lazy_regex(r"flarum\.core\.app|var flarum = \{")),
 )
-# The folder the forum lives in, then /d/ID[-slug][/N]; or its API's discussion URL.
-_THREAD = lazy_regex(
-    r"^(?P<root>https?://[^/?#]+(?:/[^?#]*?)??)"
-    r"(?:/d/(?P<id>[0-9]{1,15})(?:-[^/?#]*)?(?:/[0-9]{1,15})?/?"
-    r"|/api/discussions/(?P<api_id>[0-9]{1,15}))(?:[?#]|$)")
+_THREAD = URL_PATTERNS["flarum"]
 
 
 class Flarum(Engine):

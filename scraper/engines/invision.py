@@ -51,6 +51,7 @@ from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, node_text, unique_assets
+from .claims import URL_PATTERNS
 from .dates import PageDates, iso_from_machine_time, iso_from_unix
 from .walls import check_not_a_wall, page_title
 
@@ -260,14 +261,7 @@ class Invision(Engine):
     cookie_prefixes = ("ips4_",)
 
     name = "invision"
-    # /topic/ID[-slug]/ anywhere (friendly, or after index.php?), the 4.x raw route, 3.x
-    # showtopic, and 3.x post permalinks (section=findpost&pid=N), which name no topic.
-    pattern = re.compile(
-        r"^https?://[^/?#]+(?:/[^?#]*?)?"
-        r"(?:(?:/index\.php\?(?:/[^#&]*?)?)?/topic/(?P<id>[0-9]+)(?:-[^/?#&]*)?(?:/|$|[?#&])"
-        r"|/index\.php\?(?:[^#]*&)?(?:showtopic=[0-9]+|controller=topic&(?:[^#]*&)?id=[0-9]+"
-        r"|section=findpost&(?:[^#]*&)?pid=[0-9]+))"
-    )
+    pattern = URL_PATTERNS["invision"]
     example = "https://forum.example/topic/123-some-title/"
     marker_patterns = MARKERS
     examples: ClassVar[tuple[str, ...]] = (

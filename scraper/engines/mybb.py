@@ -28,6 +28,7 @@ from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, fill_positions, node_text, url_filename
+from .claims import URL_PATTERNS
 from .dates import PageDates, php_date_pattern
 from .walls import check_not_a_wall, page_title
 
@@ -159,13 +160,7 @@ class MyBB(Engine):
     cookie_prefixes = ("mybbuser", "mybb[")
 
     name = "mybb"
-    # showthread.php?...tid=N or ?pid=N, and the SEO forms thread-N[-page-M|-post-P].html,
-    # under any folder. The archive's Lite mode (archive/index.php?thread-N.html) is not read.
-    pattern = re.compile(
-        r"^https?://[^/?#]+(?:/[^?#]*)?/(?:showthread\.php\?(?:[^#]*&)?(?:tid|pid)=[0-9]+|"
-        r"thread-(?P<id>[0-9]+)(?:-(?:page-[0-9]+|post-[0-9]+|lastpost|newpost|nextnewest|"
-        r"nextoldest))?\.html)(?:[&?#].*)?$"
-    )
+    pattern = URL_PATTERNS["mybb"]
     example = "https://forum.example/showthread.php?tid=123"
     marker_patterns = _MARKERS
     examples: ClassVar[tuple[str, ...]] = (

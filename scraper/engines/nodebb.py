@@ -38,6 +38,7 @@ from ..records import Author, ParsedPage, ParsedPost, Quote, ThreadInfo
 from ..urls import canonical_url, page_url, shown
 from .api_posts import as_dict, as_int, as_list, as_text, canonical_post, json_document, text_of
 from .base import Engine, Markers, one_line
+from .claims import URL_PATTERNS
 from .dates import iso_from_machine_time
 
 UPLOAD_PATHS = ("/assets/uploads/",)
@@ -47,10 +48,7 @@ MARKERS: Markers = (
     ("nodebb body class", lazy_regex(r'<body[^>]+class="[^"]*\bpage-topic-[0-9]')),
     ("nodebb config", lazy_regex(r'"relative_path"\s*:|nodebb-plugin-|nodebb-theme-')),
 )
-# The forum's folder, then /topic/ID[/slug[/N]]; or its API's topic URL.
-_THREAD = lazy_regex(
-    r"^(?P<root>https?://[^/?#]+(?:/[^?#]*?)??)(?:/api)?/topic/(?P<id>[0-9]{1,15})"
-    r"(?:/(?P<slug>[^/?#]+)(?:/[0-9]{1,15})?)?/?(?:[?#]|$)")
+_THREAD = URL_PATTERNS["nodebb"]
 
 
 class NodeBB(Engine):

@@ -52,6 +52,7 @@ from .base import (
     unique_assets,
     url_filename,
 )
+from .claims import URL_PATTERNS
 from .dates import PageDates, iso_from_machine_time
 from .walls import check_not_a_wall
 
@@ -175,12 +176,7 @@ class PhpBB(Engine):
     cookie_prefixes = ("phpbb3_", "phpbb_")
 
     name = "phpbb"
-    # viewtopic.php with t=TOPIC (group "id") or p=POST, in any order, optionally in a folder.
-    pattern = re.compile(
-        r"^https?://[^/?#]+(?:/[^?#]*)?/viewtopic\.php\?"
-        r"(?=(?:[^#]*[&;])?[tp]=[0-9])"
-        r"(?:(?:[^#]*[&;])?t=(?P<id>[0-9]+))?"
-    )
+    pattern = URL_PATTERNS["phpbb"]
     example = "https://forum.example/viewtopic.php?t=123"
     marker_patterns = _MARKERS
     examples: ClassVar[tuple[str, ...]] = (

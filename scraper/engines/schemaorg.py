@@ -62,6 +62,7 @@ from .base import (
     unique_assets,
     url_filename,
 )
+from .claims import URL_PATTERNS
 from .counted import CountedPagesEngine
 from .dates import iso_from_machine_time
 from .walls import check_not_a_wall
@@ -74,7 +75,6 @@ _PLAIN_ID = lazy_regex(r"^[A-Za-z0-9_.-]{1,40}$")
 _LAST_NUMBER = lazy_regex(r"([0-9]+)(?!.*[0-9])")
 _PAGE_IN_URL = lazy_regex(r"(?:[?&;](?:page|p|pg)=|/page[-/]?)([0-9]{1,6})(?:[/&;#.]|$)",
                           re.IGNORECASE)
-_NEVER = lazy_regex(r"(?!)")
 
 _MARKERS: Markers = (
     ("DiscussionForumPosting JSON-LD",
@@ -120,7 +120,7 @@ class SchemaOrg(CountedPagesEngine):
     name = "schemaorg"
     summary = ("any board marking threads up as schema.org DiscussionForumPosting + Comment "
                "(JSON-LD or microdata); tried last, from the page")
-    pattern = _NEVER  # claims no URL shape: the page decides
+    pattern = URL_PATTERNS["schemaorg"]  # claims no URL shape: the page decides
     example = "https://forum.example/any/thread/url"
     examples: ClassVar[tuple[str, ...]] = ()
     marker_patterns = _MARKERS

@@ -46,6 +46,7 @@ from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
 from .base import Engine, absolutize_urls, fill_positions, node_text, one_line, url_filename
+from .claims import URL_PATTERNS
 from .dates import PageDates
 from .walls import check_not_a_wall, page_title
 
@@ -234,14 +235,7 @@ class SMF(Engine):
     cookie_prefixes = ("SMFCookie",)
 
     name = "smf"
-    # index.php?...topic=ID[.N] or ?msg=N (not an action=... page), or the queryless
-    # index.php/topic,ID.N.html; the script may be left out (`/forum/?topic=1.0`).
-    pattern = re.compile(
-        r"^https?://[^/?#]+(?:/[^?#]*)?/(?:index\.php)?"
-        r"(?:\?(?!(?:[^#]*[;&])?action=)(?:[^#]*[;&])?(?:topic=(?P<id>[0-9]+)|msg=[0-9]+)"
-        r"|/topic,[0-9]+[^?#]*\.html)(?:[.;&?#/].*)?$",
-        re.IGNORECASE,
-    )
+    pattern = URL_PATTERNS["smf"]
     example = "https://forum.example/index.php?topic=123.0"
     marker_patterns = _DETECTION_MARKERS
     examples: ClassVar[tuple[str, ...]] = (

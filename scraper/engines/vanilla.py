@@ -49,6 +49,7 @@ from .base import (
     one_line,
     url_filename,
 )
+from .claims import URL_PATTERNS
 from .dates import PageDates, iso_from_machine_time
 from .walls import check_not_a_wall
 
@@ -115,9 +116,7 @@ class Vanilla(Engine):
     cookie_prefixes = ("Vanilla",)
 
     name = "vanilla"
-    pattern = re.compile(
-        r"^https?://[^/?#]+(?:/[^?#]*)?/discussion/(?:(?P<id>[0-9]+)(?:/[^?#]*)?"
-        r"|comment/[0-9]+/?)(?:\?.*)?$")
+    pattern = URL_PATTERNS["vanilla"]
     example = "https://forum.example/discussion/123/some-title"
     marker_patterns = _DETECTION_MARKERS
     examples: ClassVar[tuple[str, ...]] = (

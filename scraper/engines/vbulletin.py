@@ -59,6 +59,7 @@ from .base import (
     unique_assets,
     url_filename,
 )
+from .claims import URL_PATTERNS
 from .dates import PageDates
 from .walls import check_not_a_wall, page_title
 
@@ -223,17 +224,7 @@ class VBulletin(Engine):
     cookie_prefixes = ("bbsessionhash", "bblastvisit", "bb_")
 
     name = "vbulletin"
-    # showthread.php with t=/threadid=/p=/postid= (any order), the friendly forms
-    # showthread.php?ID-slug[/pageN] and showthread.php/ID-slug, /threads/ID-slug[/pageN],
-    # and showpost.php?p=N; in any folder. `thread_id` reads the id (no single group can).
-    pattern = re.compile(
-        r"^https?://[^/?#]+(?:/[^?#]*)?/(?:"
-        r"showthread\.php\?(?:[^#]*?[&;])?(?:t|threadid|p|postid)=[0-9]+"
-        r"|showthread\.php\?[0-9]+(?:-[^/?#&;]*)?(?:/page[0-9]+)?/?(?=$|[&;#])"
-        r"|(?:showthread\.php|threads)/[0-9]+(?:-[^/?#]*)?(?:/page[0-9]+)?/?(?=$|[?#])"
-        r"|showpost\.php\?(?:[^#]*?[&;])?p=[0-9]+"
-        r")"
-    )
+    pattern = URL_PATTERNS["vbulletin"]
     example = "https://forum.example/showthread.php?t=123"
     marker_patterns = DETECTION_MARKERS
     examples: ClassVar[tuple[str, ...]] = (

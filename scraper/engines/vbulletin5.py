@@ -45,6 +45,7 @@ from .base import (
     node_text,
     one_line,
 )
+from .claims import NOT_OTHER_BOARDS, URL_PATTERNS
 from .dates import iso_from_machine_time, iso_from_unix
 from .walls import check_not_a_wall
 
@@ -75,12 +76,10 @@ class Selectors:
 
 SELECTORS = Selectors()
 
-# The thread path: the root channel `forum`, sub-channels, then `ID-slug`, then `/pageN`. Not
-# `forum/thread(s)/ID`: WoltLab's and vBulletin 4's URLs in a board folder named `forum`; nor
-# `forum/t/...` or `forum/d/ID`: Discourse's and Flarum's topics in that folder.
-_NOT_OTHER_BOARDS = r"(?!threads?/[0-9]|t/|d/[0-9])"
+# The thread path: the root channel `forum`, sub-channels, then `ID-slug`, then `/pageN`
+# (not another board's URL in a folder named `forum`: NOT_OTHER_BOARDS).
 _THREAD_PATH = lazy_regex(
-    r"^(?P<thread>(?:/[^?#]*)?/forum/" + _NOT_OTHER_BOARDS
+    r"^(?P<thread>(?:/[^?#]*)?/forum/" + NOT_OTHER_BOARDS
     + r"(?:[^/?#]+/)+(?P<id>[0-9]+)(?:-[^/?#]*)?)"
     r"(?:/page(?P<page>[0-9]+))?/?$")
 _MEMBER = lazy_regex(r"/member/([0-9]+)(?:-|/|$)")
@@ -121,10 +120,7 @@ class VBulletin5(Engine):
     cookie_prefixes = ()  # `bb_` cookies are vBulletin 3/4's too: they tell nothing apart
 
     name = "vbulletin5"
-    pattern = re.compile(
-        r"^https?://[^/?#]+(?:/[^?#]*)?/forum/" + _NOT_OTHER_BOARDS +
-        r"(?:[^/?#]+/)+(?P<id>[0-9]+)(?:-[^/?#]*)?"
-        r"(?:/page[0-9]+)?/?(?:\?.*)?$")
+    pattern = URL_PATTERNS["vbulletin5"]
     example = "https://forum.example/forum/general/123-some-title"
     marker_patterns = _DETECTION_MARKERS
     examples: ClassVar[tuple[str, ...]] = (

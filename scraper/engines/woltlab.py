@@ -45,6 +45,7 @@ from .base import (
     node_text,
     one_line,
 )
+from .claims import URL_PATTERNS
 from .dates import iso_from_machine_time
 from .walls import check_not_a_wall
 
@@ -124,9 +125,7 @@ class WoltLab(Engine):
     cookie_prefixes = ("wsc_", "wcf_", "wsc3", "wcf2")
 
     name = "woltlab"
-    pattern = re.compile(
-        r"^https?://[^/?#]+(?:/[^?#]*)?(?:/thread/|/index\.php\?/?thread/)(?P<id>[0-9]+)"
-        r"(?:-[^/?#&]*)?/?(?:[?&].*)?$")
+    pattern = URL_PATTERNS["woltlab"]
     example = "https://forum.example/thread/123-some-title/"
     marker_patterns = _DETECTION_MARKERS
     examples: ClassVar[tuple[str, ...]] = (

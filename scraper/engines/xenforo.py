@@ -47,6 +47,7 @@ from .canonical import (
     youtube_embed,
     youtube_video_id,
 )
+from .claims import URL_PATTERNS
 from .dates import PageDates, iso_from_machine_time, iso_from_unix
 from .walls import check_not_a_wall, page_title, wall
 
@@ -63,14 +64,7 @@ class XenForo2(Engine):
     summary = "XenForo 2.0-2.3 (html#XF)"
     cookie_prefixes = ("xf_",)
     name = "xenforo2"
-    # /threads/slug.123/, /threads/123/, optionally /page-N and index.php? routing; and the
-    # post permalinks /posts/N/ and /goto/post?id=N, which name no thread (their page does).
-    # Digits are ASCII ones: `\d` would take "١٢٣", which names no thread and no folder.
-    pattern = re.compile(
-        r"^https?://[^/?#]+(?P<root>/[^?#]*?)?/(?:index\.php\?)?(?:threads/"
-        r"(?:[^/?#]*\.)?(?P<id>[0-9]+)/?(?:page-(?P<page>[0-9]+))?|posts/[0-9]+/?"
-        r"|goto/post[?&](?:[^#]*&)?id=[0-9]+)(?:[?#&].*)?$"
-    )
+    pattern = URL_PATTERNS["xenforo2"]
     example = "https://forum.example/threads/some-title.123/"
     marker_patterns = _MARKERS
     examples: ClassVar[tuple[str, ...]] = (

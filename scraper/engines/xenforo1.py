@@ -56,6 +56,7 @@ from .base import (
     unique_assets,
     url_filename,
 )
+from .claims import URL_PATTERNS
 from .dates import PageDates, iso_from_unix
 from .walls import check_not_a_wall, page_title
 
@@ -275,13 +276,7 @@ class XenForo1(Engine):
     cookie_prefixes = ("xf_",)
 
     name = "xenforo1"
-    # threads/[slug.]ID/[page-N], posts/N/ and goto/post?id=N, with or without index.php?.
-    pattern = re.compile(
-        r"^https?://[^/?#]+(?:/[^?#]*?)?/(?:index\.php\?)?(?:"
-        r"threads/(?:[^/?#&]*\.)?(?P<id>[0-9]+)(?=$|[/?#&])|"
-        r"posts/[0-9]+(?=$|[/?#&])|"
-        r"goto/post[?&](?:[^#]*&)?id=[0-9]+)"
-    )
+    pattern = URL_PATTERNS["xenforo1"]
     example = "https://forum.example/threads/some-title.123/"
     marker_patterns = DETECTION_MARKERS
     examples: ClassVar[tuple[str, ...]] = (
