@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from .engines.base import Cursor, Engine, Reading, Response
+from .engines.base import Cursor, Engine, Reading, Response, utf8_text
 
 log = logging.getLogger(__name__)
 
@@ -385,7 +385,7 @@ def _serve(reads: int, writes: int) -> NoReturn:
                 # which the scraper's `close` would wait for at the end of every thread.
                 os._exit(0)
             if utf8 is not None:
-                response = dataclasses.replace(response, text=utf8.decode("utf-8"))
+                response = dataclasses.replace(response, text=utf8_text(utf8))
             answer, ended_with = _answer(engine, response,
                                          ended_with if cursor is _Chained else cursor,
                                          collected)

@@ -33,7 +33,7 @@ from .engines import (
     engines_claiming,
     url_thread_key,
 )
-from .engines.base import Cursor, Reading, Request, Response
+from .engines.base import Cursor, Reading, Request, Response, utf8_text
 from .engines.traps import crawler_trap
 from .errors import (
     AccessBlocked,
@@ -552,7 +552,9 @@ def _answer(fetched: Fetched, known: Capture | None, archive: ThreadArchive) -> 
         capture, (text, codec) = known, decoded_body(body)
     else:
         body, capture, (text, codec) = fetched.body, fetched.capture, fetched.decoded()
-    return _Answer(fetched, capture, text, body if codec == "utf-8" else None)
+    if codec != "utf-8":
+        return _Answer(fetched, capture, text, None)
+    return _Answer(fetched, capture, utf8_text(body, text), body)
 
 
 def _response(url: str, answer: _Answer) -> Response:

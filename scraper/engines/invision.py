@@ -50,7 +50,13 @@ from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Embed, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
-from .base import Engine, absolutize_urls, node_text, unique_assets
+from .base import (
+    Engine,
+    absolutize_urls,
+    node_text,
+    page_tree,
+    unique_assets,
+)
 from .claims import URL_PATTERNS
 from .dates import PageDates, iso_from_machine_time, iso_from_unix
 from .walls import check_not_a_wall, page_title
@@ -292,7 +298,7 @@ class Invision(Engine):
             return _without_sessions(url)
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         post_nodes = _post_nodes(tree)
         if not post_nodes:
             _raise_for_empty_page(tree, url)

@@ -27,7 +27,14 @@ from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
-from .base import Engine, absolutize_urls, fill_positions, node_text, url_filename
+from .base import (
+    Engine,
+    absolutize_urls,
+    fill_positions,
+    node_text,
+    page_tree,
+    url_filename,
+)
 from .claims import URL_PATTERNS
 from .dates import PageDates, php_date_pattern
 from .walls import check_not_a_wall, page_title
@@ -194,7 +201,7 @@ class MyBB(Engine):
             return clean_page_url(url)
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         post_nodes = tree.css(SELECTORS.post)
         if not post_nodes:
             _raise_for_empty_page(tree, url)

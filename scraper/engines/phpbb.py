@@ -49,6 +49,7 @@ from .base import (
     absolutize_urls,
     first_style_with_posts,
     node_text,
+    page_tree,
     unique_assets,
     url_filename,
 )
@@ -200,7 +201,7 @@ class PhpBB(Engine):
         return canonical_thread_url(url)
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         style, post_nodes = first_style_with_posts(tree, STYLES)
         if not post_nodes:
             check_not_a_phpbb_wall(tree, url)

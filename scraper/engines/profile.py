@@ -40,6 +40,7 @@ from .base import (
     fill_positions,
     node_text,
     one_line,
+    page_tree,
     unique_assets,
     url_filename,
 )
@@ -269,7 +270,7 @@ class ProfileEngine(CountedPagesEngine):
     def parse_counted(self, html: str, url: str, fetched_at: str | None,
                       first_index: int | None) -> ParsedPage:
         profile, fields = self.profile, self.profile.fields
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         root = tree.root
         if root is None:
             raise LayoutChanged(f"{url} is an empty page")

@@ -59,6 +59,7 @@ from .base import (
     fill_positions,
     node_text,
     one_line,
+    page_tree,
     unique_assets,
     url_filename,
 )
@@ -134,7 +135,7 @@ class SchemaOrg(CountedPagesEngine):
 
     def parse_counted(self, html: str, url: str, fetched_at: str | None,
                       first_index: int | None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         posting = _microdata_posting(tree, url) or _json_ld_posting(tree, url)
         if posting is None:
             check_not_a_wall(tree, url)

@@ -45,7 +45,15 @@ from ..errors import AccessBlocked, LayoutChanged, UnsupportedUrl
 from ..lazy_pattern import lazy_regex
 from ..records import AssetRef, Author, Link, ParsedPage, ParsedPost, Quote, ThreadInfo
 from . import canonical
-from .base import Engine, absolutize_urls, fill_positions, node_text, one_line, url_filename
+from .base import (
+    Engine,
+    absolutize_urls,
+    fill_positions,
+    node_text,
+    one_line,
+    page_tree,
+    url_filename,
+)
 from .claims import URL_PATTERNS
 from .dates import PageDates
 from .walls import check_not_a_wall, page_title
@@ -267,7 +275,7 @@ class SMF(Engine):
             return clean_page_url(strip_session(url))
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         bodies = tree.css(SELECTORS.body)
         if not bodies:
             _raise_for_empty_page(tree, url)

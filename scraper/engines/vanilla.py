@@ -47,6 +47,7 @@ from .base import (
     next_link_href,
     node_text,
     one_line,
+    page_tree,
     url_filename,
 )
 from .claims import URL_PATTERNS
@@ -168,7 +169,7 @@ class Vanilla(Engine):
         return f"{parts.scheme}://{parts.netloc}{root}/discussion/comment/{post_id}#Comment_{post_id}"
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         thread = self._thread(tree, url)
         current, last, next_url = _pages(tree, url)
         nodes: list[tuple[str, LexborNode]] = []

@@ -56,6 +56,7 @@ from .base import (
     first_style_with_posts,
     node_text,
     one_line,
+    page_tree,
     unique_assets,
     url_filename,
 )
@@ -258,7 +259,7 @@ class VBulletin(Engine):
             return clean_page_url(url)
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         style, post_nodes = first_style_with_posts(tree, STYLES)
         if not post_nodes:
             _raise_for_empty_page(tree, url)

@@ -44,6 +44,7 @@ from .base import (
     next_link_href,
     node_text,
     one_line,
+    page_tree,
 )
 from .claims import NOT_OTHER_BOARDS, URL_PATTERNS
 from .dates import iso_from_machine_time, iso_from_unix
@@ -161,7 +162,7 @@ class VBulletin5(Engine):
         return urlunsplit(parts._replace(query=f"p={post_id}", fragment=f"post{post_id}"))
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         nodes = tree.css(SELECTORS.post)
         if not nodes:
             check_not_a_wall(tree, url)

@@ -44,6 +44,7 @@ from .base import (
     fill_positions,
     node_text,
     one_line,
+    page_tree,
 )
 from .claims import URL_PATTERNS
 from .dates import iso_from_machine_time
@@ -166,7 +167,7 @@ class WoltLab(Engine):
         return f"{first}{'&' if '?' in first else '?'}postID={post_id}#post{post_id}"
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         nodes = tree.css(SELECTORS.post)
         if not nodes:
             check_not_a_wall(tree, url)

@@ -33,6 +33,7 @@ from .base import (
     board_number,
     next_link_href,
     node_text,
+    page_tree,
     readable,
 )
 from .canonical import (
@@ -92,7 +93,7 @@ class XenForo2(Engine):
         return page_suffix.sub("", url.split("#", 1)[0])
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         reading = _PageReading.of(tree)
         post_nodes = reading.posts
         spans: list[tuple[int, int]] = []

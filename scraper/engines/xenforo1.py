@@ -53,6 +53,7 @@ from .base import (
     base_href,
     fill_positions,
     node_text,
+    page_tree,
     unique_assets,
     url_filename,
 )
@@ -307,7 +308,7 @@ class XenForo1(Engine):
             return clean_page_url(url)
 
     def parse_page(self, html: str, url: str, fetched_at: str | None = None) -> ParsedPage:
-        tree = LexborHTMLParser(html)
+        tree = page_tree(html)
         post_nodes = _post_nodes(tree)
         if not post_nodes:
             _raise_for_empty_page(tree, url)
