@@ -216,21 +216,25 @@ def scrape_thread(
         elif thread_is_gone(error):
             record_unavailable(existing, archive, run_id, archive.relative(warc_path), error)
         raise
-    recorder.close()
-    # Every record is written now: the captures of this run learn their records' offsets.
-    pages = [replace(page, capture=recorder.settled(page.capture)) for page in pages]
-    whole = earlier_complete and len(read_again) == len(earlier)  # and no page failed to read
-    assets = [replace(asset, capture=recorder.settled(asset.capture)) for asset in assets]
-    earlier_versions = {post_id: [_revision(version, recorder.settled(capture))
-                                  for version, capture in versions]
-                        for post_id, versions in histories.items()}
+    # Every record is written now: the captures of this run learn their records' offsets,
+    # and are merged while the WARC file is flushed to disk and put in place.
+    sealing = recorder.closing()
+    try:
+        pages = [replace(page, capture=recorder.settled(page.capture)) for page in pages]
+        whole = earlier_complete and len(read_again) == len(earlier)  # no page failed to read
+        assets = [replace(asset, capture=recorder.settled(asset.capture)) for asset in assets]
+        earlier_versions = {post_id: [_revision(version, recorder.settled(capture))
+                                      for version, capture in versions]
+                            for post_id, versions in histories.items()}
 
-    archived_before = {a.sha256 for a in (existing.assets if existing else [])}
-    if existing is not None:
-        existing.unavailable_since, existing.unavailable_reason = None, ""
-    thread, counts = _merge(existing, key, engine, [*pages, *revisited], assets, archive,
-                            complete=stop is None and bool(pages)
-                            and (pages[-1].complete or whole), histories=earlier_versions)
+        archived_before = {a.sha256 for a in (existing.assets if existing else [])}
+        if existing is not None:
+            existing.unavailable_since, existing.unavailable_reason = None, ""
+        thread, counts = _merge(existing, key, engine, [*pages, *revisited], assets, archive,
+                                complete=stop is None and bool(pages)
+                                and (pages[-1].complete or whole), histories=earlier_versions)
+    finally:
+        sealing.result()  # in place before anything names it (or left out, below)
     if pages:
         thread.cursor = pages[-1].cursor
     thread.incomplete = stop.record if stop is not None else None

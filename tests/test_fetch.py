@@ -6,6 +6,7 @@ import base64
 import gzip
 import hashlib
 import itertools
+import os
 import socket
 import subprocess
 import sys
@@ -319,6 +320,45 @@ def test_the_warc_writer_runs_below_the_scrapers_priority(recorder: WarcRecorder
     assert writer is not None
     mine = niceness(threading.get_native_id())
     assert niceness(writer) == min(19, mine + WRITER_NICENESS) > mine
+
+
+def test_closing_gives_every_offset_at_once_then_puts_the_file_in_place(
+    recorder: WarcRecorder, warc_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [recorder.record_metadata(f"http://example.org/{n}", {"n": str(n)},
+                                        deferred=n == 4) for n in range(5)]
+    # The rename held until the test says: `closing` returns before the file is in place.
+    renaming, real_replace = threading.Event(), os.replace
+
+    def held_replace(source: Any, target: Any) -> None:
+        renaming.wait(10)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", held_replace)
+    sealing = recorder.closing()
+    assert all(recorder.offset_of(record) is not None for record in records)
+    assert not sealing.done() and not warc_path.exists()
+    with pytest.raises(ValueError, match="already closed"):
+        recorder.record_metadata("http://example.org/late", {"n": "late"})
+    renaming.set()
+    sealing.result(10)
+    assert warc_path.exists() and not warc_path.with_name(warc_path.name + ".part").exists()
+    assert [e.uri for e in read_warc(warc_path) if e.type == "metadata"] == [
+        f"http://example.org/{n}" for n in range(5)]
+    recorder.close()  # closed already: nothing more to do
+
+
+def test_a_warc_file_that_cannot_be_put_in_place_fails_its_first_close(
+    recorder: WarcRecorder, warc_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(source: Any, target: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError, match="No space"):
+        recorder.close()
+    recorder.close()  # said once; the .part file stays, as evidence
+    assert not warc_path.exists() and warc_path.with_name(warc_path.name + ".part").exists()
 
 
 def test_robots_404_allows_everything(server: FetchServer, recorder: WarcRecorder) -> None:

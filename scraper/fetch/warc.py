@@ -13,6 +13,8 @@ import logging
 import os
 import queue
 import threading
+from concurrent import futures
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -175,6 +177,9 @@ class WarcRecorder:
         self._file = self._part_path.open("xb")
         self._lock = threading.Lock()
         self._closed = False
+        # Set once `closing` is asked: the file flushed to disk and renamed into place.
+        self._sealed: Future[None] | None = None
+        self._written = threading.Event()  # every record written, after `closing`
         self._offsets: dict[str, int] = {}  # WARC-Record-ID -> where its record starts
         # Groups of (WARC-Record-ID, serialised record in parts), in the order they are written.
         self._queue: queue.Queue[list[tuple[str, list[bytes]]] | None] = queue.Queue(
@@ -233,14 +238,37 @@ class WarcRecorder:
             thread = threading.get_native_id()
             niceness = os.getpriority(os.PRIO_PROCESS, thread)  # the process's, inherited
             os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness + WRITER_NICENESS))
-        while (records := self._queue.get()) is not None:
-            if self._failure is None:
-                try:
-                    self._write_now(records)
-                except OSError as error:  # a full disk: the scrape learns at its next record
-                    log.error("cannot write %s: %s", self._part_path, error)
-                    with self._lock:
-                        self._failure = error
+        try:
+            while (records := self._queue.get()) is not None:
+                if self._failure is None:
+                    try:
+                        self._write_now(records)
+                    except OSError as error:  # a full disk: the scrape learns at its next
+                        log.error("cannot write %s: %s", self._part_path, error)
+                        with self._lock:
+                            self._failure = error
+        finally:
+            self._written.set()
+        self._seal()
+
+    def _seal(self) -> None:
+        """The writer thread's last work, once every record is written: the file flushed to
+        disk and renamed from `<path>.part` to `path` (`closing`'s future)."""
+        sealed = self._sealed
+        assert sealed is not None, "the writer ends when `closing` asks it to"
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            os.replace(self._part_path, self.path)
+        except OSError as error:
+            sealed.set_exception(error)
+            return
+        log.debug("wrote %s", self.path)
+        if self._failure is not None:
+            sealed.set_exception(self._failure)
+        else:
+            sealed.set_result(None)
 
     def _write_now(self, records: list[tuple[str, list[bytes]]]) -> None:
         offsets = []
@@ -316,25 +344,38 @@ class WarcRecorder:
             self._deferred.append(record)
         return record[0]
 
+    def closing(self) -> Future[None]:
+        """Take no more records and return once every record is written (their offsets
+        known: `settled`), while the writer flushes the file to disk and renames it from
+        `<path>.part` to `path`: the future's result, which raises what failed (a full
+        disk). A scrape merges what it read meanwhile (scrape.py), then waits for it before
+        anything names the file."""
+        return self._close()[0]
+
     def close(self) -> None:
         """Write what is queued, flush the file to disk and rename it from `<path>.part`
-        to `path`."""
+        to `path`; what failed is raised to the first caller only."""
+        sealed, first = self._close()
+        if first:
+            sealed.result()
+        else:
+            futures.wait([sealed])
+
+    def _close(self) -> tuple[Future[None], bool]:
+        """The file's `closing` future, and whether this call asked for it first."""
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            deferred, self._deferred = self._deferred, []
-        if deferred:
-            self._queue.put(deferred)
-        self._queue.put(None)
-        self._thread.join()
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self._part_path, self.path)
-        log.debug("wrote %s", self.path)
-        if self._failure is not None:
-            raise self._failure
+            first = self._sealed is None
+            if self._sealed is None:
+                self._closed = True
+                self._sealed = Future()
+                deferred, self._deferred = self._deferred, []
+            sealed = self._sealed
+        if first:  # outside the lock: a full queue waits for the writer, which takes it
+            if deferred:
+                self._queue.put(deferred)
+            self._queue.put(None)
+        self._written.wait()
+        return sealed, first
 
     def __enter__(self) -> WarcRecorder:
         return self
