@@ -184,13 +184,12 @@ def scrape_thread(
     was_unavailable = existing is not None and existing.unavailable_since is not None
     info_before = existing.thread if existing is not None else None
     last_known = existing.pages[-1].number if existing is not None and existing.pages else 0
+    early = _AssetPrefetch(key, archive, client, recorder, existing.assets if existing else [])
     try:
         start = _start(url, engine, existing, from_last_page)
         first_page = found.first_page
         if prefetched is not None and prefetched.capture.url == start.url:
             first_page = prefetched
-        early = _AssetPrefetch(key, archive, client, recorder,
-                               existing.assets if existing else [])
         pages, stop = _fetch_pages(start, engine, client, recorder, observer, archive,
                                    existing, max_pages, max_seconds, first_page, early)
         # A page this run also read forward (an API engine's batch that grew) is newer than
@@ -210,12 +209,15 @@ def scrape_thread(
             [*pages, *revisited], key, archive, client, recorder,
             existing.assets if existing else [], observer, early.done)
     except ForumMirrorError as error:
+        early.close()
         recorder.close()
         if existing is None:  # nothing was archived before: leave nothing of this run behind
             _remove_new_paths(archive.thread_dir(key), paths_before)
         elif thread_is_gone(error):
             record_unavailable(existing, archive, run_id, archive.relative(warc_path), error)
         raise
+    finally:
+        early.close()
     # Every record is written now: the captures of this run learn their records' offsets,
     # and are merged while the WARC file is flushed to disk and put in place.
     sealing = recorder.closing()
@@ -958,7 +960,9 @@ class _AssetPrefetch:
     to `_fetch_assets`, which checks it first. A download that fails is recorded as failed
     as `_fetch_assets` would; any other error, or a stop request, ends these early downloads
     and leaves the asset to `_fetch_assets`, which meets the error where it always did.
-    The client's per-host throttle spaces these requests as any others."""
+    The client's per-host throttle spaces these requests as any others. Each is stored by
+    a writer thread of its own (as `_fetch_assets` stores its downloads), so that the pages'
+    loop does not wait for the file to reach the disk; `close` waits for the last."""
 
     def __init__(self, key: str, archive: ThreadArchive, client: PoliteClient,
                  recorder: WarcRecorder, archived: list[StoredAsset]) -> None:
@@ -969,6 +973,12 @@ class _AssetPrefetch:
         self._index = AssetIndex(archive)
         self._ended = False
         self.done: dict[str, _Downloaded | None] = {}  # by URL; None: the download failed
+        self._writer: ThreadPoolExecutor | None = None  # made at the first download
+
+    def close(self) -> None:
+        """Wait until every download is stored (or failed to be: its `stored` says)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
 
     def add(self, posts: Iterable[ParsedPost]) -> None:
         """Queue the assets of a page read."""
@@ -993,12 +1003,10 @@ class _AssetPrefetch:
                 self._ended = True
                 return False
             else:
-                stored: Future[tuple[str, str]] = Future()
-                try:
-                    stored.set_result(self._archive.store_asset(
-                        self._key, body, _extension(ref, capture.content_type)))
-                except Exception as error:  # raised where the writer's future would raise it
-                    stored.set_exception(error)
+                if self._writer is None:
+                    self._writer = ThreadPoolExecutor(1, thread_name_prefix="early-asset-writer")
+                stored = self._writer.submit(self._archive.store_asset, self._key, body,
+                                             _extension(ref, capture.content_type))
                 self.done[ref.url] = _Downloaded(capture, len(body), stored)
             return True
         return False
