@@ -82,8 +82,11 @@ MAX_PAGES = 10_000
 MAX_THREAD_SECONDS = 4 * 3600.0
 MAX_PARALLEL_HOSTS = 4  # asset hosts fetched at once, each one request at a time
 PERMANENT_REDIRECTS = frozenset({301, 308})  # a thread answering these has moved
-# How long the end of a scrape waits for its forked asset index (forked.py) before it
-# indexes the assets itself: far past the few milliseconds an asset takes.
+# A thread's assets are indexed in a forked child (forked.py) from this many: a fork and
+# its reaping cost a few milliseconds, what indexing a few assets costs in a thread.
+FORK_INDEX_FROM_ASSETS = 20
+# How long the end of a scrape waits for its forked asset index before it indexes the
+# assets itself: far past the few milliseconds an asset takes.
 INDEX_SECONDS = 30.0
 # Archive-level WARC files of the first pages fetched to learn which thread a URL names.
 PROBES_DIR = "probes"
@@ -209,7 +212,7 @@ def scrape_thread(
             [*pages, *revisited], key, archive, client, recorder,
             existing.assets if existing else [], observer, early.done)
     except ForumMirrorError as error:
-        early.close()
+        early.close()  # its last files stored before any is removed
         recorder.close()
         if existing is None:  # nothing was archived before: leave nothing of this run behind
             _remove_new_paths(archive.thread_dir(key), paths_before)
@@ -311,15 +314,16 @@ def save_thread(archive: ThreadArchive, thread: ArchivedThread, run_id: str,
                 page_reads: Mapping[int, PageRead] | None = None) -> None:
     """Write the thread's `thread.json`, then its re-check state (thread_state.py, with the
     pages this run read again: `page_reads`), and meanwhile index its assets
-    (asset_index.py) in a forked child (forked.py), else in a thread: the index's small
-    files are written while `thread.json` is encoded and flushed to disk (a long thread's
-    14 MB: 50-90 ms, at the end of every scrape). An entry points at an asset file and WARC
-    record already on disk, which is all a lookup needs (it hashes the file again), so the
-    index need not wait for `thread.json`."""
+    (asset_index.py), many in a forked child (forked.py), else in a thread: the index's
+    small files are written while `thread.json` is encoded and flushed to disk (a long
+    thread's 14 MB: 50-90 ms, at the end of every scrape). An entry points at an asset file
+    and WARC record already on disk, which is all a lookup needs (it hashes the file again),
+    so the index need not wait for `thread.json`."""
     states = ThreadStates(archive)
     states.note_moves(thread)
     index = AssetIndex(archive)
-    forked = start_forked(functools.partial(index.note, thread)) if thread.assets else None
+    forked = (start_forked(functools.partial(index.note, thread))
+              if len(thread.assets) >= FORK_INDEX_FROM_ASSETS else None)
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="asset-index") as indexing:
             indexed = (indexing.submit(index.note, thread)

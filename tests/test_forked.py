@@ -11,12 +11,18 @@ from pathlib import Path
 import pytest
 
 from scraper import archive as scraper_archive
-from scraper import forked
+from scraper import forked, scrape
 from scraper.archive import ThreadArchive
 from scraper.asset_index import AssetIndex
 from scraper.scrape import save_thread
 
 from .archive_factory import build_fixture_archive
+
+
+@pytest.fixture(autouse=True)
+def index_forked_from_one_asset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture thread has one asset: a fork is asked for all the same."""
+    monkeypatch.setattr(scrape, "FORK_INDEX_FROM_ASSETS", 1)
 
 
 @pytest.fixture
