@@ -49,9 +49,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FORUM_DL = Path("/tmp/forumdl/bin/forum-dl")
 log = logging.getLogger(__name__)
 MEMBERS = 37  # a long thread's regulars: their names, avatars and joined dates repeat
-# Runs of forum-mirror and of the bare loop, taken in turn (the median of each counts):
-# forum-dl takes ten times as long and runs once.
-ROUNDS = 3
+# Runs of forum-mirror and of the bare loop, taken in turn (the median of each counts): on
+# this kind of machine one run of ours took from 1.44 to 1.93 s within a minute, the bare
+# loop's 0.47-0.51 s, and a median of three moved the ratio by a tenth. forum-dl takes ten
+# times as long and runs once.
+ROUNDS = 5
 IMAGE_EVERY = 100  # one post in this many carries a photo
 
 # The bare loop: one kept-alive httpx client, every URL in turn, the body read and dropped.
@@ -628,7 +630,7 @@ BENCHMARK = Benchmark(
     prepare=(prepare_threads, prepare_boards),
     about="A 20-posts-a-page thread replayed by a loopback board (pages pre-rendered): "
           "forum-mirror at --delay 0 (robots, throttle, WARC, hashing on) against a bare "
-          "httpx loop over the same URLs, each three times in turn (the median run of each is "
+          "httpx loop over the same URLs, each five times in turn (the median run of each is "
           "shown), and forum-dl 0.3.0 once (when /tmp/forumdl has it); then an unchanged "
           "`update` of threads of growing length. The goals "
           "are issue 11's, stated for a 200-page thread: at 10 pages, Python's start-up is "
