@@ -9,22 +9,20 @@ on the 200-page benchmark, 67 assets), on a machine whose second core sat idle b
 The child is the scraper's copy, as parse_worker.py's is, with the same limits: a lock
 that another thread held at the fork stays held in it, so the call must take none but
 those Python renews in a child; one that waits anyway is killed after `seconds`, and the
-caller makes the call itself (`succeeded` is False). It closes every file the scraper
-has open but the standard streams (the call opens its own): the archive's lock, a socket
-or a lane's pipe must not outlive the scraper in it. It never collects garbage (a
-collection would walk, and so copy, every page of the scraper's objects), ignores the
-terminal's signals (the scraper alone decides how a stop goes) and ends with `os._exit`,
-never returning into the code it was copied from.
+caller makes the call itself (`succeeded` is False). It leaves the scraper's files and
+signals as the worker does (`parse_worker.detach_child`: the call opens its own files),
+never collects garbage (a collection would walk, and so copy, every page of the
+scraper's objects) and ends with `os._exit`, never returning into the code it was copied
+from.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import signal
 from collections.abc import Callable
 
-from .parse_worker import reaped, spare_core
+from .parse_worker import detach_child, reaped, spare_core
 
 
 class ForkedCall:
@@ -56,11 +54,7 @@ def _run_child(call: Callable[[], object]) -> None:
     code = 1
     try:
         gc.disable()
-        os.setpgid(0, 0)  # a Ctrl-C at the terminal reaches only the scraper
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
-        signal.set_wakeup_fd(-1)  # the scraper's: a signal here must not wake it
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+        detach_child()
         call()
         code = 0
     finally:

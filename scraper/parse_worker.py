@@ -358,11 +358,7 @@ def _serve(reads: int, writes: int) -> NoReturn:
     """The worker, in the forked child: read the frames of `_request` from `reads`
     and answer each on `writes` until the scraper closes its end; never returns."""
     try:
-        os.setpgid(0, 0)  # a Ctrl-C at the terminal reaches only the scraper
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
-        signal.set_wakeup_fd(-1)  # the scraper's, closed below
-        _keep_only(reads, writes)
+        detach_child(reads, writes)
         collected = _Collected()
         # Every record goes to the answer, at the scraper's levels (the fork has them): not
         # to the scraper's handlers, whose console and files are the scraper's to write.
@@ -398,13 +394,20 @@ def _serve(reads: int, writes: int) -> NoReturn:
         os._exit(1)
 
 
-def _keep_only(reads: int, writes: int) -> None:
-    """Close every file descriptor of the scraper's in this fork but the worker's pipes and
-    stderr (stdin and stdout: /dev/null): a socket, file or pipe the scraper closes must not
-    stay open here, nor a lane's output pipe (lanes.py) wait for this process to end."""
+def detach_child(*kept_files: int) -> None:
+    """In a fork of the scraper (this worker, forked.py's child): a process group of its own
+    (a Ctrl-C at the terminal reaches only the scraper, which alone decides how a stop
+    goes), SIGINT and SIGTERM ignored, the scraper's signal wakeup dropped, and every file
+    descriptor of the scraper's closed but `kept_files` and stderr (stdin and stdout:
+    /dev/null): a socket, lock, file or pipe the scraper closes must not stay open here,
+    nor a lane's output pipe (lanes.py) wait for this process to end."""
+    os.setpgid(0, 0)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    signal.set_wakeup_fd(-1)  # the scraper's, closed below
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
-    kept = sorted({0, 1, 2, reads, writes})
+    kept = sorted({0, 1, 2, *kept_files})
     for low, high in zip(kept, [*kept[1:], os.sysconf("SC_OPEN_MAX")], strict=True):
         os.closerange(low + 1, high)
