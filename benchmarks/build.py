@@ -309,21 +309,30 @@ def build_command(
     archive: Path, output: Path, profile: Path | None = None, search: bool = True
 ) -> list[str]:
     cli = ["-c", "from scraper.cli import main; main()"]
-    if not search:
-        cli = ["-m", "benchmarks.build", "--build-without-search"]
-    if profile is not None:
-        entry = cli if not search else ["-m", "scraper.cli"]
-        cli = ["-m", "cProfile", "-o", str(profile), *entry]
+    if profile is not None or not search:
+        # Profiled in-process around `main`: the program's own exit (cli.exit_now, which
+        # skips the interpreter's teardown) would end `python -m cProfile` before its dump.
+        cli = ["-m", "benchmarks.build", "--build-step", str(profile or ""),
+               "search" if search else "no-search"]  # fmt: skip
     return [sys.executable, *cli, "build", "--archive", str(archive), "--output", str(output)]
 
 
-def build_without_search(argv: list[str]) -> None:
-    """`forum-mirror ARGV` with the search index left out: the pages' cost alone."""
+def build_step(profile: str, search: str, argv: list[str]) -> None:
+    """`forum-mirror ARGV`, profiled into the file `profile` unless it is empty, with the
+    search index left out (the pages' cost alone) when `search` is "no-search"."""
     from scraper.cli import main as cli_main
     from scraper.site import generator
 
-    generator.write_search_files = lambda output, data, shard_bytes=0, keep=(): 0
-    raise SystemExit(cli_main(argv))
+    if search == "no-search":
+        generator.write_search_files = lambda output, data, shard_bytes=0, keep=(): 0
+    if not profile:
+        raise SystemExit(cli_main(argv))
+    import cProfile
+
+    profiler = cProfile.Profile()
+    code = profiler.runcall(cli_main, argv)
+    profiler.dump_stats(profile)
+    raise SystemExit(code)
 
 
 def touch_state_folder(archive: Path) -> None:
@@ -511,11 +520,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="leave search out of the floor (Pagefind) and of the builds")
     parser.add_argument("--floor-render", nargs=2, type=Path, metavar=("JSONL", "SITE"),
                         help=argparse.SUPPRESS)  # the floor's render step, run as its own process
-    parser.add_argument("--build-without-search", nargs=argparse.REMAINDER,
-                        help=argparse.SUPPRESS)  # a build step of --no-search
+    parser.add_argument("--build-step", nargs=argparse.REMAINDER,
+                        help=argparse.SUPPRESS)  # a build, profiled or without search
     args = parser.parse_args(argv)
-    if args.build_without_search is not None:
-        build_without_search(args.build_without_search)
+    if args.build_step is not None:
+        build_step(args.build_step[0], args.build_step[1], args.build_step[2:])
         return
     if args.floor_render:
         floor_render(*args.floor_render)

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markupsafe import Markup
@@ -27,6 +28,7 @@ from scraper.site.output import (
     write_if_changed,
     write_linked,
 )
+from scraper.site.template_cache import TEMPLATES_DIR, TemplateCache
 from scraper.site.unchanged import RECORD_FILE
 from scraper.thread_state import ThreadStates
 
@@ -104,6 +106,7 @@ def test_an_unchanged_rebuild_writes_no_file(tmp_path: Path) -> None:
 REBUILD = """
 import sys
 from pathlib import Path
+from typing import Any
 from scraper.cli import main
 code = main(["build", "--archive", sys.argv[1], f"--output={sys.argv[2]}"])
 slow = ("pelican", "jinja2", "rich", "httpx", "scraper.engines", "scraper.cli.commands")
@@ -536,3 +539,65 @@ def test_a_thread_whose_pages_a_child_could_not_write_fails_the_build(tmp_path: 
     page.write_text("stale", encoding="utf-8")  # every page present: only the cache can tell
     build_site(archive, output, settings)
     assert "منشور جديد عن طنجة" in page.read_text(encoding="utf-8")
+
+
+def test_a_rebuild_takes_the_theme_compiled_from_the_cache_and_survives_a_bad_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each of Pelican's generators has a Jinja environment of its own, and every build
+    compiled the theme again: the compiled templates are kept in the build's cache folder.
+    An entry that cannot be read is compiled again, not an error."""
+    import jinja2
+
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    compiled: list[str | None] = []
+    compile_template = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: Any, name: str | None = None,
+                 *args: Any, **kwargs: Any) -> Any:  # fmt: skip
+        compiled.append(name)
+        return compile_template(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    build_site(archive, output)
+    assert "thread.html" in compiled and "index.html" in compiled
+    entries = sorted((cache_folder(output) / TEMPLATES_DIR).iterdir())
+    assert entries
+
+    compiled.clear()
+    add_post(archive, key)
+    build_site(archive, output)
+    assert compiled == []
+
+    entries[0].write_bytes(b"not a compiled template")
+    entries[1].write_bytes(entries[1].read_bytes()[:20])
+    compiled.clear()
+    add_post(archive, key)
+    report = build_site(archive, output)
+    assert len(compiled) == 2 and report.posts == POST_COUNT + 5 + 2
+
+
+def test_environments_that_compile_differently_never_share_compiled_templates(
+    tmp_path: Path,
+) -> None:
+    """Autoescaping is compiled in: Pelican's environments do not escape, ours does, and
+    both compile the theme. Code one compiled, run by the other, published scraped markup
+    unescaped (tests/test_xss.py caught it)."""
+    import jinja2
+
+    templates = tmp_path / "theme"
+    templates.mkdir()
+    (templates / "page.html").write_text("<p>{{ text }}</p>", encoding="utf-8")
+
+    def render(autoescape: bool) -> str:
+        # A fresh environment each time, as each build and each generator has.
+        cache = TemplateCache(tmp_path / "cache")
+        environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates),
+                                         autoescape=autoescape, bytecode_cache=cache)  # fmt: skip
+        return environment.get_template("page.html").render(text="<script>x()</script>")
+
+    for _ in range(2):  # compiled, then from the cache
+        assert render(autoescape=False) == "<p><script>x()</script></p>"
+        assert render(autoescape=True) == "<p>&lt;script&gt;x()&lt;/script&gt;</p>"
+    assert len(list((tmp_path / "cache" / TEMPLATES_DIR).iterdir())) == 2

@@ -51,3 +51,10 @@ def test_catalogs_answer_in_their_language_and_fall_back_to_english() -> None:
     assert i18n.translations(TRANSLATIONS, "ar-MA").gettext("said:") == "قال:"
     assert i18n.translations(TRANSLATIONS, "he").gettext("said:") == "כתב/ה:"
     assert i18n.translations(TRANSLATIONS, "fr").gettext("said:") == "said:"
+
+
+def test_a_regional_language_shares_its_languages_catalog() -> None:
+    """An `ar-MA` thread on an `ar` site reads and compiles the catalog once, not twice."""
+    assert i18n.translations(TRANSLATIONS, "ar-MA") is i18n.translations(TRANSLATIONS, "ar")
+    assert i18n.translations(TRANSLATIONS, "he-IL") is i18n.translations(TRANSLATIONS, "he")
+    assert i18n.translations(TRANSLATIONS, "he") is not i18n.translations(TRANSLATIONS, "ar")

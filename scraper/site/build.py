@@ -143,6 +143,7 @@ def _build_with_pelican(
     from pelican.settings import read_settings
 
     from .build_cache import CACHE_SETTING
+    from .template_cache import TemplateCache
 
     settings = read_settings(
         str(settings_file),
@@ -152,6 +153,8 @@ def _build_with_pelican(
             CACHE_SETTING: str(cache_folder(output)),
         },
     )
+    templates = TemplateCache(cache_folder(output))
+    settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"], "bytecode_cache": templates}
     written = _WrittenPages()
     generators = _ThreadGenerators()
     signals.content_written.connect(written.count)

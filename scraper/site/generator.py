@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
 
-from jinja2 import FileSystemBytecodeCache, Template
+from jinja2 import Template
 from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
@@ -59,6 +59,7 @@ from .render_worker import (
 )
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
+from .template_cache import TemplateCache
 from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
 from .views import (
     PERMALINK_DIR,
@@ -95,10 +96,10 @@ class ThreadSiteGenerator(Generator):
         # The theme does not change during a build: without this, every `{% include %}` of
         # a post checks its template file on disk.
         self.env.auto_reload = False
-        # Compiling the theme's templates took most of a second of every build.
-        templates_cache = self._cache_folder() / "templates"
-        templates_cache.mkdir(parents=True, exist_ok=True)
-        self.env.bytecode_cache = FileSystemBytecodeCache(str(templates_cache))
+        # Compiling the theme's templates took most of a second of every build. A build
+        # through build_site gives every generator's environment the cache (its settings).
+        if self.env.bytecode_cache is None:
+            self.env.bytecode_cache = TemplateCache(self._cache_folder())
         self.env.filters["reader_time"] = time_view
         self.env.globals["reader_time"] = time_view  # as author.html calls it
         self.env.globals["page_file"] = page_file

@@ -30,14 +30,20 @@ def base_language(lang: str) -> str:
     return lang.split("-")[0].lower()
 
 
-@cache
 def translations(directory: Path, lang: str) -> gettext.NullTranslations:
     """The catalog for `lang` in `directory`; English (the message ids) when there is none."""
-    po_file = directory / base_language(lang) / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return _catalog(directory, base_language(lang))
+
+
+# By language, not by `lang`: an `ar-MA` thread on an `ar` site read and compiled the same
+# catalog a second time (15-25 ms).
+@cache
+def _catalog(directory: Path, language: str) -> gettext.NullTranslations:
+    po_file = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po_file.is_file():
         return gettext.NullTranslations()
     with po_file.open("rb") as source:
-        catalog = read_po(source, locale=base_language(lang), domain=DOMAIN)
+        catalog = read_po(source, locale=language, domain=DOMAIN)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
     compiled.seek(0)
@@ -68,10 +74,10 @@ def install(env: Environment, directory: Path, lang: str) -> gettext.NullTransla
     catalog = translations(directory, lang)
     # New-style gettext: `_("Page %(number)s", number=2)`, and the result is autoescaped.
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
-    env.globals["_"] = _gettext_for(directory, lang)
+    env.globals["_"] = _gettext_for(directory, base_language(lang))
     return catalog
 
 
 @cache
-def _gettext_for(directory: Path, lang: str) -> Callable[..., Markup]:
-    return _cached_gettext(translations(directory, lang))
+def _gettext_for(directory: Path, language: str) -> Callable[..., Markup]:
+    return _cached_gettext(_catalog(directory, language))

@@ -112,8 +112,6 @@ def write_thread_zip(thread_dir: Path, target: Path, key: str) -> int:
     return size
 
 
-# Every page of a thread shows its zip's size, and babel takes about a millisecond a call.
-@lru_cache(maxsize=1024)
 @lru_cache(maxsize=1024)
 def file_size_text(size: int, lang: str) -> str:
     """`size` bytes in the reader's terms: "1.2 MB", "350 kB", "1.2 م.ب". Kept: every page
