@@ -234,8 +234,12 @@ def test_build_benchmark_measures_the_floor_and_every_rebuild(tmp_path: Path) ->
     assert result["full"]["cpu_seconds"] > 0
 
 
-def test_build_benchmark_can_leave_search_out(tmp_path: Path) -> None:
-    result = build_benchmark.measure(posts=40, threads=2, work=tmp_path, search=False)
+def test_build_benchmark_can_leave_search_out_and_profile_a_rebuild(tmp_path: Path) -> None:
+    result = build_benchmark.measure(posts=40, threads=2, work=tmp_path, profile="one-thread",
+                                     search=False)  # fmt: skip
+    # The build's own process, profiled in-process: the program's exit skips cProfile's dump.
+    assert "scraper/site/generator.py" in build_benchmark.top_entries(Path(result["profile"]),
+                                                                      count=200)  # fmt: skip
     assert result["search"] is False and result["full"]["seconds"] > 0
     assert not (tmp_path / "site-40" / "search").exists()
     assert not (tmp_path / "floor-site" / "pagefind").exists()
