@@ -37,7 +37,15 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes  # noqa: E402
+from benchmarks.report import (  # noqa: E402
+    Benchmark,
+    Goal,
+    Measurement,
+    Plot,
+    Sizes,
+    child_maxrss_bytes,
+    tree_rss_bytes,
+)
 from scraper.archive import FORMAT_NAME, FORMAT_VERSION, THREADS_DIR  # noqa: E402
 from scraper.archive_layout import STATE_DIR  # noqa: E402
 from scraper.engines.canonical import quote_html  # noqa: E402
@@ -200,29 +208,6 @@ def median_run(runs: list[Run]) -> Run:
     return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """The summed RSS of `pid` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        process = int(entry.name)
-        children.setdefault(int(fields[1]), []).append(process)
-        rss[process] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-    total, stack = 0, [pid]
-    while stack:
-        process = stack.pop()
-        total += rss.get(process, 0)
-        stack += children.get(process, [])
-    return total
-
-
 def run_measured(command: list[str], cwd: Path = ROOT) -> Run:
     """Run `command`; its wall time and the peak RSS of its process tree."""
     started = time.monotonic()
@@ -234,25 +219,25 @@ def run_measured(command: list[str], cwd: Path = ROOT) -> Run:
     def sample() -> None:
         nonlocal peak
         while True:
-            peak = max(peak, _tree_rss_kb(process.pid))
+            peak = max(peak, tree_rss_bytes(process.pid))
             if done.wait(0.05):
                 return
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    # wait4, not wait: the tool's own peak as the kernel counted it (in KiB), which a run
-    # shorter than a sampling interval (an unchanged rebuild: 50 ms) would otherwise miss.
+    # wait4, not wait: the tool's own peak as the kernel counted it, which a run shorter
+    # than a sampling interval (an unchanged rebuild: 50 ms) would otherwise miss.
     _, status, usage = os.wait4(process.pid, 0)
     code = process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
     done.set()
     sampler.join()
-    peak = max(peak, usage.ru_maxrss)
+    peak = max(peak, child_maxrss_bytes(usage))
     if code:
         raise RuntimeError(f"{command} exited with {code}")
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-    return Run(round(seconds, 2), round(peak / 1024, 1), round(cpu, 2))
+    return Run(round(seconds, 2), round(peak / 2**20, 1), round(cpu, 2))
 
 
 def floor_render(jsonl: Path, site: Path) -> int:

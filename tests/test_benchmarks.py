@@ -179,6 +179,24 @@ def test_peak_rss_sums_a_process_and_the_children_it_runs_at_once() -> None:
     assert run.seconds >= 1
 
 
+def test_a_small_childs_peak_rss_is_not_its_large_parents() -> None:
+    """A child that execs keeps the high-water mark of the memory it had before (Linux), its
+    parent's after Popen's vfork: a small rebuild was reported at the benchmark's own size."""
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parents[1])!r})
+from benchmarks.build import run_measured
+from benchmarks.report import measure_command
+held = b"x" * (300 * 2**20)  # written: resident, not only reserved
+small = [sys.executable, "-c", "import time; time.sleep(0.2)"]
+print(measure_command(small).peak_rss_bytes / 2**20, run_measured(small).peak_rss_mb)
+"""
+    found = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                           text=True).stdout.split()  # fmt: skip
+    by_report, by_build = map(float, found)
+    assert 0 < by_report < 100 and 0 < by_build < 100, found
+
+
 def test_a_failed_or_overlong_command_is_loud_and_leaves_nothing_running(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="exited 3: no posts"):
         measure_command([sys.executable, "-c",
