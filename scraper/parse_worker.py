@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from .engines.base import Cursor, Engine, Reading, Response, utf8_text
+from .engines.base import Cursor, Engine, Reading, Response, held_utf8, utf8_text
 
 log = logging.getLogger(__name__)
 
@@ -183,8 +183,9 @@ class ParseWorker:
                utf8: bytes | None = None) -> None:
         """Send one response to read, with nothing else in flight; `result` gives its
         reading. `utf8`: the bytes its text was decoded from, when they are that text's
-        UTF-8 (most pages): sent instead of the text, which pickling would encode again
-        (0.2 ms of the scraper's time for a 100 KB page in Arabic)."""
+        UTF-8 (most pages; by default those the text holds, `utf8_text`): sent instead of
+        the text, which pickling would encode again (0.2 ms of the scraper's time for a
+        100 KB page in Arabic)."""
         assert not self._sent, "a reading is still to be taken: `result` or `discard` it"
         self._send(_request(engine, response, cursor, utf8))
 
@@ -274,7 +275,8 @@ class ParseWorker:
 
 def _request(engine: Engine, response: Response, cursor: Cursor | type[_Chained] | None,
              utf8: bytes | None) -> bytes:
-    """The frame of one response to read (its text as `utf8`, when given)."""
+    """The frame of one response to read (its text as `utf8`, given or held by the text)."""
+    utf8 = held_utf8(response.text) if utf8 is None else utf8
     if utf8 is not None:
         response = dataclasses.replace(response, text="")
     return pickle.dumps((engine, response, cursor, utf8), pickle.HIGHEST_PROTOCOL)

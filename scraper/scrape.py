@@ -33,7 +33,7 @@ from .engines import (
     engines_claiming,
     url_thread_key,
 )
-from .engines.base import Cursor, Reading, Request, Response, utf8_text
+from .engines.base import Cursor, Reading, Request, Response, held_utf8, utf8_text
 from .engines.traps import crawler_trap
 from .errors import (
     AccessBlocked,
@@ -562,9 +562,7 @@ def _answer(fetched: Fetched, known: Capture | None, archive: ThreadArchive) -> 
         capture, (text, codec) = known, decoded_body(body)
     else:
         body, capture, (text, codec) = fetched.body, fetched.capture, fetched.decoded()
-    if codec != "utf-8":
-        return _Answer(fetched, capture, text, None)
-    return _Answer(fetched, capture, utf8_text(body, text), body)
+    return _Answer(fetched, capture, utf8_text(body, text) if codec == "utf-8" else text)
 
 
 def _response(url: str, answer: _Answer) -> Response:
@@ -714,13 +712,13 @@ def _fetch_pages(
                 if worker is not None and (queued is not None or worker.ready):
                     try:
                         if queued is None:
-                            worker.submit(engine, response, cursor, answer.utf8)
+                            worker.submit(engine, response, cursor)
                         queued = None
                         fetch_ahead(response, read_urls | {next_url, capture.url,
                                                            capture.final_url})
                         if ahead is not None and isinstance(ahead[1], _Answer):
                             after = _response(*ahead)
-                            if worker.queue(engine, after, ahead[1].utf8):
+                            if worker.queue(engine, after):
                                 queued, ahead = (ahead[0], ahead[1], after), None
                         while (early_assets is not None and not worker.answered()
                                and early_assets.download_next()):
@@ -774,8 +772,11 @@ class _Answer:
 
     fetched: Fetched
     capture: Capture
-    text: str
-    utf8: bytes | None  # the bytes `text` was decoded from, when they are its UTF-8
+    text: str  # holding the bytes it was decoded from when they are its UTF-8 (Utf8Text)
+
+    @property
+    def utf8(self) -> bytes | None:
+        return held_utf8(self.text)
 
 
 def _next_page_url(url: str, page_url_: str, number: int

@@ -325,6 +325,19 @@ def test_a_page_sent_as_its_utf8_bytes_is_read_as_its_text_and_only_utf8_is(
     assert (windows.text, windows.utf8) == (arabic, None)
 
 
+def test_a_text_holding_its_utf8_bytes_is_sent_as_those_bytes() -> None:
+    """What the scraper hands the worker (`_answer`'s text) carries its bytes itself."""
+    import pickle
+
+    from scraper.engines.base import utf8_text
+
+    body = "<p>مرحبا</p>".encode()
+    for text, sent in ((utf8_text(body), body), ("<p>مرحبا</p>", None)):
+        frame = parse_worker._request(XenForo2(), Response("u", "u", 200, text), None, None)
+        _, response, _, utf8 = pickle.loads(frame)
+        assert (response.text, utf8) == (("", sent) if sent else (text, None))
+
+
 def test_a_page_is_queued_only_when_the_pipe_holds_both_requests_unread(
         thread_pages: tuple[str, dict[str, str]]) -> None:
     """Else the scraper's write could wait on a worker that waits on the scraper (to take a

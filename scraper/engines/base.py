@@ -222,9 +222,15 @@ def utf8_text(utf8: bytes, text: str | None = None) -> str:
     return held
 
 
+def held_utf8(text: str) -> bytes | None:
+    """The UTF-8 bytes `text` was decoded from, when it holds them (`utf8_text`)."""
+    return text.utf8 if isinstance(text, Utf8Text) else None
+
+
 def page_tree(html: str) -> LexborHTMLParser:
     """The tree of a page's HTML, parsed from its UTF-8 bytes when the text holds them."""
-    return LexborHTMLParser(html.utf8 if isinstance(html, Utf8Text) else html)
+    utf8 = held_utf8(html)
+    return LexborHTMLParser(html if utf8 is None else utf8)
 
 
 def next_link_href(html: str, link_class: str) -> str | None:
