@@ -59,8 +59,9 @@ from .render_worker import (
 )
 from .sanitize import ASSET_PATH, unpublished_reason
 from .sitemap import sitemap_base_url, write_sitemap
+from .size_text import SizeText, kept_file
 from .template_cache import TemplateCache
-from .thread_zip import file_size_text, thread_zip_name, write_thread_zip
+from .thread_zip import thread_zip_name, write_thread_zip
 from .views import (
     PERMALINK_DIR,
     ThreadExtras,
@@ -105,7 +106,7 @@ class ThreadSiteGenerator(Generator):
         self.env.globals["page_file"] = page_file
         self.translations_dir = Path(self.theme) / "translations"
         # Site-wide pages (pages.py): the sitemap lists every page Pelican writes.
-        self.env.filters["file_size"] = file_size_text
+        self.env.filters["file_size"] = SizeText(kept_file(self._cache_folder())).text
         self.env.filters["reader_date"] = date_text
         self.written_pages: list[str] = []
         # Threads whose thread.json cannot be read: left out of the site, reported by the build.

@@ -11,11 +11,7 @@ from __future__ import annotations
 import logging
 import zipfile
 import zlib
-from functools import lru_cache
 from pathlib import Path
-
-from babel.core import UnknownLocaleError
-from babel.units import format_unit
 
 from ..archive import THREADS_DIR, atomic_file
 
@@ -110,20 +106,3 @@ def write_thread_zip(thread_dir: Path, target: Path, key: str) -> int:
     size = target.stat().st_size
     log.debug("wrote %s (%d bytes)", target, size)
     return size
-
-
-@lru_cache(maxsize=1024)
-def file_size_text(size: int, lang: str) -> str:
-    """`size` bytes in the reader's terms: "1.2 MB", "350 kB", "1.2 م.ب". Kept: every page
-    of a thread shows its zip's size, and Babel takes a tenth of a millisecond for it."""
-    locale = (lang or "en").replace("-", "_")
-    if size >= 1_000_000:
-        unit, value = "digital-megabyte", round(size / 1_000_000, 1)
-    elif size >= 1_000:
-        unit, value = "digital-kilobyte", round(size / 1_000, 1)
-    else:
-        unit, value = "digital-byte", size
-    try:
-        return format_unit(value, unit, length="short", locale=locale)
-    except (ValueError, UnknownLocaleError):
-        return format_unit(value, unit, length="short", locale="en")
