@@ -65,7 +65,7 @@ METRIC_TITLES: dict[Metric, str] = {
 class Sizes:
     """How much each benchmark generates; a run uses one of TINY, QUICK or FULL (or edits one)."""
 
-    posts: tuple[int, ...]  # archive sizes for the build and search benchmarks
+    posts: tuple[int, ...]  # archive sizes for the build benchmark
     pages: tuple[int, ...]  # pages of a thread for the scrape benchmark
     update_pages: tuple[int, ...]  # pages of a thread that `update` re-checks unchanged
     posts_per_page: int = 20  # a board's page, and a mirror page
@@ -73,6 +73,8 @@ class Sizes:
     # The thread lengths (of `pages`) that forum-dl scrapes too (issue 11 states its goal
     # at 200 pages; at 10, Python's start-up is most of any tool's time).
     forum_dl_pages: tuple[int, ...] = (10, 200)
+    # Sites the search benchmark queries (issue 11 states its goals at 100,000 posts).
+    search_posts: tuple[int, ...] = (1_000, 10_000)
 
     def as_options(self) -> str:
         """As `--sizes` spells them: `posts=1000,10000 pages=10,50,200 ...`."""
@@ -81,12 +83,14 @@ class Sizes:
 
 
 TINY = Sizes(posts=(40, 80), pages=(2, 4), update_pages=(2, 4), posts_per_page=5, repeats=1,
-             forum_dl_pages=(2,))
-# forum-dl at 10 pages (2-3 s, for information only) is left to the full run: the quick
-# one must stay under 3 minutes.
+             forum_dl_pages=(2,), search_posts=(40, 80))
+# Left to the full run, as the quick one must stay under 3 minutes: forum-dl at 10 pages
+# (2-3 s, for information only) and the search of a 1,000-post site (30 s: a fifth of the
+# quick run, for a size whose figures are a third of their goals' lines).
 QUICK = Sizes(posts=(1_000, 10_000), pages=(10, 200), update_pages=(10, 100, 1_000),
-              forum_dl_pages=(200,))
-FULL = dataclasses.replace(QUICK, posts=(1_000, 10_000, 100_000), forum_dl_pages=(10, 200))
+              forum_dl_pages=(200,), search_posts=(10_000,))
+FULL = dataclasses.replace(QUICK, posts=(1_000, 10_000, 100_000), forum_dl_pages=(10, 200),
+                           search_posts=(1_000, 10_000, 100_000))
 
 
 @dataclass(frozen=True)

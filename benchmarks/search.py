@@ -224,7 +224,7 @@ def prepare(sizes: Sizes, workdir: Path) -> None:
     same at every size) and copied for each size, its index written and timed, into
     `workdir/site-N`; `run` answers the queries on them."""
     shell = build_shell(workdir / "shell")
-    for posts in sizes.posts:
+    for posts in sizes.search_posts:
         output = workdir / f"site-{posts}" / "site"
         shutil.copytree(shell, output, symlinks=True)
         site = _indexed(output, generate(posts))
@@ -499,17 +499,17 @@ MODE_NAMES = {"http": "over HTTP", "file": "from file://",
 
 
 def run(sizes: Sizes, workdir: Path) -> list[Measurement]:
-    """The suite's entry (benchmarks/report.py): the ten queries at every `sizes.posts`, each
-    mode's slowest answer and most bytes, and the indexing times."""
+    """The suite's entry (benchmarks/report.py): the ten queries at every `sizes.search_posts`,
+    each mode's slowest answer and most bytes, and the indexing times."""
     found: list[Measurement] = []
     # Tiny sizes (`--tiny`, which tests/test_benchmarks.py runs under a time limit) only
     # check that the code runs: one query of each script is enough for that.
-    queries = QUERIES if max(sizes.posts) >= TINY_BELOW else TINY_QUERIES
+    queries = QUERIES if max(sizes.search_posts) >= TINY_BELOW else TINY_QUERIES
     with chromium() as browser:
         every_size = [list(answers(browser, posts, list(MODE_NAMES), queries, folder=workdir,
                                    prepared=workdir / f"site-{posts}"))
-                      for posts in sizes.posts]
-    for posts, (site, *rest) in zip(sizes.posts, every_size, strict=True):
+                      for posts in sizes.search_posts]
+    for posts, (site, *rest) in zip(sizes.search_posts, every_size, strict=True):
         assert isinstance(site, SearchSite)
         every = [answer for answer in rest if isinstance(answer, Answer)]
         found.append(Measurement("index written", posts, site.offline_seconds, unit="posts",

@@ -44,7 +44,8 @@ MIB = 2**20
 # One size of each kind is enough to run every benchmark's code (forum-dl's included, at
 # TINY's 2 pages); a second size only runs the same code again. Plots of several sizes are
 # test_a_line_plot_is_valid_svg_with_log_x_over_a_wide_range's.
-ONE_SIZE_EACH = ["--sizes", "posts=40", "--sizes", "pages=2", "--sizes", "update_pages=2"]
+ONE_SIZE_EACH = ["--sizes", "posts=40", "--sizes", "pages=2", "--sizes", "update_pages=2",
+                 "--sizes", "search_posts=40"]
 
 
 @pytest.mark.browser  # page weight, and the search benchmarks, run Chromium
