@@ -504,9 +504,9 @@ class ThreadSiteGenerator(Generator):
     def _install_language(self, lang: str) -> gettext.NullTranslations:
         """Make `_()` speak `lang`; installing costs more than a page, so only on a change."""
         if lang != self._installed_lang:
-            i18n.install(self.env, self.translations_dir, lang)
+            i18n.install(self.env, self.translations_dir, lang, self._cache_folder())
             self._installed_lang = lang
-        return i18n.translations(self.translations_dir, lang)
+        return i18n.translations(self.translations_dir, lang, self._cache_folder())
 
     def _write_index(self, writer: Writer, summaries: list[ThreadSummary]) -> None:
         # The index speaks the language most threads are written in.
