@@ -162,11 +162,13 @@ class ThreadSiteGenerator(Generator):
                     self.get_template(name)
             with RenderWorker(tasks, start=start) as worker:
                 # One thread to render: its pages on the second core (`_fork_writer`), if
-                # it is large enough to pay for the fork (no worker's results to send back:
-                # a quarter of what pays for a worker) and the settings allow a second process.
+                # it is large enough to pay for the fork and the settings allow a second
+                # process. No results come back from the child, so a sixteenth of what pays
+                # for a worker is enough: a 40-post thread (68 kB) rebuilt 25-95 ms sooner
+                # forked in four A/B runs of 15-30 rounds; a 3-post one (5 kB) was a toss-up.
                 self._fork_pages = worker.pool is None and len(to_render) == 1 and (
                     min_bytes < NEVER_BYTES
-                    and file_bytes(to_render[0]) >= min_bytes // 4)  # fmt: skip
+                    and file_bytes(to_render[0]) >= min_bytes // 16)  # fmt: skip
                 self._write_threads(planned, worker, render_thread, states, cache, site,
                                     authors)  # fmt: skip
                 self._write_index(writer, site.summaries)
