@@ -4,7 +4,7 @@ Templates say `{{ _("Posts") }}` through Jinja's i18n extension; the English tex
 message id, and the theme's gettext catalogs (`translations/<lang>/LC_MESSAGES/messages.po`,
 as Pelican themes keep them) hold the other languages. Catalogs are read as `.po` with Babel
 and compiled, so no binary `.mo` file lives in the repository; the compiled catalog is kept
-in the build's cache folder, because reading and compiling the `.po` took 35-50 ms of every
+in the build's cache folder, because reading and compiling the `.po` took 35-60 ms of every
 build, a quarter of what a rebuild after one new post costs beyond that thread's pages.
 """
 
