@@ -54,7 +54,7 @@ from .render_worker import (
     DEFAULT_WORKER_MIN_BYTES,
     WORKER_SETTING,
     RenderWorker,
-    file_bytes,
+    fork_pays,
     worker_pays,
 )
 from .sanitize import ASSET_PATH, unpublished_reason
@@ -79,7 +79,6 @@ from .views import (
 log = logging.getLogger(__name__)
 
 DEFAULT_POSTS_PER_PAGE = 20  # when the settings have no THREAD_POSTS_PER_PAGE
-NEVER_BYTES = 2**62  # THREAD_RENDER_WORKER_MIN_BYTES that means: no second process ever
 # What the worker process renders with (threads' pages and author pages).
 WORKER_TEMPLATES = ("thread", "partials/posts", "partials/embed", "permalink", "author")
 # The author pages to render are shared out in about this many groups (RenderWorker.share):
@@ -161,14 +160,9 @@ class ThreadSiteGenerator(Generator):
                 for name in WORKER_TEMPLATES:
                     self.get_template(name)
             with RenderWorker(tasks, start=start) as worker:
-                # One thread to render: its pages on the second core (`_fork_writer`), if
-                # it is large enough to pay for the fork and the settings allow a second
-                # process. No results come back from the child, so a sixteenth of what pays
-                # for a worker is enough: a 40-post thread (68 kB) rebuilt 25-95 ms sooner
-                # forked in four A/B runs of 15-30 rounds; a 3-post one (5 kB) was a toss-up.
-                self._fork_pages = worker.pool is None and len(to_render) == 1 and (
-                    min_bytes < NEVER_BYTES
-                    and file_bytes(to_render[0]) >= min_bytes // 16)  # fmt: skip
+                # One thread to render: its pages on the second core (`_fork_writer`).
+                self._fork_pages = (worker.pool is None and len(to_render) == 1
+                                    and fork_pays(to_render[0], min_bytes))  # fmt: skip
                 self._write_threads(planned, worker, render_thread, states, cache, site,
                                     authors)  # fmt: skip
                 self._write_index(writer, site.summaries)
