@@ -7,6 +7,7 @@ run); only that every benchmark still runs and reports, and that the report is r
 from __future__ import annotations
 
 import json
+import pstats
 import re
 import subprocess
 import sys
@@ -257,8 +258,10 @@ def test_build_benchmark_can_leave_search_out_and_profile_a_rebuild(tmp_path: Pa
     result = build_benchmark.measure(posts=40, threads=2, work=tmp_path, profile="one-thread",
                                      search=False)  # fmt: skip
     # The build's own process, profiled in-process: the program's exit skips cProfile's dump.
-    assert "scraper/site/generator.py" in build_benchmark.top_entries(Path(result["profile"]),
-                                                                      count=200)  # fmt: skip
+    # (Any of its entries: by own time, the generator's first ranked 156-185th of 1,863.)
+    profiled = pstats.Stats(result["profile"]).stats  # type: ignore[attr-defined]
+    assert any(file.endswith("scraper/site/generator.py") for file, _, _ in profiled)
+    assert "tottime" in build_benchmark.top_entries(Path(result["profile"]))
     assert result["search"] is False and result["full"]["seconds"] > 0
     assert not (tmp_path / "site-40" / "search").exists()
     assert not (tmp_path / "floor-site" / "pagefind").exists()
