@@ -43,6 +43,7 @@ from benchmarks.report import (  # noqa: E402
     Measurement,
     Plot,
     Sizes,
+    child_environment,
     child_maxrss_bytes,
     tree_rss_bytes,
 )
@@ -208,11 +209,11 @@ def median_run(runs: list[Run]) -> Run:
     return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
 
 
-def run_measured(command: list[str], cwd: Path = ROOT) -> Run:
+def run_measured(command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> Run:
     """Run `command`; its wall time and the peak RSS of its process tree."""
     started = time.monotonic()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
     peak = 0
     done = threading.Event()
 
@@ -281,7 +282,7 @@ def floor_command(archive: Path, work: Path, search: bool = True) -> list[str]:
     site = work / "floor-site"
     jsonl = work / "posts.jsonl"
     steps = [
-        f"{python} -c 'from scraper.cli import main; main()' export --format jsonl "
+        f"{python} -m scraper.cli export --format jsonl "
         f"--archive {archive} -o {jsonl}",
         f"{python} -m benchmarks.build --floor-render {jsonl} {site}",
     ]
@@ -293,7 +294,10 @@ def floor_command(archive: Path, work: Path, search: bool = True) -> list[str]:
 def build_command(
     archive: Path, output: Path, profile: Path | None = None, search: bool = True
 ) -> list[str]:
-    cli = ["-c", "from scraper.cli import main; main()"]
+    # The program as installed (`forum-mirror` is `scraper.cli:run`): its own exit skips
+    # the interpreter's teardown, which `main()` returning to `python -c` paid (10-20 ms
+    # more after a rebuild that rendered a thread than after one that kept every page).
+    cli = ["-m", "scraper.cli"]
     if profile is not None or not search:
         # Profiled in-process around `main`: the program's own exit (cli.exit_now, which
         # skips the interpreter's teardown) would end `python -m cProfile` before its dump.
@@ -318,6 +322,25 @@ def build_step(profile: str, search: str, argv: list[str]) -> None:
     code = profiler.runcall(cli_main, argv)
     profiler.dump_stats(profile)
     raise SystemExit(code)
+
+
+def warmed_environment(folder: Path) -> dict[str, str]:
+    """The environment of every measured step: compiled modules kept in `folder/pycache`,
+    as an installed program has them, compiled first by a build and the floor of a small
+    archive (otherwise the first step measured compiles what it imports)."""
+    pycache = folder / "pycache"
+    environment = child_environment(pycache)
+    warmed = pycache / "build.warmed"
+    if not warmed.exists():
+        work = folder / "warm-up"
+        make_archive(work / "archive", 40, 2)
+        for command in (build_command(work / "archive", work / "site"),
+                        floor_command(work / "archive", work)):  # fmt: skip
+            subprocess.run(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
+                           check=True)  # fmt: skip
+        shutil.rmtree(work)
+        warmed.touch()
+    return environment
 
 
 def touch_state_folder(archive: Path) -> None:
@@ -363,18 +386,22 @@ def measure(
     else:
         make_archive(archive, posts, threads)
     output = work / f"site-{posts}"
-    floor = run_measured(floor_command(archive, work, search))
+    env = warmed_environment(work.parent)
+    floor = run_measured(floor_command(archive, work, search), env=env)
     profile_file = work / f"build-{posts}-{profile}.prof" if profile else None
     full = run_measured(
-        build_command(archive, output, profile_file if profile == "full" else None, search)
+        build_command(archive, output, profile_file if profile == "full" else None, search),
+        env=env,
     )
     before = time.time()
-    unchanged = run_measured(build_command(archive, output, search=search))
+    unchanged = run_measured(build_command(archive, output, search=search), env=env)
     unchanged_written = changed_files(output, before)
     site_wide_runs = []
     for _ in range(REBUILDS):
         touch_state_folder(archive)
-        site_wide_runs.append(run_measured(build_command(archive, output, search=search)))
+        site_wide_runs.append(
+            run_measured(build_command(archive, output, search=search), env=env)
+        )
     site_wide = median_run(site_wide_runs)
     one_runs = []
     for number in range(REBUILDS):
@@ -384,7 +411,7 @@ def measure(
         before = time.time()
         one_runs.append(run_measured(build_command(
             archive, output, profile_file if profile == "one-thread" and not number else None,
-            search)))
+            search), env=env))
         one_written = changed_files(output, before)
     one = median_run(one_runs)
     other_threads = [f for f in one_written if f.startswith("threads/") and

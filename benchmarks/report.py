@@ -310,6 +310,14 @@ def measure_command(argv: Sequence[str], *, cwd: Path | None = None,
     return run
 
 
+def child_environment(pycache: Path) -> dict[str, str]:
+    """The environment of every measured tool: compiled modules kept (in `pycache`), as an
+    installed program has them, even where this shell asks Python not to write them."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environment["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return environment
+
+
 def child_maxrss_bytes(usage: resource.struct_rusage) -> int:
     """A waited-for child's peak RSS as the kernel counted it (`wait4`), or 0 where that
     figure may be this process's own: Linux keeps, in a child that execs, the high-water

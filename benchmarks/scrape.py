@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import json
 import logging
-import os
 import pickle
 import shutil
 import socket
@@ -39,7 +38,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes
+from benchmarks.report import Benchmark, Goal, Measurement, Plot, Sizes, child_environment
 from scraper.archive import ThreadArchive
 from scraper.demo_forum import DemoForum, SeedPost, pages, seed
 from scraper.demo_forum.seed import Attachment, Member, Text
@@ -320,14 +319,6 @@ class ChildUsage:
     cpu_seconds: float  # user + system: less shaken than wall time by a busy machine
     peak_rss_bytes: int
     exit_code: int
-
-
-def child_environment(pycache: Path) -> dict[str, str]:
-    """The environment of every measured tool: compiled modules kept (in `pycache`), as an
-    installed program has them, even where this shell asks Python not to write them."""
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    environment["PYTHONPYCACHEPREFIX"] = str(pycache)
-    return environment
 
 
 def run_child(argv: Sequence[str], log: Path, pycache: Path | None = None) -> ChildUsage:
