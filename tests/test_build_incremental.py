@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from markupsafe import Markup
+from selectolax.lexbor import LexborHTMLParser
 
 from scraper.archive import ThreadArchive
 from scraper.cli import _build_folders
@@ -222,6 +223,36 @@ def test_one_changed_thread_rewrites_its_pages_and_the_index_not_other_threads(
     assert (output / f"threads/{key}/page-2.html").read_text(encoding="utf-8").count(
         "منشور جديد عن طنجة"
     ) == 1
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["here", "forked writer"])
+def test_a_post_added_to_the_last_page_rewrites_only_the_first_and_last_pages(
+    tmp_path: Path, forked: bool
+) -> None:
+    """What changes with every post (the thread's post count, its zip's size) is shown on
+    the first page only: the pages between stay as they were, file and inode, so that a
+    publish of the site uploads two pages of the thread, not all of them."""
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    settings = settings_file(tmp_path, THREAD_POSTS_PER_PAGE=7,
+                             THREAD_RENDER_WORKER_MIN_BYTES=0 if forked else 10**12)  # fmt: skip
+    build_site(archive, output, settings)
+    folder = f"threads/{key}"
+    pages = ["index.html", "page-2.html", "page-3.html", "page-4.html"]
+    assert [(output / folder / page).is_file() for page in [*pages, "page-5.html"]] == [
+        True, True, True, True, False]  # fmt: skip
+    before = snapshot(output)
+    add_post(archive, key)
+    build_site(archive, output, settings)
+    after = snapshot(output)
+    changed = [page for page in pages if after[f"{folder}/{page}"] != before[f"{folder}/{page}"]]
+    assert changed == ["index.html", "page-4.html"]
+    first = LexborHTMLParser((output / folder / "index.html").read_text(encoding="utf-8"))
+    assert f": {POST_COUNT + 1}" in first.css_first(".thread-meta").text()  # was 24
+    assert first.css_first(".thread-download-size") is not None
+    middle = LexborHTMLParser((output / folder / "page-2.html").read_text(encoding="utf-8"))
+    assert middle.css_first("a.thread-download") is not None  # the link, on every page
+    assert middle.css_first(".thread-download-size") is None
 
 
 def test_a_deleted_page_is_written_again(tmp_path: Path) -> None:
