@@ -278,15 +278,18 @@ class SearchData:
         """Add `view`'s posts."""
         self.add(*thread_search_posts(view))
 
-    def add(self, thread: SearchThread, posts: Iterable[SearchPost]) -> None:
-        """Add `thread` and its `posts` (whatever their `thread`, they are numbered here)."""
+    def add(
+        self, thread: SearchThread, posts: Iterable[SearchPost], digest: str | None = None
+    ) -> None:
+        """Add `thread` and its `posts` (whatever their `thread`, they are numbered here);
+        `digest` is their `posts_digest` when the caller has it."""
         number = len(self.threads)
         posts = list(posts)
         self.threads.append(thread)
         self.first.append(self._count)
         self._counts.append(len(posts))
         self._count += len(posts)
-        digest = posts_digest(posts)
+        digest = digest or posts_digest(posts)
         self._digests.append(digest)
         cached = self._cache_file(thread, digest)
         if cached is not None and cached.is_file():
