@@ -285,6 +285,56 @@ def test_a_rebuild_takes_the_kept_threads_search_digests_without_hashing_their_p
     assert _search_answers(output) == _search_answers(tmp_path / "fresh")
 
 
+def test_a_rebuild_reads_no_kept_threads_search_posts_unless_it_needs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kept thread's search posts stay in their file of the build cache: a rebuild after
+    another thread changed (its search files rewritten, the kept thread's posts files kept)
+    reads none of them; one whose cached search terms are gone reads them again, and gives
+    the same answers."""
+    from scraper.site.build_cache import BuildCache
+
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    build_site(archive, output)
+    read: list[str] = []
+    read_posts = BuildCache._read_search_posts
+
+    def counting(self: BuildCache, thread: str, fingerprint: str) -> Any:
+        read.append(thread)
+        return read_posts(self, thread, fingerprint)
+
+    monkeypatch.setattr(BuildCache, "_read_search_posts", counting)
+    add_post(archive, key)
+    build_site(archive, output)
+    assert read == []
+    shutil.rmtree(cache_folder(output) / "search-terms")
+    add_post(archive, key)
+    build_site(archive, output)
+    assert read == [OTHER_KEY]
+    build_site(archive, tmp_path / "fresh")
+    assert _search_answers(output) == _search_answers(tmp_path / "fresh")
+
+
+def test_a_damaged_kept_search_posts_file_fails_one_build_and_the_next_renders_again(
+    tmp_path: Path,
+) -> None:
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    build_site(archive, output)
+    kept = cache_folder(output) / "threads" / f"{OTHER_KEY}.search.pickle"
+    assert kept.is_file()
+    kept.write_bytes(b"not a pickle")
+    shutil.rmtree(cache_folder(output) / "search-terms")  # so that the posts are needed
+    add_post(archive, key)
+    with pytest.raises(OSError, match=f"search posts of {OTHER_KEY}.*build again"):
+        build_site(archive, output)
+    build_site(archive, output)
+    build_site(archive, tmp_path / "fresh")
+    assert _site_files(output) == _site_files(tmp_path / "fresh")
+    assert _search_answers(output) == _search_answers(tmp_path / "fresh")
+
+
 def test_a_deleted_page_is_written_again(tmp_path: Path) -> None:
     archive, output = tmp_path / "archive", tmp_path / "site"
     key = two_thread_archive(archive)

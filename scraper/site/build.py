@@ -173,7 +173,7 @@ def _build_with_pelican(
     shutil.rmtree(output / OLD_PAGEFIND_DIR, ignore_errors=True)
     report = BuildReport(
         threads=len(written.threads | {data.summary.key for data in reused}),
-        posts=written.posts + sum(len(data.search_posts) for data in reused),
+        posts=written.posts + sum(data.search_count for data in reused),
         pages=written.pages + sum(g.pages_kept + g.pages_elsewhere for g in generators.found),
         seconds=0.0,
         unreadable=tuple(u for g in generators.found for u in g.unreadable),

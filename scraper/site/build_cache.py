@@ -15,18 +15,21 @@ it only makes the next build a full one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
 import pickle
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..thread_state import files_fingerprint
 from .authors import AuthorStore
+from .offline_index import KeptPosts, SearchPost
 from .output import write_if_changed
 from .pages import ThreadSiteData
 from .views import PostViewCache
@@ -81,25 +84,59 @@ class BuildCache:
     def _thread_file(self, key: str) -> Path:
         return self.folder / "threads" / f"{key}.pickle"
 
+    def _search_posts_file(self, key: str) -> Path:
+        return self.folder / "threads" / f"{key}.search.pickle"
+
     def thread(self, key: str, fingerprint: str) -> ThreadSiteData | None:
-        """The thread's data of the last build, if that build saw the same fingerprint."""
+        """The thread's data of the last build, if that build saw the same fingerprint; its
+        search posts stay in their file until asked for (offline_index.KeptPosts)."""
         try:
             with self._thread_file(key).open("rb") as handle:
-                kept, data = pickle.load(handle)
+                kept, data, count = pickle.load(handle)
         except FileNotFoundError:
             return None
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
                 ValueError) as error:  # fmt: skip
             log.warning("build cache of %s unreadable (%s): rebuilding the thread", key, error)
             return None
-        return data if kept == fingerprint and isinstance(data, ThreadSiteData) else None
+        posts_file = self._search_posts_file(key)
+        if kept != fingerprint or not isinstance(data, ThreadSiteData) or not posts_file.is_file():
+            return None
+        read = functools.partial(self._read_search_posts, key, fingerprint)
+        return replace(data, search_posts=KeptPosts(count, data.search_digest, read))
+
+    def _read_search_posts(self, key: str, fingerprint: str) -> list[SearchPost]:
+        """The search posts `keep_thread` kept of thread `key`; raises OSError (and makes
+        the next build render the thread again) if they cannot be read as kept."""
+        path = self._search_posts_file(key)
+        try:
+            with path.open("rb") as handle:
+                kept, posts = pickle.load(handle)
+            if kept != fingerprint or not isinstance(posts, list):
+                raise ValueError("kept for another state of the thread")
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
+                ValueError) as error:  # fmt: skip
+            self.forget_thread(key)
+            raise OSError(f"the build cache's search posts of {key} ({path}) cannot be read "
+                          f"({error}); build again: the thread is rendered anew") from error
+        return posts
 
     def keep_thread(self, key: str, fingerprint: str, data: ThreadSiteData) -> None:
-        write_if_changed(self._thread_file(key), pickle.dumps((fingerprint, data)))
+        """Keep what the site-wide pages took of the thread, its search posts apart: a
+        rebuild that keeps the thread's search files never reads them."""
+        posts = data.search_posts
+        if isinstance(posts, KeptPosts):
+            posts = posts.read()
+        # The posts first: the thread's file names them kept (`thread` looks for both).
+        write_if_changed(self._search_posts_file(key), pickle.dumps((fingerprint, posts)))
+        write_if_changed(self._thread_file(key),
+                         pickle.dumps((fingerprint, replace(data, search_posts=[]),
+                                       len(posts))))  # fmt: skip
 
     def forget_thread(self, key: str) -> None:
         """Make the next build render the thread again (its pages may not be as kept)."""
         self._thread_file(key).unlink(missing_ok=True)
+        self._search_posts_file(key).unlink(missing_ok=True)
 
     def state(self, name: str) -> str | None:
         """What `keep_state(name, ...)` kept, if the signature is the same."""

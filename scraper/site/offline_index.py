@@ -33,6 +33,7 @@ the words of the threads that changed only; merging the threads' parts costs str
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -42,7 +43,7 @@ import tempfile
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache, cached_property
@@ -248,6 +249,18 @@ def _load_terms(path: Path) -> ThreadTerms:
     return terms
 
 
+@dataclass(frozen=True)
+class KeptPosts:
+    """A thread's search posts kept in a file of the build cache (build_cache.py), with
+    their count and `posts_digest`: a rebuild that keeps the thread's search files never
+    reads them, nor holds them (at 100,000 posts, reading every kept thread's posts was two
+    fifths of a rebuild, and holding them most of its memory)."""
+
+    count: int
+    digest: str
+    read: Callable[[], list[SearchPost]]
+
+
 class SearchData:
     """Every post of the site, added one thread at a time while the pages are written.
 
@@ -266,7 +279,8 @@ class SearchData:
         self._count = 0
         self._terms: list[ThreadTerms | Path] = []  # the terms, or their file in the cache
         self._digests: list[str] = []
-        self._held: dict[int, list[SearchPost]] = {}  # threads whose terms were cached
+        # Threads whose terms were cached: their posts, or what reads them when needed.
+        self._held: dict[int, list[SearchPost] | Callable[[], list[SearchPost]]] = {}
         self._fresh: set[int] = set()  # threads whose words were read in this build
         self._counts: list[int] = []
 
@@ -279,26 +293,41 @@ class SearchData:
         self.add(*thread_search_posts(view))
 
     def add(
-        self, thread: SearchThread, posts: Iterable[SearchPost], digest: str | None = None
+        self,
+        thread: SearchThread,
+        posts: Iterable[SearchPost] | KeptPosts,
+        digest: str | None = None,
     ) -> None:
         """Add `thread` and its `posts` (whatever their `thread`, they are numbered here);
-        `digest` is their `posts_digest` when the caller has it."""
+        `digest` is their `posts_digest` when the caller has it. Posts `KeptPosts` are
+        read only if this build needs them: when the cache lacks their terms, or their
+        thread's posts files are written."""
         number = len(self.threads)
-        posts = list(posts)
+        held: list[SearchPost] | Callable[[], list[SearchPost]]
+        if isinstance(posts, KeptPosts):
+            held, count, digest = posts.read, posts.count, posts.digest
+        else:
+            held = list(posts)
+            count, digest = len(held), digest or posts_digest(held)
         self.threads.append(thread)
         self.first.append(self._count)
-        self._counts.append(len(posts))
-        self._count += len(posts)
-        digest = digest or posts_digest(posts)
+        self._counts.append(count)
+        self._count += count
         self._digests.append(digest)
         cached = self._cache_file(thread, digest)
         if cached is not None and cached.is_file():
             self._terms.append(cached)
-            self._held[number] = posts
+            self._held[number] = held
             return
-        self._terms.append(ThreadTerms.of(posts))
+        listed = held() if callable(held) else held
+        self._terms.append(ThreadTerms.of(listed))
         self._fresh.add(number)
-        self._spool_posts(number, posts)
+        self._spool_posts(number, listed)
+
+    def _held_posts(self, number: int) -> list[SearchPost]:
+        """The posts of a thread whose terms were cached (read now if they were kept)."""
+        held = self._held[number]
+        return held() if callable(held) else held
 
     def _cache_file(self, thread: SearchThread, digest: str) -> Path | None:
         return None if self.cache is None else self.cache / f"{thread.file_id}-{digest}.pickle"
@@ -320,7 +349,7 @@ class SearchData:
                 loaded = _load_terms(terms)
             except CACHE_ERRORS as error:
                 log.warning("search cache %s unreadable (%s): reading the thread", terms, error)
-                loaded = ThreadTerms.of(self._held[number])
+                loaded = ThreadTerms.of(self._held_posts(number))
             terms = self._terms[number] = loaded
         return terms
 
@@ -385,17 +414,20 @@ class SearchData:
     def posts(self) -> Iterator[SearchPost]:
         """The posts, in the order they were added, read back one at a time."""
         for number, rows in self._thread_rows():
-            if isinstance(rows, list):
-                yield from (replace(post, thread=number) for post in rows)
+            if callable(rows):
+                yield from (replace(post, thread=number) for post in rows())
             else:
                 yield from (_post_from_row([number, *json.loads(line)]) for line in rows)
 
-    def _thread_rows(self) -> Iterator[tuple[int, list[SearchPost] | Iterator[str]]]:
-        """Each thread's number and its posts: held, or their rows as spooled (JSON)."""
+    def _thread_rows(
+        self,
+    ) -> Iterator[tuple[int, Callable[[], list[SearchPost]] | Iterator[str]]]:
+        """Each thread's number and its posts: what gives those held (read from the build
+        cache only if called: kept posts files need none), or their rows as spooled (JSON)."""
         spooled = self._spooled()
         for number in range(len(self.threads)):
             if number in self._held:
-                yield number, self._held[number]
+                yield number, functools.partial(self._held_posts, number)
             elif self._counts[number]:
                 found, lines = next(spooled)
                 assert found == number
@@ -602,7 +634,7 @@ def _post_files(data: SearchData, keep: Collection[str]) -> Iterator[tuple[str, 
             for number in range(-(-data.thread_posts()[thread] // POSTS_PER_FILE)):
                 yield f"posts/{file_id}/{number}", None
             continue
-        lines = (_json(_post_row(post)) for post in rows) if isinstance(rows, list) else rows
+        lines = (_json(_post_row(post)) for post in rows()) if callable(rows) else rows
         batch: list[str] = []
         number = 0
         for line in lines:

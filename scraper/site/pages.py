@@ -18,6 +18,7 @@ from .activity import activity_chart
 from .authors import thread_participants
 from .feed import DEFAULT_MAX_ENTRIES, FeedEntry, newest_entries, thread_feed_entries
 from .offline_index import (
+    KeptPosts,
     SearchData,
     SearchPost,
     SearchThread,
@@ -47,13 +48,21 @@ class ThreadSiteData:
 
     summary: ThreadSummary
     search_thread: SearchThread
-    search_posts: list[SearchPost]  # their `thread` is 0: SitePages.add numbers them
+    # Their `thread` is 0: SitePages.add numbers them. Taken from the build cache, they
+    # stay in their file there until a build needs them (`KeptPosts`).
+    search_posts: list[SearchPost] | KeptPosts
     # offline_index.posts_digest of them, kept with them: every build that writes any page
     # hashed every thread's text again for it (0.15 s of one at 100,000 posts).
     search_digest: str
     feed: list[FeedEntry]  # the thread's newest entries only: the feed takes no more
     provenance: ThreadProvenance
     pages: list[str]  # the thread's HTML pages (not permalink stubs), from the site's root
+
+    @property
+    def search_count(self) -> int:
+        """How many search posts the thread has."""
+        posts = self.search_posts
+        return posts.count if isinstance(posts, KeptPosts) else len(posts)
 
 
 def thread_site_data(
