@@ -45,7 +45,10 @@ from .offline_index import (
     OFFLINE_INDEX_FILE,
     SEARCH_CACHE_DIR,
     SEARCH_DIR,
+    KeptPosts,
     SearchData,
+    SearchPost,
+    thread_search_posts,
     write_search_files,
 )
 from .output import inodes, remove_all_but, sync_folder, write_linked
@@ -258,6 +261,8 @@ class ThreadSiteGenerator(Generator):
                 and self._pages_present(data)
             ):
                 data = None
+            if data is not None:
+                data = self._kept_or_read_again(archive, path, data)
             planned.append((path, fingerprint, data))
         return planned
 
@@ -278,19 +283,8 @@ class ThreadSiteGenerator(Generator):
             thread = archive.read_thread_file(path)
         except ArchiveError as error:
             return UnreadableThread(path, error)
-        embed_template = self.get_template("partials/embed")
         fragments = FragmentCache(self._cache_folder(), thread.key, self._signature)
-        view = build_thread_view(
-            thread,
-            posts_per_page=int(self.settings.get("THREAD_POSTS_PER_PAGE", DEFAULT_POSTS_PER_PAGE)),
-            fallback_lang=self.settings["DEFAULT_LANG"],
-            render_embed=lambda embed: embed_template.render(embed=embed),
-            # install, not just read: embed cards are rendered (with `_`) while the
-            # thread view is built, in the thread's language.
-            translations_for=self._install_language,
-            thread_dir=archive.thread_dir(thread.key),
-            cache=fragments.views,
-        )
+        view = self._thread_view(archive, thread, fragments)
         forked = self._fork_pages and threading.active_count() == 1 and self._fork_writer(
             thread.key, lambda: self._write_thread_files(writer, archive, thread, view, fragments)
         )  # fmt: skip
@@ -301,6 +295,42 @@ class ThreadSiteGenerator(Generator):
             thread_author_posts(thread, view),
             pages_elsewhere=forked,
         )
+
+    def _thread_view(
+        self, archive: ThreadArchive, thread: ArchivedThread, fragments: FragmentCache | None
+    ) -> ThreadView:
+        embed_template = self.get_template("partials/embed")
+        return build_thread_view(
+            thread,
+            posts_per_page=int(self.settings.get("THREAD_POSTS_PER_PAGE", DEFAULT_POSTS_PER_PAGE)),
+            fallback_lang=self.settings["DEFAULT_LANG"],
+            render_embed=lambda embed: embed_template.render(embed=embed),
+            # install, not just read: embed cards are rendered (with `_`) while the
+            # thread view is built, in the thread's language.
+            translations_for=self._install_language,
+            thread_dir=archive.thread_dir(thread.key),
+            cache=fragments.views if fragments is not None else None,
+        )
+
+    def _kept_or_read_again(
+        self, archive: ThreadArchive, path: Path, data: ThreadSiteData
+    ) -> ThreadSiteData:
+        """`data` taken from the build cache, whose search posts, if their file there
+        cannot be read when they are needed, are taken from the thread.json at `path`
+        again (a warning says so; the next build renders the thread anew)."""
+        kept = data.search_posts
+        if not isinstance(kept, KeptPosts):
+            return data
+
+        def read() -> list[SearchPost]:
+            try:
+                return kept.read()
+            except OSError as error:
+                log.warning("%s: reading the thread again", error)
+                return thread_search_posts(
+                    self._thread_view(archive, archive.read_thread_file(path), None))[1]
+
+        return replace(data, search_posts=replace(kept, read=read))
 
     def _write_thread_files(
         self,
