@@ -15,7 +15,6 @@ it only makes the next build a full one.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -23,6 +22,7 @@ import os
 import pickle
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +102,8 @@ class BuildCache:
         posts_file = self._search_posts_file(key)
         if kept != fingerprint or not isinstance(data, ThreadSiteData) or not posts_file.is_file():
             return None
-        read = functools.partial(self._read_search_posts, key, fingerprint)
-        return replace(data, search_posts=KeptPosts(count, data.search_digest, read))
+        read = partial(self._read_search_posts, key, fingerprint)
+        return replace(data, search_posts=KeptPosts(count, read))
 
     def _read_search_posts(self, key: str, fingerprint: str) -> list[SearchPost]:
         """The search posts `keep_thread` kept of thread `key`; raises OSError (and makes
@@ -125,8 +125,7 @@ class BuildCache:
         """Keep what the site-wide pages took of the thread, its search posts apart: a
         rebuild that keeps the thread's search files never reads them."""
         posts = data.search_posts
-        if isinstance(posts, KeptPosts):
-            posts = posts.read()
+        assert isinstance(posts, list), "only a thread rendered in this build is kept"
         # The posts first: the thread's file names them kept (`thread` looks for both).
         write_if_changed(self._search_posts_file(key), pickle.dumps((fingerprint, posts)))
         write_if_changed(self._thread_file(key),

@@ -299,6 +299,7 @@ class ThreadSiteGenerator(Generator):
     def _thread_view(
         self, archive: ThreadArchive, thread: ArchivedThread, fragments: FragmentCache | None
     ) -> ThreadView:
+        """The thread as its pages show it (with the post views kept in `fragments`)."""
         embed_template = self.get_template("partials/embed")
         return build_thread_view(
             thread,

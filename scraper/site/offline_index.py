@@ -33,7 +33,6 @@ the words of the threads that changed only; merging the threads' parts costs str
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -46,7 +45,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
@@ -252,12 +251,11 @@ def _load_terms(path: Path) -> ThreadTerms:
 @dataclass(frozen=True)
 class KeptPosts:
     """A thread's search posts kept in a file of the build cache (build_cache.py), with
-    their count and `posts_digest`: a rebuild that keeps the thread's search files never
-    reads them, nor holds them (at 100,000 posts, reading every kept thread's posts was two
-    fifths of a rebuild, and holding them most of its memory)."""
+    their count: a rebuild that keeps the thread's search files never reads them, nor
+    holds them (at 100,000 posts, reading every kept thread's posts was two fifths of a
+    rebuild, and holding them most of its memory)."""
 
     count: int
-    digest: str
     read: Callable[[], list[SearchPost]]
 
 
@@ -305,7 +303,8 @@ class SearchData:
         number = len(self.threads)
         held: list[SearchPost] | Callable[[], list[SearchPost]]
         if isinstance(posts, KeptPosts):
-            held, count, digest = posts.read, posts.count, posts.digest
+            held, count = posts.read, posts.count
+            digest = digest or posts_digest(held())
         else:
             held = list(posts)
             count, digest = len(held), digest or posts_digest(held)
@@ -427,7 +426,7 @@ class SearchData:
         spooled = self._spooled()
         for number in range(len(self.threads)):
             if number in self._held:
-                yield number, functools.partial(self._held_posts, number)
+                yield number, partial(self._held_posts, number)
             elif self._counts[number]:
                 found, lines = next(spooled)
                 assert found == number
