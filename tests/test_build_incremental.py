@@ -5,6 +5,7 @@ scraper/site/output.py)."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import pickle
 import shutil
@@ -22,6 +23,7 @@ from scraper.cli import _build_folders
 from scraper.migrate import CURRENT_VERSION
 from scraper.site.authors import AuthorContribution, AuthorPost, AuthorStore
 from scraper.site.build import DEFAULT_SETTINGS_FILE, build_site, cache_folder
+from scraper.site.generator import ThreadSiteGenerator
 from scraper.site.output import (
     inodes,
     remove_all_but,
@@ -340,6 +342,37 @@ def test_a_damaged_kept_search_posts_file_is_read_again_from_the_thread(
     add_post(archive, key)
     build_site(archive, output)  # the next that renders anything renders that thread too
     assert kept.is_file()
+
+
+def test_what_a_build_froze_from_the_gc_is_unfrozen_after_it_even_a_failed_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output is written with the objects alive by then frozen (generator.py): a process
+    that builds again (a scheduled job, these tests) must not keep them, and the cycles
+    among them, out of the collector for good."""
+    archive, output = tmp_path / "archive", tmp_path / "site"
+    key = two_thread_archive(archive)
+    gc.unfreeze()  # whatever froze before (the command line's imports), not this build
+    frozen_while_writing: list[int] = []
+    write_index = ThreadSiteGenerator._write_index
+
+    def noting_index(self: ThreadSiteGenerator, *args: Any) -> None:
+        frozen_while_writing.append(gc.get_freeze_count())
+        write_index(self, *args)
+
+    monkeypatch.setattr(ThreadSiteGenerator, "_write_index", noting_index)
+    build_site(archive, output)
+    assert frozen_while_writing[0] > 1000 and gc.get_freeze_count() == 0
+
+    def failing_index(self: ThreadSiteGenerator, *args: Any) -> None:
+        frozen_while_writing.append(gc.get_freeze_count())
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ThreadSiteGenerator, "_write_index", failing_index)
+    add_post(archive, key)
+    with pytest.raises(Exception, match="disk full"):
+        build_site(archive, output)
+    assert frozen_while_writing[1] > 1000 and gc.get_freeze_count() == 0
 
 
 def test_a_deleted_page_is_written_again(tmp_path: Path) -> None:
